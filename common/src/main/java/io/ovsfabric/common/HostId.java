@@ -1,0 +1,35 @@
+package io.ovsfabric.common;
+
+import java.util.regex.Pattern;
+
+/**
+ * A host's name in the fabric: a DNS label (lowercase letters, digits, '-'; 1-63 characters; no leading or
+ * trailing '-'). It appears in etcd keys, OVS port names and logs, so anything else is refused.
+ */
+public record HostId(String value) implements Comparable<HostId> {
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    public HostId {
+        if (value == null || value.isEmpty()) {
+            throw new InvalidInputException("a host id is required (a DNS label such as 'h1' or 'node-07')");
+        }
+        if (!LABEL.matcher(value).matches()) {
+            throw new InvalidInputException("invalid host id '" + value + "': use 1-63 lowercase letters, digits or '-',"
+                    + " starting and ending with a letter or digit (e.g. 'node-07')");
+        }
+    }
+
+    public static HostId of(String value) {
+        return new HostId(value);
+    }
+
+    @Override
+    public int compareTo(HostId other) {
+        return value.compareTo(other.value);
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
