@@ -1,0 +1,21 @@
+package io.ovsfabric.agent.model;
+
+/**
+ * The host's data plane (bridges, tunnels, flows, links, NAT) as one seam between the agent's control side
+ * (controller client, CLI) and its OVS/Linux side.
+ */
+public interface DataPlane extends AutoCloseable {
+
+    /**
+     * Makes the host match the topology: computes the desired state, observes the host, applies only the
+     * difference. Idempotent: a second call with the same topology on an unchanged host changes nothing.
+     * Failure is an exception; the caller retries with backoff and the next call starts from what is observed.
+     */
+    void reconcile(Topology topology);
+
+    /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
+    void teardown();
+
+    @Override
+    void close();
+}
