@@ -1,0 +1,91 @@
+package io.ovsfabric.controller.ipam;
+
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.controller.model.FabricPlan;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fabric plan a controller was started with. Every field is optional (null = not given): a controller started
+ * without them adopts the stored plan; the first controller needs at least the fabric CIDR and host prefix.
+ */
+public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey, Integer underlayMtu) {
+
+    public static final long DEFAULT_TUNNEL_KEY = 1;
+    public static final int DEFAULT_UNDERLAY_MTU = 1500;
+    public static final int MAX_HOST_PREFIX = 30;
+    public static final int MIN_UNDERLAY_MTU = 576;
+    public static final int MAX_UNDERLAY_MTU = 65535;
+    public static final long MAX_TUNNEL_KEY = 0xffffffffL;
+
+    /** Every problem with the given fields, all at once (empty when valid). */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        Cidr cidr = null;
+        if (fabricCidr != null) {
+            try {
+                cidr = Cidr.parse(fabricCidr);
+            } catch (InvalidInputException e) {
+                problems.add("--fabric-cidr: " + e.getMessage());
+            }
+        }
+        if (hostPrefix != null) {
+            if (hostPrefix < 1 || hostPrefix > MAX_HOST_PREFIX) {
+                problems.add("--host-prefix: /" + hostPrefix + " is outside 1-" + MAX_HOST_PREFIX
+                        + " (a host subnet needs a network address, a gateway, at least one container and a broadcast address)");
+            } else if (cidr != null && hostPrefix <= cidr.prefixLength()) {
+                problems.add("--host-prefix: /" + hostPrefix + " must be longer than the fabric's /" + cidr.prefixLength()
+                        + " (each host gets a slice of " + cidr + ", e.g. --host-prefix " + Math.min(MAX_HOST_PREFIX, Math.max(24, cidr.prefixLength() + 1)) + ")");
+            } else if (cidr != null && hostPrefix == cidr.prefixLength() + 1) {
+                problems.add("--host-prefix: /" + hostPrefix + " splits " + cidr + " into only 2 subnets and the first one is"
+                        + " never handed out, leaving room for 1 host; use a longer prefix (e.g. /" + Math.min(MAX_HOST_PREFIX, cidr.prefixLength() + 8) + ")");
+            }
+        }
+        if (tunnelKey != null && (tunnelKey < 1 || tunnelKey > MAX_TUNNEL_KEY)) {
+            problems.add("--tunnel-key: " + tunnelKey + " is outside 1-" + MAX_TUNNEL_KEY + " (GRE key 0 means 'no key')");
+        }
+        if (underlayMtu != null && (underlayMtu < MIN_UNDERLAY_MTU || underlayMtu > MAX_UNDERLAY_MTU)) {
+            problems.add("--underlay-mtu: " + underlayMtu + " is outside " + MIN_UNDERLAY_MTU + "-" + MAX_UNDERLAY_MTU);
+        }
+        return problems;
+    }
+
+    /** Throws one InvalidInputException listing every problem. */
+    public void validate() {
+        List<String> problems = problems();
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("invalid fabric config: " + String.join("; ", problems));
+        }
+    }
+
+    /** The plan the first controller stores, with defaults for what was not given. */
+    public FabricPlan toNewPlan(String fabricId, long nowMs) {
+        validate();
+        if (fabricCidr == null || hostPrefix == null) {
+            throw new InvalidInputException("no fabric config is stored in etcd yet: the first controller needs"
+                    + " --fabric-cidr and --host-prefix (e.g. --fabric-cidr 10.200.0.0/16 --host-prefix 24)");
+        }
+        return new FabricPlan(Cidr.parse(fabricCidr), hostPrefix, tunnelKey == null ? DEFAULT_TUNNEL_KEY : tunnelKey,
+                underlayMtu == null ? DEFAULT_UNDERLAY_MTU : underlayMtu, FabricPlan.GRE_OVERHEAD, FabricPlan.RESERVED_HEAD,
+                fabricId, nowMs);
+    }
+
+    /** Fields given here that disagree with the stored plan, as "flag: stored X, given Y" lines (empty: agrees). */
+    public List<String> differencesFrom(FabricPlan stored) {
+        List<String> diffs = new ArrayList<>();
+        if (fabricCidr != null && !Cidr.parse(fabricCidr).equals(stored.fabricCidr())) {
+            diffs.add("--fabric-cidr: stored " + stored.fabricCidr() + ", given " + Cidr.parse(fabricCidr));
+        }
+        if (hostPrefix != null && hostPrefix != stored.hostPrefix()) {
+            diffs.add("--host-prefix: stored " + stored.hostPrefix() + ", given " + hostPrefix);
+        }
+        if (tunnelKey != null && tunnelKey != stored.tunnelKey()) {
+            diffs.add("--tunnel-key: stored " + stored.tunnelKey() + ", given " + tunnelKey);
+        }
+        if (underlayMtu != null && underlayMtu != stored.underlayMtu()) {
+            diffs.add("--underlay-mtu: stored " + stored.underlayMtu() + ", given " + underlayMtu);
+        }
+        return diffs;
+    }
+}
