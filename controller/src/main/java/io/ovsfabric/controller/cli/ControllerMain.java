@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ovsfabric-controller}: entry point. */
-@Command(name = "ovsfabric-controller", mixinStandardHelpOptions = true, version = "ovsfabric-controller 0.1.0",
+@Command(name = "ovsfabric-controller", mixinStandardHelpOptions = true, usageHelpWidth = 110, version = "ovsfabric-controller 0.1.0",
         description = {"The ovsfabric controller: keeps the fabric's address plan and host registry in etcd and streams",
                 "the topology to the agents over gRPC. Run one or more (they share etcd; one leads and sweeps)."},
         subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
         description = {"Serve FabricService (agents) and AdminService (ovsfabricctl) on one port.",
                 "",
                 "The first controller stores the fabric plan (--fabric-cidr, --host-prefix, --tunnel-key, --underlay-mtu)",
