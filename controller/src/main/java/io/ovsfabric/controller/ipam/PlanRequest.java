@@ -37,9 +37,6 @@ public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey,
             } else if (cidr != null && hostPrefix <= cidr.prefixLength()) {
                 problems.add("--host-prefix: /" + hostPrefix + " must be longer than the fabric's /" + cidr.prefixLength()
                         + " (each host gets a slice of " + cidr + ", e.g. --host-prefix " + Math.min(MAX_HOST_PREFIX, Math.max(24, cidr.prefixLength() + 1)) + ")");
-            } else if (cidr != null && hostPrefix == cidr.prefixLength() + 1) {
-                problems.add("--host-prefix: /" + hostPrefix + " splits " + cidr + " into only 2 subnets and the first one is"
-                        + " never handed out, leaving room for 1 host; use a longer prefix (e.g. /" + Math.min(MAX_HOST_PREFIX, cidr.prefixLength() + 8) + ")");
             }
         }
         if (tunnelKey != null && (tunnelKey < 1 || tunnelKey > MAX_TUNNEL_KEY)) {

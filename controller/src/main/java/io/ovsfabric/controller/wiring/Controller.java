@@ -39,6 +39,7 @@ public final class Controller implements AutoCloseable {
     private final LeaderElection election;
     private final Server server;
     private final ScheduledExecutorService sweeps;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Controller(ControllerConfig config, EtcdKvStore store, LeaderElection election, Server server,
             ScheduledExecutorService sweeps) {
@@ -120,6 +121,9 @@ public final class Controller implements AutoCloseable {
     /** Graceful stop: resigns leadership, drains calls for a moment, closes etcd. */
     @Override
     public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         sweeps.shutdownNow();
         election.close();
         server.shutdown();
@@ -137,6 +141,9 @@ public final class Controller implements AutoCloseable {
 
     /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
     public void kill() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         sweeps.shutdownNow();
         election.abandon();
         server.shutdownNow();
