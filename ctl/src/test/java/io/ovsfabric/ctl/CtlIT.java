@@ -34,7 +34,7 @@ class CtlIT {
     @BeforeAll
     static void startController() throws Exception {
         controller = Controller.start(new ControllerConfig(List.of(ETCD.endpoint()), "127.0.0.1", 0,
-                new PlanRequest("10.200.0.0/16", 24, null, null), Duration.ofSeconds(5), Duration.ofMinutes(10),
+                new PlanRequest("10.200.0.0/16", 24, null, null, Duration.ofSeconds(5), Duration.ofMinutes(10)),
                 ETCD.uniquePrefix(), "ctl-it"));
         address = "127.0.0.1:" + controller.port();
     }

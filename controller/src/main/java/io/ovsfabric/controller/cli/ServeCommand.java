@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
         description = {"Serve FabricService (agents) and AdminService (ovsfabricctl) on one port.",
                 "",
-                "The first controller stores the fabric plan (--fabric-cidr, --host-prefix, --tunnel-key, --underlay-mtu)",
-                "in etcd. Later controllers may leave those flags out to adopt the stored plan; a controller whose flags",
+                "The first controller stores the fabric plan (--fabric-cidr, --host-prefix, --tunnel-key, --underlay-mtu,",
+                "--lease-ttl, --reclaim-grace) in etcd. Later controllers may leave those flags out to adopt the stored plan; a controller whose flags",
                 "disagree with it refuses to start and lists the differing fields. If etcd is not reachable yet, the",
                 "controller retries with backoff and logs each attempt.",
                 "",
@@ -57,13 +57,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "MTU every host's underlay carries; containers get this minus 42 (default for a new fabric: 1500)")
     Integer underlayMtu;
 
-    @Option(names = "--lease-ttl", defaultValue = "10s", converter = DurationConverter.class, paramLabel = "DURATION",
-            description = "a host that misses keep-alives this long turns DOWN (min 2s; default: ${DEFAULT-VALUE})")
+    @Option(names = "--lease-ttl", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "a host that misses keep-alives this long turns DOWN (whole seconds, min 2s; part of the"
+                    + " stored plan; default for a new fabric: 10s)")
     Duration leaseTtl;
 
-    @Option(names = "--reclaim-grace", defaultValue = "10m", converter = DurationConverter.class, paramLabel = "DURATION",
-            description = "how long a DOWN host's subnet stays reserved to it before it can go to another host"
-                    + " (default: ${DEFAULT-VALUE})")
+    @Option(names = "--reclaim-grace", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "how long a DOWN host's subnet stays reserved to it before it can go to another host (part of"
+                    + " the stored plan; default for a new fabric: 10m)")
     Duration reclaimGrace;
 
     @Option(names = "--key-prefix", defaultValue = KeyLayout.DEFAULT_PREFIX, paramLabel = "PREFIX",
@@ -77,7 +78,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> problems = new ArrayList<>();
-        PlanRequest plan = new PlanRequest(fabricCidr, hostPrefix, tunnelKey, underlayMtu);
+        PlanRequest plan = new PlanRequest(fabricCidr, hostPrefix, tunnelKey, underlayMtu, leaseTtl, reclaimGrace);
         problems.addAll(plan.problems());
         String host = null;
         int port = -1;
@@ -99,9 +100,6 @@ public final class ServeCommand implements Callable<Integer> {
         if (endpoints.isEmpty() || endpoints.stream().anyMatch(e -> !e.startsWith("http://") && !e.startsWith("https://"))) {
             problems.add("--etcd: '" + etcd + "' must be one or more http(s):// URLs separated by commas");
         }
-        if (leaseTtl.compareTo(Duration.ofSeconds(2)) < 0) {
-            problems.add("--lease-ttl: " + leaseTtl.toMillis() + " ms is below etcd's minimum lease TTL of 2s");
-        }
         try {
             new KeyLayout(keyPrefix);
         } catch (InvalidInputException e) {
@@ -113,7 +111,7 @@ public final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         String id = controllerId != null ? controllerId : defaultId();
-        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, leaseTtl, reclaimGrace, keyPrefix, id);
+        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id);
         Controller controller;
         try {
             controller = Controller.start(config);

@@ -3,14 +3,25 @@ package io.ovsfabric.controller.ipam;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.controller.model.FabricPlan;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The fabric plan a controller was started with. Every field is optional (null = not given): a controller started
- * without them adopts the stored plan; the first controller needs at least the fabric CIDR and host prefix.
+ * without them adopts the stored plan; the first controller needs at least the fabric CIDR and host prefix. The lease
+ * TTL and reclaim grace period are part of the plan, so that every controller applies the same liveness policy.
  */
-public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey, Integer underlayMtu) {
+public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey, Integer underlayMtu, Duration leaseTtl,
+        Duration reclaimGrace) {
+
+    public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RECLAIM_GRACE = Duration.ofMinutes(10);
+    public static final Duration MIN_LEASE_TTL = Duration.ofSeconds(2);
+
+    public PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey, Integer underlayMtu) {
+        this(fabricCidr, hostPrefix, tunnelKey, underlayMtu, null, null);
+    }
 
     public static final long DEFAULT_TUNNEL_KEY = 1;
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -45,6 +56,12 @@ public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey,
         if (underlayMtu != null && (underlayMtu < MIN_UNDERLAY_MTU || underlayMtu > MAX_UNDERLAY_MTU)) {
             problems.add("--underlay-mtu: " + underlayMtu + " is outside " + MIN_UNDERLAY_MTU + "-" + MAX_UNDERLAY_MTU);
         }
+        if (leaseTtl != null && (leaseTtl.compareTo(MIN_LEASE_TTL) < 0 || leaseTtl.toMillis() % 1000 != 0)) {
+            problems.add("--lease-ttl: " + leaseTtl.toMillis() + " ms must be whole seconds, at least 2s (etcd's minimum lease TTL)");
+        }
+        if (reclaimGrace != null && reclaimGrace.isNegative()) {
+            problems.add("--reclaim-grace: must not be negative");
+        }
         return problems;
     }
 
@@ -65,7 +82,8 @@ public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey,
         }
         return new FabricPlan(Cidr.parse(fabricCidr), hostPrefix, tunnelKey == null ? DEFAULT_TUNNEL_KEY : tunnelKey,
                 underlayMtu == null ? DEFAULT_UNDERLAY_MTU : underlayMtu, FabricPlan.GRE_OVERHEAD, FabricPlan.RESERVED_HEAD,
-                fabricId, nowMs);
+                fabricId, nowMs, (leaseTtl == null ? DEFAULT_LEASE_TTL : leaseTtl).toMillis(),
+                (reclaimGrace == null ? DEFAULT_RECLAIM_GRACE : reclaimGrace).toMillis());
     }
 
     /** Fields given here that disagree with the stored plan, as "flag: stored X, given Y" lines (empty: agrees). */
@@ -83,6 +101,16 @@ public record PlanRequest(String fabricCidr, Integer hostPrefix, Long tunnelKey,
         if (underlayMtu != null && underlayMtu != stored.underlayMtu()) {
             diffs.add("--underlay-mtu: stored " + stored.underlayMtu() + ", given " + underlayMtu);
         }
+        if (leaseTtl != null && !leaseTtl.equals(stored.leaseTtl())) {
+            diffs.add("--lease-ttl: stored " + seconds(stored.leaseTtl()) + ", given " + seconds(leaseTtl));
+        }
+        if (reclaimGrace != null && !reclaimGrace.equals(stored.reclaimGrace())) {
+            diffs.add("--reclaim-grace: stored " + seconds(stored.reclaimGrace()) + ", given " + seconds(reclaimGrace));
+        }
         return diffs;
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

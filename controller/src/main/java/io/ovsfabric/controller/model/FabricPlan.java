@@ -2,6 +2,7 @@ package io.ovsfabric.controller.model;
 
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
+import java.time.Duration;
 
 /**
  * The fabric-wide address plan, stored once in etcd and never rewritten under running hosts.
@@ -13,9 +14,19 @@ import io.ovsfabric.common.Ipv4Address;
  *                       gateway)
  * @param fabricId       random id chosen when the plan was first stored
  * @param createdAtMs    when the plan was first stored
+ * @param leaseTtlMs     a host that misses keep-alives this long turns DOWN
+ * @param reclaimGraceMs how long a DOWN host's subnet stays reserved to it
  */
 public record FabricPlan(Cidr fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
-        int reservedHead, String fabricId, long createdAtMs) {
+        int reservedHead, String fabricId, long createdAtMs, long leaseTtlMs, long reclaimGraceMs) {
+
+    public Duration leaseTtl() {
+        return Duration.ofMillis(leaseTtlMs);
+    }
+
+    public Duration reclaimGrace() {
+        return Duration.ofMillis(reclaimGraceMs);
+    }
 
     public static final int GRE_OVERHEAD = 42;
     public static final int RESERVED_HEAD = 2;

@@ -42,8 +42,9 @@ public final class FabricConfigBootstrap {
         if (stored.isEmpty()) {
             FabricPlan plan = request.toNewPlan(UUID.randomUUID().toString(), clock.millis());
             if (store.commit(Txn.when(Txn.Cmp.absent(keys.config())).then(Txn.Op.put(keys.config(), codec.encode(plan)))).succeeded()) {
-                log.info("stored the fabric config at {}: fabric {} with /{} per host, tunnel key {}, underlay MTU {} (fabric id {})",
-                        keys.config(), plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(), plan.underlayMtu(), plan.fabricId());
+                log.info("stored the fabric config at {}: fabric {} with /{} per host, tunnel key {}, underlay MTU {}, lease TTL {}s,"
+                        + " reclaim grace {}s (fabric id {})", keys.config(), plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(),
+                        plan.underlayMtu(), plan.leaseTtl().toSeconds(), plan.reclaimGrace().toSeconds(), plan.fabricId());
                 return plan;
             }
             stored = store.get(keys.config()); // another controller stored it first: check against theirs
@@ -59,8 +60,9 @@ public final class FabricConfigBootstrap {
                     + ". The plan is never rewritten under running hosts: start with the stored values (or leave those"
                     + " flags out to adopt them), or use another --key-prefix for a new fabric");
         }
-        log.info("using the stored fabric config: fabric {} with /{} per host, tunnel key {}, underlay MTU {} (fabric id {})",
-                plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(), plan.underlayMtu(), plan.fabricId());
+        log.info("using the stored fabric config: fabric {} with /{} per host, tunnel key {}, underlay MTU {}, lease TTL {}s,"
+                + " reclaim grace {}s (fabric id {})", plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(), plan.underlayMtu(),
+                plan.leaseTtl().toSeconds(), plan.reclaimGrace().toSeconds(), plan.fabricId());
         return plan;
     }
 }

@@ -61,14 +61,14 @@ public final class Controller implements AutoCloseable {
         EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT);
         try {
             FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(store, keys, codec, clock));
-            HostStore hostStore = new HostStore(store, keys, codec, config.reclaimGrace());
+            HostStore hostStore = new HostStore(store, keys, codec, plan.reclaimGrace());
             HostRegistry.EndpointReleaser endpoints = host -> 0;
-            HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, config.leaseTtl(), clock,
+            HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, plan.leaseTtl(), clock,
                     config.controllerId(), new SecureRandom(), endpoints);
-            Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, config.reclaimGrace(), clock, endpoints);
+            Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, plan.reclaimGrace(), clock, endpoints);
             io.ovsfabric.controller.topology.TopologyFeed feed =
-                    new io.ovsfabric.controller.topology.TopologyFeed(store, keys, codec, config.reclaimGrace());
-            LeaderElection election = new EtcdLeaderElection(store, keys.election(), config.controllerId(), config.leaseTtl());
+                    new io.ovsfabric.controller.topology.TopologyFeed(store, keys, codec, plan.reclaimGrace());
+            LeaderElection election = new EtcdLeaderElection(store, keys.election(), config.controllerId(), plan.leaseTtl());
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                             InsecureServerCredentials.create())
                     .addService(new FabricRpcService(registry, feed))
@@ -88,12 +88,12 @@ public final class Controller implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
-            long period = config.sweepInterval().toMillis();
+            long period = sweepInterval(plan.leaseTtl()).toMillis();
             sweeps.scheduleWithFixedDelay(() -> sweep(election, sweeper), period, period, TimeUnit.MILLISECONDS);
             log.info("controller {} serves FabricService and AdminService on {}:{} (etcd {}, keys under {}, lease TTL {}s,"
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
-                    String.join(",", config.etcdEndpoints()), keys.root(), config.leaseTtl().toSeconds(),
-                    config.reclaimGrace().toSeconds());
+                    String.join(",", config.etcdEndpoints()), keys.root(), plan.leaseTtl().toSeconds(),
+                    plan.reclaimGrace().toSeconds());
             return new Controller(config, store, election, server, sweeps);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
@@ -148,6 +148,11 @@ public final class Controller implements AutoCloseable {
         election.abandon();
         server.shutdownNow();
         store.close();
+    }
+
+    /** How often the leader sweeps for dead hosts and expired grace periods: a quarter TTL, 250 ms to 2 s. */
+    static Duration sweepInterval(Duration leaseTtl) {
+        return Duration.ofMillis(Math.max(250, Math.min(2000, leaseTtl.toMillis() / 4)));
     }
 
     private static void sweep(LeaderElection election, Sweeper sweeper) {

@@ -19,6 +19,17 @@ class PlanRequestTest {
         assertEquals(1458, plan.overlayMtu());
         assertEquals(2, plan.reservedHead());
         assertEquals(255, plan.assignableSubnets());
+        assertEquals(java.time.Duration.ofSeconds(10), plan.leaseTtl());
+        assertEquals(java.time.Duration.ofMinutes(10), plan.reclaimGrace());
+    }
+
+    @Test
+    void livenessPolicyIsPartOfThePlan() {
+        FabricPlan stored = new PlanRequest("10.200.0.0/16", 24, null, null, java.time.Duration.ofSeconds(3), java.time.Duration.ofMinutes(1))
+                .toNewPlan("id", 0);
+        assertEquals(List.of("--lease-ttl: stored 3s, given 10s", "--reclaim-grace: stored 60s, given 600s"),
+                new PlanRequest(null, null, null, null, java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10)).differencesFrom(stored));
+        assertEquals(1, new PlanRequest(null, null, null, null, java.time.Duration.ofMillis(1500), null).problems().size());
     }
 
     @Test

@@ -28,8 +28,8 @@ public final class Harness implements AutoCloseable {
     }
 
     public Controller start(PlanRequest plan, Duration ttl, Duration grace) throws InterruptedException {
-        ControllerConfig config = new ControllerConfig(List.of(etcd), "127.0.0.1", 0, plan, ttl, grace, prefix,
-                "ctl-test-" + (++started));
+        PlanRequest withLiveness = new PlanRequest(plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(), plan.underlayMtu(), ttl, grace);
+        ControllerConfig config = new ControllerConfig(List.of(etcd), "127.0.0.1", 0, withLiveness, prefix, "ctl-test-" + (++started));
         Controller controller = Controller.start(config);
         synchronized (controllers) {
             controllers.add(controller);
