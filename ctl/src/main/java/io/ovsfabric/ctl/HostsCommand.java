@@ -85,9 +85,9 @@ final class HostsCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "HOST", description = "host id")
         String hostId;
 
-        @Option(names = "--force", description = {"release even while the host is live. This breaks it: its agent loses its lease",
-                "and must register again (possibly getting another subnet), and its running containers keep addresses",
-                "from a subnet that may be handed to another host."})
+        @Option(names = "--force", description = "release even while the host is live. This breaks that host: its agent"
+                + " loses its lease and must register again (possibly getting another subnet), and its running containers"
+                + " keep addresses from a subnet that may be handed to another host.")
         boolean force;
 
         @Override
