@@ -24,8 +24,11 @@ public final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase
     private final LeaderElection election;
     private final String controllerId;
     private final LongSupplier revision;
+    private final NetworkRpc networks;
 
-    public AdminRpcService(HostRegistry hosts, LeaderElection election, String controllerId, LongSupplier revision) {
+    public AdminRpcService(HostRegistry hosts, LeaderElection election, String controllerId, LongSupplier revision,
+            NetworkRpc networks) {
+        this.networks = networks;
         this.hosts = hosts;
         this.election = election;
         this.controllerId = controllerId;
@@ -72,5 +75,29 @@ public final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase
     public void releaseHost(ReleaseHostRequest request, StreamObserver<ReleaseHostResponse> observer) {
         GrpcErrors.unary("ReleaseHost " + request.getHostId(), observer, () -> ReleaseHostResponse.newBuilder()
                 .setReleased(ProtoMapper.host(hosts.release(request.getHostId(), request.getForce()))).build());
+    }
+
+    @Override
+    public void createNetwork(io.ovsfabric.proto.v1.CreateNetworkRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.CreateNetworkResponse> observer) {
+        networks.createNetwork(request, observer);
+    }
+
+    @Override
+    public void listNetworks(io.ovsfabric.proto.v1.ListNetworksRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.ListNetworksResponse> observer) {
+        networks.listNetworks(request, observer);
+    }
+
+    @Override
+    public void deleteNetwork(io.ovsfabric.proto.v1.DeleteNetworkRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.DeleteNetworkResponse> observer) {
+        networks.deleteNetwork(request, observer);
+    }
+
+    @Override
+    public void listEndpoints(io.ovsfabric.proto.v1.ListEndpointsRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.ListEndpointsResponse> observer) {
+        networks.listEndpoints(request, observer);
     }
 }

@@ -19,9 +19,12 @@ import io.ovsfabric.proto.v1.WatchTopologyRequest;
 public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplBase {
     private final HostRegistry hosts;
     private final TopologyFeed topology;
-    public FabricRpcService(HostRegistry hosts, TopologyFeed topology) {
+    private final NetworkRpc networks;
+
+    public FabricRpcService(HostRegistry hosts, TopologyFeed topology, NetworkRpc networks) {
         this.hosts = hosts;
         this.topology = topology;
+        this.networks = networks;
     }
 
     @Override
@@ -88,5 +91,23 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
         } catch (RuntimeException e) {
             observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, e));
         }
+    }
+
+    @Override
+    public void allocateAddress(io.ovsfabric.proto.v1.AllocateAddressRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.AllocateAddressResponse> observer) {
+        networks.allocateAddress(request, observer);
+    }
+
+    @Override
+    public void releaseAddress(io.ovsfabric.proto.v1.ReleaseAddressRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.ReleaseAddressResponse> observer) {
+        networks.releaseAddress(request, observer);
+    }
+
+    @Override
+    public void updateEndpoint(io.ovsfabric.proto.v1.UpdateEndpointRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.UpdateEndpointResponse> observer) {
+        networks.updateEndpoint(request, observer);
     }
 }

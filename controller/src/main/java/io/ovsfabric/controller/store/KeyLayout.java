@@ -16,6 +16,7 @@ import java.util.Optional;
  * leader/&lt;lease-hex&gt;               controller leader election (etcd election recipe)
  * network-guard                   touched by every network create/delete (serializes overlap checks)
  * networks/&lt;network-id&gt;           user network (name, subnet, gateway, tunnel key)
+ * network-deleting/&lt;network-id&gt;   exists while a delete is in progress (allocations then fail)
  * network-names/&lt;name&gt;            -&gt; network id (unique names)
  * tunnel-keys/&lt;key&gt;               -&gt; network id (unique GRE keys)
  * addresses/&lt;network-id&gt;/&lt;ip&gt;     endpoint holding the address (created only if absent)
@@ -25,7 +26,7 @@ import java.util.Optional;
 public final class KeyLayout {
     public static final String DEFAULT_PREFIX = "/ovsfabric/v1/";
 
-    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE }
+    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE }
 
     /** A key under the prefix, split into its kind and its one or two name parts. */
     public record ParsedKey(Kind kind, String first, String second) {}
@@ -88,6 +89,18 @@ public final class KeyLayout {
         return networksPrefix() + networkId;
     }
 
+    public String networkDeleting(String networkId) {
+        return root + "network-deleting/" + networkId;
+    }
+
+    public String networkNamesPrefix() {
+        return root + "network-names/";
+    }
+
+    public String tunnelKeysPrefix() {
+        return root + "tunnel-keys/";
+    }
+
     public String networkName(String name) {
         return root + "network-names/" + name;
     }
@@ -141,6 +154,7 @@ public final class KeyLayout {
             case "leader" -> Kind.LEADER;
             case "networks" -> Kind.NETWORK;
             case "network-names" -> Kind.NETWORK_NAME;
+            case "network-deleting" -> Kind.NETWORK_DELETING;
             case "tunnel-keys" -> Kind.TUNNEL_KEY;
             case "addresses" -> Kind.ADDRESS;
             case "handles" -> Kind.HANDLE;

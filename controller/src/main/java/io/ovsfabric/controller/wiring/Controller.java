@@ -6,12 +6,15 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.cli.ControllerConfig;
 import io.ovsfabric.controller.model.FabricPlan;
+import io.ovsfabric.controller.registry.EndpointRegistry;
 import io.ovsfabric.controller.registry.FabricConfigBootstrap;
+import io.ovsfabric.controller.registry.NetworkRegistry;
 import io.ovsfabric.controller.registry.HostRegistry;
 import io.ovsfabric.controller.registry.HostStore;
 import io.ovsfabric.controller.registry.Sweeper;
 import io.ovsfabric.controller.rpc.AdminRpcService;
 import io.ovsfabric.controller.rpc.FabricRpcService;
+import io.ovsfabric.controller.rpc.NetworkRpc;
 import io.ovsfabric.controller.store.EtcdKvStore;
 import io.ovsfabric.controller.store.EtcdLeaderElection;
 import io.ovsfabric.controller.store.JsonCodec;
@@ -62,7 +65,9 @@ public final class Controller implements AutoCloseable {
         try {
             FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(store, keys, codec, clock));
             HostStore hostStore = new HostStore(store, keys, codec, plan.reclaimGrace());
-            HostRegistry.EndpointReleaser endpoints = host -> 0;
+            NetworkRegistry networks = new NetworkRegistry(store, keys, codec, plan, clock);
+            EndpointRegistry endpoints = new EndpointRegistry(store, keys, codec, networks, hostStore, clock, new SecureRandom());
+            NetworkRpc networkRpc = new NetworkRpc(networks, endpoints);
             HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, plan.leaseTtl(), clock,
                     config.controllerId(), new SecureRandom(), endpoints);
             Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, plan.reclaimGrace(), clock, endpoints);
@@ -71,9 +76,9 @@ public final class Controller implements AutoCloseable {
             LeaderElection election = new EtcdLeaderElection(store, keys.election(), config.controllerId(), plan.leaseTtl());
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                             InsecureServerCredentials.create())
-                    .addService(new FabricRpcService(registry, feed))
+                    .addService(new FabricRpcService(registry, feed, networkRpc))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
-                            () -> store.getPrefix(keys.config()).revision()))
+                            () -> store.getPrefix(keys.config()).revision(), networkRpc))
                     .build();
             try {
                 server.start();
