@@ -1,11 +1,77 @@
 package io.ovsfabric.ctl;
 
-/** Placeholder entry point; replaced by the picocli command. */
-public final class CtlMain {
-    private CtlMain() {}
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code ovsfabricctl}: the admin CLI. Results go to stdout, errors to stderr, failures exit non-zero. */
+@Command(name = "ovsfabricctl", mixinStandardHelpOptions = true, version = "ovsfabricctl 0.1.0", usageHelpWidth = 110,
+        description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks."},
+        subcommands = {FabricCommand.class, HostsCommand.class, SubnetsCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:the controller refused the request (the message says why)",
+                "2:bad command line", "3:the controller cannot be reached"})
+public final class CtlMain implements Runnable {
+    public static final int REFUSED = 1;
+    public static final int UNREACHABLE = 3;
+
+    @Option(names = "--controller", defaultValue = "${env:OVSFABRIC_CONTROLLER:-127.0.0.1:7070}", scope = ScopeType.INHERIT,
+            paramLabel = "HOST:PORT", description = "controller address (default: $OVSFABRIC_CONTROLLER or 127.0.0.1:7070)")
+    String controller;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'ovsfabricctl hosts'");
+    }
+
+    ControllerClient connect() {
+        return ControllerClient.connect(controller);
+    }
 
     public static void main(String[] args) {
-        System.err.println("not implemented yet");
-        System.exit(2);
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line with the given output streams (tests call this in-process). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new CtlMain());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof StatusRuntimeException status) {
+                return report(status, commandLine, err);
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    private static int report(StatusRuntimeException e, CommandLine commandLine, PrintWriter err) {
+        Status status = e.getStatus();
+        String address = commandLine.getCommandSpec().root().findOption("--controller").getValue();
+        if (status.getCode() == Status.Code.UNAVAILABLE && (status.getDescription() == null || status.getCause() != null
+                || status.getDescription().startsWith("io exception"))) {
+            String why = status.getCause() != null && status.getCause().getMessage() != null ? status.getCause().getMessage()
+                    : status.getDescription();
+            err.println("ovsfabricctl: cannot reach the controller at " + address + " (" + why
+                    + "): is it running? Point --controller (or $OVSFABRIC_CONTROLLER) at it");
+            return UNREACHABLE;
+        }
+        if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            err.println("ovsfabricctl: the controller at " + address + " did not answer in time; retry, and check its log");
+            return UNREACHABLE;
+        }
+        err.println("ovsfabricctl: " + status.getCode() + ": " + status.getDescription());
+        return REFUSED;
     }
 }

@@ -1,0 +1,194 @@
+package io.ovsfabric.common.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One real etcd (Debian's /usr/bin/etcd) on free loopback ports with a private temporary data dir. Names, ports and
+ * the data dir carry the caller's helper tag and a random suffix, so parallel test runs never collide. The data
+ * dir survives {@link #stop()}/{@link #kill()} so that {@link #start()} brings the same cluster back; {@link #close()}
+ * stops the process and deletes everything.
+ */
+public final class EtcdProcess implements AutoCloseable {
+    private static final String BINARY = System.getProperty("ovsfabric.etcd.binary", "/usr/bin/etcd");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String name;
+    private final Path dataDir;
+    private final int clientPort;
+    private final int peerPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private Process process;
+
+    private EtcdProcess(String name, Path dataDir, int clientPort, int peerPort) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+    }
+
+    /** Creates (does not start) an etcd named {@code ofx-<tag>-etcd-<random>}. */
+    public static EtcdProcess create(String tag) {
+        String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        String name = "ofx-" + tag + "-etcd-" + suffix;
+        try {
+            Path dir = Files.createTempDirectory(name + "-");
+            int[] ports = freePorts(2);
+            return new EtcdProcess(name, dir, ports[0], ports[1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a data dir for test etcd " + name, e);
+        }
+    }
+
+    /** Starts (or restarts, on the same ports and data) the process and waits until /health says true. */
+    public synchronized EtcdProcess start() {
+        if (process != null && process.isAlive()) {
+            return this;
+        }
+        String clientUrl = "http://127.0.0.1:" + clientPort;
+        String peerUrl = "http://127.0.0.1:" + peerPort;
+        List<String> argv = List.of(BINARY, "--name", name, "--data-dir", dataDir.resolve("data").toString(),
+                "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", name + "=" + peerUrl, "--initial-cluster-token", name,
+                "--log-outputs", "stderr", "--logger", "zap");
+        try {
+            process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + BINARY + " (install etcd-server: bash deploy/setup.sh)", e);
+        }
+        awaitHealthy();
+        return this;
+    }
+
+    /** Client URL, e.g. {@code http://127.0.0.1:43121}. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Graceful stop (SIGTERM); data is kept for {@link #start()}. */
+    public synchronized void stop() {
+        terminate(false);
+    }
+
+    /** Hard kill (SIGKILL), as a crash would; data is kept for {@link #start()}. */
+    public synchronized void kill() {
+        terminate(true);
+    }
+
+    @Override
+    public synchronized void close() {
+        terminate(true);
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a leftover temp dir is harmless and named after its test
+        }
+    }
+
+    /** The last lines etcd logged: attach to assertion messages when something looks wrong. */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile());
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no etcd log: " + e.getMessage() + ")";
+        }
+    }
+
+    private void terminate(boolean hard) {
+        if (process == null) {
+            return;
+        }
+        if (hard) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    private Path logFile() {
+        return dataDir.resolve("etcd.log");
+    }
+
+    private void awaitHealthy() {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(1)).build();
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("test etcd " + name + " exited with " + process.exitValue() + ":\n" + logTail(30));
+            }
+            try {
+                HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for test etcd " + name, e);
+            }
+            pause(50);
+        }
+        terminate(true);
+        throw new IllegalStateException("test etcd " + name + " not healthy within " + START_TIMEOUT + ":\n" + logTail(30));
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis); // poll interval of awaitHealthy's deadline loop
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.ovsfabric.controller.cli;
+
+import io.ovsfabric.controller.ipam.PlanRequest;
+import java.util.List;
+
+/**
+ * Everything {@code serve} needs, validated by the command.
+ *
+ * @param etcdEndpoints  etcd client URLs
+ * @param listenHost     address the gRPC server binds
+ * @param listenPort     port (0 picks a free one: tests)
+ * @param plan           the fabric plan flags (null fields: adopt the stored value)
+ * @param keyPrefix      etcd key prefix
+ * @param controllerId   this controller's name in logs, live keys and the leader election
+ */
+public record ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
+        String keyPrefix, String controllerId) {
+
+    public ControllerConfig {
+        etcdEndpoints = List.copyOf(etcdEndpoints);
+    }
+}

@@ -1,0 +1,136 @@
+package io.ovsfabric.controller.cli;
+
+import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.ipam.PlanRequest;
+import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.wiring.Controller;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+        description = {"Serve FabricService (agents) and AdminService (ovsfabricctl) on one port.",
+                "",
+                "The first controller stores the fabric plan (--fabric-cidr, --host-prefix, --tunnel-key, --underlay-mtu,",
+                "--lease-ttl, --reclaim-grace) in etcd. Later controllers may leave those flags out to adopt the stored plan; a controller whose flags",
+                "disagree with it refuses to start and lists the differing fields. If etcd is not reachable yet, the",
+                "controller retries with backoff and logs each attempt.",
+                "",
+                "Example:",
+                "  ovsfabric-controller serve --etcd http://127.0.0.1:2379 --listen 127.0.0.1:7070 \\",
+                "      --fabric-cidr 10.200.0.0/16 --host-prefix 24",
+                ""},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped normally", "1:failed while running", "2:bad flags or refused fabric config"})
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Option(names = "--etcd", defaultValue = "http://127.0.0.1:2379", paramLabel = "URL[,URL...]",
+            description = "etcd client URLs (default: ${DEFAULT-VALUE})")
+    String etcd;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
+            description = "gRPC listen address for agents and ovsfabricctl (default: ${DEFAULT-VALUE})")
+    String listen;
+
+    @Option(names = "--fabric-cidr", paramLabel = "CIDR",
+            description = "the whole overlay address space, e.g. 10.200.0.0/16 (required for the first controller)")
+    String fabricCidr;
+
+    @Option(names = "--host-prefix", paramLabel = "LEN",
+            description = "prefix length of each host's subnet, e.g. 24 (required for the first controller; at most 30)")
+    Integer hostPrefix;
+
+    @Option(names = "--tunnel-key", paramLabel = "KEY",
+            description = "GRE key of the default (docker0) network, 1-4294967295 (default for a new fabric: 1)")
+    Long tunnelKey;
+
+    @Option(names = "--underlay-mtu", paramLabel = "BYTES",
+            description = "MTU every host's underlay carries; containers get this minus 42 (default for a new fabric: 1500)")
+    Integer underlayMtu;
+
+    @Option(names = "--lease-ttl", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "a host that misses keep-alives this long turns DOWN (whole seconds, min 2s; part of the"
+                    + " stored plan; default for a new fabric: 10s)")
+    Duration leaseTtl;
+
+    @Option(names = "--reclaim-grace", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "how long a DOWN host's subnet stays reserved to it before it can go to another host (part of"
+                    + " the stored plan; default for a new fabric: 10m)")
+    Duration reclaimGrace;
+
+    @Option(names = "--key-prefix", defaultValue = KeyLayout.DEFAULT_PREFIX, paramLabel = "PREFIX",
+            description = "etcd key prefix holding this fabric (default: ${DEFAULT-VALUE})")
+    String keyPrefix;
+
+    @Option(names = "--controller-id", paramLabel = "NAME",
+            description = "this controller's name in logs and the leader election (default: <hostname>-<pid>)")
+    String controllerId;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> problems = new ArrayList<>();
+        PlanRequest plan = new PlanRequest(fabricCidr, hostPrefix, tunnelKey, underlayMtu, leaseTtl, reclaimGrace);
+        problems.addAll(plan.problems());
+        String host = null;
+        int port = -1;
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0 || colon == listen.length() - 1) {
+            problems.add("--listen: '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:7070)");
+        } else {
+            host = listen.substring(0, colon);
+            try {
+                port = Integer.parseInt(listen.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    problems.add("--listen: port " + port + " is outside 0-65535");
+                }
+            } catch (NumberFormatException e) {
+                problems.add("--listen: '" + listen.substring(colon + 1) + "' is not a port number");
+            }
+        }
+        List<String> endpoints = Arrays.stream(etcd.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (endpoints.isEmpty() || endpoints.stream().anyMatch(e -> !e.startsWith("http://") && !e.startsWith("https://"))) {
+            problems.add("--etcd: '" + etcd + "' must be one or more http(s):// URLs separated by commas");
+        }
+        try {
+            new KeyLayout(keyPrefix);
+        } catch (InvalidInputException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            System.err.println("ovsfabric-controller: cannot start:");
+            problems.forEach(p -> System.err.println("  - " + p));
+            return 2;
+        }
+        String id = controllerId != null ? controllerId : defaultId();
+        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id);
+        Controller controller;
+        try {
+            controller = Controller.start(config);
+        } catch (FabricException | InvalidInputException e) {
+            log.error("{}", e.getMessage());
+            return 2;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(controller::close, "shutdown"));
+        controller.awaitTermination();
+        return 0;
+    }
+
+    private static String defaultId() {
+        String name;
+        try {
+            name = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            name = "controller";
+        }
+        return name + "-" + ProcessHandle.current().pid();
+    }
+}

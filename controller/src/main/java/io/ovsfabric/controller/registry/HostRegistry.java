@@ -1,0 +1,320 @@
+package io.ovsfabric.controller.registry;
+
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.FabricException.Code;
+import io.ovsfabric.controller.ipam.HostInput;
+import io.ovsfabric.controller.ipam.SubnetPool;
+import io.ovsfabric.controller.model.FabricPlan;
+import io.ovsfabric.controller.model.HostRecord;
+import io.ovsfabric.controller.model.HostState;
+import io.ovsfabric.controller.model.HostView;
+import io.ovsfabric.controller.model.LiveRecord;
+import io.ovsfabric.controller.model.SubnetClaim;
+import io.ovsfabric.controller.model.Versioned;
+import io.ovsfabric.controller.store.JsonCodec;
+import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.KvStore;
+import io.ovsfabric.controller.store.Txn;
+import io.ovsfabric.controller.store.Txn.Cmp;
+import io.ovsfabric.controller.store.Txn.Op;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Host registration, reservation, liveness and release. Every write is a conditional etcd transaction: a subnet is
+ * claimed only if its claim key is absent, a host record is changed only at the revision it was read, so any number
+ * of controllers racing can never give one subnet to two hosts. A lost race re-reads and tries again.
+ */
+public final class HostRegistry {
+    private static final Logger log = LoggerFactory.getLogger(HostRegistry.class);
+    private static final int MAX_ATTEMPTS = 64;
+
+    private final KvStore store;
+    private final KeyLayout keys;
+    private final JsonCodec codec;
+    private final HostStore hosts;
+    private final FabricPlan plan;
+    private final SubnetPool pool;
+    private final Duration leaseTtl;
+    private final Clock clock;
+    private final String controllerId;
+    private final RandomGenerator random;
+    private final EndpointReleaser endpoints;
+
+    /** Frees what a released or reclaimed host still holds in user networks (issue 5); a no-op without networks. */
+    public interface EndpointReleaser {
+        int releaseHostEndpoints(HostId host);
+    }
+
+    public record Registration(HostView host, long leaseId, long ttlSeconds) {}
+
+    /** Host subnet usage for the admin view and the exhaustion message. */
+    public record SubnetUsage(List<HostView> holders, long assignable, long held) {}
+
+    public HostRegistry(KvStore store, KeyLayout keys, JsonCodec codec, HostStore hosts, FabricPlan plan, Duration leaseTtl,
+            Clock clock, String controllerId, RandomGenerator random, EndpointReleaser endpoints) {
+        this.store = store;
+        this.keys = keys;
+        this.codec = codec;
+        this.hosts = hosts;
+        this.plan = plan;
+        this.pool = new SubnetPool(plan);
+        this.leaseTtl = leaseTtl;
+        this.clock = clock;
+        this.controllerId = controllerId;
+        this.random = random;
+        this.endpoints = endpoints;
+    }
+
+    public FabricPlan plan() {
+        return plan;
+    }
+
+    /** Registers (or re-registers) a host: the same id from the same underlay IP always gets its subnet back. */
+    public Registration register(String hostId, String underlayIp, Map<String, String> capabilities, int underlayMtu) {
+        HostInput input = HostInput.parse(hostId, underlayIp, plan);
+        if (underlayMtu != 0 && underlayMtu < plan.underlayMtu()) {
+            throw new FabricException(Code.FAILED_PRECONDITION, "host " + input.hostId() + " has an underlay MTU of " + underlayMtu
+                    + " but the fabric needs " + plan.underlayMtu() + ": tunnelled frames would be dropped. Raise the"
+                    + " underlay interface's MTU, or run the fabric with a smaller --underlay-mtu");
+        }
+        long lease = store.grantLease(leaseTtl);
+        boolean used = false;
+        try {
+            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                Optional<Registration> done = tryRegister(input, capabilities, lease, attempt);
+                if (done.isPresent()) {
+                    used = true;
+                    return done.get();
+                }
+            }
+        } finally {
+            if (!used) {
+                revokeQuietly(lease);
+            }
+        }
+        throw contention("register host " + input.hostId());
+    }
+
+    private Optional<Registration> tryRegister(HostInput input, Map<String, String> capabilities, long lease, int attempt) {
+        HostId id = input.hostId();
+        long now = clock.millis();
+        Optional<Versioned<HostRecord>> current = hosts.host(id);
+        Optional<HostStore.Live> live = hosts.live(id);
+        if (live.isPresent() && !live.get().record().underlayIp().equals(input.underlayIp())) {
+            throw heldByLiveHost(id, live.get(), input.underlayIp());
+        }
+        requireUnderlayNotUsedByAnotherLiveHost(id, input.underlayIp());
+        LiveRecord liveRecord = new LiveRecord(id, lease, input.underlayIp(), now, controllerId);
+        Cmp liveCondition = live.map(l -> Cmp.modRevision(keys.live(id), l.modRevision())).orElse(Cmp.absent(keys.live(id)));
+        HostRecord record;
+        Txn txn;
+        if (current.isPresent()) {
+            HostRecord previous = current.get().value();
+            record = previous.registeredAgain(input.underlayIp(), capabilities, now);
+            txn = Txn.when(Cmp.modRevision(keys.host(id), current.get().modRevision())).and(liveCondition).then(
+                    Op.put(keys.host(id), codec.encode(record)),
+                    Op.put(keys.live(id), codec.encode(liveRecord), lease));
+            if (!store.commit(txn).succeeded()) {
+                return Optional.empty();
+            }
+            live.ifPresent(l -> revokeQuietly(l.leaseId())); // the previous boot's lease: its key now has the new lease
+            if (!previous.underlayIp().equals(input.underlayIp())) {
+                log.info("host {} registered from a new underlay IP {} (was {}); keeps subnet {}", id, input.underlayIp(),
+                        previous.underlayIp(), record.subnet());
+            } else {
+                log.info("host {} registered again from {}; keeps subnet {} (lease {})", id, input.underlayIp(),
+                        record.subnet(), Long.toHexString(lease));
+            }
+        } else {
+            Cidr subnet = chooseSubnet(attempt);
+            record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
+            txn = Txn.when(Cmp.absent(keys.host(id)), Cmp.absent(keys.subnet(subnet))).and(liveCondition).then(
+                    Op.put(keys.subnet(subnet), codec.encode(new SubnetClaim(id, now))),
+                    Op.put(keys.host(id), codec.encode(record)),
+                    Op.put(keys.live(id), codec.encode(liveRecord), lease));
+            if (!store.commit(txn).succeeded()) {
+                return Optional.empty();
+            }
+            log.info("host {} registered from {}: allocated subnet {} (lease {})", id, input.underlayIp(), subnet,
+                    Long.toHexString(lease));
+        }
+        return Optional.of(new Registration(hosts.view(record, true), lease, leaseTtl.toSeconds()));
+    }
+
+    /** Reserves a subnet for a host before it boots, through the same allocation path as registration. */
+    public HostView reserve(String hostId, String underlayIp) {
+        HostInput input = HostInput.parse(hostId, underlayIp, plan);
+        HostId id = input.hostId();
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Optional<Versioned<HostRecord>> current = hosts.host(id);
+            if (current.isPresent()) {
+                HostRecord existing = current.get().value();
+                HostView view = hosts.view(existing, hosts.live(id).isPresent());
+                if (existing.underlayIp().equals(input.underlayIp())) {
+                    return view; // already holds a subnet: reserving again changes nothing
+                }
+                throw new FabricException(Code.ALREADY_EXISTS, "host " + id + " already holds subnet " + existing.subnet()
+                        + " (" + view.state() + " at " + existing.underlayIp() + "); release it first with"
+                        + " 'ovsfabricctl hosts release " + id + "'");
+            }
+            requireUnderlayNotUsedByAnotherLiveHost(id, input.underlayIp());
+            long now = clock.millis();
+            Cidr subnet = chooseSubnet(attempt);
+            HostRecord record = new HostRecord(id, input.underlayIp(), subnet, Map.of(), now, false, 0, 0);
+            Txn txn = Txn.when(Cmp.absent(keys.host(id)), Cmp.absent(keys.subnet(subnet))).then(
+                    Op.put(keys.subnet(subnet), codec.encode(new SubnetClaim(id, now))),
+                    Op.put(keys.host(id), codec.encode(record)));
+            if (store.commit(txn).succeeded()) {
+                log.info("reserved subnet {} for host {} at {} (not registered yet)", subnet, id, input.underlayIp());
+                return hosts.view(record, false);
+            }
+        }
+        throw contention("reserve host " + id);
+    }
+
+    /** Refreshes a host's lease; NOT_FOUND when it expired or belongs to an older registration. */
+    public long keepAlive(String hostId, long leaseId) {
+        HostId id = HostId.of(hostId);
+        Optional<HostStore.Live> live = hosts.live(id);
+        if (live.isEmpty() || live.get().leaseId() != leaseId) {
+            throw leaseGone(id, leaseId);
+        }
+        try {
+            return store.keepAliveOnce(leaseId);
+        } catch (FabricException e) {
+            if (e.code() == Code.NOT_FOUND) {
+                throw leaseGone(id, leaseId);
+            }
+            throw e;
+        }
+    }
+
+    /** Graceful leave: the host turns DOWN now; its subnet stays reserved for the grace period. Idempotent. */
+    public void deregister(String hostId, long leaseId) {
+        HostId id = HostId.of(hostId);
+        Optional<HostStore.Live> live = hosts.live(id);
+        if (live.isEmpty() || live.get().leaseId() != leaseId) {
+            log.info("host {} deregistered with lease {} that is no longer its live lease: nothing to do", id, Long.toHexString(leaseId));
+            return;
+        }
+        store.revokeLease(leaseId);
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Optional<Versioned<HostRecord>> current = hosts.host(id);
+            if (current.isEmpty() || hosts.live(id).isPresent() || current.get().value().downSinceMs() != 0) {
+                break;
+            }
+            HostRecord down = current.get().value().markedDown(clock.millis());
+            if (store.commit(Txn.when(Cmp.modRevision(keys.host(id), current.get().modRevision()), Cmp.absent(keys.live(id)))
+                    .then(Op.put(keys.host(id), codec.encode(down)))).succeeded()) {
+                break;
+            }
+        }
+        log.info("host {} deregistered: it is DOWN and its subnet stays reserved for the grace period", id);
+    }
+
+    /** Frees a host's subnet. FAILED_PRECONDITION while it is live, unless forced. Returns the host as it was. */
+    public HostView release(String hostId, boolean force) {
+        HostId id = HostId.of(hostId);
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Versioned<HostRecord> current = hosts.host(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND,
+                    "no host " + id + " holds a subnet (list them with 'ovsfabricctl hosts')"));
+            Optional<HostStore.Live> live = hosts.live(id);
+            HostRecord record = current.value();
+            if (live.isPresent() && !force) {
+                throw new FabricException(Code.FAILED_PRECONDITION, "host " + id + " is live (UP at " + record.underlayIp()
+                        + "): releasing would let another host take " + record.subnet() + " while its containers still use"
+                        + " addresses from it. Stop its agent first (it turns DOWN after the lease TTL of " + leaseTtl.toSeconds()
+                        + "s), or pass --force");
+            }
+            Cmp liveCondition = live.map(l -> Cmp.modRevision(keys.live(id), l.modRevision())).orElse(Cmp.absent(keys.live(id)));
+            Txn txn = Txn.when(Cmp.modRevision(keys.host(id), current.modRevision())).and(liveCondition).then(
+                    Op.delete(keys.host(id)), Op.delete(keys.subnet(record.subnet())), Op.delete(keys.live(id)));
+            if (store.commit(txn).succeeded()) {
+                live.ifPresent(l -> revokeQuietly(l.leaseId()));
+                int released = endpoints.releaseHostEndpoints(id);
+                HostView was = hosts.view(record, live.isPresent());
+                log.info("released subnet {} of host {} ({}{}{})", record.subnet(), id, was.state(),
+                        live.isPresent() ? ", forced while live" : "",
+                        released > 0 ? ", " + released + " endpoint addresses freed" : "");
+                return was;
+            }
+        }
+        throw contention("release host " + id);
+    }
+
+    public List<HostView> list() {
+        HostStore.Hosts all = hosts.all();
+        return all.records().stream().map(v -> hosts.view(v.value(), all.isLive(v.value().hostId())))
+                .sorted((a, b) -> a.record().hostId().compareTo(b.record().hostId())).toList();
+    }
+
+    public Optional<HostView> get(String hostId) {
+        HostId id = HostId.of(hostId);
+        return hosts.host(id).map(v -> hosts.view(v.value(), hosts.live(id).isPresent()));
+    }
+
+    public SubnetUsage subnets() {
+        List<HostView> holders = list().stream().sorted((a, b) -> a.record().subnet().compareTo(b.record().subnet())).toList();
+        return new SubnetUsage(holders, plan.assignableSubnets(), holders.size());
+    }
+
+    private Cidr chooseSubnet(int attempt) {
+        Set<Cidr> held = store.getPrefix(keys.subnetsPrefix()).kvs().stream()
+                .map(kv -> Cidr.fromKeyForm(kv.key().substring(keys.subnetsPrefix().length()))).collect(Collectors.toSet());
+        return pool.choose(held, attempt, random).orElseThrow(() -> {
+            Map<HostState, Long> byState = new EnumMap<>(HostState.class);
+            byState.putAll(list().stream().collect(Collectors.groupingBy(HostView::state, Collectors.counting())));
+            return new FabricException(Code.RESOURCE_EXHAUSTED, pool.exhaustedMessage(byState));
+        });
+    }
+
+    private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
+        Map<HostId, HostStore.Live> live = hosts.all().live();
+        live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
+                .findFirst().ifPresent(l -> {
+                    throw new FabricException(Code.ALREADY_EXISTS, "underlay IP " + underlayIp + " is in use by live host "
+                            + l.record().hostId() + ": every host needs its own underlay address (is host " + id
+                            + " configured with the right --underlay-ip?)");
+                });
+    }
+
+    private FabricException heldByLiveHost(HostId id, HostStore.Live live, Ipv4Address requested) {
+        return new FabricException(Code.ALREADY_EXISTS, "host id " + id + " is held by a live host at underlay IP "
+                + live.record().underlayIp() + " (registered through controller " + live.record().controllerId()
+                + ", lease " + Long.toHexString(live.leaseId()) + "); refusing the registration from " + requested
+                + ". Give this host another --host-id, or stop the other one and wait for its lease to expire");
+    }
+
+    private static FabricException leaseGone(HostId id, long leaseId) {
+        return new FabricException(Code.NOT_FOUND, "host " + id + " holds no live lease " + Long.toHexString(leaseId)
+                + " (it expired or the host was released): register again");
+    }
+
+    private FabricException contention(String what) {
+        return new FabricException(Code.ABORTED, "could not " + what + " after " + MAX_ATTEMPTS
+                + " attempts: other controllers kept changing the same keys; retry");
+    }
+
+    private void revokeQuietly(long lease) {
+        try {
+            store.revokeLease(lease);
+        } catch (FabricException e) {
+            log.warn("could not revoke unused lease {} ({}); it expires by itself within {}s", Long.toHexString(lease),
+                    e.getMessage(), leaseTtl.toSeconds());
+        }
+    }
+
+}

@@ -1,0 +1,248 @@
+package io.ovsfabric.controller.store;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.FabricException.Code;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** {@link KvStore} on a real etcd through jetcd. Every call waits at most {@code opTimeout}. */
+public final class EtcdKvStore implements KvStore {
+    private final Client client;
+    private final String endpoints;
+    private final Duration opTimeout;
+
+    public EtcdKvStore(List<String> endpoints, Duration opTimeout) {
+        this.endpoints = String.join(",", endpoints);
+        this.opTimeout = opTimeout;
+        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
+                .connectTimeout(Duration.ofSeconds(2)).retryMaxDuration(opTimeout).build();
+    }
+
+    /** The jetcd client, for the election in this package only. */
+    Client client() {
+        return client;
+    }
+
+    String endpoints() {
+        return endpoints;
+    }
+
+    @Override
+    public Optional<KeyValue> get(String key) {
+        GetResponse response = await("get " + key, client.getKVClient().get(bytes(key)));
+        return response.getKvs().stream().findFirst().map(EtcdKvStore::toKeyValue);
+    }
+
+    @Override
+    public KvRange getPrefix(String prefix) {
+        return getPrefix(prefix, 0);
+    }
+
+    @Override
+    public KvRange getPrefix(String prefix, long revision) {
+        GetOption option = GetOption.builder().isPrefix(true).withRevision(revision).build();
+        GetResponse response = await("get --prefix " + prefix, client.getKVClient().get(bytes(prefix), option));
+        return new KvRange(response.getKvs().stream().map(EtcdKvStore::toKeyValue).toList(), response.getHeader().getRevision());
+    }
+
+    @Override
+    public TxnResult commit(Txn txn) {
+        List<Cmp> cmps = new ArrayList<>();
+        for (Txn.Cmp cmp : txn.conditions()) {
+            if (cmp instanceof Txn.Absent absent) {
+                cmps.add(new Cmp(bytes(absent.key()), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+            } else if (cmp instanceof Txn.ModRevision mod) {
+                cmps.add(new Cmp(bytes(mod.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(mod.revision())));
+            }
+        }
+        List<Op> ops = new ArrayList<>();
+        for (Txn.Op op : txn.operations()) {
+            if (op instanceof Txn.Put put) {
+                PutOption option = put.leaseId() == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(put.leaseId()).build();
+                ops.add(Op.put(bytes(put.key()), bytes(put.value()), option));
+            } else if (op instanceof Txn.Delete delete) {
+                ops.add(Op.delete(bytes(delete.key()), DeleteOption.DEFAULT));
+            } else if (op instanceof Txn.DeletePrefix prefix) {
+                ops.add(Op.delete(bytes(prefix.prefix()), DeleteOption.builder().isPrefix(true).build()));
+            }
+        }
+        TxnResponse response = await("txn on " + firstKey(txn), client.getKVClient().txn()
+                .If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit());
+        return new TxnResult(response.isSucceeded(), response.getHeader().getRevision());
+    }
+
+    @Override
+    public long grantLease(Duration ttl) {
+        return await("grant lease", client.getLeaseClient().grant(Math.max(1, ttl.toSeconds()))).getID();
+    }
+
+    @Override
+    public long keepAliveOnce(long leaseId) {
+        LeaseKeepAliveResponse response = await("keep lease " + Long.toHexString(leaseId) + " alive",
+                client.getLeaseClient().keepAliveOnce(leaseId));
+        if (response.getTTL() <= 0) {
+            throw new FabricException(Code.NOT_FOUND, "lease " + Long.toHexString(leaseId) + " has expired");
+        }
+        return response.getTTL();
+    }
+
+    @Override
+    public void revokeLease(long leaseId) {
+        try {
+            await("revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
+        } catch (FabricException e) {
+            if (e.code() != Code.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public WatchHandle watch(String prefix, long fromRevision, WatchListener listener) {
+        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).build();
+        Watch.Watcher watcher = client.getWatchClient().watch(bytes(prefix), option, new Watch.Listener() {
+            @Override
+            public void onNext(WatchResponse response) {
+                deliver(response, listener);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                Throwable cause = unwrap(error);
+                if (cause instanceof CompactedException compacted) {
+                    listener.onCompacted(compacted.getCompactedRevision());
+                } else {
+                    listener.onError(translate("watch " + prefix, cause));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                // closed by us
+            }
+        });
+        return watcher::close;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private static void deliver(WatchResponse response, WatchListener listener) {
+        List<KvEvent> batch = new ArrayList<>();
+        long batchRevision = -1;
+        for (WatchEvent event : response.getEvents()) {
+            KeyValue kv = toKeyValue(event.getKeyValue());
+            if (batchRevision != -1 && kv.modRevision() != batchRevision) {
+                listener.onEvents(batchRevision, List.copyOf(batch));
+                batch.clear();
+            }
+            batchRevision = kv.modRevision();
+            KvEvent.Type type = event.getEventType() == WatchEvent.EventType.DELETE ? KvEvent.Type.DELETE : KvEvent.Type.PUT;
+            batch.add(new KvEvent(type, kv));
+        }
+        if (!batch.isEmpty()) {
+            listener.onEvents(batchRevision, List.copyOf(batch));
+        }
+    }
+
+    private <T> T await(String what, CompletableFuture<T> future) {
+        try {
+            return future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new FabricException(Code.UNAVAILABLE, "interrupted during etcd " + what, e);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new FabricException(Code.UNAVAILABLE, "etcd at " + endpoints + " did not answer " + what + " within "
+                    + opTimeout.toMillis() + " ms: is it running and reachable?", e);
+        } catch (ExecutionException e) {
+            throw translate(what, unwrap(e));
+        }
+    }
+
+    private FabricException translate(String what, Throwable cause) {
+        if (cause instanceof CompactedException) {
+            return new FabricException(Code.COMPACTED, "etcd " + what + ": " + cause.getMessage(), cause);
+        }
+        Status.Code grpc = null;
+        if (cause instanceof EtcdException etcd) {
+            grpc = toGrpc(etcd.getErrorCode());
+        } else if (cause instanceof StatusRuntimeException status) {
+            grpc = status.getStatus().getCode();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        if (message.contains("required revision has been compacted") || message.contains("future revision")) {
+            return new FabricException(Code.COMPACTED, "etcd " + what + ": " + message, cause);
+        }
+        if (message.contains("lease not found")) {
+            return new FabricException(Code.NOT_FOUND, "etcd " + what + ": " + message, cause);
+        }
+        if (grpc == Status.Code.UNAVAILABLE || grpc == Status.Code.DEADLINE_EXCEEDED || grpc == Status.Code.CANCELLED) {
+            return new FabricException(Code.UNAVAILABLE, "etcd at " + endpoints + " is unreachable during " + what + ": " + message, cause);
+        }
+        if (grpc == Status.Code.NOT_FOUND) {
+            return new FabricException(Code.NOT_FOUND, "etcd " + what + ": " + message, cause);
+        }
+        return new FabricException(Code.UNAVAILABLE, "etcd " + what + " failed: " + message, cause);
+    }
+
+    private static Status.Code toGrpc(ErrorCode code) {
+        try {
+            return Status.Code.valueOf(code.name());
+        } catch (IllegalArgumentException e) {
+            return Status.Code.UNKNOWN;
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String firstKey(Txn txn) {
+        return txn.conditions().isEmpty() ? "(no condition)" : txn.conditions().get(0).key();
+    }
+
+    static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    static KeyValue toKeyValue(io.etcd.jetcd.KeyValue kv) {
+        return new KeyValue(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
+                kv.getCreateRevision(), kv.getModRevision(), kv.getLease());
+    }
+}

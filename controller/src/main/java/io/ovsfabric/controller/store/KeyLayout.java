@@ -1,0 +1,175 @@
+package io.ovsfabric.controller.store;
+
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.common.Ipv4Address;
+import java.util.Optional;
+
+/**
+ * The one owner of the etcd key layout. Everything lives under a versioned prefix (default {@code /ovsfabric/v1/}):
+ * <pre>
+ * config                          the fabric plan (JSON), created once
+ * subnets/&lt;net&gt;-&lt;len&gt;             subnet claim -&gt; {"hostId":..}, created only if absent
+ * hosts/&lt;host-id&gt;                  host record (subnet, underlay IP, capabilities, down-since)
+ * live/&lt;host-id&gt;                   bound to the host's lease: exists while the host is alive
+ * leader/&lt;lease-hex&gt;               controller leader election (etcd election recipe)
+ * network-guard                   touched by every network create/delete (serializes overlap checks)
+ * networks/&lt;network-id&gt;           user network (name, subnet, gateway, tunnel key)
+ * network-deleting/&lt;network-id&gt;   exists while a delete is in progress (allocations then fail)
+ * network-names/&lt;name&gt;            -&gt; network id (unique names)
+ * tunnel-keys/&lt;key&gt;               -&gt; network id (unique GRE keys)
+ * addresses/&lt;network-id&gt;/&lt;ip&gt;     endpoint holding the address (created only if absent)
+ * handles/&lt;network-id&gt;/&lt;endpoint&gt; -&gt; address (one address per allocation handle)
+ * </pre>
+ */
+public final class KeyLayout {
+    public static final String DEFAULT_PREFIX = "/ovsfabric/v1/";
+
+    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE }
+
+    /** A key under the prefix, split into its kind and its one or two name parts. */
+    public record ParsedKey(Kind kind, String first, String second) {}
+
+    private final String root;
+
+    public KeyLayout(String prefix) {
+        if (prefix == null || !prefix.startsWith("/") || prefix.contains("//") || prefix.isBlank()) {
+            throw new InvalidInputException("--key-prefix '" + prefix + "' must be an absolute path such as " + DEFAULT_PREFIX);
+        }
+        this.root = prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public String config() {
+        return root + "config";
+    }
+
+    public String subnetsPrefix() {
+        return root + "subnets/";
+    }
+
+    public String subnet(Cidr subnet) {
+        return subnetsPrefix() + subnet.keyForm();
+    }
+
+    public String hostsPrefix() {
+        return root + "hosts/";
+    }
+
+    public String host(HostId id) {
+        return hostsPrefix() + id;
+    }
+
+    public String livePrefix() {
+        return root + "live/";
+    }
+
+    public String live(HostId id) {
+        return livePrefix() + id;
+    }
+
+    /** The etcd election name; candidates' keys are {@code leader/<lease>}. */
+    public String election() {
+        return root + "leader";
+    }
+
+    public String networkGuard() {
+        return root + "network-guard";
+    }
+
+    public String networksPrefix() {
+        return root + "networks/";
+    }
+
+    public String network(String networkId) {
+        return networksPrefix() + networkId;
+    }
+
+    public String networkDeleting(String networkId) {
+        return root + "network-deleting/" + networkId;
+    }
+
+    public String networkNamesPrefix() {
+        return root + "network-names/";
+    }
+
+    public String tunnelKeysPrefix() {
+        return root + "tunnel-keys/";
+    }
+
+    public String networkName(String name) {
+        return root + "network-names/" + name;
+    }
+
+    public String tunnelKey(long key) {
+        return root + "tunnel-keys/" + key;
+    }
+
+    public String addressesPrefix() {
+        return root + "addresses/";
+    }
+
+    public String addressesPrefix(String networkId) {
+        return addressesPrefix() + networkId + "/";
+    }
+
+    public String address(String networkId, Ipv4Address address) {
+        return addressesPrefix(networkId) + address;
+    }
+
+    public String handlesPrefix(String networkId) {
+        return root + "handles/" + networkId + "/";
+    }
+
+    public String handle(String networkId, String endpointId) {
+        return handlesPrefix(networkId) + endpointId;
+    }
+
+    /** Classifies a key read or watched under the root; empty for keys this version does not know. */
+    public Optional<ParsedKey> parse(String key) {
+        if (!key.startsWith(root)) {
+            return Optional.empty();
+        }
+        String rest = key.substring(root.length());
+        if (rest.equals("config")) {
+            return Optional.of(new ParsedKey(Kind.CONFIG, "", ""));
+        }
+        if (rest.equals("network-guard")) {
+            return Optional.of(new ParsedKey(Kind.NETWORK_GUARD, "", ""));
+        }
+        int slash = rest.indexOf('/');
+        if (slash <= 0) {
+            return Optional.empty();
+        }
+        String dir = rest.substring(0, slash);
+        String name = rest.substring(slash + 1);
+        Kind kind = switch (dir) {
+            case "subnets" -> Kind.SUBNET;
+            case "hosts" -> Kind.HOST;
+            case "live" -> Kind.LIVE;
+            case "leader" -> Kind.LEADER;
+            case "networks" -> Kind.NETWORK;
+            case "network-names" -> Kind.NETWORK_NAME;
+            case "network-deleting" -> Kind.NETWORK_DELETING;
+            case "tunnel-keys" -> Kind.TUNNEL_KEY;
+            case "addresses" -> Kind.ADDRESS;
+            case "handles" -> Kind.HANDLE;
+            default -> null;
+        };
+        if (kind == null || name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (kind == Kind.ADDRESS || kind == Kind.HANDLE) {
+            int inner = name.indexOf('/');
+            if (inner <= 0 || inner == name.length() - 1) {
+                return Optional.empty();
+            }
+            return Optional.of(new ParsedKey(kind, name.substring(0, inner), name.substring(inner + 1)));
+        }
+        return Optional.of(new ParsedKey(kind, name, ""));
+    }
+}

@@ -1,0 +1,145 @@
+package io.ovsfabric.controller.topology;
+
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.store.JsonCodec;
+import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.KvEvent;
+import io.ovsfabric.controller.store.KvRange;
+import io.ovsfabric.controller.store.KvStore;
+import io.ovsfabric.controller.store.WatchListener;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Topology streams for watchers: a snapshot read at revision R then every change from R+1 on, in etcd order, each
+ * event carrying the revision it brings the watcher to. A watcher resuming from revision N gets exactly the changes
+ * after N (the state at N is re-read to translate them); if N was compacted it gets a fresh snapshot instead.
+ */
+public final class TopologyFeed {
+    private static final Logger log = LoggerFactory.getLogger(TopologyFeed.class);
+
+    private final KvStore store;
+    private final KeyLayout keys;
+    private final JsonCodec codec;
+    private final Duration grace;
+
+    /** Receives one watcher's events; never called concurrently. */
+    public interface Sink {
+        void onEvent(TopologyEvent event);
+
+        /** The stream ended (etcd watch failure); the watcher should reconnect with its last revision. */
+        void onError(FabricException error);
+    }
+
+    public TopologyFeed(KvStore store, KeyLayout keys, JsonCodec codec, Duration grace) {
+        this.store = store;
+        this.keys = keys;
+        this.codec = codec;
+        this.grace = grace;
+    }
+
+    /** Starts a stream; close the returned subscription when the watcher goes away. */
+    public Subscription subscribe(String watcher, long resumeRevision, Sink sink) {
+        Subscription subscription = new Subscription(watcher, sink);
+        subscription.begin(resumeRevision);
+        return subscription;
+    }
+
+    public final class Subscription implements AutoCloseable, WatchListener {
+        private final String watcher;
+        private final Sink sink;
+        private TopologyState state;
+        private KvStore.WatchHandle watch;
+        private boolean closed;
+
+        private Subscription(String watcher, Sink sink) {
+            this.watcher = watcher;
+            this.sink = sink;
+        }
+
+        private synchronized void begin(long resumeRevision) {
+            if (resumeRevision > 0) {
+                try {
+                    KvRange atResume = store.getPrefix(keys.root(), resumeRevision);
+                    state = new TopologyState(keys, codec, grace);
+                    state.load(atResume.kvs());
+                    log.info("topology watcher {} resumes after revision {}", watcher, resumeRevision);
+                    startWatch(resumeRevision + 1);
+                    return;
+                } catch (FabricException e) {
+                    if (e.code() != FabricException.Code.COMPACTED) {
+                        throw e;
+                    }
+                    log.info("topology watcher {} asked to resume after revision {}, which etcd no longer has: sending a"
+                            + " fresh snapshot", watcher, resumeRevision);
+                }
+            }
+            sendSnapshot();
+        }
+
+        private void sendSnapshot() {
+            KvRange range = store.getPrefix(keys.root());
+            state = new TopologyState(keys, codec, grace);
+            state.load(range.kvs());
+            TopologyEvent.Snapshot snapshot = state.snapshot();
+            log.info("topology watcher {} gets a snapshot at revision {} ({} hosts, {} networks, {} endpoints)", watcher,
+                    range.revision(), snapshot.hosts().size(), snapshot.networks().size(), snapshot.endpoints().size());
+            sink.onEvent(TopologyEvent.snapshot(range.revision(), snapshot));
+            startWatch(range.revision() + 1);
+        }
+
+        private void startWatch(long fromRevision) {
+            watch = store.watch(keys.root(), fromRevision, this);
+        }
+
+        @Override
+        public synchronized void onEvents(long revision, List<KvEvent> events) {
+            if (closed) {
+                return;
+            }
+            List<TopologyChange> changes = state.apply(events);
+            if (!changes.isEmpty()) {
+                sink.onEvent(TopologyEvent.delta(revision, changes));
+            }
+        }
+
+        @Override
+        public synchronized void onCompacted(long compactRevision) {
+            if (closed) {
+                return;
+            }
+            log.info("topology watch for {} fell behind etcd compaction (revision {}): sending a fresh snapshot", watcher, compactRevision);
+            closeWatch();
+            try {
+                sendSnapshot();
+            } catch (FabricException e) {
+                onError(e);
+            }
+        }
+
+        @Override
+        public synchronized void onError(FabricException error) {
+            if (closed) {
+                return;
+            }
+            log.warn("topology watch for {} failed: {}; the watcher must reconnect", watcher, error.getMessage());
+            close();
+            sink.onError(error);
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            closeWatch();
+        }
+
+        private void closeWatch() {
+            if (watch != null) {
+                watch.close();
+                watch = null;
+            }
+        }
+    }
+}

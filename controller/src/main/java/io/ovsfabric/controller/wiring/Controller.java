@@ -1,0 +1,192 @@
+package io.ovsfabric.controller.wiring;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.cli.ControllerConfig;
+import io.ovsfabric.controller.model.FabricPlan;
+import io.ovsfabric.controller.registry.EndpointRegistry;
+import io.ovsfabric.controller.registry.FabricConfigBootstrap;
+import io.ovsfabric.controller.registry.NetworkRegistry;
+import io.ovsfabric.controller.registry.HostRegistry;
+import io.ovsfabric.controller.registry.HostStore;
+import io.ovsfabric.controller.registry.Sweeper;
+import io.ovsfabric.controller.rpc.AdminRpcService;
+import io.ovsfabric.controller.rpc.FabricRpcService;
+import io.ovsfabric.controller.rpc.NetworkRpc;
+import io.ovsfabric.controller.store.EtcdKvStore;
+import io.ovsfabric.controller.store.EtcdLeaderElection;
+import io.ovsfabric.controller.store.JsonCodec;
+import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.LeaderElection;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The only place that builds the real adapters (etcd, election, gRPC server) and wires the controller together. */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    private static final Duration ETCD_OP_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private final ControllerConfig config;
+    private final EtcdKvStore store;
+    private final LeaderElection election;
+    private final Server server;
+    private final ScheduledExecutorService sweeps;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private Controller(ControllerConfig config, EtcdKvStore store, LeaderElection election, Server server,
+            ScheduledExecutorService sweeps) {
+        this.config = config;
+        this.store = store;
+        this.election = election;
+        this.server = server;
+        this.sweeps = sweeps;
+    }
+
+    /**
+     * Connects to etcd (retrying with backoff, logging each attempt, until it answers), checks or stores the fabric
+     * plan, starts campaigning for leadership and serves gRPC. Throws FabricException when the plan is refused.
+     */
+    public static Controller start(ControllerConfig config) throws InterruptedException {
+        Clock clock = Clock.systemUTC();
+        KeyLayout keys = new KeyLayout(config.keyPrefix());
+        JsonCodec codec = new JsonCodec();
+        EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT);
+        try {
+            FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(store, keys, codec, clock));
+            HostStore hostStore = new HostStore(store, keys, codec, plan.reclaimGrace());
+            NetworkRegistry networks = new NetworkRegistry(store, keys, codec, plan, clock);
+            EndpointRegistry endpoints = new EndpointRegistry(store, keys, codec, networks, hostStore, clock, new SecureRandom());
+            NetworkRpc networkRpc = new NetworkRpc(networks, endpoints);
+            HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, plan.leaseTtl(), clock,
+                    config.controllerId(), new SecureRandom(), endpoints);
+            Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, plan.reclaimGrace(), clock, endpoints);
+            io.ovsfabric.controller.topology.TopologyFeed feed =
+                    new io.ovsfabric.controller.topology.TopologyFeed(store, keys, codec, plan.reclaimGrace());
+            LeaderElection election = new EtcdLeaderElection(store, keys.election(), config.controllerId(), plan.leaseTtl());
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
+                            InsecureServerCredentials.create())
+                    .addService(new FabricRpcService(registry, feed, networkRpc))
+                    .addService(new AdminRpcService(registry, election, config.controllerId(),
+                            () -> store.getPrefix(keys.config()).revision(), networkRpc))
+                    .build();
+            try {
+                server.start();
+            } catch (IOException e) {
+                throw new FabricException(FabricException.Code.FAILED_PRECONDITION, "cannot listen on " + config.listenHost()
+                        + ":" + config.listenPort() + " (" + e.getMessage() + "): is another controller running there? Pick"
+                        + " another --listen address", e);
+            }
+            election.start();
+            ScheduledExecutorService sweeps = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "sweeper");
+                thread.setDaemon(true);
+                return thread;
+            });
+            long period = sweepInterval(plan.leaseTtl()).toMillis();
+            sweeps.scheduleWithFixedDelay(() -> sweep(election, sweeper), period, period, TimeUnit.MILLISECONDS);
+            log.info("controller {} serves FabricService and AdminService on {}:{} (etcd {}, keys under {}, lease TTL {}s,"
+                    + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
+                    String.join(",", config.etcdEndpoints()), keys.root(), plan.leaseTtl().toSeconds(),
+                    plan.reclaimGrace().toSeconds());
+            return new Controller(config, store, election, server, sweeps);
+        } catch (RuntimeException | InterruptedException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    public String controllerId() {
+        return config.controllerId();
+    }
+
+    public boolean isLeader() {
+        return election.isLeader();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /** Graceful stop: resigns leadership, drains calls for a moment, closes etcd. */
+    @Override
+    public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        sweeps.shutdownNow();
+        election.close();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        store.close();
+        log.info("controller {} stopped", config.controllerId());
+    }
+
+    /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
+    public void kill() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        sweeps.shutdownNow();
+        election.abandon();
+        server.shutdownNow();
+        store.close();
+    }
+
+    /** How often the leader sweeps for dead hosts and expired grace periods: a quarter TTL, 250 ms to 2 s. */
+    static Duration sweepInterval(Duration leaseTtl) {
+        return Duration.ofMillis(Math.max(250, Math.min(2000, leaseTtl.toMillis() / 4)));
+    }
+
+    private static void sweep(LeaderElection election, Sweeper sweeper) {
+        if (!election.isLeader()) {
+            return;
+        }
+        try {
+            sweeper.sweepOnce();
+        } catch (FabricException e) {
+            log.warn("sweep failed, retrying at the next tick: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("sweep failed unexpectedly, retrying at the next tick", e);
+        }
+    }
+
+    private static FabricPlan bootstrapWithRetry(ControllerConfig config, FabricConfigBootstrap bootstrap) throws InterruptedException {
+        Duration backoff = Duration.ofMillis(500);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return bootstrap.ensure(config.plan());
+            } catch (FabricException e) {
+                if (e.code() != FabricException.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                log.warn("etcd at {} is not reachable (attempt {}): {}; retrying in {} ms", String.join(",", config.etcdEndpoints()),
+                        attempt, e.getMessage(), backoff.toMillis());
+                Thread.sleep(backoff.toMillis()); // backoff between connection attempts
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+}
