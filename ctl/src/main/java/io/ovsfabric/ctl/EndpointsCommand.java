@@ -42,7 +42,9 @@ final class EndpointsCommand implements Callable<Integer> {
             Map<String, String> names = client.admin().listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksList()
                     .stream().collect(Collectors.toMap(Network::getId, Network::getName));
             List<Endpoint> endpoints = client.admin().listEndpoints(ListEndpointsRequest.newBuilder()
-                    .setNetwork(network == null ? "" : network).setHostId(host == null ? "" : host).build()).getEndpointsList();
+                    .setNetwork(network == null ? "" : network).setHostId(host == null ? "" : host).build()).getEndpointsList()
+                    .stream().sorted(java.util.Comparator.comparing((Endpoint e) -> names.getOrDefault(e.getNetworkId(), e.getNetworkId())))
+                    .toList(); // by network name; the controller already orders each network by address
             if (format == Output.Format.json) {
                 Output.json(out, endpoints.stream().map(e -> new EndpointJson(names.getOrDefault(e.getNetworkId(), ""), e.getNetworkId(),
                         e.getEndpointId(), e.getHostId(), e.getAddress(), e.getMac(), e.getContainerId(), e.getContainerName(),
