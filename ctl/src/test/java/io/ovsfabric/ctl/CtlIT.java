@@ -121,4 +121,47 @@ class CtlIT {
         assertTrue(fabric.out().contains("fabric cidr:     10.200.0.0/16 (/24 per host)"), fabric.out());
         assertTrue(fabric.out().contains("underlay mtu:    1500 (overlay mtu 1458)"), fabric.out());
     }
+
+    @Test
+    void networksAndEndpointsEndToEnd() {
+        ManagedChannel channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+        try {
+            FabricServiceGrpc.FabricServiceBlockingStub fabric = FabricServiceGrpc.newBlockingStub(channel);
+            fabric.register(RegisterRequest.newBuilder().setHostId("net-host").setUnderlayIp("192.0.2.31").build());
+
+            Run create = ctl("network", "create", "appnet", "--subnet", "10.201.0.0/16");
+            assertEquals(0, create.exit(), create.err());
+            assertTrue(create.out().startsWith("network appnet 10.201.0.0/16 (gateway 10.201.0.1, GRE key 4096, id "), create.out());
+            Run overlap = ctl("network", "create", "other", "--subnet", "10.201.3.0/24");
+            assertEquals(1, overlap.exit());
+            assertTrue(overlap.err().contains("ALREADY_EXISTS: subnet 10.201.3.0/24 overlaps network appnet"), overlap.err());
+            Run fabricOverlap = ctl("network", "create", "other", "--subnet", "10.200.3.0/24");
+            assertTrue(fabricOverlap.err().contains("INVALID_ARGUMENT"), fabricOverlap.err());
+
+            Run ls = ctl("network", "ls");
+            assertTrue(ls.out().contains("appnet  10.201.0.0/16  10.201.0.1  4096"), ls.out());
+            assertTrue(ctl("network", "ls", "-o", "json").out().contains("\"tunnel_key\" : 4096"));
+
+            var allocated = fabric.allocateAddress(io.ovsfabric.proto.v1.AllocateAddressRequest.newBuilder().setNetworkId("appnet")
+                    .setHostId("net-host").setEndpointId("0123456789abcdef0123").build());
+            fabric.updateEndpoint(io.ovsfabric.proto.v1.UpdateEndpointRequest.newBuilder().setEndpoint(allocated.getEndpoint().toBuilder()
+                    .setContainerName("web1").setContainerId("c0ffee")).build());
+            Run endpoints = ctl("endpoints");
+            assertEquals(0, endpoints.exit(), endpoints.err());
+            assertTrue(endpoints.out().contains("appnet   10.201.0.2  net-host  web1       0123456789ab"), endpoints.out());
+            Run json = ctl("endpoints", "-o", "json", "--network", "appnet");
+            assertTrue(json.out().contains("\"container_name\" : \"web1\""), json.out());
+
+            Run refused = ctl("network", "rm", "appnet");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.err().contains("FAILED_PRECONDITION: network appnet still has 1 endpoints (on hosts net-host)"), refused.err());
+            Run rm = ctl("network", "rm", "appnet", "--force");
+            assertEquals(0, rm.exit(), rm.err());
+            assertTrue(rm.out().contains("deleted network appnet (10.201.0.0/16), released 1 endpoint addresses"), rm.out());
+            assertTrue(ctl("endpoints").out().contains("no endpoints"));
+            assertEquals(0, ctl("hosts", "release", "net-host", "--force").exit()); // leave the pool as found
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 }

@@ -34,6 +34,7 @@ public final class EtcdProcess implements AutoCloseable {
     private final int peerPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private Process process;
+    private Thread cleanup;
 
     private EtcdProcess(String name, Path dataDir, int clientPort, int peerPort) {
         this.name = name;
@@ -73,6 +74,11 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + BINARY + " (install etcd-server: bash deploy/setup.sh)", e);
         }
+        if (cleanup == null) {
+            // a test JVM killed by a timeout must not leave etcd running or its data dir behind
+            cleanup = new Thread(this::close, name + "-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        }
         awaitHealthy();
         return this;
     }
@@ -102,6 +108,14 @@ public final class EtcdProcess implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (cleanup != null && Thread.currentThread() != cleanup) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+            cleanup = null;
+        }
         terminate(true);
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

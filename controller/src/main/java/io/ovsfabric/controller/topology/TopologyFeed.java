@@ -125,14 +125,26 @@ public final class TopologyFeed {
                 return;
             }
             log.warn("topology watch for {} failed: {}; the watcher must reconnect", watcher, error.getMessage());
-            close();
+            closed = true;
+            closeWatch(); // on the watch's own callback thread: safe to close it here
             sink.onError(error);
         }
 
+        /**
+         * Stops the stream. The watch is closed outside this subscription's lock: the store's watch thread may be
+         * delivering a callback that waits for this lock while holding the store's own.
+         */
         @Override
-        public synchronized void close() {
-            closed = true;
-            closeWatch();
+        public void close() {
+            KvStore.WatchHandle handle;
+            synchronized (this) {
+                closed = true;
+                handle = watch;
+                watch = null;
+            }
+            if (handle != null) {
+                handle.close();
+            }
         }
 
         private void closeWatch() {
