@@ -1,0 +1,70 @@
+package io.ovsfabric.agent.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ovsfabric.agent.model.DockerOptions;
+import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.agent.rpc.GrpcFabricClient;
+import io.ovsfabric.common.HostId;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "docker-opts", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+        description = {"Prints the Docker daemon settings for this host (--bip, --fixed-cidr, --mtu), the way flannel's",
+                "subnet.env feeds dockerd. The host must hold a subnet: start its agent first, or reserve one with",
+                "'ovsfabricctl hosts reserve'.",
+                "",
+                "--bip is the host's gateway with the fabric's prefix length (the whole fabric is one L2 segment);",
+                "--fixed-cidr is the largest block of the host's subnet that leaves out its first addresses",
+                "(network address and gateway), so Docker never hands them out; --mtu leaves room for GRE.",
+                "",
+                "Examples:",
+                "  dockerd $(ovsfabric-agent docker-opts --host-id h1)",
+                "  ovsfabric-agent docker-opts --host-id h1 -o json > /etc/docker/daemon.json",
+                "  ovsfabric-agent docker-opts --host-id h1 -o env > /run/ovsfabric/docker.env",
+                ""})
+final class DockerOptsCommand implements Callable<Integer> {
+
+    @Option(names = "--controller", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
+            description = "the controller's gRPC address (default: ${DEFAULT-VALUE})")
+    String controller;
+
+    @Option(names = "--host-id", required = true, paramLabel = "ID", description = "the host to print settings for")
+    String hostId;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "flags", paramLabel = "FORMAT",
+            description = "flags (dockerd command-line flags, one line), json (daemon.json) or env (an environment "
+                    + "file with DOCKER_OPTS) (default: ${DEFAULT-VALUE})")
+    String output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!output.equals("flags") && !output.equals("json") && !output.equals("env")) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown output format '" + output + "': use flags, json or env");
+        }
+        HostId host = HostId.of(hostId);
+        DockerOptions opts;
+        try (FabricClient client = GrpcFabricClient.connect(controller)) {
+            FabricSettings fabric = client.fabric();
+            FabricHost record = client.host(host);
+            opts = DockerOptions.of(fabric, record.subnet(), record.subnet().firstUsable());
+        }
+        var out = spec.commandLine().getOut();
+        switch (output) {
+            case "json" -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(opts.daemonJson()));
+            case "env" -> opts.envLines().forEach(out::println);
+            default -> out.println(String.join(" ", opts.flags()));
+        }
+        out.flush();
+        return 0;
+    }
+}

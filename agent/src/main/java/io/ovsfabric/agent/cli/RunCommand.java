@@ -1,0 +1,70 @@
+package io.ovsfabric.agent.cli;
+
+import io.ovsfabric.agent.wiring.AgentWiring;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+        description = {"Runs the agent in the foreground until SIGTERM: registers this host with the controller, keeps",
+                "its lease alive, follows the topology and keeps br0, docker0, the GRE tunnels, the flows and the NAT",
+                "rules in line with it. While the controller is unreachable it keeps the last known topology.",
+                "Stopping the agent leaves the data plane forwarding; use 'teardown' to remove it.",
+                "",
+                "Example:",
+                "  ovsfabric-agent run --controller 10.0.0.2:7070 --host-id h1 --underlay-ip 192.0.2.1 \\",
+                "      --underlay-interface eth1",
+                ""})
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--controller", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
+            description = "the controller's gRPC address (default: ${DEFAULT-VALUE})")
+    String controller;
+
+    @Option(names = "--host-id", required = true, paramLabel = "ID",
+            description = "this host's name in the fabric: lowercase letters, digits and '-' (e.g. h1)")
+    String hostId;
+
+    @Option(names = "--underlay-ip", required = true, paramLabel = "IP",
+            description = "the IPv4 address peers reach this host at; must be outside the fabric CIDR")
+    String underlayIp;
+
+    @Mixin
+    DataPlaneOptions dataPlane;
+
+    @Option(names = "--state-dir", defaultValue = "/var/lib/ovsfabric", paramLabel = "DIR",
+            description = "where the agent keeps its last known topology across restarts (default: ${DEFAULT-VALUE})")
+    Path stateDir;
+
+    @Option(names = "--plugin-dir", defaultValue = "/run/docker/plugins", paramLabel = "DIR",
+            description = "where Docker looks for plugin sockets; the agent serves ovsfabric.sock there "
+                    + "(default: ${DEFAULT-VALUE})")
+    Path pluginDir;
+
+    @Option(names = "--resync", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "how often the whole data plane is checked and repaired even without changes "
+                    + "(default: ${DEFAULT-VALUE})")
+    Duration resync;
+
+    @Override
+    public Integer call() throws Exception {
+        HostId host = HostId.of(hostId);
+        Ipv4Address underlay = Ipv4Address.parse(underlayIp);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller, host, underlay,
+                dataPlane.settings(underlay), stateDir, pluginDir, resync))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                agent.close();
+                stopped.countDown();
+            }, "shutdown"));
+            stopped.await();
+        }
+        return 0;
+    }
+}

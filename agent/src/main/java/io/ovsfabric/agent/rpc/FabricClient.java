@@ -1,0 +1,42 @@
+package io.ovsfabric.agent.rpc;
+
+import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The agent's view of the controller. Every method fails with {@link ControllerException}; none returns a
+ * success flag.
+ */
+public interface FabricClient extends AutoCloseable {
+
+    record Registration(LocalHost self, FabricSettings fabric, long leaseId, Duration leaseTtl) {}
+
+    /** Registers (or re-registers) the host; the same id from the same underlay IP always gets the same subnet. */
+    Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities);
+
+    /** Refreshes the lease; {@link ControllerException.Kind#LEASE_LOST} means register again. */
+    void keepAlive(HostId host, long leaseId);
+
+    /**
+     * Follows the topology from {@code resumeRevision} (0: start with a snapshot). Updates arrive in order on one
+     * thread; {@code onEnd} gets the failure (or null when cancelled) when the stream ends. Closing the returned
+     * handle cancels the stream.
+     */
+    AutoCloseable watch(HostId host, long resumeRevision, Consumer<TopologyUpdate> onUpdate, Consumer<Throwable> onEnd);
+
+    /** The fabric plan (an admin read). */
+    FabricSettings fabric();
+
+    /** One host's record, or {@link ControllerException.Kind#NOT_FOUND}. */
+    FabricHost host(HostId host);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,99 @@
+package io.ovsfabric.agent.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.FabricView;
+import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Keeps {@link AgentState} in {@code <state-dir>/agent-state.json}. Writes go to a temporary file that is synced and
+ * then renamed over the old one, so a crash leaves either the old or the new state, never half of one.
+ */
+public final class AgentStateStore {
+    static final String FILE = "agent-state.json";
+
+    // The file format: plain strings, so it stays readable and stable when model types change.
+    record HostJson(String id, String underlayIp, String subnet, boolean up) {}
+
+    record SelfJson(String id, String underlayIp, String subnet, String gateway, int mtu) {}
+
+    record FabricJson(String fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
+            int reservedHead, String fabricId) {}
+
+    record StateJson(int version, SelfJson self, FabricJson fabric, List<HostJson> hosts, long revision) {}
+
+    private final Path dir;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public AgentStateStore(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path file() {
+        return dir.resolve(FILE);
+    }
+
+    public Optional<AgentState> load() {
+        Path file = file();
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            StateJson s = json.readValue(file.toFile(), StateJson.class);
+            LocalHost self = new LocalHost(HostId.of(s.self().id()), Ipv4Address.parse(s.self().underlayIp()),
+                    Cidr.parse(s.self().subnet()), Ipv4Address.parse(s.self().gateway()), s.self().mtu());
+            FabricJson f = s.fabric();
+            FabricSettings fabric = new FabricSettings(Cidr.parse(f.fabricCidr()), f.hostPrefix(), f.tunnelKey(),
+                    f.underlayMtu(), f.tunnelOverhead(), f.reservedHead(), f.fabricId());
+            Map<HostId, FabricHost> hosts = new TreeMap<>();
+            for (HostJson h : s.hosts()) {
+                hosts.put(HostId.of(h.id()), new FabricHost(HostId.of(h.id()), Ipv4Address.parse(h.underlayIp()),
+                        Cidr.parse(h.subnet()), h.up()));
+            }
+            return Optional.of(new AgentState(self, new FabricView(fabric, hosts, s.revision())));
+        } catch (IOException | RuntimeException e) {
+            throw new UncheckedIOException(new IOException("cannot read agent state " + file + " (" + e.getMessage()
+                    + "); move it away to start from the controller's topology alone", e));
+        }
+    }
+
+    public void save(AgentState state) {
+        LocalHost self = state.self();
+        FabricSettings f = state.view().fabric();
+        StateJson s = new StateJson(1,
+                new SelfJson(self.id().value(), self.underlayIp().toString(), self.subnet().toString(),
+                        self.gateway().toString(), self.mtu()),
+                new FabricJson(f.fabricCidr().toString(), f.hostPrefix(), f.tunnelKey(), f.underlayMtu(),
+                        f.tunnelOverhead(), f.reservedHead(), f.fabricId()),
+                state.view().hostList().stream().map(h -> new HostJson(h.id().value(), h.underlayIp().toString(),
+                        h.subnet().toString(), h.up())).toList(),
+                state.view().revision());
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(FILE + ".tmp");
+            Files.write(tmp, json.writeValueAsBytes(s));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write agent state to " + file() + ": " + e.getMessage(), e);
+        }
+    }
+}

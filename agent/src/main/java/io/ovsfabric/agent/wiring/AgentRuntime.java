@@ -1,0 +1,314 @@
+package io.ovsfabric.agent.wiring;
+
+import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.model.FabricView;
+import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.agent.rpc.ControllerException;
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.agent.state.AgentState;
+import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's two loops. The control loop registers, keeps the lease alive (re-registering when it is lost) and
+ * keeps one topology watch open, resuming from the last applied revision. The reconcile loop makes the data plane
+ * match the latest topology, when the topology changes and every {@code resyncPeriod}; failures are retried with
+ * backoff. The last topology is persisted, so a restarted agent rebuilds its data plane even while the controller is
+ * unreachable, and keeps forwarding with it.
+ */
+public final class AgentRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
+
+    public record Options(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities,
+            Duration resyncPeriod, Duration initialBackoff, Duration maxBackoff) {
+        public static Options defaults(HostId host, Ipv4Address underlayIp, int underlayMtu,
+                Map<String, String> capabilities) {
+            return new Options(host, underlayIp, underlayMtu, capabilities, Duration.ofSeconds(30),
+                    Duration.ofMillis(500), Duration.ofSeconds(15));
+        }
+    }
+
+    private final Options options;
+    private final FabricClient client;
+    private final DataPlane dataPlane;
+    private final AgentStateStore store;
+
+    private final Object lock = new Object();
+    private LocalHost self;                 // guarded by lock
+    private FabricView view;                // guarded by lock
+    private FabricClient.Registration registration; // control thread only
+    private AutoCloseable watch;            // guarded by lock; null when no stream is open
+    private long appliedRevision = -1;      // reconcile thread only
+    private long watchStartedAtNanos;       // guarded by lock
+    private Duration watchBackoff = Duration.ZERO; // guarded by lock: grows while streams keep failing fast
+
+    private final BlockingQueue<Boolean> reconcileWakeup = new ArrayBlockingQueue<>(1);
+    private final BlockingQueue<Boolean> controlWakeup = new ArrayBlockingQueue<>(1);
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private final Thread controlThread;
+    private final Thread reconcileThread;
+
+    public AgentRuntime(Options options, FabricClient client, DataPlane dataPlane, AgentStateStore store) {
+        this.options = options;
+        this.client = client;
+        this.dataPlane = dataPlane;
+        this.store = store;
+        this.controlThread = new Thread(this::controlLoop, "control");
+        this.reconcileThread = new Thread(this::reconcileLoop, "reconcile");
+    }
+
+    /** Loads the last known state (if it is this host's), then starts both loops. */
+    public AgentRuntime start() {
+        Optional<AgentState> saved = store.load();
+        if (saved.isPresent() && saved.get().self().id().equals(options.host())) {
+            synchronized (lock) {
+                self = saved.get().self();
+                view = saved.get().view();
+            }
+            log.info("Loaded last known topology of host {} (revision {}, {} hosts) from {}; applying it before the "
+                    + "controller answers", options.host(), view.revision(), view.hosts().size(), store.file());
+            wake(reconcileWakeup);
+        }
+        controlThread.start();
+        reconcileThread.start();
+        return this;
+    }
+
+    /** True once the data plane matched a topology for the first time in this run. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public Optional<Topology> currentTopology() {
+        synchronized (lock) {
+            return self == null || view == null ? Optional.empty() : Optional.of(view.topology(self));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- control loop
+
+    private void controlLoop() {
+        Duration backoff = options.initialBackoff();
+        while (running) {
+            Duration pause;
+            try {
+                if (registration == null) {
+                    register();
+                }
+                Duration watchWait = ensureWatch();
+                client.keepAlive(options.host(), registration.leaseId());
+                backoff = options.initialBackoff();
+                pause = registration.leaseTtl().dividedBy(3);
+                if (pause.isZero()) {
+                    pause = Duration.ofSeconds(1);
+                }
+                if (!watchWait.isZero()) {
+                    pause = min(pause, watchWait);
+                }
+            } catch (ControllerException e) {
+                pause = backoff;
+                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+                switch (e.kind()) {
+                    case LEASE_LOST -> {
+                        log.warn("Host {}: {}; registering again", options.host(), e.getMessage());
+                        registration = null;
+                        pause = Duration.ZERO;
+                    }
+                    case REFUSED -> log.error("Host {}: {}. Fix this; retrying in {}s", options.host(),
+                            e.getMessage(), pause.toSeconds());
+                    default -> log.warn("Host {}: {}; keeping the last known topology, retrying in {} ms",
+                            options.host(), e.getMessage(), pause.toMillis());
+                }
+            } catch (RuntimeException e) {
+                pause = backoff;
+                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+                log.warn("Host {}: controller call failed unexpectedly ({}); retrying in {} ms", options.host(),
+                        e.toString(), pause.toMillis());
+            }
+            await(controlWakeup, pause);
+        }
+    }
+
+    private void register() {
+        FabricClient.Registration r = client.register(options.host(), options.underlayIp(), options.underlayMtu(),
+                options.capabilities());
+        synchronized (lock) {
+            boolean samePlan = view != null && view.fabric().fabricId().equals(r.fabric().fabricId());
+            if (!samePlan && view != null) {
+                log.warn("Host {}: the controller serves fabric {} but the saved topology is of fabric {}; "
+                        + "starting over from a fresh snapshot", options.host(), r.fabric().fabricId(),
+                        view.fabric().fabricId());
+                closeWatch();
+                view = null;
+            }
+            self = r.self();
+        }
+        registration = r;
+        log.info("Host {} registered at underlay {}: subnet {}, gateway {}, MTU {}, lease {} ({}s)", options.host(),
+                options.underlayIp(), r.self().subnet(), r.self().gateway(), r.self().mtu(), r.leaseId(),
+                r.leaseTtl().toSeconds());
+        wake(reconcileWakeup);
+    }
+
+    /** Opens the topology stream unless one is open; returns how long to wait before the next try, if any. */
+    private Duration ensureWatch() {
+        synchronized (lock) {
+            if (watch != null) {
+                return Duration.ZERO;
+            }
+            long sinceLast = System.nanoTime() - watchStartedAtNanos;
+            if (watchStartedAtNanos != 0 && sinceLast < watchBackoff.toNanos()) {
+                return Duration.ofNanos(watchBackoff.toNanos() - sinceLast);
+            }
+            watchStartedAtNanos = System.nanoTime();
+            long resume = view == null ? 0 : view.revision();
+            watch = client.watch(options.host(), resume, this::onUpdate, this::onWatchEnd);
+            log.info("Host {}: following the topology {}", options.host(),
+                    resume == 0 ? "from a fresh snapshot" : "from revision " + resume);
+            return Duration.ZERO;
+        }
+    }
+
+    private void onUpdate(TopologyUpdate update) {
+        synchronized (lock) {
+            FabricView next;
+            if (view == null) {
+                if (!(update instanceof TopologyUpdate.Snapshot snapshot)) {
+                    return; // a delta without a base is meaningless; the stream always starts with a snapshot
+                }
+                next = FabricView.of(snapshot);
+            } else {
+                next = view.apply(update);
+            }
+            if (next == view) {
+                return;
+            }
+            view = next;
+            if (self != null) {
+                try {
+                    store.save(new AgentState(self, view));
+                } catch (RuntimeException e) {
+                    log.warn("Host {}: {}", options.host(), e.getMessage());
+                }
+            }
+        }
+        log.debug("Host {}: topology at revision {}", options.host(), update.revision());
+        wake(reconcileWakeup);
+    }
+
+    private void onWatchEnd(Throwable cause) {
+        synchronized (lock) {
+            watch = null;
+            // A stream that failed soon after it opened is retried later and later; a long-lived one at once.
+            boolean failedFast = System.nanoTime() - watchStartedAtNanos < Duration.ofSeconds(10).toNanos();
+            watchBackoff = failedFast ? min(max(watchBackoff.multipliedBy(2), options.initialBackoff()),
+                    options.maxBackoff()) : Duration.ZERO;
+        }
+        if (running) {
+            log.warn("Host {}: topology stream ended ({}); reconnecting", options.host(),
+                    cause == null ? "cancelled" : cause.getMessage());
+            wake(controlWakeup);
+        }
+    }
+
+    private void closeWatch() {
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception e) {
+                log.debug("closing the topology watch", e);
+            }
+            watch = null;
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------- reconcile loop
+
+    private void reconcileLoop() {
+        Duration backoff = options.initialBackoff();
+        Duration pause = options.resyncPeriod();
+        while (running) {
+            await(reconcileWakeup, pause);
+            if (!running) {
+                return;
+            }
+            Optional<Topology> topology = currentTopology();
+            if (topology.isEmpty()) {
+                pause = options.resyncPeriod();
+                continue;
+            }
+            try {
+                dataPlane.reconcile(topology.get());
+                if (topology.get().revision() != appliedRevision) {
+                    log.info("Host {}: data plane matches topology revision {} ({} peers)", options.host(),
+                            topology.get().revision(), topology.get().peers().size());
+                    appliedRevision = topology.get().revision();
+                }
+                if (ready.getCount() > 0) {
+                    ready.countDown();
+                    log.info("Host {}: ready (first full reconcile done)", options.host());
+                }
+                backoff = options.initialBackoff();
+                pause = options.resyncPeriod();
+            } catch (RuntimeException e) {
+                log.warn("Host {}: reconcile failed ({}); retrying in {} ms", options.host(), e.getMessage(),
+                        backoff.toMillis());
+                pause = backoff;
+                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static void wake(BlockingQueue<Boolean> queue) {
+        queue.offer(Boolean.TRUE); // full means a wake-up is already pending: coalesced
+    }
+
+    private void await(BlockingQueue<Boolean> queue, Duration timeout) {
+        try {
+            queue.poll(Math.max(timeout.toMillis(), 0), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Stops both loops; the data plane keeps forwarding with what it has (nothing is torn down). */
+    @Override
+    public void close() {
+        running = false;
+        synchronized (lock) {
+            closeWatch();
+        }
+        controlThread.interrupt();
+        reconcileThread.interrupt();
+        try {
+            controlThread.join(5_000);
+            reconcileThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

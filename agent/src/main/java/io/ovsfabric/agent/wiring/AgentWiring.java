@@ -1,0 +1,63 @@
+package io.ovsfabric.agent.wiring;
+
+import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.agent.rpc.GrpcFabricClient;
+import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The only place that builds the agent's real adapters and starts it. */
+public final class AgentWiring implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentWiring.class);
+
+    public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
+            Path stateDir, Path pluginDir, Duration resync) {}
+
+    private final FabricClient client;
+    private final DataPlane dataPlane;
+    private final AgentRuntime runtime;
+
+    private AgentWiring(FabricClient client, DataPlane dataPlane, AgentRuntime runtime) {
+        this.client = client;
+        this.dataPlane = dataPlane;
+        this.runtime = runtime;
+    }
+
+    /** The real data plane: OVS through OVSDB and OpenFlow, Linux through ip/iptables. */
+    public static DataPlaneFactory dataPlaneFactory() {
+        return new OvsDataPlaneFactory();
+    }
+
+    public static AgentWiring start(Config config) {
+        DataPlane dataPlane = dataPlaneFactory().open(config.dataPlane());
+        FabricClient client = GrpcFabricClient.connect(config.controller());
+        AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
+                HostFacts.underlayMtu(config.dataPlane().underlayInterface()),
+                HostFacts.capabilities(config.dataPlane().datapath()));
+        AgentRuntime.Options options = new AgentRuntime.Options(defaults.host(), defaults.underlayIp(),
+                defaults.underlayMtu(), defaults.capabilities(), config.resync(), defaults.initialBackoff(),
+                defaults.maxBackoff());
+        log.info("Agent for host {} starting: controller {}, underlay {}, OVSDB {}, state {}", config.host(),
+                config.controller(), config.underlayIp(), config.dataPlane().ovsdb(), config.stateDir());
+        AgentRuntime runtime = new AgentRuntime(options, client, dataPlane, new AgentStateStore(config.stateDir()))
+                .start();
+        return new AgentWiring(client, dataPlane, runtime);
+    }
+
+    public AgentRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public void close() {
+        runtime.close();
+        client.close();
+        dataPlane.close();
+        log.info("Agent stopped; the data plane keeps forwarding with what it has");
+    }
+}

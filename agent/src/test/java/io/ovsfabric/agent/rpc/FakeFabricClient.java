@@ -1,0 +1,102 @@
+package io.ovsfabric.agent.rpc;
+
+import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** A controller in memory: hands out one registration, records watches, and can be made unreachable. */
+public final class FakeFabricClient implements FabricClient {
+    private final Registration registration;
+    private volatile boolean reachable = true;
+    private volatile boolean leaseLost;
+    public final List<Long> watchResumeRevisions = new ArrayList<>();
+    public volatile int registrations;
+    private Consumer<TopologyUpdate> onUpdate;
+    private Consumer<Throwable> onEnd;
+
+    public FakeFabricClient(Registration registration) {
+        this.registration = registration;
+    }
+
+    public void setReachable(boolean reachable) {
+        this.reachable = reachable;
+    }
+
+    public void loseLease() {
+        leaseLost = true;
+    }
+
+    private void check() {
+        if (!reachable) {
+            throw new ControllerException(ControllerException.Kind.UNAVAILABLE, "fake controller is down", null);
+        }
+    }
+
+    @Override
+    public Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> caps) {
+        check();
+        registrations++;
+        leaseLost = false;
+        return registration;
+    }
+
+    @Override
+    public void keepAlive(HostId host, long leaseId) {
+        check();
+        if (leaseLost) {
+            throw new ControllerException(ControllerException.Kind.LEASE_LOST, "lease gone", null);
+        }
+    }
+
+    @Override
+    public synchronized AutoCloseable watch(HostId host, long resume, Consumer<TopologyUpdate> onUpdate,
+            Consumer<Throwable> onEnd) {
+        check();
+        watchResumeRevisions.add(resume);
+        this.onUpdate = onUpdate;
+        this.onEnd = onEnd;
+        return () -> {};
+    }
+
+    public synchronized int watches() {
+        return watchResumeRevisions.size();
+    }
+
+    public synchronized List<Long> resumeRevisions() {
+        return List.copyOf(watchResumeRevisions);
+    }
+
+    /** Sends an update down the open stream. */
+    public synchronized void push(TopologyUpdate update) {
+        onUpdate.accept(update);
+    }
+
+    /** Breaks the open stream, as a controller restart does. */
+    public synchronized void breakStream() {
+        Consumer<Throwable> end = onEnd;
+        onEnd = null;
+        onUpdate = null;
+        end.accept(new ControllerException(ControllerException.Kind.UNAVAILABLE, "stream broken", null));
+    }
+
+    @Override
+    public FabricSettings fabric() {
+        check();
+        return registration.fabric();
+    }
+
+    @Override
+    public FabricHost host(HostId host) {
+        check();
+        return new FabricHost(host, registration.self().underlayIp(), registration.self().subnet(), true);
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,130 @@
+package io.ovsfabric.agent.wiring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.agent.rpc.FakeFabricClient;
+import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.agent.testing.FakeDataPlane;
+import io.ovsfabric.agent.testing.Poll;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentRuntimeTest {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final FabricSettings FABRIC = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 1, 1500, 42, 2, "fab");
+    static final HostId H1 = HostId.of("h1");
+    static final LocalHost SELF = new LocalHost(H1, Ipv4Address.parse("192.0.2.11"), Cidr.parse("10.200.1.0/24"),
+            Ipv4Address.parse("10.200.1.1"), 1458);
+
+    @TempDir
+    Path stateDir;
+
+    static FabricHost host(int n, boolean up) {
+        return new FabricHost(HostId.of("h" + n), Ipv4Address.parse("192.0.2." + (10 + n)),
+                Cidr.parse("10.200." + n + ".0/24"), up);
+    }
+
+    private AgentRuntime runtime(FakeFabricClient client, FakeDataPlane plane) {
+        return new AgentRuntime(new AgentRuntime.Options(H1, SELF.underlayIp(), 1500, Map.of(), Duration.ofMinutes(5),
+                Duration.ofMillis(10), Duration.ofMillis(100)), client, plane, new AgentStateStore(stateDir));
+    }
+
+    private static FakeFabricClient controller() {
+        return new FakeFabricClient(new FabricClient.Registration(SELF, FABRIC, 77, Duration.ofMillis(300)));
+    }
+
+    private static List<String> peers(FakeDataPlane plane) {
+        return plane.last() == null ? List.of() : plane.last().peers().stream().map(p -> p.id().value()).toList();
+    }
+
+    @Test
+    void followsSnapshotAndDeltasAndResumesAfterABrokenStream() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            assertEquals(List.of(0L), client.resumeRevisions());
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+            Poll.until(WAIT, () -> peers(plane).equals(List.of("h2")), () -> "peers " + peers(plane));
+
+            client.push(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostUpserted(host(3, true))), 11));
+            Poll.until(WAIT, () -> peers(plane).equals(List.of("h2", "h3")), () -> "peers " + peers(plane));
+
+            client.breakStream();
+            Poll.until(WAIT, () -> client.watches() == 2, () -> "no re-watch");
+            assertEquals(List.of(0L, 11L), client.resumeRevisions());
+            client.push(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostUpserted(host(2, false))), 12));
+            Poll.until(WAIT, () -> peers(plane).equals(List.of("h3")), () -> "peers " + peers(plane));
+        }
+    }
+
+    @Test
+    void keepsTheLastTopologyWhileTheControllerIsDownAndReRegistersWhenTheLeaseIsLost() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+            client.setReachable(false);
+            client.breakStream();
+            assertEquals(List.of("h2"), peers(plane));
+            assertEquals(List.of("h2"), agent.currentTopology().orElseThrow().peers().stream()
+                    .map(p -> p.id().value()).toList());
+            client.setReachable(true);
+            Poll.until(WAIT, () -> client.watches() >= 2, () -> "no re-watch after the controller came back");
+            int before = client.registrations;
+            client.loseLease();
+            Poll.until(WAIT, () -> client.registrations > before, () -> "no re-registration after the lease was lost");
+        }
+    }
+
+    @Test
+    void aRestartedAgentAppliesItsSavedTopologyBeforeTheControllerAnswers() throws Exception {
+        FakeFabricClient first = controller();
+        try (AgentRuntime agent = runtime(first, new FakeDataPlane()).start()) {
+            Poll.until(WAIT, () -> first.watches() == 1, () -> "no watch opened");
+            first.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true), host(3, true)), 20));
+            assertTrue(agent.awaitReady(WAIT));
+        }
+        FakeFabricClient down = controller();
+        down.setReachable(false);
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(down, plane).start()) {
+            assertTrue(agent.awaitReady(WAIT));
+            assertEquals(List.of("h2", "h3"), peers(plane));
+            down.setReachable(true);
+            Poll.until(WAIT, () -> down.watches() == 1, () -> "no watch");
+            assertEquals(List.of(20L), down.resumeRevisions());
+        }
+    }
+
+    @Test
+    void aFailingReconcileIsRetried() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        plane.failWith(new IllegalStateException("ovsdb-server not answering"));
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(!agent.awaitReady(Duration.ofMillis(200)));
+            plane.failWith(null);
+            assertTrue(agent.awaitReady(WAIT));
+            assertEquals(List.of("h2"), peers(plane));
+        }
+    }
+}
