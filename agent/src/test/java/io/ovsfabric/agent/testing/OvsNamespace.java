@@ -1,0 +1,212 @@
+package io.ovsfabric.agent.testing;
+
+import io.ovsfabric.agent.linux.Command;
+import io.ovsfabric.agent.linux.CommandResult;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
+import io.ovsfabric.agent.ovs.OvsdbTarget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * A network namespace with its own ovsdb-server and ovs-vswitchd (userspace datapath), for integration tests
+ * (LAB-NOTES recipe). Everything lives in a private run dir: the database, {@code db.sock}, the bridges'
+ * {@code <bridge>.mgmt} sockets (OVS_RUNDIR), pid files and logs. ovsdb-server listens on the unix socket and on
+ * {@code ptcp:6640:127.0.0.1} inside the namespace. Unix sockets are files, so a test JVM in the root namespace
+ * reaches both OVSDB and OpenFlow of the namespace's OVS; commands that must see the namespace's links run through
+ * {@link #runner()} ({@code ip netns exec NS ...}).
+ *
+ * <pre>
+ * try (OvsNamespace ns = OvsNamespace.start("dp", "h1")) {
+ *     ns.vsctl("add-br", "br0");
+ *     ns.exec("ip", "link");
+ * }
+ * </pre>
+ * Names are unique ({@code ofx-<tag>-<random>-<role>}); {@link #close()} stops the daemons it started (by their
+ * pid files), deletes the namespace and the run dir, and a JVM shutdown hook does the same for anything a failed
+ * test left open.
+ */
+public final class OvsNamespace implements AutoCloseable {
+    private static final Set<OvsNamespace> OPEN = ConcurrentHashMap.newKeySet();
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(OvsNamespace::close), "ovs-namespace-cleanup"));
+    }
+
+    private final String name;
+    private final Path rundir;
+    private final ProcessCommandRunner runner;
+    private final ProcessCommandRunner root = ProcessCommandRunner.local();
+    private final List<Long> daemons = new ArrayList<>();
+
+    private OvsNamespace(String name, Path rundir) {
+        this.name = name;
+        this.rundir = rundir;
+        this.runner = ProcessCommandRunner.inNamespace(name);
+    }
+
+    /** A random 4-hex-digit id for names that must not clash with other tests or helpers. */
+    public static String randomId() {
+        return String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    }
+
+    /** Starts a namespace {@code ofx-<tag>-<random>-<role>} with its own OVS. */
+    public static OvsNamespace start(String tag, String role) {
+        return start("ofx-" + tag + "-" + randomId() + "-" + role);
+    }
+
+    public static OvsNamespace start(String name) {
+        OvsNamespace ns;
+        try {
+            ns = new OvsNamespace(name, Files.createTempDirectory(name + "-"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a run dir for " + name, e);
+        }
+        OPEN.add(ns);
+        try {
+            ns.boot();
+        } catch (RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        return ns;
+    }
+
+    private void boot() {
+        root.check(Command.of("ip", "netns", "add", name));
+        exec("ip", "link", "set", "lo", "up");
+        String db = rundir.resolve("conf.db").toString();
+        root.check(Command.of("ovsdb-tool", "create", db, "/usr/share/openvswitch/vswitch.ovsschema"));
+        runner.check(ovs("ovsdb-server", db, "--remote=punix:" + dbSocket(), "--remote=ptcp:6640:127.0.0.1",
+                "--pidfile=" + rundir.resolve("ovsdb-server.pid"), "--unixctl=" + rundir.resolve("ovsdb-server.ctl"),
+                "--detach", "-vconsole:off", "--log-file=" + rundir.resolve("ovsdb-server.log")));
+        daemons.add(pid("ovsdb-server"));
+        vsctl("--no-wait", "init");
+        runner.check(ovs("ovs-vswitchd", "unix:" + dbSocket(), "--pidfile=" + rundir.resolve("ovs-vswitchd.pid"),
+                "--unixctl=" + rundir.resolve("ovs-vswitchd.ctl"), "--detach", "-vconsole:off",
+                "--log-file=" + rundir.resolve("ovs-vswitchd.log")));
+        daemons.add(pid("ovs-vswitchd"));
+    }
+
+    private Command ovs(String... argv) {
+        return Command.of(argv).withEnv(env());
+    }
+
+    private Map<String, String> env() {
+        return Map.of("OVS_RUNDIR", rundir.toString(), "OVS_DBDIR", rundir.toString(), "OVS_LOGDIR", rundir.toString());
+    }
+
+    private long pid(String daemon) {
+        try {
+            return Long.parseLong(Files.readString(rundir.resolve(daemon + ".pid")).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException(daemon + " of " + name + " wrote no pid file; see " + rundir, e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path rundir() {
+        return rundir;
+    }
+
+    public Path dbSocket() {
+        return rundir.resolve("db.sock");
+    }
+
+    public OvsdbTarget ovsdbTarget() {
+        return OvsdbTarget.unix(dbSocket());
+    }
+
+    /** Runs commands inside the namespace. */
+    public ProcessCommandRunner runner() {
+        return runner;
+    }
+
+    /** Runs a command inside the namespace; fails the test on a non-zero exit. */
+    public CommandResult exec(String... argv) {
+        return runner.check(Command.of(argv));
+    }
+
+    /** ovs-vsctl against this namespace's database; returns stdout. */
+    public String vsctl(String... args) {
+        List<String> argv = new ArrayList<>(List.of("ovs-vsctl", "--timeout=10", "--db=unix:" + dbSocket()));
+        argv.addAll(List.of(args));
+        return root.check(Command.of(argv).withEnv(env())).stdout();
+    }
+
+    /** {@code ovs-ofctl -O OpenFlow13 dump-flows} of a bridge (through its management socket); returns stdout. */
+    public String dumpFlows(String bridge, String... filter) {
+        List<String> argv = new ArrayList<>(List.of("ovs-ofctl", "-O", "OpenFlow13", "dump-flows",
+                "unix:" + rundir.resolve(bridge + ".mgmt")));
+        argv.addAll(List.of(filter));
+        return root.check(Command.of(argv)).stdout();
+    }
+
+    /** ovs-ofctl against a bridge's management socket, e.g. {@code ofctl("br0", "del-flows", "table=10")}. */
+    public String ofctl(String bridge, String command, String... args) {
+        List<String> argv = new ArrayList<>(List.of("ovs-ofctl", "-O", "OpenFlow13", command,
+                "unix:" + rundir.resolve(bridge + ".mgmt")));
+        argv.addAll(List.of(args));
+        return root.check(Command.of(argv)).stdout();
+    }
+
+    /** ovs-appctl to this namespace's ovs-vswitchd, e.g. {@code appctl("tnl/arp/show")}. */
+    public String appctl(String... args) {
+        List<String> argv = new ArrayList<>(List.of("ovs-appctl", "-t", rundir.resolve("ovs-vswitchd.ctl").toString()));
+        argv.addAll(List.of(args));
+        return root.check(Command.of(argv)).stdout();
+    }
+
+    /** The tail of this namespace's ovs-vswitchd log, for failure messages. */
+    public String vswitchdLog() {
+        try {
+            List<String> lines = Files.readAllLines(rundir.resolve("ovs-vswitchd.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!OPEN.remove(this)) {
+            return;
+        }
+        for (int i = daemons.size() - 1; i >= 0; i--) {
+            stop(daemons.get(i));
+        }
+        root.run(Command.of("ip", "netns", "del", name));
+        try (Stream<Path> files = Files.walk(rundir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // leave the temp dir; nothing else depends on it
+        }
+    }
+
+    private static void stop(long pid) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty()) {
+            return;
+        }
+        handle.get().destroy();
+        try {
+            handle.get().onExit().get(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            handle.get().destroyForcibly();
+        }
+    }
+}
