@@ -48,7 +48,7 @@ public final class OvsNamespace implements AutoCloseable {
     private final Path rundir;
     private final ProcessCommandRunner runner;
     private final ProcessCommandRunner root = ProcessCommandRunner.local();
-    private final List<Long> daemons = new ArrayList<>();
+    private final List<String> daemons = new ArrayList<>();
 
     private OvsNamespace(String name, Path rundir) {
         this.name = name;
@@ -91,12 +91,12 @@ public final class OvsNamespace implements AutoCloseable {
         runner.check(ovs("ovsdb-server", db, "--remote=punix:" + dbSocket(), "--remote=ptcp:6640:127.0.0.1",
                 "--pidfile=" + rundir.resolve("ovsdb-server.pid"), "--unixctl=" + rundir.resolve("ovsdb-server.ctl"),
                 "--detach", "-vconsole:off", "--log-file=" + rundir.resolve("ovsdb-server.log")));
-        daemons.add(pid("ovsdb-server"));
+        daemons.add("ovsdb-server");
         vsctl("--no-wait", "init");
         runner.check(ovs("ovs-vswitchd", "unix:" + dbSocket(), "--pidfile=" + rundir.resolve("ovs-vswitchd.pid"),
                 "--unixctl=" + rundir.resolve("ovs-vswitchd.ctl"), "--detach", "-vconsole:off",
                 "--log-file=" + rundir.resolve("ovs-vswitchd.log")));
-        daemons.add(pid("ovs-vswitchd"));
+        daemons.add("ovs-vswitchd");
     }
 
     private Command ovs(String... argv) {
@@ -171,6 +171,31 @@ public final class OvsNamespace implements AutoCloseable {
         return root.check(Command.of(argv)).stdout();
     }
 
+    /**
+     * Links two namespaces with a veth pair: {@code nameA} inside {@code a}, {@code nameB} inside {@code b}, both up.
+     * Either namespace may be a plain one (see {@link #plainNamespace}).
+     */
+    public static void link(String a, String nameA, String b, String nameB) {
+        ProcessCommandRunner root = ProcessCommandRunner.local();
+        String tmpA = "ofx" + randomId() + "a";
+        String tmpB = "ofx" + randomId() + "b";
+        root.check(Command.of("ip", "link", "add", tmpA, "type", "veth", "peer", "name", tmpB));
+        root.check(Command.of("ip", "link", "set", tmpA, "netns", a, "name", nameA, "up"));
+        root.check(Command.of("ip", "link", "set", tmpB, "netns", b, "name", nameB, "up"));
+    }
+
+    /** Creates a network namespace without OVS (a "container" or a switch); delete it with {@link #deleteNamespace}. */
+    public static String plainNamespace(String name) {
+        ProcessCommandRunner root = ProcessCommandRunner.local();
+        root.check(Command.of("ip", "netns", "add", name));
+        root.check(Command.of("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"));
+        return name;
+    }
+
+    public static void deleteNamespace(String name) {
+        ProcessCommandRunner.local().run(Command.of("ip", "netns", "del", name));
+    }
+
     /** The tail of this namespace's ovs-vswitchd log, for failure messages. */
     public String vswitchdLog() {
         try {
@@ -197,16 +222,44 @@ public final class OvsNamespace implements AutoCloseable {
         }
     }
 
-    private static void stop(long pid) {
+    /**
+     * Stops a daemon started here: SIGTERM, then waits until it is gone. OVS removes its pid file on exit; a killed
+     * daemon is not our child, so it may linger as a zombie until init reaps it, which also counts as gone.
+     */
+    private void stop(String daemon) {
+        Path pidfile = rundir.resolve(daemon + ".pid");
+        long pid;
+        try {
+            pid = pid(daemon);
+        } catch (IllegalStateException e) {
+            return;
+        }
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         if (handle.isEmpty()) {
             return;
         }
         handle.get().destroy();
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        while (Files.exists(pidfile) && handle.get().isAlive() && !zombie(pid)) {
+            if (System.nanoTime() > deadline) {
+                handle.get().destroyForcibly();
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean zombie(long pid) {
         try {
-            handle.get().onExit().get(STOP_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            handle.get().destroyForcibly();
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return true;
         }
     }
 }
