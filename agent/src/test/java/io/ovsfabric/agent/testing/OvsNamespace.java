@@ -49,6 +49,7 @@ public final class OvsNamespace implements AutoCloseable {
     private final ProcessCommandRunner runner;
     private final ProcessCommandRunner root = ProcessCommandRunner.local();
     private final List<String> daemons = new ArrayList<>();
+    private final List<String> containers = new ArrayList<>();
 
     private OvsNamespace(String name, Path rundir) {
         this.name = name;
@@ -196,6 +197,24 @@ public final class OvsNamespace implements AutoCloseable {
         ProcessCommandRunner.local().run(Command.of("ip", "netns", "del", name));
     }
 
+    /**
+     * A "container": a plain namespace {@code <this name>-<role>} whose eth0 (address, MTU, default route via
+     * {@code gateway}) is a veth into this namespace, enslaved to the Linux bridge {@code bridge} (docker0). It is
+     * deleted with this namespace. Returns the container namespace's name.
+     */
+    public String addContainer(String role, String bridge, String address, int mtu, String gateway) {
+        String container = plainNamespace(name + "-" + role);
+        containers.add(container);
+        String hostSide = "v" + role + randomId();
+        link(container, "eth0", name, hostSide);
+        exec("ip", "link", "set", hostSide, "master", bridge, "mtu", Integer.toString(mtu), "up");
+        ProcessCommandRunner inside = ProcessCommandRunner.inNamespace(container);
+        inside.check(Command.of("ip", "link", "set", "eth0", "mtu", Integer.toString(mtu), "up"));
+        inside.check(Command.of("ip", "addr", "add", address, "dev", "eth0"));
+        inside.check(Command.of("ip", "route", "add", "default", "via", gateway));
+        return container;
+    }
+
     /** The tail of this namespace's ovs-vswitchd log, for failure messages. */
     public String vswitchdLog() {
         try {
@@ -214,6 +233,7 @@ public final class OvsNamespace implements AutoCloseable {
         for (int i = daemons.size() - 1; i >= 0; i--) {
             stop(daemons.get(i));
         }
+        containers.forEach(OvsNamespace::deleteNamespace);
         root.run(Command.of("ip", "netns", "del", name));
         try (Stream<Path> files = Files.walk(rundir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
