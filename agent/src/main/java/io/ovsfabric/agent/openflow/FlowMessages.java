@@ -14,6 +14,7 @@ import org.projectfloodlight.openflow.protocol.OFFlowDelete;
 import org.projectfloodlight.openflow.protocol.OFFlowDeleteStrict;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsEntry;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFMatchV3;
 import org.projectfloodlight.openflow.protocol.OFVersion;
 import org.projectfloodlight.openflow.protocol.action.OFAction;
 import org.projectfloodlight.openflow.protocol.action.OFActionOutput;
@@ -29,7 +30,6 @@ import org.projectfloodlight.openflow.protocol.oxm.OFOxmTunnelIpv4Dst;
 import org.projectfloodlight.openflow.types.EthType;
 import org.projectfloodlight.openflow.types.IPv4Address;
 import org.projectfloodlight.openflow.types.IPv4AddressWithMask;
-import org.projectfloodlight.openflow.types.Masked;
 import org.projectfloodlight.openflow.types.OFBufferId;
 import org.projectfloodlight.openflow.types.OFGroup;
 import org.projectfloodlight.openflow.types.OFPort;
@@ -120,25 +120,27 @@ final class FlowMessages {
      * @throws IllegalArgumentException when it uses a match field or action ovsfabric never installs
      */
     static Flow flow(String bridge, OFFlowStatsEntry entry) {
-        Match match = entry.getMatch();
         Integer inPort = null;
         Integer ethType = null;
         Cidr ipv4Dst = null;
         Cidr arpTpa = null;
         Long tunnelId = null;
-        for (MatchField<?> field : match.getMatchFields()) {
-            if (field.equals(MatchField.IN_PORT)) {
-                inPort = match.get(MatchField.IN_PORT).getPortNumber();
-            } else if (field.equals(MatchField.ETH_TYPE)) {
-                ethType = match.get(MatchField.ETH_TYPE).getValue();
+        // The raw OXM list, not Match.getMatchFields(): the latter hides fields whose prerequisites are missing.
+        for (OFOxm<?> oxm : ((OFMatchV3) entry.getMatch()).getOxmList()) {
+            MatchField<?> field = oxm.getMatchField();
+            if (field.equals(MatchField.IN_PORT) && !oxm.isMasked()) {
+                inPort = ((OFPort) oxm.getValue()).getPortNumber();
+            } else if (field.equals(MatchField.ETH_TYPE) && !oxm.isMasked()) {
+                ethType = ((EthType) oxm.getValue()).getValue();
             } else if (field.equals(MatchField.IPV4_DST)) {
-                ipv4Dst = prefix(match, MatchField.IPV4_DST);
+                ipv4Dst = prefix(oxm);
             } else if (field.equals(MatchField.ARP_TPA)) {
-                arpTpa = prefix(match, MatchField.ARP_TPA);
-            } else if (field.equals(MatchField.TUNNEL_ID) && match.isExact(MatchField.TUNNEL_ID)) {
-                tunnelId = match.get(MatchField.TUNNEL_ID).getValue();
+                arpTpa = prefix(oxm);
+            } else if (field.equals(MatchField.TUNNEL_ID) && !oxm.isMasked()) {
+                tunnelId = ((U64) oxm.getValue()).getValue();
             } else {
-                throw new IllegalArgumentException("match field " + field.getName() + " is not one ovsfabric installs");
+                throw new IllegalArgumentException("match field " + field.getName() + (oxm.isMasked() ? " (masked)" : "")
+                        + " is not one ovsfabric installs");
             }
         }
         List<FlowAction> actions = new ArrayList<>();
@@ -184,12 +186,9 @@ final class FlowMessages {
         }
     }
 
-    private static Cidr prefix(Match match, MatchField<IPv4Address> field) {
-        if (match.isExact(field)) {
-            return new Cidr(new Ipv4Address(match.get(field).getInt()), 32);
-        }
-        Masked<IPv4Address> masked = match.getMasked(field);
-        int mask = masked.getMask().getInt();
-        return new Cidr(new Ipv4Address(masked.getValue().getInt() & mask), Integer.bitCount(mask));
+    private static Cidr prefix(OFOxm<?> oxm) {
+        int value = ((IPv4Address) oxm.getValue()).getInt();
+        int mask = oxm.isMasked() ? ((IPv4Address) oxm.getMask()).getInt() : -1;
+        return new Cidr(new Ipv4Address(value & mask), Integer.bitCount(mask));
     }
 }
