@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param ovsRundir         ovs-vswitchd's run dir, where each bridge has its OpenFlow socket {@code <bridge>.mgmt}
  * @param names             bridges (br0, br-phy, docker0), veth ends and tunnel port
  * @param underlayInterface the interface holding the underlay IP; empty = find the one that holds it
- * @param underlayIp        this host's address on the underlay (what peers tunnel to)
+ * @param underlayIp        this host's address on the underlay (what peers tunnel to); required to reconcile, may
+ *                          be null for a data plane opened only to tear down
  * @param datapathMode      auto (system when /sys/module/openvswitch exists, else netdev), system or netdev
  * @param netns             run host commands (ip, ethtool, iptables) inside this network namespace; empty = the
  *                          agent's own. For tests and labs that drive a namespace from outside: OVSDB must then
@@ -31,7 +32,7 @@ public record DataPlaneConfig(OvsdbTarget ovsdb, Path ovsRundir, DeviceNames nam
     public static final Path DEFAULT_RUNDIR = Path.of("/var/run/openvswitch");
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Debian's OVS locations, default names, auto datapath, the agent's own namespace. */
+    /** Debian's OVS locations, default names, auto datapath, the agent's own namespace ({@code underlayIp} may be null for teardown only). */
     public static DataPlaneConfig defaults(Ipv4Address underlayIp) {
         return new DataPlaneConfig(OvsdbTarget.DEFAULT, DEFAULT_RUNDIR, DeviceNames.defaults(), Optional.empty(),
                 underlayIp, DatapathMode.AUTO, Optional.empty(), DEFAULT_TIMEOUT);
@@ -81,9 +82,6 @@ public record DataPlaneConfig(OvsdbTarget ovsdb, Path ovsRundir, DeviceNames nam
             problems.add("device names are required");
         } else {
             problems.addAll(names.problems());
-        }
-        if (underlayIp == null) {
-            problems.add("the underlay IP is required (--underlay-ip)");
         }
         if (datapathMode == null) {
             problems.add("a datapath mode is required (auto, system or netdev)");

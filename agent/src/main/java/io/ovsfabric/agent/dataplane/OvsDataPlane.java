@@ -26,6 +26,7 @@ import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.PlanSettings;
 import io.ovsfabric.agent.plan.TeardownPlanner;
 import io.ovsfabric.agent.plan.UnderlayFacts;
+import io.ovsfabric.common.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +99,11 @@ public final class OvsDataPlane implements DataPlane {
         return mode;
     }
 
+    /** OVS's version as recorded in OVSDB ("" when the start-up scripts did not record it), for capabilities. */
+    public String ovsVersion() {
+        return ovsdb.ovsVersion();
+    }
+
     /** The flow round of this instance; 0 before its first pass. */
     public synchronized int round() {
         return round;
@@ -117,6 +123,9 @@ public final class OvsDataPlane implements DataPlane {
 
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
     public synchronized List<Change> plan(Topology topology) {
+        if (config.underlayIp() == null) {
+            throw new InvalidInputException("the underlay IP is required to reconcile (--underlay-ip)");
+        }
         ObservedHost observed = observer.observe(true);
         UnderlayFacts underlay = UnderlayFacts.resolve(config.underlayIp(), config.underlayInterface(), config.names(),
                 mode, observed);

@@ -173,6 +173,17 @@ class OvsDataPlaneTest {
     }
 
     @Test
+    void aDataPlaneForTeardownNeedsNoUnderlayIp() {
+        dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
+        OvsDataPlane forTeardown = OvsDataPlane.create(DataPlaneConfig.defaults(null), DatapathMode.NETDEV, ovsdb, flows,
+                host, filter);
+        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.common.InvalidInputException.class,
+                () -> forTeardown.reconcile(Topologies.of(1, 2)));
+        forTeardown.teardown();
+        assertEquals(List.of(), ovsdb.bridges());
+    }
+
+    @Test
     void dockerZeroWithContainersSurvivesTeardown() {
         OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
         dp.reconcile(Topologies.of(1, 2));
