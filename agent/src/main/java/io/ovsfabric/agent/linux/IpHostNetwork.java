@@ -63,10 +63,7 @@ public final class IpHostNetwork implements HostNetwork {
 
     @Override
     public void deleteLink(String name) {
-        CommandResult result = runner.run(Command.of("ip", "link", "del", "dev", name));
-        if (!result.succeeded() && !result.stderr().contains("Cannot find device")) {
-            result.requireSuccess();
-        }
+        runTolerating(Command.of("ip", "link", "del", "dev", name), "Cannot find device");
     }
 
     @Override
@@ -99,11 +96,8 @@ public final class IpHostNetwork implements HostNetwork {
 
     @Override
     public void deleteAddress(String link, InterfaceAddress address) {
-        CommandResult result = runner.run(Command.of("ip", "addr", "del", address.toString(), "dev", link));
-        if (!result.succeeded() && !result.stderr().contains("Cannot assign requested address")
-                && !result.stderr().contains("Cannot find device")) {
-            result.requireSuccess();
-        }
+        runTolerating(Command.of("ip", "addr", "del", address.toString(), "dev", link),
+                "Cannot assign requested address", "Cannot find device");
     }
 
     @Override
@@ -114,10 +108,14 @@ public final class IpHostNetwork implements HostNetwork {
 
     @Override
     public void deleteRoute(Route route) {
-        CommandResult result = runner.run(Command.of("ip", "route", "del", route.destination().toString(), "via",
-                route.gateway().toString(), "dev", route.device()));
-        if (!result.succeeded() && !result.stderr().contains("No such process")
-                && !result.stderr().contains("Cannot find device")) {
+        runTolerating(Command.of("ip", "route", "del", route.destination().toString(), "via", route.gateway().toString(),
+                "dev", route.device()), "No such process", "Cannot find device");
+    }
+
+    /** Runs a delete; the errors iproute2 gives for "already absent" count as success. */
+    private void runTolerating(Command command, String... absent) {
+        CommandResult result = runner.run(command);
+        if (!result.succeeded() && java.util.Arrays.stream(absent).noneMatch(result.stderr()::contains)) {
             result.requireSuccess();
         }
     }

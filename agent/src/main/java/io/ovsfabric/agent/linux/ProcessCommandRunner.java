@@ -116,8 +116,6 @@ public final class ProcessCommandRunner implements CommandRunner {
         argv.addAll(command.argv());
         ProcessBuilder builder = new ProcessBuilder(argv);
         builder.environment().putAll(command.env());
-        builder.redirectInput(command.stdin() == null ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
-                : ProcessBuilder.Redirect.PIPE);
         Process process;
         try {
             process = builder.start();
@@ -125,13 +123,13 @@ public final class ProcessCommandRunner implements CommandRunner {
             throw new CommandFailedException(command, e.getMessage() + " (is " + argv.get(0) + " installed?)", e);
         }
         Started started = new Started(process, new Drain(process.getInputStream()), new Drain(process.getErrorStream()));
-        if (command.stdin() != null) {
-            try (OutputStream in = process.getOutputStream()) {
+        try (OutputStream in = process.getOutputStream()) {
+            if (command.stdin() != null) {
                 in.write(command.stdin().getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                process.destroyForcibly();
-                throw new CommandFailedException(command, "could not write stdin: " + e.getMessage(), e);
             }
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new CommandFailedException(command, "could not write stdin: " + e.getMessage(), e);
         }
         return started;
     }
