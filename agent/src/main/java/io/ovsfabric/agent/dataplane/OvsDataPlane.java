@@ -1,0 +1,176 @@
+package io.ovsfabric.agent.dataplane;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.ovsfabric.agent.linux.CommandRunner;
+import io.ovsfabric.agent.linux.HostNetwork;
+import io.ovsfabric.agent.linux.IpHostNetwork;
+import io.ovsfabric.agent.linux.IptablesPacketFilter;
+import io.ovsfabric.agent.linux.PacketFilter;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
+import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.openflow.FlowTable;
+import io.ovsfabric.agent.openflow.OpenFlowFlowTable;
+import io.ovsfabric.agent.ovs.OdlOvsDatabase;
+import io.ovsfabric.agent.ovs.OvsDatabase;
+import io.ovsfabric.agent.plan.Change;
+import io.ovsfabric.agent.plan.Cookie;
+import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.plan.DesiredHost;
+import io.ovsfabric.agent.plan.HostDiff;
+import io.ovsfabric.agent.plan.HostPlanner;
+import io.ovsfabric.agent.plan.ObservedBridge;
+import io.ovsfabric.agent.plan.ObservedHost;
+import io.ovsfabric.agent.plan.PlanSettings;
+import io.ovsfabric.agent.plan.TeardownPlanner;
+import io.ovsfabric.agent.plan.UnderlayFacts;
+import io.ovsfabric.common.InvalidInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's data plane on OVS: each {@link #reconcile} observes the host (OVSDB, flows, links, routes,
+ * iptables), computes the desired state from the topology ({@link HostPlanner}), diffs the two ({@link HostDiff})
+ * and applies only the difference. Everything it creates is marked as ours, and {@link #teardown} removes exactly
+ * that.
+ *
+ * <p>Each instance is one "round" of flows: at its first pass it takes the round after the one recorded on the
+ * integration bridge, re-installs every flow with the new round's cookie (an atomic replace, so traffic keeps
+ * flowing), then deletes the flows left in old rounds.
+ */
+public final class OvsDataPlane implements DataPlane {
+    private static final Logger LOG = LoggerFactory.getLogger(OvsDataPlane.class);
+    private static final Path KERNEL_MODULE = Path.of("/sys/module/openvswitch");
+
+    private final DataPlaneConfig config;
+    private final DatapathMode mode;
+    private final OvsDatabase ovsdb;
+    private final FlowTable flowTable;
+    private final EventLoopGroup group;
+    private final HostObserver observer;
+    private final ChangeApplier applier;
+    private int round;
+
+    private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
+            HostNetwork host, PacketFilter filter, EventLoopGroup group) {
+        this.config = config;
+        this.mode = mode;
+        this.ovsdb = ovsdb;
+        this.flowTable = flowTable;
+        this.group = group;
+        this.observer = new HostObserver(config.names(), ovsdb, flowTable, host, filter);
+        this.applier = new ChangeApplier(ovsdb, flowTable, host, filter);
+    }
+
+    /**
+     * The real data plane: OVSDB through OpenDaylight's library, flows through OpenFlow on the bridges' management
+     * sockets, links and iptables through ip/ethtool/iptables-restore. Connects lazily: OVS need not be up yet.
+     *
+     * @throws io.ovsfabric.common.InvalidInputException listing every problem of the config
+     */
+    public static OvsDataPlane open(DataPlaneConfig config) {
+        config.validate();
+        DatapathMode mode = config.datapathMode().resolve(Files.exists(KERNEL_MODULE));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThreads(), NioIoHandler.newFactory());
+        CommandRunner runner = new ProcessCommandRunner(config.netns(), Duration.ofSeconds(30));
+        LOG.info("data plane: OVSDB {}, OVS run dir {}, datapath {}{}", config.ovsdb(), config.ovsRundir(), mode,
+                config.netns().map(ns -> ", host commands in netns " + ns).orElse(""));
+        return new OvsDataPlane(config, mode, new OdlOvsDatabase(config.ovsdb(), group, config.timeout()),
+                new OpenFlowFlowTable(config.ovsRundir(), group, config.timeout()), new IpHostNetwork(runner),
+                new IptablesPacketFilter(runner), group);
+    }
+
+    /** A data plane over other adapters (in-memory fakes in tests); {@code mode} must be resolved already. */
+    public static OvsDataPlane create(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
+            HostNetwork host, PacketFilter filter) {
+        config.validate();
+        return new OvsDataPlane(config, mode.resolve(false), ovsdb, flowTable, host, filter, null);
+    }
+
+    public DatapathMode datapathMode() {
+        return mode;
+    }
+
+    /** OVS's version as recorded in OVSDB ("" when the start-up scripts did not record it), for capabilities. */
+    public String ovsVersion() {
+        return ovsdb.ovsVersion();
+    }
+
+    /** The flow round of this instance; 0 before its first pass. */
+    public synchronized int round() {
+        return round;
+    }
+
+    @Override
+    public synchronized void reconcile(Topology topology) {
+        List<Change> changes = plan(topology);
+        if (changes.isEmpty()) {
+            LOG.debug("{}: in sync with topology revision {}", topology.self().id(), topology.revision());
+            return;
+        }
+        applier.apply(topology.self().id().value(), changes);
+        LOG.info("{}: reconciled to topology revision {} ({} peers, {} changes)", topology.self().id(),
+                topology.revision(), topology.peers().size(), changes.size());
+    }
+
+    /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
+    public synchronized List<Change> plan(Topology topology) {
+        if (config.underlayIp() == null) {
+            throw new InvalidInputException("the underlay IP is required to reconcile (--underlay-ip)");
+        }
+        ObservedHost observed = observer.observe(true);
+        UnderlayFacts underlay = UnderlayFacts.resolve(config.underlayIp(), config.underlayInterface(), config.names(),
+                mode, observed);
+        if (round == 0) {
+            int previous = observed.bridge(config.names().integrationBridge()).filter(ObservedBridge::owned)
+                    .map(ObservedBridge::round).orElse(0);
+            round = Cookie.nextRound(previous);
+            LOG.info("{}: flow round {} (previous run: {})", topology.self().id(), round,
+                    previous == 0 ? "none" : previous);
+        }
+        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay);
+        List<Change> changes = HostDiff.changes(desired, observed);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: overlay MTU {}, underlay {} on {}, {} flows desired, {} changes: {}", topology.self().id(),
+                    desired.overlayMtu(), underlay.address(), underlay.interfaceName(), desired.flows().size(),
+                    changes.size(), changes);
+        }
+        return changes;
+    }
+
+    @Override
+    public synchronized void teardown() {
+        List<Change> changes = TeardownPlanner.changes(observer.observe(false));
+        applier.apply("teardown", changes);
+        LOG.info("teardown: removed {} object(s) marked as ovsfabric's", changes.size());
+        round = 0;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            ovsdb.close();
+            flowTable.close();
+        } finally {
+            if (group != null) {
+                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static ThreadFactory daemonThreads() {
+        return runnable -> {
+            Thread thread = new Thread(runnable, "ovsfabric-ovs-io");
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

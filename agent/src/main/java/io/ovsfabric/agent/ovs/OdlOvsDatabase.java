@@ -1,0 +1,299 @@
+package io.ovsfabric.agent.ovs;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.netty.channel.EventLoopGroup;
+import io.ovsfabric.agent.plan.BridgeSpec;
+import io.ovsfabric.agent.plan.ObservedBridge;
+import io.ovsfabric.agent.plan.ObservedPort;
+import io.ovsfabric.agent.plan.PortSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.opendaylight.ovsdb.lib.OvsdbClient;
+import org.opendaylight.ovsdb.lib.notation.Mutator;
+import org.opendaylight.ovsdb.lib.notation.OvsdbMap;
+import org.opendaylight.ovsdb.lib.notation.OvsdbSet;
+import org.opendaylight.ovsdb.lib.notation.Row;
+import org.opendaylight.ovsdb.lib.notation.UUID;
+import org.opendaylight.ovsdb.lib.operations.Insert;
+import org.opendaylight.ovsdb.lib.operations.Operation;
+import org.opendaylight.ovsdb.lib.operations.OperationResult;
+import org.opendaylight.ovsdb.lib.operations.Update;
+import org.opendaylight.ovsdb.lib.schema.DatabaseSchema;
+import org.opendaylight.ovsdb.lib.schema.GenericTableSchema;
+
+import static org.opendaylight.ovsdb.lib.operations.Operations.op;
+
+/**
+ * {@link OvsDatabase} over OpenDaylight's OVSDB library. Connects lazily and reconnects after a lost connection.
+ * Every write also bumps {@code Open_vSwitch.next_cfg} and waits until vswitchd reports it in {@code cur_cfg}
+ * (what ovs-vsctl does), so that a returned write has been applied: ports have their ofport, bridges their
+ * management socket.
+ */
+@SuppressWarnings({"unchecked", "rawtypes"})
+public final class OdlOvsDatabase implements OvsDatabase {
+    private static final String DATABASE = "Open_vSwitch";
+    private static final long POLL_MILLIS = 20;
+
+    private final OvsdbTarget target;
+    private final EventLoopGroup group;
+    private final Duration timeout;
+    private OvsdbClient client;
+    private DatabaseSchema schema;
+
+    public OdlOvsDatabase(OvsdbTarget target, EventLoopGroup group, Duration timeout) {
+        this.target = target;
+        this.group = group;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public synchronized List<ObservedBridge> bridges() {
+        GenericTableSchema bridges = table("Bridge");
+        GenericTableSchema ports = table("Port");
+        GenericTableSchema interfaces = table("Interface");
+        List<OperationResult> results = transact(List.of(
+                OvsdbRows.select(bridges, "_uuid", "name", "datapath_type", "fail_mode", "protocols", "external_ids", "ports"),
+                OvsdbRows.select(ports, "_uuid", "name", "interfaces", "external_ids"),
+                OvsdbRows.select(interfaces, "_uuid", "name", "type", "options", "ofport", "ofport_request",
+                        "mtu_request", "error")), "read bridges");
+        Map<UUID, Row<GenericTableSchema>> portRows = OvsdbRows.byUuid(results.get(1).getRows());
+        Map<UUID, Row<GenericTableSchema>> interfaceRows = OvsdbRows.byUuid(results.get(2).getRows());
+        List<ObservedBridge> observed = new ArrayList<>();
+        for (Row<GenericTableSchema> bridge : results.get(0).getRows()) {
+            List<ObservedPort> bridgePorts = new ArrayList<>();
+            for (UUID portId : OvsdbRows.uuids(bridge, "ports")) {
+                Row<GenericTableSchema> port = portRows.get(portId);
+                if (port == null) {
+                    continue;
+                }
+                Row<GenericTableSchema> iface = OvsdbRows.uuids(port, "interfaces").stream().map(interfaceRows::get)
+                        .filter(r -> r != null).findFirst().orElse(null);
+                bridgePorts.add(OvsdbRows.port(port, iface));
+            }
+            observed.add(new ObservedBridge(OvsdbRows.string(bridge, "name"), OvsdbRows.string(bridge, "datapath_type"),
+                    OvsdbRows.string(bridge, "fail_mode"), OvsdbRows.strings(bridge, "protocols"),
+                    OvsdbRows.map(bridge, "external_ids"), bridgePorts));
+        }
+        return observed;
+    }
+
+    @Override
+    public synchronized void ensureBridge(BridgeSpec spec) {
+        GenericTableSchema bridges = table("Bridge");
+        Row<GenericTableSchema> existing = findByName(bridges, spec.name(), "external_ids");
+        List<Operation> ops = new ArrayList<>();
+        if (existing == null) {
+            ops.add(op.insert(bridges).withId("newbridge")
+                    .value(bridges.column("name"), spec.name())
+                    .value(bridges.column("datapath_type"), spec.datapathType())
+                    .value(bridges.column("fail_mode"), OvsdbSet.fromSet(Set.of(spec.failMode())))
+                    .value(bridges.column("protocols"), OvsdbSet.fromSet(spec.protocols()))
+                    .value(bridges.column("external_ids"), OvsdbMap.fromMap(spec.externalIds())));
+            GenericTableSchema root = table(DATABASE);
+            ops.add(op.mutate(root).addMutation(root.column("bridges"), Mutator.INSERT,
+                    OvsdbSet.fromSet(Set.of(new UUID("newbridge")))));
+        } else {
+            Update update = op.update(bridges)
+                    .set(bridges.column("datapath_type"), spec.datapathType())
+                    .set(bridges.column("fail_mode"), OvsdbSet.fromSet(Set.of(spec.failMode())))
+                    .set(bridges.column("protocols"), OvsdbSet.fromSet(spec.protocols()))
+                    .set(bridges.column("external_ids"), OvsdbMap.fromMap(
+                            merged(OvsdbRows.map(existing, "external_ids"), spec.externalIds())));
+            ops.add(update.where(bridges.column("name").opEqual(spec.name())).build());
+        }
+        applyAndWait(ops, "bridge " + spec.name());
+    }
+
+    @Override
+    public synchronized void deleteBridge(String name) {
+        Row<GenericTableSchema> existing = findByName(table("Bridge"), name);
+        if (existing == null) {
+            return;
+        }
+        GenericTableSchema root = table(DATABASE);
+        applyAndWait(List.of(op.mutate(root).addMutation(root.column("bridges"), Mutator.DELETE,
+                OvsdbSet.fromSet(Set.of(OvsdbRows.uuid(existing))))), "delete bridge " + name);
+    }
+
+    @Override
+    public synchronized void ensurePort(String bridge, PortSpec spec) {
+        GenericTableSchema bridges = table("Bridge");
+        GenericTableSchema ports = table("Port");
+        GenericTableSchema interfaces = table("Interface");
+        Row<GenericTableSchema> existing = findByName(ports, spec.name(), "external_ids");
+        List<Operation> ops = new ArrayList<>();
+        String what = "port " + spec.name() + " on " + bridge;
+        if (existing == null) {
+            Insert iface = op.insert(interfaces).withId("newiface")
+                    .value(interfaces.column("name"), spec.name())
+                    .value(interfaces.column("type"), spec.type())
+                    .value(interfaces.column("options"), OvsdbMap.fromMap(spec.options()));
+            if (spec.ofportRequest() != null) {
+                iface.value(interfaces.column("ofport_request"), OvsdbSet.fromSet(Set.of((long) spec.ofportRequest())));
+            }
+            if (spec.mtuRequest() != null) {
+                iface.value(interfaces.column("mtu_request"), OvsdbSet.fromSet(Set.of((long) spec.mtuRequest())));
+            }
+            ops.add(iface);
+            ops.add(op.insert(ports).withId("newport")
+                    .value(ports.column("name"), spec.name())
+                    .value(ports.column("interfaces"), OvsdbSet.fromSet(Set.of(new UUID("newiface"))))
+                    .value(ports.column("external_ids"), OvsdbMap.fromMap(spec.externalIds())));
+            ops.add(op.mutate(bridges).addMutation(bridges.column("ports"), Mutator.INSERT,
+                    OvsdbSet.fromSet(Set.of(new UUID("newport")))).where(bridges.column("name").opEqual(bridge)).build());
+        } else {
+            Update iface = op.update(interfaces)
+                    .set(interfaces.column("type"), spec.type())
+                    .set(interfaces.column("options"), OvsdbMap.fromMap(spec.options()));
+            if (spec.ofportRequest() != null) {
+                iface.set(interfaces.column("ofport_request"), OvsdbSet.fromSet(Set.of((long) spec.ofportRequest())));
+            }
+            if (spec.mtuRequest() != null) {
+                iface.set(interfaces.column("mtu_request"), OvsdbSet.fromSet(Set.of((long) spec.mtuRequest())));
+            }
+            ops.add(iface.where(interfaces.column("name").opEqual(spec.name())).build());
+            ops.add(op.update(ports).set(ports.column("external_ids"), OvsdbMap.fromMap(
+                            merged(OvsdbRows.map(existing, "external_ids"), spec.externalIds())))
+                    .where(ports.column("name").opEqual(spec.name())).build());
+        }
+        List<OperationResult> results = applyAndWait(ops, what);
+        if (existing == null && results.get(2).getCount() != 1) {
+            throw new OvsdbException(what + ": bridge " + bridge + " does not exist");
+        }
+        Row<GenericTableSchema> state = findByName(interfaces, spec.name(), "ofport", "error");
+        String error = state == null ? "interface row missing" : OvsdbRows.string(state, "error");
+        Long ofport = state == null ? null : OvsdbRows.optionalLong(state, "ofport");
+        if (!error.isEmpty() || (ofport != null && ofport < 0)) {
+            throw new OvsdbException(what + ": ovs-vswitchd could not add it: "
+                    + (error.isEmpty() ? "ofport -1" : error) + " (see the ovs-vswitchd log)");
+        }
+    }
+
+    @Override
+    public synchronized void deletePort(String bridge, String port) {
+        Row<GenericTableSchema> existing = findByName(table("Port"), port);
+        if (existing == null) {
+            return;
+        }
+        GenericTableSchema bridges = table("Bridge");
+        applyAndWait(List.of(op.mutate(bridges).addMutation(bridges.column("ports"), Mutator.DELETE,
+                        OvsdbSet.fromSet(Set.of(OvsdbRows.uuid(existing)))).where(bridges.column("name").opEqual(bridge)).build()),
+                "delete port " + port + " from " + bridge);
+    }
+
+    @Override
+    public synchronized String ovsVersion() {
+        GenericTableSchema root = table(DATABASE);
+        List<Row<GenericTableSchema>> rows = transact(List.of(OvsdbRows.select(root, "ovs_version")), "read ovs_version")
+                .get(0).getRows();
+        return rows.isEmpty() ? "" : OvsdbRows.string(rows.get(0), "ovs_version");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (client != null) {
+            client.disconnect();
+            client = null;
+        }
+    }
+
+    /** Runs {@code ops} plus a next_cfg bump in one transaction, then waits until vswitchd has caught up. */
+    private List<OperationResult> applyAndWait(List<Operation> ops, String what) {
+        GenericTableSchema root = table(DATABASE);
+        List<Operation> all = new ArrayList<>(ops);
+        all.add(op.mutate(root).addMutation(root.column("next_cfg"), Mutator.SUM, 1L));
+        all.add(OvsdbRows.select(root, "next_cfg"));
+        List<OperationResult> results = transact(all, what);
+        long wanted = OvsdbRows.optionalLong(results.get(all.size() - 1).getRows().get(0), "next_cfg");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Row<GenericTableSchema> row = transact(List.of(OvsdbRows.select(root, "cur_cfg")), what).get(0).getRows().get(0);
+            if (OvsdbRows.optionalLong(row, "cur_cfg") >= wanted) {
+                return results;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new OvsdbException(what + ": ovs-vswitchd did not apply the change within " + timeout.toSeconds()
+                        + "s; is ovs-vswitchd running and connected to " + target + "?");
+            }
+            sleep();
+        }
+    }
+
+    private Row<GenericTableSchema> findByName(GenericTableSchema table, String name, String... columns) {
+        List<String> wanted = new ArrayList<>(List.of("_uuid", "name"));
+        wanted.addAll(List.of(columns));
+        Operation select = OvsdbRows.select(table, wanted.toArray(String[]::new))
+                .where(table.column("name").opEqual(name)).build();
+        List<Row<GenericTableSchema>> rows = transact(List.of(select), "find " + table.getName() + " " + name)
+                .get(0).getRows();
+        return rows == null || rows.isEmpty() ? null : rows.get(0);
+    }
+
+    private List<OperationResult> transact(List<Operation> ops, String what) {
+        connect();
+        List<OperationResult> results = await(client.transact(schema, ops), what);
+        for (int i = 0; i < results.size(); i++) {
+            OperationResult result = results.get(i);
+            if (result != null && result.getError() != null) {
+                throw new OvsdbException(what + ": ovsdb-server refused operation " + i + ": " + result.getError()
+                        + (result.getDetails() == null ? "" : " (" + result.getDetails() + ")"));
+            }
+        }
+        if (results.size() < ops.size()) {
+            throw new OvsdbException(what + ": ovsdb-server answered " + results.size() + " of " + ops.size() + " operations");
+        }
+        return results;
+    }
+
+    private void connect() {
+        if (client != null && client.isActive()) {
+            return;
+        }
+        close();
+        client = OvsdbTransport.connect(target, group, timeout);
+        schema = await(client.getSchema(DATABASE), "read the " + DATABASE + " schema").withInternallyGeneratedColumns();
+    }
+
+    private GenericTableSchema table(String name) {
+        connect();
+        return schema.table(name, GenericTableSchema.class);
+    }
+
+    private <T> T await(ListenableFuture<T> future, String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OvsdbException(what + ": interrupted", e);
+        } catch (ExecutionException e) {
+            close();
+            throw new OvsdbException(what + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            close();
+            throw new OvsdbException(what + ": no answer from ovsdb-server at " + target + " within "
+                    + timeout.toSeconds() + "s", e);
+        }
+    }
+
+    private static Map<String, String> merged(Map<String, String> current, Map<String, String> wanted) {
+        Map<String, String> merged = new HashMap<>(current);
+        merged.putAll(wanted);
+        return merged;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OvsdbException("interrupted while waiting for ovs-vswitchd", e);
+        }
+    }
+}

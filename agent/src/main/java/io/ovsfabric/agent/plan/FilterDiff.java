@@ -1,0 +1,116 @@
+package io.ovsfabric.agent.plan;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Desired iptables chains against iptables-save, and the iptables-restore --noflush scripts that fix them.
+ * A script declares each of our chains (which flushes it) and refills it, adds a missing hook, drops duplicate
+ * hooks and removes stale chains of ours, all in one table transaction: no moment without rules.
+ */
+public final class FilterDiff {
+    private FilterDiff() {}
+
+    public static Optional<Change> change(FilterRules desired, FilterState observed) {
+        List<String> problems = new ArrayList<>();
+        for (FilterRules.Chain chain : desired.chains()) {
+            if (!observed.hasChain(chain.table(), chain.name())) {
+                problems.add(chain.table() + " " + chain.name() + " missing");
+            } else if (!observed.rules(chain.table(), chain.name()).equals(chain.rules())) {
+                problems.add(chain.table() + " " + chain.name() + " rules differ");
+            }
+        }
+        for (FilterRules.Hook hook : desired.hooks()) {
+            int count = Collections.frequency(observed.rules(hook.table(), hook.builtinChain()), hook.rule());
+            if (count != 1) {
+                problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " " + count + " times");
+            }
+        }
+        for (String table : FilterPlanner.TABLES) {
+            for (String stale : staleChains(desired, observed, table)) {
+                problems.add(table + " " + stale + " is stale");
+            }
+        }
+        if (problems.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Change.SyncFilter(syncScript(desired, observed), String.join(", ", problems)));
+    }
+
+    /** The script that makes iptables match {@code desired}. */
+    public static String syncScript(FilterRules desired, FilterState observed) {
+        StringBuilder script = new StringBuilder();
+        for (String table : FilterPlanner.TABLES) {
+            List<String> lines = new ArrayList<>();
+            for (FilterRules.Chain chain : desired.chains()) {
+                if (chain.table().equals(table)) {
+                    lines.add(":" + chain.name() + " - [0:0]");
+                    chain.rules().forEach(rule -> lines.add("-A " + chain.name() + " " + rule));
+                }
+            }
+            for (FilterRules.Hook hook : desired.hooks()) {
+                if (hook.table().equals(table)) {
+                    int count = Collections.frequency(observed.rules(table, hook.builtinChain()), hook.rule());
+                    for (int i = 1; i < count; i++) {
+                        lines.add("-D " + hook.builtinChain() + " " + hook.rule());
+                    }
+                    if (count == 0) {
+                        lines.add("-I " + hook.builtinChain() + " 1 " + hook.rule());
+                    }
+                }
+            }
+            appendRemoval(script, table, lines, staleChains(desired, observed, table), observed);
+        }
+        return script.toString();
+    }
+
+    /** The script that removes every chain of ours and every jump to them. */
+    public static String teardownScript(FilterState observed) {
+        StringBuilder script = new StringBuilder();
+        for (String table : FilterPlanner.TABLES) {
+            appendRemoval(script, table, new ArrayList<>(), observed.ownedChains(table), observed);
+        }
+        return script.toString();
+    }
+
+    /**
+     * Appends one table block with {@code lines} plus the unhooking and flushing of {@code doomed} chains, and a
+     * second block deleting them (nft refuses to delete a chain whose jumps go away in the same block).
+     */
+    private static void appendRemoval(StringBuilder script, String table, List<String> lines, Set<String> doomed,
+            FilterState observed) {
+        for (String chain : observed.chains(table)) {
+            for (String rule : observed.rules(table, chain)) {
+                if (doomed.stream().anyMatch(target -> jumpsTo(rule, target))) {
+                    lines.add("-D " + chain + " " + rule);
+                }
+            }
+        }
+        doomed.forEach(chain -> lines.add("-F " + chain));
+        if (!lines.isEmpty()) {
+            script.append('*').append(table).append('\n');
+            lines.forEach(line -> script.append(line).append('\n'));
+            script.append("COMMIT\n");
+        }
+        if (!doomed.isEmpty()) {
+            script.append('*').append(table).append('\n');
+            doomed.forEach(chain -> script.append("-X ").append(chain).append('\n'));
+            script.append("COMMIT\n");
+        }
+    }
+
+    static boolean jumpsTo(String rule, String chain) {
+        return rule.endsWith("-j " + chain) || rule.contains("-j " + chain + " ") || rule.endsWith("-g " + chain)
+                || rule.contains("-g " + chain + " ");
+    }
+
+    private static Set<String> staleChains(FilterRules desired, FilterState observed, String table) {
+        Set<String> stale = new TreeSet<>(observed.ownedChains(table));
+        desired.chains().stream().filter(c -> c.table().equals(table)).forEach(c -> stale.remove(c.name()));
+        return stale;
+    }
+}

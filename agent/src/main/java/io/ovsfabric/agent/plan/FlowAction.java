@@ -1,0 +1,43 @@
+package io.ovsfabric.agent.plan;
+
+import io.ovsfabric.common.Ipv4Address;
+
+/** What a flow does; a flow with no actions drops. {@link GotoTable} is an instruction and comes last. */
+public sealed interface FlowAction {
+
+    record Output(int port) implements FlowAction {
+        @Override
+        public String toString() {
+            return "output:" + port;
+        }
+    }
+
+    /** Ordinary L2 learning switch. */
+    record Normal() implements FlowAction {
+        @Override
+        public String toString() {
+            return "NORMAL";
+        }
+    }
+
+    record SetTunnelId(long id) implements FlowAction {
+        @Override
+        public String toString() {
+            return "set_field:0x" + Long.toHexString(id) + "->tun_id";
+        }
+    }
+
+    record SetTunnelDst(Ipv4Address destination) implements FlowAction {
+        @Override
+        public String toString() {
+            return "set_field:" + destination + "->tun_dst";
+        }
+    }
+
+    record GotoTable(int table) implements FlowAction {
+        @Override
+        public String toString() {
+            return "goto_table:" + table;
+        }
+    }
+}

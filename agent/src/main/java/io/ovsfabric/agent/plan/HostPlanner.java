@@ -1,0 +1,63 @@
+package io.ovsfabric.agent.plan;
+
+import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.common.Cidr;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The desired host state for a topology: pure, no I/O. */
+public final class HostPlanner {
+    static final Set<String> PROTOCOLS = Set.of("OpenFlow13");
+
+    private HostPlanner() {}
+
+    public static DesiredHost desired(Topology topology, PlanSettings settings, UnderlayFacts underlay) {
+        DeviceNames names = settings.names();
+        FabricSettings fabric = topology.fabric();
+        boolean netdev = settings.mode() == DatapathMode.NETDEV;
+        int mtu = Mtu.overlay(topology.self().mtu(), fabric.underlayMtu(), fabric.tunnelOverhead(), underlay.mtu());
+        Map<String, String> marks = Ownership.marks(topology.self().id());
+
+        List<BridgeSpec> bridges = new ArrayList<>();
+        Map<String, String> integrationIds = new HashMap<>(marks);
+        integrationIds.put(Ownership.ROUND_KEY, Integer.toString(settings.round()));
+        bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,
+                integrationIds, List.of(
+                        new PortSpec(names.vethBridgeSide(), "", Map.of(), FlowPlanner.VETH_PORT, null, marks),
+                        new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
+                                FlowPlanner.TUNNEL_PORT, null, marks))));
+
+        Boolean vethChecksum = netdev ? Boolean.FALSE : null;
+        Cidr fabricCidr = fabric.fabricCidr();
+        List<LinkSpec> links = new ArrayList<>();
+        links.add(new LinkSpec(names.dockerBridge(), LinkSpec.Kind.BRIDGE, null, null, mtu, true,
+                List.of(new InterfaceAddress(topology.self().gateway(), fabricCidr.prefixLength())), fabricCidr, null));
+        links.add(new LinkSpec(names.vethDockerSide(), LinkSpec.Kind.VETH, names.vethBridgeSide(), names.dockerBridge(),
+                mtu, true, List.of(), null, vethChecksum));
+        links.add(new LinkSpec(names.vethBridgeSide(), LinkSpec.Kind.VETH, names.vethDockerSide(), null, mtu, true,
+                List.of(), null, vethChecksum));
+
+        List<Route> routesToRemove = List.of();
+        if (netdev) {
+            Map<String, String> underlayIds = new HashMap<>(marks);
+            underlayIds.put(Ownership.UNDERLAY_INTERFACE_KEY, underlay.interfaceName());
+            underlayIds.put(Ownership.UNDERLAY_ADDRESS_KEY, underlay.address().toString());
+            underlayIds.put(Ownership.UNDERLAY_ROUTES_KEY, underlay.storedRoutes());
+            bridges.add(new BridgeSpec(names.underlayBridge(), "netdev", "standalone", PROTOCOLS, underlayIds, List.of(
+                    new PortSpec(names.underlayBridge(), "internal", Map.of(), null, underlay.mtu(), marks),
+                    new PortSpec(underlay.interfaceName(), "", Map.of(), FlowPlanner.UNDERLAY_PORT, null, marks))));
+            links.add(new LinkSpec(names.underlayBridge(), LinkSpec.Kind.EXISTING, null, null, 0, false,
+                    List.of(underlay.address()), null, null));
+            links.add(new LinkSpec(underlay.interfaceName(), LinkSpec.Kind.EXISTING, null, null, 0, false, List.of(),
+                    new Cidr(underlay.address().address(), 32), null));
+            routesToRemove = underlay.routes().stream().map(r -> r.onDevice(underlay.interfaceName())).toList();
+        }
+        return new DesiredHost(bridges, FlowPlanner.flows(topology, settings), links,
+                netdev ? underlay.routes() : List.of(), routesToRemove,
+                FilterPlanner.rules(fabricCidr, names.dockerBridge()), mtu);
+    }
+}

@@ -1,0 +1,196 @@
+package io.ovsfabric.agent.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ovsfabric.agent.fakes.FakeFlowTable;
+import io.ovsfabric.agent.fakes.FakeHostNetwork;
+import io.ovsfabric.agent.fakes.FakeOvsDatabase;
+import io.ovsfabric.agent.fakes.FakePacketFilter;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.plan.BridgeSpec;
+import io.ovsfabric.agent.plan.Change;
+import io.ovsfabric.agent.plan.Cookie;
+import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.plan.Flow;
+import io.ovsfabric.agent.plan.InterfaceAddress;
+import io.ovsfabric.agent.plan.Match;
+import io.ovsfabric.agent.plan.ObservedBridge;
+import io.ovsfabric.agent.plan.Route;
+import io.ovsfabric.agent.plan.Topologies;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.Ipv4Address;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The whole reconcile loop on in-memory fakes: end states, idempotence, rounds, hand edits, teardown. */
+class OvsDataPlaneTest {
+    private static final Route DEFAULT_VIA_ETH1 = new Route(Cidr.parse("0.0.0.0/0"), Ipv4Address.parse("192.0.2.1"), "eth1");
+
+    private final FakeHostNetwork host = new FakeHostNetwork()
+            .device("lo", "", 65536, null, InterfaceAddress.parse("127.0.0.1/8"))
+            .device("eth1", "veth", 1500, null, InterfaceAddress.parse("192.0.2.11/24"))
+            .route(DEFAULT_VIA_ETH1);
+    private final FakeFlowTable flows = new FakeFlowTable();
+    private final FakeOvsDatabase ovsdb = new FakeOvsDatabase(host, flows);
+    private final FakePacketFilter filter = new FakePacketFilter();
+
+    private OvsDataPlane dataPlane(DatapathMode mode) {
+        return OvsDataPlane.create(DataPlaneConfig.defaults(Topologies.underlay(1)), mode, ovsdb, flows, host, filter);
+    }
+
+    private ObservedBridge bridge(String name) {
+        return ovsdb.bridges().stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void buildsTheHostThenASecondPassChangesNothing() {
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        Topology topology = Topologies.of(1, 3);
+        dp.reconcile(topology);
+
+        assertEquals(Set.of("br0", "br-phy"), Set.of(ovsdb.bridges().stream().map(ObservedBridge::name).toArray()));
+        assertEquals(2, bridge("br0").port("ofx-gre").orElseThrow().ofport());
+        assertEquals(1, bridge("br0").port("ofx-br0").orElseThrow().ofport());
+        assertEquals(11, flows.ownedFlows("br0").size());
+        assertEquals(List.of(InterfaceAddress.parse("10.200.1.1/16")), host.link("docker0").orElseThrow().addresses());
+        assertEquals(1458, host.link("ofx-d0").orElseThrow().mtu());
+        assertEquals("docker0", host.link("ofx-d0").orElseThrow().master());
+        assertEquals(List.of(InterfaceAddress.parse("192.0.2.11/24")), host.link("br-phy").orElseThrow().addresses());
+        assertEquals(List.of(), host.link("eth1").orElseThrow().addresses());
+        assertEquals(List.of(DEFAULT_VIA_ETH1.onDevice("br-phy")), host.routes());
+        assertEquals(List.of(false, false), List.of(host.txChecksum("ofx-d0").orElseThrow(), host.txChecksum("ofx-br0").orElseThrow()));
+        assertTrue(filter.observe().rules("filter", "FORWARD").contains("-j OVSFABRIC-FORWARD"));
+
+        int writes = ovsdb.writes();
+        int commands = host.commands();
+        int batches = flows.batches();
+        int restores = filter.restores();
+        assertEquals(List.of(), dp.plan(topology));
+        dp.reconcile(topology);
+        assertEquals(List.of(writes, commands, batches, restores),
+                List.of(ovsdb.writes(), host.commands(), flows.batches(), filter.restores()), "nothing touched");
+    }
+
+    @Test
+    void systemDatapathNeedsNoUnderlayBridgeNorOffloadChanges() {
+        OvsDataPlane dp = dataPlane(DatapathMode.SYSTEM);
+        dp.reconcile(Topologies.of(1, 2));
+        assertEquals(List.of("br0"), ovsdb.bridges().stream().map(ObservedBridge::name).toList());
+        assertEquals("system", bridge("br0").datapathType());
+        assertEquals(List.of(InterfaceAddress.parse("192.0.2.11/24")), host.link("eth1").orElseThrow().addresses());
+        assertTrue(host.txChecksum("ofx-d0").orElseThrow(), "offload stays on with the kernel datapath");
+        assertEquals(List.of(), dp.plan(Topologies.of(1, 2)));
+    }
+
+    @Test
+    void eachRestartIsANewRoundThatReplacesEveryFlowAndDropsTheStaleOnes() {
+        dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 3));
+        assertEquals("1", bridge("br0").externalIds().get("ovsfabric-round"));
+
+        OvsDataPlane restarted = dataPlane(DatapathMode.NETDEV);
+        Topology fewer = Topologies.withPeers(1, 2);
+        List<Change.UpdateFlows> updates = restarted.plan(fewer).stream().filter(c -> c instanceof Change.UpdateFlows)
+                .map(c -> (Change.UpdateFlows) c).toList();
+        assertEquals(0, updates.stream().mapToInt(u -> u.add().size()).sum());
+        assertEquals(9 + 1, updates.stream().mapToInt(u -> u.modify().size()).sum());
+        assertEquals(2, updates.stream().mapToInt(u -> u.delete().size()).sum(), "peer h3's two flows");
+
+        restarted.reconcile(fewer);
+        assertEquals(2, restarted.round());
+        assertTrue(flows.ownedFlows("br0").stream().allMatch(f -> Cookie.parse(f.cookie()).orElseThrow().round() == 2));
+        assertEquals(9, flows.ownedFlows("br0").size());
+        assertEquals(List.of(), restarted.plan(fewer));
+        dataPlane(DatapathMode.NETDEV).reconcile(fewer);
+        assertEquals("3", bridge("br0").externalIds().get("ovsfabric-round"));
+    }
+
+    @Test
+    void theRoundWrapsAfter65535() {
+        OvsDataPlane first = dataPlane(DatapathMode.NETDEV);
+        first.reconcile(Topologies.of(1, 2));
+        BridgeSpec br0 = new BridgeSpec("br0", "netdev", "secure", Set.of("OpenFlow13"), Map.of("ovsfabric-round", "65535"), List.of());
+        ovsdb.ensureBridge(br0);
+        OvsDataPlane restarted = dataPlane(DatapathMode.NETDEV);
+        restarted.reconcile(Topologies.of(1, 2));
+        assertEquals(1, restarted.round());
+    }
+
+    @Test
+    void putsBackWhatWasRemovedByHand() {
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        Topology topology = Topologies.of(1, 3);
+        dp.reconcile(topology);
+        List<Flow> before = flows.ownedFlows("br0");
+
+        ovsdb.removePortByHand("br0", "ofx-gre");
+        flows.removeByHand(new Flow.Key("br0", 10, 100, Match.ipTo(Topologies.peer(2).subnet())));
+        filter.delete("nat", "POSTROUTING", "-j OVSFABRIC-POSTROUTING");
+        host.deleteAddress("docker0", InterfaceAddress.parse("10.200.1.1/16"));
+        assertEquals(4, dp.plan(topology).size(), dp.plan(topology).toString());
+
+        dp.reconcile(topology);
+        assertEquals(2, bridge("br0").port("ofx-gre").orElseThrow().ofport());
+        assertEquals(Set.copyOf(before), Set.copyOf(flows.ownedFlows("br0")));
+        assertEquals(List.of(), dp.plan(topology));
+    }
+
+    @Test
+    void peersComeAndGo() {
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        for (int total : new int[] {3, 2, 51, 1, 4}) {
+            Topology topology = Topologies.of(1, total);
+            dp.reconcile(topology);
+            assertEquals(7 + 2 * (total - 1), flows.ownedFlows("br0").size(), total + " hosts");
+            assertEquals(List.of(), dp.plan(topology), total + " hosts");
+        }
+    }
+
+    @Test
+    void teardownRemovesWhatIsOursAndGivesTheUnderlayBack() {
+        ovsdb.foreignBridge("brforeign");
+        host.device("other0", "veth", 1500, null);
+        filter.append("filter", "SOMEONE-ELSE", "-j ACCEPT");
+        filter.append("filter", "FORWARD", "-j SOMEONE-ELSE");
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        dp.reconcile(Topologies.of(1, 3));
+
+        dp.teardown();
+        assertEquals(List.of("brforeign"), ovsdb.bridges().stream().map(ObservedBridge::name).toList());
+        assertEquals(List.of("lo", "eth1", "other0"), host.links().stream().map(l -> l.name()).toList());
+        assertEquals(List.of(InterfaceAddress.parse("192.0.2.11/24")), host.link("eth1").orElseThrow().addresses());
+        assertEquals(List.of(DEFAULT_VIA_ETH1), host.routes());
+        assertFalse(filter.observe().chains("nat").stream().anyMatch(c -> c.startsWith("OVSFABRIC")));
+        assertFalse(filter.observe().chains("filter").stream().anyMatch(c -> c.startsWith("OVSFABRIC")));
+        assertEquals(List.of("-j SOMEONE-ELSE"), filter.observe().rules("filter", "FORWARD"));
+
+        int writes = ovsdb.writes();
+        dp.teardown();
+        assertEquals(writes, ovsdb.writes(), "a second teardown finds nothing of ours");
+    }
+
+    @Test
+    void aDataPlaneForTeardownNeedsNoUnderlayIp() {
+        dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
+        OvsDataPlane forTeardown = OvsDataPlane.create(DataPlaneConfig.defaults(null), DatapathMode.NETDEV, ovsdb, flows,
+                host, filter);
+        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.common.InvalidInputException.class,
+                () -> forTeardown.reconcile(Topologies.of(1, 2)));
+        forTeardown.teardown();
+        assertEquals(List.of(), ovsdb.bridges());
+    }
+
+    @Test
+    void dockerZeroWithContainersSurvivesTeardown() {
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        dp.reconcile(Topologies.of(1, 2));
+        host.createVethPair("vethc1", "eth0c1", null);
+        host.setLink("vethc1", null, true, "docker0", null);
+        dp.teardown();
+        assertTrue(host.link("docker0").isPresent(), "a container still uses docker0");
+        assertTrue(host.link("ofx-d0").isEmpty());
+    }
+}
