@@ -130,12 +130,18 @@ lab_shims() {
   done
 }
 
-# kill_shims [CONTAINERD_NAMESPACE]: SIGKILL the containers' init processes (children of the shims), then the shims.
+# kill_shims [CONTAINERD_NAMESPACE]: SIGKILL the containers' init processes (children of the shims), then the
+# shims, and remove the socket each shim had in /run/containerd/s (named sha256(address/namespace/id); a
+# killed shim cannot remove it itself).
 kill_shims() {
-  local shim child
+  local shim child argv sock
   for shim in $(lab_shims "${1:-}"); do
+    argv=$(tr '\0' ' ' 2>/dev/null <"/proc/$shim/cmdline") || continue
+    sock=$(awk '{for (i = 1; i < NF; i++) { if ($i == "-namespace") n = $(i + 1); if ($i == "-id") d = $(i + 1);
+      if ($i == "-address") a = $(i + 1) } printf "%s/%s/%s", a, n, d}' <<<"$argv" | sha256sum | cut -d' ' -f1)
     for child in $(cat "/proc/$shim/task/$shim/children" 2>/dev/null); do kill -KILL "$child" 2>/dev/null || true; done
     kill -KILL "$shim" 2>/dev/null || true
+    rm -f "/run/containerd/s/$sock"
   done
 }
 
