@@ -111,7 +111,8 @@ control_plane_up() {
 
 controller_listening() {
   tracked_pid "controller-c$1" >/dev/null || return 2
-  in_ns "$NS_CTRL" ss -Hltn "( sport = :$CONTROLLER_PORT )" | grep -q "$(controller_ip "$1"):$CONTROLLER_PORT"
+  # a JVM on a dual-stack socket shows up as [::ffff:192.0.2.2]:7070
+  in_ns "$NS_CTRL" ss -Hltn "( sport = :$CONTROLLER_PORT )" | grep -qE "(^|[^0-9.])$(controller_ip "$1" | sed 's/\./\\./g')\]?:$CONTROLLER_PORT([^0-9]|\$)"
 }
 
 # ---- the "outside" server: who-am-I over HTTP, so NAT can be seen from the far side --------------------------
