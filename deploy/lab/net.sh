@@ -229,8 +229,16 @@ host_wait_engine() {
   local h=$1 log=$LOGS/$1-dockerd.log
   step "$h: waiting for dockerd" "$log"
   wait_until 90 engine_ready "$h" || die "$h: dockerd does not answer on $(host_dir "$h")/docker/docker.sock" "$log"
+  plugins_bound "$h" || die "$h: dockerd does not see $(host_dir "$h")/plugins at /run/docker/plugins" "$log"
   step "$h: importing image $IMAGE" "$log"
   lab_docker "$h" import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' "$STATE/image/rootfs.tar" "$IMAGE" >/dev/null
+}
+
+# Inside the engine's mount namespace, /run/docker/plugins must be this host's plugin dir (same device:inode).
+plugins_bound() {
+  local pid
+  pid=$(tracked_pid "$1-dockerd") || return 1
+  [ "$(nsenter -t "$pid" -m stat -c %d:%i /run/docker/plugins)" = "$(stat -c %d:%i "$(host_dir "$1")/plugins")" ]
 }
 
 engine_ready() { tracked_pid "$1-dockerd" >/dev/null && lab_docker "$1" version >/dev/null 2>&1; }

@@ -58,8 +58,7 @@ matrix() {
   for src in $(awk '{print $2}' <<<"$inv"); do ((${#src} + 2 > w)) && w=$((${#src} + 2)); done
   echo "connectivity: ping by IP from every container (rows) to every other (columns)"
   printf "  %-${w}s" ""
-  awk '{print $2}' <<<"$inv" | while read -r dst; do printf "%-${w}s" "$dst"; done
-  echo
+  awk '{print $2}' <<<"$inv" | paste -sd' ' - | awk -v w="$w" '{for (i = 1; i < NF; i++) printf "%-" w "s", $i; print $NF}' 
   while read -r _ src sip; do
     row=$(printf "  %-${w}s" "$src")
     while read -r _ dst dip; do
@@ -67,7 +66,7 @@ matrix() {
       elif grep -q "^[^ ]* $src $dip\$" "$ok"; then row+=$(printf "%-${w}s" "ok")
       else row+=$(printf "%-${w}s" "FAIL"); fi
     done <<<"$inv"
-    echo "$row"
+    echo "${row%"${row##*[! ]}"}"
   done <<<"$inv"
   echo "  $n_ok/$total pairs answered"
   rm -f "$todo" "$ok"
@@ -84,15 +83,15 @@ ovs_peers() {
     [ "$ip" = "$me" ] && continue
     p=$(grep -l "^UNDERLAY_IP=$ip\$" "$STATE"/hosts/*/host.env 2>/dev/null | head -1)
     if [ -n "$p" ]; then basename "$(dirname "$p")"; else echo "$ip"; fi
-  done | tr '\n' ' '
+  done | paste -sd' ' -
 }
 
 # The data plane as each host's kernel and OVS see it.
 hosts_table() {
-  local h ns fmt="  %-5s %-8s %-13s %-16s %-5s %-18s %s\n" d0 gre state
+  local h ns fmt="  %-5s %-8s %-13s %-16s %-5s %-10s %s\n" d0 gre state
   echo "hosts (what each host's kernel and OVS hold):"
   # shellcheck disable=SC2059
-  printf "$fmt" HOST STATE UNDERLAY DOCKER0 MTU "TUNNEL PORTS/FLOWS" "PEERS IN OVS"
+  printf "$fmt" HOST STATE UNDERLAY DOCKER0 MTU "GRE PORTS" "PEERS IN OVS (tunnel ports and br0 flows)"
   for h in $(lab_hosts); do
     ns=$(host_ns "$h")
     if [ -e "$(host_dir "$h")/killed" ]; then
@@ -107,7 +106,7 @@ hosts_table() {
     # shellcheck disable=SC2059
     printf "$fmt" "$h" "$state" "$(host_ip "$h")" "${d0:--}" \
       "$(ip -n "$ns" -o link show dev docker0 2>/dev/null | grep -oE 'mtu [0-9]+' | cut -d' ' -f2 || echo -)" \
-      "$gre gre port(s)" "$(ovs_peers "$h")"
+      "$gre" "$(ovs_peers "$h")"
   done
 }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.common.Ipv4Address;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,8 +131,11 @@ class FabricMembershipIT {
         return containsAddress(ports, ip) || containsAddress(flows, ip);
     }
 
+    /** Dotted ({@code set_field:192.0.2.12->tun_dst}) or hex ({@code load:0xc000020c->NXM_NX_TUN_IPV4_DST[]}). */
     private static boolean containsAddress(String text, String ip) {
-        return java.util.regex.Pattern.compile("(?<![0-9.])" + java.util.regex.Pattern.quote(ip) + "(?![0-9])").matcher(text).find();
+        String hex = String.format("0x%08x", Ipv4Address.parse(ip).unsigned());
+        return Pattern.compile("(?<![0-9.])" + Pattern.quote(ip) + "(?![0-9])").matcher(text).find()
+                || Pattern.compile(Pattern.quote(hex) + "(?![0-9a-f])", Pattern.CASE_INSENSITIVE).matcher(text).find();
     }
 
     private static List<String> labNamespaces() {
