@@ -49,6 +49,18 @@ wait_until() {
   done
 }
 
+# await ROLE SECONDS WHAT LOG COMMAND...: polls COMMAND until it succeeds; dies saying WHAT did not happen, at once
+# if ROLE's process has exited meanwhile, or at the deadline.
+await() {
+  local role=$1 timeout=$2 what=$3 log=$4; shift 4
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    tracked_pid "$role" >/dev/null || die "$role exited while waiting for: $what" "$LOGS/$role.log"
+    ((SECONDS < deadline)) || die "$what: still not so after ${timeout}s" "$log"
+    sleep 0.2
+  done
+}
+
 # ---- tracked processes ---------------------------------------------------------------------------------
 # proc_start PID: the process's start time (clock ticks since boot), or failure if it is gone or a zombie.
 proc_start() {

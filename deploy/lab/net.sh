@@ -79,7 +79,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   path = "$d/opt"
 EOF
   spawn containerd "$log" containerd --config "$d/config.toml"
-  wait_until 30 test -S "$d/containerd.sock" || die "containerd did not open $d/containerd.sock within 30s" "$log"
+  await containerd 30 "containerd opens $d/containerd.sock" "$log" test -S "$d/containerd.sock"
 }
 
 # ---- etcd and controllers --------------------------------------------------------------------------------
@@ -91,8 +91,7 @@ control_plane_up() {
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster "$NAME-etcd=http://127.0.0.1:2380"
-  wait_until 60 in_ns "$NS_CTRL" etcdctl --endpoints http://127.0.0.1:2379 endpoint health \
-    || die "etcd did not become healthy within 60s" "$log"
+  await etcd 60 "etcd reports healthy" "$log" in_ns "$NS_CTRL" etcdctl --endpoints http://127.0.0.1:2379 endpoint health
   local i
   for ((i = 1; i <= CONTROLLERS; i++)); do
     log=$LOGS/controller-c$i.log
@@ -104,13 +103,11 @@ control_plane_up() {
   for ((i = 1; i <= CONTROLLERS; i++)); do
     log=$LOGS/controller-c$i.log
     step "waiting for controller c$i to listen on $(controller_ip "$i"):$CONTROLLER_PORT" "$log"
-    wait_until 90 controller_listening "$i" \
-      || die "controller c$i is not listening on $(controller_ip "$i"):$CONTROLLER_PORT after 90s" "$log"
+    await "controller-c$i" 90 "controller c$i listens on $(controller_ip "$i"):$CONTROLLER_PORT" "$log" controller_listening "$i"
   done
 }
 
 controller_listening() {
-  tracked_pid "controller-c$1" >/dev/null || return 2
   # a JVM on a dual-stack socket shows up as [::ffff:192.0.2.2]:7070
   in_ns "$NS_CTRL" ss -Hltn "( sport = :$CONTROLLER_PORT )" | grep -qE "(^|[^0-9.])$(controller_ip "$1" | sed 's/\./\\./g')\]?:$CONTROLLER_PORT([^0-9]|\$)"
 }
@@ -149,20 +146,20 @@ host_prepare() {
   printf 'HOST=%s\nNETNS=%s\nUNDERLAY_IP=%s\nCONTROLLER=%s\n' "$h" "$ns" "$ip" "$(host_controller "$h")" >"$H/host.env"
   new_ns "$ns"
   attach "$ns" "$h" "$ip/24"
-  log=$LOGS/$h-ovsdb-server.log
+  log=$LOGS/$h-ovsdb.log
   step "$h: ovsdb-server (unix:$ovs/db.sock and ptcp:6640:127.0.0.1 in $ns)" "$log"
   ovsdb-tool create "$ovs/conf.db" "$OVS_SCHEMA"
   spawn "$h-ovsdb" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovsdb-server "$ovs/conf.db" \
     --remote="punix:$ovs/db.sock" --remote=ptcp:6640:127.0.0.1 --remote=db:Open_vSwitch,Open_vSwitch,manager_options \
     --pidfile="$ovs/ovsdb-server.pid" --unixctl="$ovs/ovsdb-server.ctl" -vconsole:off --log-file="$log"
-  wait_until 20 test -S "$ovs/db.sock" || die "$h: ovsdb-server did not open $ovs/db.sock" "$log"
+  await "$h-ovsdb" 20 "$h: ovsdb-server opens $ovs/db.sock" "$log" test -S "$ovs/db.sock"
   ovs-vsctl --db="unix:$ovs/db.sock" --no-wait -- init \
     -- set Open_vSwitch . external_ids:system-id="$NAME-$h" external_ids:hostname="$h"
-  log=$LOGS/$h-ovs-vswitchd.log
+  log=$LOGS/$h-vswitchd.log
   step "$h: ovs-vswitchd (userspace datapath; run dir $ovs)" "$log"
   spawn "$h-vswitchd" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovs-vswitchd "unix:$ovs/db.sock" \
     --pidfile="$ovs/ovs-vswitchd.pid" -vconsole:off --log-file="$log"
-  wait_until 20 host_ovs "$h" ovs-appctl -t ovs-vswitchd version || die "$h: ovs-vswitchd does not answer" "$log"
+  await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" host_ovs "$h" ovs-appctl -t ovs-vswitchd version
 }
 
 # host_ovs HOST CMD...: an OVS tool (or anything) inside the host's namespace, pointed at the host's own OVS.
@@ -186,19 +183,15 @@ host_docker_opts() {
   local h=$1 H log
   H=$(host_dir "$h") log=$LOGS/$h-docker-opts.log
   step "$h: waiting for the agent to register; asking it for the Docker settings (docker-opts)" "$log"
-  if ! wait_until 90 docker_opts_once "$h"; then
-    tracked_pid "$h-agent" >/dev/null || die "$h: the agent exited; see its log" "$LOGS/$h-agent.log"
-    die "$h: 'ovsfabric-agent docker-opts' did not succeed within 90s (agent log: $LOGS/$h-agent.log)" "$log"
-  fi
+  await "$h-agent" 90 "$h: 'ovsfabric-agent docker-opts' succeeds (agent log: $LOGS/$h-agent.log)" "$log" docker_opts_once "$h"
   grep -q -- '--bip' "$H/docker.opts" || die "$h: docker-opts printed no --bip: $(cat "$H/docker.opts")" "$log"
   progress "$h: dockerd settings: $(tr '\n' ' ' <"$H/docker.opts")"
   step "$h: waiting for the agent's first full pass (OVS bridge br0)" "$LOGS/$h-agent.log"
-  wait_until 90 host_ovs "$h" ovs-vsctl br-exists br0 || die "$h: the agent did not create OVS bridge br0 within 90s" "$LOGS/$h-agent.log"
+  await "$h-agent" 90 "$h: the agent creates OVS bridge br0" "$LOGS/$h-agent.log" host_ovs "$h" ovs-vsctl br-exists br0
 }
 
 docker_opts_once() {
   local h=$1 H; H=$(host_dir "$h")
-  tracked_pid "$h-agent" >/dev/null || return 1
   in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --controller "$(host_controller "$h")" --host-id "$h" \
     >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
   [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
@@ -228,7 +221,7 @@ host_start_engine() {
 host_wait_engine() {
   local h=$1 log=$LOGS/$1-dockerd.log
   step "$h: waiting for dockerd" "$log"
-  wait_until 90 engine_ready "$h" || die "$h: dockerd does not answer on $(host_dir "$h")/docker/docker.sock" "$log"
+  await "$h-dockerd" 90 "$h: dockerd answers on $(host_dir "$h")/docker/docker.sock" "$log" engine_ready "$h"
   plugins_bound "$h" || die "$h: dockerd does not see $(host_dir "$h")/plugins at /run/docker/plugins" "$log"
   step "$h: importing image $IMAGE" "$log"
   lab_docker "$h" import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' "$STATE/image/rootfs.tar" "$IMAGE" >/dev/null

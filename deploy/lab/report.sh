@@ -132,7 +132,7 @@ status() {
     if pid=$(tracked_pid "$role"); then
       printf "  %-18s pid %-8s running\n" "$role" "$pid"
     else
-      printf "  %-18s %-12s GONE (log: %s)\n" "$role" "" "$(ls "$LOGS"/"${role%%-*}"* 2>/dev/null | head -1)"
+      printf "  %-18s %-12s GONE (log: %s)\n" "$role" "" "$LOGS/$role.log"
       bad=1
     fi
   done

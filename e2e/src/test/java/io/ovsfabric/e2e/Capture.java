@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A tcpdump running inside a lab namespace (through deploy/lab.sh exec, which execs it, so the process we hold is
@@ -34,8 +36,9 @@ final class Capture implements AutoCloseable {
             Path err = dir.resolve(label + ".tcpdump.log");
             Files.deleteIfExists(pcap);
             // -Z root: Debian's tcpdump would otherwise switch to user tcpdump before creating the file.
-            Process p = Cmd.start(lab.labArgv("exec", target, "tcpdump", "-U", "-n", "-Z", "root", "-i", iface, "-w",
-                    pcap.toString(), filter), lab.env(), dir.resolve(label + ".stdout"), err);
+            // --immediate-mode -U: each packet reaches the file at once (not in 1 s blocks that a stop would lose).
+            Process p = Cmd.start(lab.labArgv("exec", target, "tcpdump", "--immediate-mode", "-U", "-n", "-Z", "root",
+                    "-i", iface, "-w", pcap.toString(), filter), lab.env(), dir.resolve(label + ".stdout"), err);
             Capture capture = new Capture(p, pcap, err);
             Poll.until("tcpdump listening on " + iface + " in " + target, Duration.ofSeconds(20),
                     () -> capture.listening() ? Optional.of(true) : capture.failedEarly(), capture::errText);
@@ -64,6 +67,24 @@ final class Capture implements AutoCloseable {
         }
     }
 
+    /** Waits, while capturing, until the packets so far satisfy {@code enough}; returns them. */
+    List<String> awaitPackets(String what, Duration deadline, Predicate<List<String>> enough) {
+        List<List<String>> last = new ArrayList<>(List.of(List.of()));
+        return Poll.until(what, deadline, () -> {
+            List<String> now = read();
+            last.set(0, now);
+            return enough.test(now) ? Optional.of(now) : Optional.empty();
+        }, () -> String.join("\n", last.get(0)));
+    }
+
+    /** What the file holds so far (tcpdump -r tolerates a packet still being written). */
+    private List<String> read() {
+        if (!Files.exists(pcap)) {
+            return List.of();
+        }
+        return Cmd.run(List.of("tcpdump", "-n", "-r", pcap.toString()), Map.of(), Duration.ofMinutes(1)).out().lines().toList();
+    }
+
     /** Stops tcpdump (SIGTERM, so it flushes) and returns the decoded packets, one per line. */
     List<String> stop() {
         process.destroy();
@@ -78,8 +99,7 @@ final class Capture implements AutoCloseable {
         if (!Files.exists(pcap)) {
             throw new IllegalStateException("tcpdump wrote no " + pcap + ": " + errText());
         }
-        return Cmd.run(List.of("tcpdump", "-n", "-r", pcap.toString()), Map.of(), Duration.ofMinutes(1))
-                .orThrow().out().lines().toList();
+        return read();
     }
 
     @Override

@@ -87,15 +87,15 @@ class FabricDataPlaneIT {
                 Capture inClear = Capture.start(lab, "sw", "br-underlay", "net " + Lab.FABRIC_CIDR, "underlay-clear")) {
             lab.docker(a.host(), "exec", a.name(), "ping", "-c", "3", "-W", "2", b.ip()).orThrow();
             lab.docker(a.host(), "exec", a.name(), "wget", "-q", "-O", "/dev/null", "http://" + b.ip() + "/").orThrow();
+            // Both captures see the same interface; once the GRE one holds all of it, the other has had its chance.
+            inGre.awaitPackets("3 echo requests and the HTTP exchange " + a.ip() + " -> " + b.ip() + " inside GRE",
+                    Duration.ofSeconds(15), lines -> echoRequests(lines, a, b) >= 3
+                            && lines.stream().anyMatch(l -> l.contains(a.ip() + ".") && l.contains(b.ip() + ".80:")));
             gre = inGre.stop();
             clear = inClear.stop();
         }
-        List<GreFrames.Frame> frames = GreFrames.parseAll(gre);
-        long echo = frames.stream().filter(f -> f.outerSrc().equals(Lab.underlayIp(a.host()))
-                && f.outerDst().equals(Lab.underlayIp(b.host())) && GreFrames.isEchoRequest(f, a.ip(), b.ip())).count();
-        System.out.println("GRE on the underlay (first lines):\n  " + String.join("\n  ", gre.stream().limit(6).toList()));
-        assertTrue(echo >= 3, "echo requests " + a.ip() + " > " + b.ip() + " inside GRE from "
-                + Lab.underlayIp(a.host()) + " to " + Lab.underlayIp(b.host()) + ": " + echo + "\n" + String.join("\n", gre));
+        System.out.println("GRE on the underlay (first lines):\n  " + String.join("\n  ", gre.stream().limit(4).toList()));
+        assertTrue(echoRequests(gre, a, b) >= 3, String.join("\n", gre));
         assertEquals(List.of(), clear, "packets with a container address in the outer header on the underlay");
     }
 
@@ -122,7 +122,11 @@ class FabricDataPlaneIT {
             for (String target : targetOwner.keySet()) {
                 lab.docker(src.host(), "exec", src.name(), "arping", "-c", "1", "-w", "1", "-I", "eth0", target);
             }
-            Poll.pause(Duration.ofSeconds(2)); // a storm would need no more than this to show thousands of frames
+            cap.awaitPackets("each ARP broadcast at its owner", Duration.ofSeconds(15), got -> targetOwner.entrySet().stream()
+                    .allMatch(e -> GreFrames.arpRequestsByDestination(GreFrames.parseAll(got), e.getKey())
+                            .containsKey(Lab.underlayIp(e.getValue()))));
+            // An observation window, not a wait for a condition: a storm shows thousands of copies within it.
+            Poll.pause(Duration.ofSeconds(2));
             lines = cap.stop();
         }
         List<GreFrames.Frame> frames = GreFrames.parseAll(lines);
@@ -164,6 +168,12 @@ class FabricDataPlaneIT {
         } finally {
             lab.docker("h1", "rm", "-f", "e2e-web");
         }
+    }
+
+    /** Echo requests a -> b seen inside GRE from a's host to b's host. */
+    private static long echoRequests(List<String> lines, Lab.Container a, Lab.Container b) {
+        return GreFrames.parseAll(lines).stream().filter(f -> f.outerSrc().equals(Lab.underlayIp(a.host()))
+                && f.outerDst().equals(Lab.underlayIp(b.host())) && GreFrames.isEchoRequest(f, a.ip(), b.ip())).count();
     }
 
     private static Lab.Container byName(String name) {
