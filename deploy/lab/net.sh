@@ -141,6 +141,7 @@ image_build() {
 host_prepare() {
   local h=$1 H ns ip ovs log
   H=$(host_dir "$h") ns=$(host_ns "$h") ip=$(host_ip "$h") ovs=$(host_dir "$h")/ovs
+  (($(host_index "$h") <= 89)) || die "$h: the lab numbers hosts up to h89 (192.0.2.99); run down and up again"
   step "$h: namespace $ns, underlay eth1 $ip/24"
   mkdir -p "$H"/{ovs,agent,plugins,docker}
   printf 'HOST=%s\nNETNS=%s\nUNDERLAY_IP=%s\nCONTROLLER=%s\n' "$h" "$ns" "$ip" "$(host_controller "$h")" >"$H/host.env"
