@@ -1,0 +1,289 @@
+# shellcheck shell=bash
+# deploy/lab/net.sh: the lab's namespaces, underlay switch, controller/etcd namespace, "outside" namespace
+# and per-host OVS, agent and Docker engine. Sourced by deploy/lab.sh, never run.
+
+UNDERLAY_NET=192.0.2            # /24, only ever inside the lab's own namespaces
+UNDERLAY_BRIDGE=br-underlay     # Linux bridge in the switch namespace
+OUTSIDE_IP=$UNDERLAY_NET.100
+CONTROLLER_PORT=7070
+OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+
+NS_SW=$NAME-sw NS_CTRL=$NAME-ctrl NS_OUT=$NAME-out
+
+host_dir() { echo "$STATE/hosts/$1"; }
+host_ns() { echo "$NAME-$1"; }
+host_index() { echo "${1#h}"; }
+host_ip() { echo "$UNDERLAY_NET.$((10 + $(host_index "$1")))"; }
+controller_ip() { echo "$UNDERLAY_NET.$((1 + $1))"; }      # controller i (1-based) at .2, .3, ...
+host_controller() { # agents are spread round-robin over the controllers
+  local k; k=$(cat "$STATE/controllers")
+  echo "$(controller_ip $(( ($(host_index "$1") - 1) % k + 1 ))):$CONTROLLER_PORT"
+}
+first_controller() { echo "$(controller_ip 1):$CONTROLLER_PORT"; }
+
+# All hosts ever added (killed ones too), in numeric order; live_hosts leaves the killed ones out.
+lab_hosts() { [ -d "$STATE/hosts" ] && ls "$STATE/hosts" | grep -E '^h[0-9]+$' | sort -V || true; }
+live_hosts() { local h; for h in $(lab_hosts); do [ -e "$(host_dir "$h")/killed" ] || echo "$h"; done; }
+
+# Every namespace of this lab that exists now (by exact name pattern, so other labs are never matched).
+lab_namespaces() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${NAME}-(sw|ctrl|out|h[0-9]+)\$" || true
+}
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ---- underlay --------------------------------------------------------------------------------------------
+# attach NETNS PORT IP/PLEN...: a veth from NETNS (named eth1 there, like a host's second NIC) to the switch.
+# TX checksum offload is off on both ends: userspace OVS would otherwise forward unfinished checksums.
+attach() {
+  local ns=$1 port=$2; shift 2
+  ip link add name eth1 netns "$ns" type veth peer name "$port" netns "$NS_SW"
+  in_ns "$NS_SW" ethtool -K "$port" tx off >/dev/null
+  in_ns "$ns" ethtool -K eth1 tx off >/dev/null
+  ip -n "$NS_SW" link set "$port" master "$UNDERLAY_BRIDGE" up
+  local a
+  for a in "$@"; do ip -n "$ns" addr add "$a" dev eth1; done
+  ip -n "$ns" link set eth1 up
+}
+
+new_ns() { ip netns add "$1"; ip -n "$1" link set lo up; }
+
+underlay_up() {
+  step "underlay: switch namespace $NS_SW with bridge $UNDERLAY_BRIDGE ($UNDERLAY_NET.0/24)"
+  new_ns "$NS_SW"
+  ip -n "$NS_SW" link add "$UNDERLAY_BRIDGE" type bridge
+  ip -n "$NS_SW" link set "$UNDERLAY_BRIDGE" up
+  local i addrs=()
+  for ((i = 1; i <= CONTROLLERS; i++)); do addrs+=("$(controller_ip "$i")/24"); done
+  step "underlay: controller namespace $NS_CTRL at ${addrs[*]}"
+  new_ns "$NS_CTRL"
+  attach "$NS_CTRL" ctrl "${addrs[@]}"
+  step "underlay: outside namespace $NS_OUT at $OUTSIDE_IP (a server beyond the fabric, for NAT)"
+  new_ns "$NS_OUT"
+  attach "$NS_OUT" out "$OUTSIDE_IP/24"
+}
+
+# ---- containerd (one for the whole lab; each host's engine uses its own containerd namespace) -------------
+containerd_up() {
+  local d=$STATE/containerd log=$LOGS/containerd.log
+  step "containerd (lab-private socket $d/containerd.sock)" "$log"
+  mkdir -p "$d"
+  cat >"$d/config.toml" <<EOF
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$d/containerd.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/opt"
+EOF
+  spawn containerd "$log" containerd --config "$d/config.toml"
+  await containerd 30 "containerd opens $d/containerd.sock" "$log" test -S "$d/containerd.sock"
+}
+
+# ---- etcd and controllers --------------------------------------------------------------------------------
+control_plane_up() {
+  local log=$LOGS/etcd.log
+  step "etcd in $NS_CTRL on 127.0.0.1:2379 (that namespace's own loopback)" "$log"
+  mkdir -p "$STATE/ctrl"
+  spawn etcd "$log" ip netns exec "$NS_CTRL" etcd --name "$NAME-etcd" --data-dir "$STATE/ctrl/etcd" \
+    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+    --initial-cluster "$NAME-etcd=http://127.0.0.1:2380"
+  await etcd 60 "etcd reports healthy" "$log" in_ns "$NS_CTRL" etcdctl --endpoints http://127.0.0.1:2379 endpoint health
+  local i
+  for ((i = 1; i <= CONTROLLERS; i++)); do
+    log=$LOGS/controller-c$i.log
+    step "controller c$i on $(controller_ip "$i"):$CONTROLLER_PORT (lease TTL $LEASE_TTL, reclaim grace $RECLAIM_GRACE)" "$log"
+    spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
+      --etcd http://127.0.0.1:2379 --listen "$(controller_ip "$i"):$CONTROLLER_PORT" \
+      --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE"
+  done
+  for ((i = 1; i <= CONTROLLERS; i++)); do
+    log=$LOGS/controller-c$i.log
+    step "waiting for controller c$i to listen on $(controller_ip "$i"):$CONTROLLER_PORT" "$log"
+    await "controller-c$i" 90 "controller c$i listens on $(controller_ip "$i"):$CONTROLLER_PORT" "$log" controller_listening "$i"
+  done
+}
+
+controller_listening() {
+  # a JVM on a dual-stack socket shows up as [::ffff:192.0.2.2]:7070
+  in_ns "$NS_CTRL" ss -Hltn "( sport = :$CONTROLLER_PORT )" | grep -qE "(^|[^0-9.])$(controller_ip "$1" | sed 's/\./\\./g')\]?:$CONTROLLER_PORT([^0-9]|\$)"
+}
+
+# ---- the "outside" server: who-am-I over HTTP, so NAT can be seen from the far side --------------------------
+outside_up() {
+  local www=$STATE/out/www log=$LOGS/out-httpd.log
+  step "outside: HTTP server on $OUTSIDE_IP:80 (/cgi-bin/whoami prints the client address it sees)" "$log"
+  mkdir -p "$www/cgi-bin"
+  echo "outside server of lab $NAME" >"$www/index.html"
+  printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%%s\\n" "$REMOTE_ADDR"\n' >"$www/cgi-bin/whoami"
+  chmod +x "$www/cgi-bin/whoami"
+  spawn out-httpd "$log" ip netns exec "$NS_OUT" "$BUSYBOX" httpd -f -p "$OUTSIDE_IP:80" -h "$www"
+}
+
+# ---- the container image: static busybox, imported (there is no registry) --------------------------------
+image_build() {
+  local d=$STATE/image r=$STATE/image/rootfs a
+  step "image $IMAGE: rootfs from $BUSYBOX (static busybox, $("$BUSYBOX" --list | wc -l) applets)"
+  mkdir -p "$r"/{bin,sbin,etc,tmp,www,root,proc,sys,dev}
+  chmod 1777 "$r/tmp"
+  cp "$BUSYBOX" "$r/bin/busybox"
+  for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"; done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
+  echo 'root:x:0:' >"$r/etc/group"
+  echo "hello from the ovsfabric lab $NAME" >"$r/www/index.html"
+  tar --numeric-owner -C "$r" -cf "$d/rootfs.tar" .
+}
+
+# ---- one host: namespace, underlay NIC, OVS, agent, Docker engine ---------------------------------------
+host_prepare() {
+  local h=$1 H ns ip ovs log
+  H=$(host_dir "$h") ns=$(host_ns "$h") ip=$(host_ip "$h") ovs=$(host_dir "$h")/ovs
+  (($(host_index "$h") <= 89)) || die "$h: the lab numbers hosts up to h89 (192.0.2.99); run down and up again"
+  step "$h: namespace $ns, underlay eth1 $ip/24"
+  mkdir -p "$H"/{ovs,agent,plugins,docker}
+  printf 'HOST=%s\nNETNS=%s\nUNDERLAY_IP=%s\nCONTROLLER=%s\n' "$h" "$ns" "$ip" "$(host_controller "$h")" >"$H/host.env"
+  new_ns "$ns"
+  attach "$ns" "$h" "$ip/24"
+  log=$LOGS/$h-ovsdb.log
+  step "$h: ovsdb-server (unix:$ovs/db.sock and ptcp:6640:127.0.0.1 in $ns)" "$log"
+  ovsdb-tool create "$ovs/conf.db" "$OVS_SCHEMA"
+  spawn "$h-ovsdb" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovsdb-server "$ovs/conf.db" \
+    --remote="punix:$ovs/db.sock" --remote=ptcp:6640:127.0.0.1 --remote=db:Open_vSwitch,Open_vSwitch,manager_options \
+    --pidfile="$ovs/ovsdb-server.pid" --unixctl="$ovs/ovsdb-server.ctl" -vconsole:off --log-file="$log"
+  await "$h-ovsdb" 20 "$h: ovsdb-server opens $ovs/db.sock" "$log" test -S "$ovs/db.sock"
+  ovs-vsctl --db="unix:$ovs/db.sock" --no-wait -- init \
+    -- set Open_vSwitch . external_ids:system-id="$NAME-$h" external_ids:hostname="$h"
+  log=$LOGS/$h-vswitchd.log
+  step "$h: ovs-vswitchd (userspace datapath; run dir $ovs)" "$log"
+  spawn "$h-vswitchd" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovs-vswitchd "unix:$ovs/db.sock" \
+    --pidfile="$ovs/ovs-vswitchd.pid" -vconsole:off --log-file="$log"
+  await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" host_ovs "$h" ovs-appctl -t ovs-vswitchd version
+}
+
+# host_ovs HOST CMD...: an OVS tool (or anything) inside the host's namespace, pointed at the host's own OVS.
+host_ovs() {
+  local h=$1; shift
+  ip netns exec "$(host_ns "$h")" env OVS_RUNDIR="$(host_dir "$h")/ovs" OVS_DBDIR="$(host_dir "$h")/ovs" \
+    DOCKER_HOST="unix://$(host_dir "$h")/docker/docker.sock" "$@"
+}
+
+host_start_agent() {
+  local h=$1 H log
+  H=$(host_dir "$h") log=$LOGS/$h-agent.log
+  step "$h: agent (controller $(host_controller "$h"), underlay eth1 $(host_ip "$h"))" "$log"
+  spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run \
+    --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
+    --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins"
+}
+
+# Docker's settings come from the agent (like flannel's subnet.env): they exist once the host registered.
+host_docker_opts() {
+  local h=$1 H log
+  H=$(host_dir "$h") log=$LOGS/$h-docker-opts.log
+  step "$h: waiting for the agent to register; asking it for the Docker settings (docker-opts)" "$log"
+  await "$h-agent" 90 "$h: 'ovsfabric-agent docker-opts' succeeds (agent log: $LOGS/$h-agent.log)" "$log" docker_opts_once "$h"
+  grep -q -- '--bip' "$H/docker.opts" || die "$h: docker-opts printed no --bip: $(cat "$H/docker.opts")" "$log"
+  progress "$h: dockerd settings: $(tr '\n' ' ' <"$H/docker.opts")"
+  step "$h: waiting for the agent's first full pass (OVS bridge br0)" "$LOGS/$h-agent.log"
+  await "$h-agent" 90 "$h: the agent creates OVS bridge br0" "$LOGS/$h-agent.log" host_ovs "$h" ovs-vsctl br-exists br0
+}
+
+docker_opts_once() {
+  local h=$1 H; H=$(host_dir "$h")
+  in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --controller "$(host_controller "$h")" --host-id "$h" \
+    >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
+  [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
+}
+
+# dockerd inside the host's network namespace (nsenter, not ip netns exec: that remounts /sys and hides the
+# cgroups) and inside a mount namespace of its own where /run/docker/plugins is this host's plugin dir.
+# The mount namespace is a slave of the machine's, so nothing mounted in it leaks out, and namespaces deleted
+# outside are released in it too. Storage driver vfs: the engine's own mounts stay in its mount namespace, and
+# vfs needs none that containerd/runc (outside it) would have to see.
+host_start_engine() {
+  local h=$1 H d log opts
+  H=$(host_dir "$h") d=$(host_dir "$h")/docker log=$LOGS/$h-dockerd.log
+  step "$h: dockerd (socket $d/docker.sock, containerd namespace $NAME-$h, plugins from $H/plugins)" "$log"
+  echo '{}' >"$d/daemon.json"
+  mkdir -p /run/docker/plugins
+  # shellcheck disable=SC2046  # docker-opts prints flags meant to be split into words
+  spawn "$h-dockerd" "$log" unshare --mount --propagation slave -- \
+    sh -ec 'p=$1 n=$2; shift 2; mount --bind "$p" /run/docker/plugins; exec nsenter --net="$n" -- "$@"' \
+    sh "$H/plugins" "/run/netns/$(host_ns "$h")" \
+    dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
+    --pidfile "$d/docker.pid" --containerd "$STATE/containerd/containerd.sock" \
+    --containerd-namespace "$NAME-$h" --containerd-plugins-namespace "$NAME-$h-plugins" \
+    --storage-driver vfs --cgroup-parent "/ovsfabric-lab.$NAME.$h" $(cat "$H/docker.opts")
+}
+
+host_wait_engine() {
+  local h=$1 log=$LOGS/$1-dockerd.log
+  step "$h: waiting for dockerd" "$log"
+  await "$h-dockerd" 90 "$h: dockerd answers on $(host_dir "$h")/docker/docker.sock" "$log" engine_ready "$h"
+  plugins_bound "$h" || die "$h: dockerd does not see $(host_dir "$h")/plugins at /run/docker/plugins" "$log"
+  step "$h: importing image $IMAGE" "$log"
+  lab_docker "$h" import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' "$STATE/image/rootfs.tar" "$IMAGE" >/dev/null
+}
+
+# Inside the engine's mount namespace, /run/docker/plugins must be this host's plugin dir (same device:inode).
+plugins_bound() {
+  local pid
+  pid=$(tracked_pid "$1-dockerd") || return 1
+  [ "$(nsenter -t "$pid" -m stat -c %d:%i /run/docker/plugins)" = "$(stat -c %d:%i "$(host_dir "$1")/plugins")" ]
+}
+
+engine_ready() { tracked_pid "$1-dockerd" >/dev/null && lab_docker "$1" version >/dev/null 2>&1; }
+
+lab_docker() { local h=$1; shift; "$DOCKER" -H "unix://$(host_dir "$h")/docker/docker.sock" "$@"; }
+
+host_start_containers() {
+  local h=$1 i
+  step "$h: starting $CONTAINERS container(s) ($h-c1..) running busybox httpd on port 80" "$LOGS/$h-dockerd.log"
+  for ((i = 1; i <= CONTAINERS; i++)); do
+    lab_docker "$h" run -d --init --name "$h-c$i" --hostname "$h-c$i" "$IMAGE" httpd -f -p 80 -h /www >/dev/null
+  done
+}
+
+# ---- taking hosts away -----------------------------------------------------------------------------------
+# host_down HOST: orderly: containers, agent, engine, OVS, then the namespace.
+host_down() {
+  local h=$1 ids
+  if engine_ready "$h" 2>/dev/null; then
+    ids=$(lab_docker "$h" ps -aq 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -z "$ids" ] || timeout 60 "$DOCKER" -H "unix://$(host_dir "$h")/docker/docker.sock" rm -f $ids >/dev/null 2>&1 || true
+  fi
+  stop_role "$h-agent" 10
+  stop_role "$h-dockerd" 20
+  kill_shims "$NAME-$h"
+  stop_role "$h-vswitchd" 10
+  stop_role "$h-ovsdb" 10
+  kill_netns_pids "$(host_ns "$h")"
+  ip netns del "$(host_ns "$h")" 2>/dev/null || true
+  cgroups_remove "$h"
+}
+
+# host_crash HOST: everything of the host dies at once (SIGKILL), then its underlay link goes.
+host_crash() {
+  local h=$1
+  kill_role "$h-agent"
+  kill_role "$h-dockerd"
+  kill_shims "$NAME-$h"
+  kill_role "$h-vswitchd"
+  kill_role "$h-ovsdb"
+  kill_netns_pids "$(host_ns "$h")"
+  ip netns del "$(host_ns "$h")" 2>/dev/null || true
+  cgroups_remove "$h"
+}
+
+# The engines' cgroup parents (one per host), removed bottom-up once empty.
+cgroups_remove() {
+  local d
+  for d in /sys/fs/cgroup/*/"ovsfabric-lab.$NAME.$1" /sys/fs/cgroup/"ovsfabric-lab.$NAME.$1"; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}

@@ -1,0 +1,225 @@
+package io.ovsfabric.e2e;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One lab of Docker hosts, driven only through deploy/lab.sh (the same commands a user types), with its own name
+ * so that a user's lab is never touched.
+ */
+final class Lab {
+    static final String FABRIC_CIDR = "10.200.0.0/16";
+    static final String OUTSIDE_IP = "192.0.2.100";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** A host as the controller reports it (ovsfabricctl hosts -o json). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record HostRecord(String hostId, String state, String underlayIp, String subnet, String gateway) {}
+
+    /** A running container of the lab (hN-cM) and its fabric address. */
+    record Container(String host, String name, String ip) {}
+
+    private final String name;
+    private final Path repo;
+    private final Map<String, String> env = new HashMap<>();
+    private final Path out;
+
+    private Lab(String name, Path repo, String bin, Path out) {
+        this.name = name;
+        this.repo = repo;
+        this.out = out;
+        if (bin != null && !bin.isBlank()) {
+            env.put("OVSFABRIC_LAB_BIN", bin);
+        }
+    }
+
+    /** The lab for one test class, configured by the failsafe system properties (see e2e/pom.xml). */
+    static Lab fromSystemProperties(String testClass) {
+        Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();
+        Path out = Path.of(System.getProperty("e2e.out", "target/e2e")).toAbsolutePath().resolve(testClass);
+        return new Lab(System.getProperty("e2e.lab.name", "ofe2e"), repo, System.getProperty("e2e.bin"), out);
+    }
+
+    /** The lab needs root (namespaces, OVS, dockerd): without it the tests are skipped, saying why. */
+    static void assumeRoot() {
+        boolean root;
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            root = lines.anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
+        } catch (IOException e) {
+            root = false;
+        }
+        Assumptions.assumeTrue(root, "end-to-end tests skipped: they need root (network namespaces, OVS, dockerd);"
+                + " run 'sudo deploy/test.sh' or 'mvn -B verify -pl e2e -am' as root");
+    }
+
+    String name() {
+        return name;
+    }
+
+    Path stateDir() {
+        return repo.resolve("lab-state").resolve(name);
+    }
+
+    Path outDir() {
+        try {
+            return Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** deploy/lab.sh --name NAME ARGS... */
+    Cmd.Result lab(Duration timeout, String... args) {
+        return Cmd.run(labArgv(args), env, timeout);
+    }
+
+    /** The argv of deploy/lab.sh --name NAME ARGS... (for a command that keeps running, such as a capture). */
+    List<String> labArgv(String... args) {
+        List<String> argv = new ArrayList<>(List.of("bash", repo.resolve("deploy/lab.sh").toString(), "--name", name));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    Map<String, String> env() {
+        return Map.copyOf(env);
+    }
+
+    void up(String... args) {
+        List<String> all = new ArrayList<>(List.of("up", "--no-build"));
+        all.addAll(List.of(args));
+        Cmd.Result r = lab(Duration.ofMinutes(6), all.toArray(String[]::new));
+        System.out.println(r.err());
+        System.out.println(r.out());
+        r.orThrow();
+    }
+
+    /** Adds the next host; returns its name (hN). */
+    String addHost(boolean waitForConnectivity) {
+        Cmd.Result r = waitForConnectivity ? lab(Duration.ofMinutes(3), "add-host") : lab(Duration.ofMinutes(3), "add-host", "--no-wait");
+        System.out.println(r.err());
+        r.orThrow();
+        List<String> lines = r.out().lines().filter(l -> l.matches("h\\d+")).toList();
+        if (lines.isEmpty()) {
+            throw new IllegalStateException("add-host printed no host name:\n" + r.out());
+        }
+        return lines.get(0);
+    }
+
+    void killHost(String host) {
+        Cmd.Result r = lab(Duration.ofMinutes(1), "kill-host", host);
+        System.out.println(r.err());
+        r.orThrow();
+    }
+
+    Cmd.Result down() {
+        return lab(Duration.ofMinutes(3), "down");
+    }
+
+    Cmd.Result docker(String host, String... args) {
+        List<String> all = new ArrayList<>(List.of("docker", host));
+        all.addAll(List.of(args));
+        return lab(Duration.ofMinutes(2), all.toArray(String[]::new));
+    }
+
+    /** A command inside a lab namespace: hN (OVS tools pointed at hN's OVS), sw, ctrl or out. */
+    Cmd.Result exec(String target, String... args) {
+        List<String> all = new ArrayList<>(List.of("exec", target));
+        all.addAll(List.of(args));
+        return lab(Duration.ofMinutes(2), all.toArray(String[]::new));
+    }
+
+    Cmd.Result ctl(String... args) {
+        List<String> all = new ArrayList<>(List.of("ctl"));
+        all.addAll(List.of(args));
+        return lab(Duration.ofMinutes(1), all.toArray(String[]::new));
+    }
+
+    List<HostRecord> hosts() {
+        String json = ctl("hosts", "-o", "json").orThrow().out();
+        try {
+            return JSON.readValue(json, new TypeReference<List<HostRecord>>() {});
+        } catch (IOException e) {
+            throw new IllegalStateException("ovsfabricctl hosts -o json printed something that is not a host list:\n" + json, e);
+        }
+    }
+
+    HostRecord host(String hostId) {
+        return hosts().stream().filter(h -> h.hostId().equals(hostId)).findFirst()
+                .orElseThrow(() -> new AssertionError("the controller does not know host " + hostId + ": " + hosts()));
+    }
+
+    /** Hosts the lab has added and not killed, in order (h1, h2, ...). */
+    List<String> liveHosts() {
+        Path hosts = stateDir().resolve("hosts");
+        try (Stream<Path> dirs = Files.list(hosts)) {
+            return dirs.filter(d -> d.getFileName().toString().matches("h\\d+") && !Files.exists(d.resolve("killed")))
+                    .map(d -> d.getFileName().toString())
+                    .sorted((a, b) -> Integer.compare(Integer.parseInt(a.substring(1)), Integer.parseInt(b.substring(1))))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + hosts, e);
+        }
+    }
+
+    /** The lab's own containers (hN-cM) on live hosts with their fabric addresses. */
+    List<Container> containers() {
+        List<Container> all = new ArrayList<>();
+        for (String host : liveHosts()) {
+            String names = docker(host, "ps", "--format", "{{.Names}}").orThrow().out();
+            for (String n : names.lines().filter(l -> l.matches(host + "-c\\d+")).sorted().toList()) {
+                String ip = docker(host, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", n).orThrow().out().strip();
+                all.add(new Container(host, n, ip));
+            }
+        }
+        return all;
+    }
+
+    static String underlayIp(String host) {
+        return "192.0.2." + (10 + Integer.parseInt(host.substring(1)));
+    }
+
+    /** Copies the lab's logs next to the test reports (before down removes them). */
+    void saveLogs() {
+        Path logs = stateDir().resolve("logs");
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        Path dest = outDir().resolve("lab-logs");
+        try (Stream<Path> files = Files.list(logs)) {
+            Files.createDirectories(dest);
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, dest.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.out.println("lab logs copied to " + dest);
+        } catch (IOException e) {
+            System.out.println("could not copy lab logs from " + logs + ": " + e);
+        }
+    }
+
+    /** Always called from @AfterAll: keep the logs, then remove the lab even if the tests failed. */
+    void saveLogsAndDown() {
+        saveLogs();
+        Cmd.Result r = down();
+        System.out.println(r.err());
+        if (!r.ok()) {
+            System.out.println("WARNING: lab down failed: " + r.describe());
+        }
+    }
+}
