@@ -142,12 +142,13 @@ final class FabricIpam implements IpamService {
                     throw PluginException.failed("the controller handed out " + lease.address() + " for " + handle
                             + ", outside pool " + pool.subnet(), null);
                 }
+                core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(),
+                        lease.address(), request.mac().orElse(null), kind, "", now)));
             } catch (PluginException e) {
+                // Docker gets no address, so it will never release one: give it back now (or at recovery).
                 forgetIntent(bound, handle, e);
                 throw e;
             }
-            core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(), lease.address(),
-                    request.mac().orElse(null), kind, "", now)));
             log.info("allocated {} in {} for {} ({})", lease.address(), pool.subnet(), handle,
                     kind == AllocationKind.ENDPOINT ? "endpoint, mac " + request.mac().get() : "reserved");
             return new AddressGrant(lease.address(), pool.subnet().prefixLength());
