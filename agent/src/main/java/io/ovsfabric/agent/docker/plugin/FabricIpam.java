@@ -88,12 +88,8 @@ final class FabricIpam implements IpamService {
                         pool.gateway(), pool.references() - 1)));
                 return;
             }
-            List<String> users = core.state.current().networks().values().stream()
-                    .filter(n -> n.poolId().equals(poolId)).map(n -> PluginCore.shortId(n.networkId())).toList();
-            if (!users.isEmpty()) {
-                throw PluginException.conflict("IpamDriver.ReleasePool: pool " + poolId + " is still used by docker"
-                        + " network(s) " + users + "; Docker deletes the network before releasing its pool");
-            }
+            // No check that the docker network is gone: Docker 20.10 releases the pool before it deletes the network
+            // in the driver (older libnetwork did the opposite); both orders must work.
             // Docker releases every address before the pool; what is left would leak in the controller.
             for (Allocation a : core.state.current().allocations().values()) {
                 if (a.poolId().equals(poolId)) {

@@ -11,6 +11,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import io.ovsfabric.agent.docker.protocol.PluginReply;
@@ -56,12 +59,15 @@ public final class PluginServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private final Channel channel;
+    private final ChannelGroup connections;
 
-    private PluginServer(Path socket, EventLoopGroup group, ExecutorService workers, Channel channel) {
+    private PluginServer(Path socket, EventLoopGroup group, ExecutorService workers, Channel channel,
+            ChannelGroup connections) {
         this.socket = socket;
         this.group = group;
         this.workers = workers;
         this.channel = channel;
+        this.connections = connections;
     }
 
     /**
@@ -77,11 +83,14 @@ public final class PluginServer implements AutoCloseable {
             return t;
         });
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        // Docker keeps connections alive and has no timeout: they must be closed, not left open, on close().
+        ChannelGroup connections = new DefaultChannelGroup("plugin-connections", GlobalEventExecutor.INSTANCE);
         try {
             Channel channel = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
                     .childHandler(new ChannelInitializer<DomainSocketChannel>() {
                         @Override
                         protected void initChannel(DomainSocketChannel ch) {
+                            connections.add(ch);
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
                                     new CallHandler(protocol, workers));
                         }
@@ -89,7 +98,7 @@ public final class PluginServer implements AutoCloseable {
                     .bind(new DomainSocketAddress(socket.toString())).sync().channel();
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
             log.info("Docker plugin listening on {}", socket);
-            return new PluginServer(socket, group, workers, channel);
+            return new PluginServer(socket, group, workers, channel, connections);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -109,6 +118,7 @@ public final class PluginServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdown();
         try {

@@ -130,8 +130,16 @@ final class Libnetwork {
                 + ep.address().substring(0, ep.address().indexOf('/')) + "\"}");
     }
 
-    /** docker network rm. */
+    /** docker network rm, in Docker 20.10's order: IPAM release (gateway, pool) first, then the driver. */
     void removeNetwork(Net net) {
+        ok("/IpamDriver.ReleaseAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\""
+                + net.gateway().substring(0, net.gateway().indexOf('/')) + "\"}");
+        ok("/IpamDriver.ReleasePool", "{\"PoolID\":\"" + net.poolId() + "\"}");
+        ok("/NetworkDriver.DeleteNetwork", "{\"NetworkID\":\"" + net.id() + "\"}");
+    }
+
+    /** docker network rm in the order of older libnetwork: the driver first, then the IPAM. */
+    void removeNetworkDriverFirst(Net net) {
         ok("/NetworkDriver.DeleteNetwork", "{\"NetworkID\":\"" + net.id() + "\"}");
         ok("/IpamDriver.ReleaseAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\""
                 + net.gateway().substring(0, net.gateway().indexOf('/')) + "\"}");

@@ -173,7 +173,7 @@ class PluginLifecycleTest {
         assertEquals(0, host.runtime.recover());
         host.docker.ok("/NetworkDriver.EndpointOperInfo", host.docker.pair(net, ep.id()));
         host.docker.remove(ep);
-        host.docker.removeNetwork(net);
+        host.docker.removeNetworkDriverFirst(net);
         assertEquals(List.of(), host.fabric.endpoints());
         host.restart();
         assertEquals(PluginState.empty(), host.runtime.state());

@@ -31,6 +31,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The plugin over its real unix socket, spoken to with raw HTTP the way dockerd (or a broken client) would. */
@@ -97,11 +98,26 @@ class PluginSocketTest {
                     + "\",\"SandboxKey\":\"/var/run/docker/netns/x\"}"), "Err", "CreateEndpoint comes first");
             assertError(http.post("/NetworkDriver.Leave", "{\"NetworkID\":\"" + NID + "\",\"EndpointID\":\"" + EID + "\"}"),
                     "Err", "unknown endpoint");
-            assertError(http.post("/IpamDriver.ReleasePool", "{\"PoolID\":\"" + poolId + "\"}"), "Error", "still used");
+            assertError(http.post("/IpamDriver.ReleaseAddress", "{\"PoolID\":\"" + poolId + "\",\"Address\":\"10.201.0.9\"}"),
+                    "Error", "not held by this host");
             assertEquals(afterCreate, runtime.state());
             assertTrue(before.networks().isEmpty());
         }
         assertTrue(fabric.endpoints().isEmpty());
+    }
+
+    @Test
+    void closingTheServerClosesKeptAliveConnections() throws IOException {
+        // dockerd keeps plugin connections alive and has no timeout: a connection left open hangs it forever.
+        try (RawHttp http = new RawHttp(socket)) {
+            assertEquals(200, http.post("/Plugin.Activate", "").status());
+            server.close();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertTrue(http.closedByServer()));
+        }
+        server = PluginServer.start(socket, runtime.protocol());   // what an agent restart does
+        try (RawHttp http = new RawHttp(socket)) {
+            assertEquals(200, http.post("/Plugin.Activate", "").status());
+        }
     }
 
     @Test
