@@ -179,6 +179,17 @@ class DockerPluginIT {
         assertEquals("10.252.0.2", ip);
         assertEquals(b.id(), single(fabric.endpoints(), ip).networkId());
         assertTrue(sync.syncNetworks().isEmpty(), "a second pass has nothing to do");
+
+        // With the loop running, Docker's "network connect" event alone tells the controller the container's name.
+        sync.start(Duration.ofHours(1));
+        String c5 = "c5-" + host.tag;
+        host.dockerOk("run", "-d", "--name", c5, "--network", netB, "--network-alias", "db", host.image, "sleep", "600");
+        String ip5 = host.dockerOk("inspect", c5, "--format", "{{(index .NetworkSettings.Networks \"" + netB + "\").IPAddress}}");
+        PrivateDockerHost.await("the controller knows container " + c5, Duration.ofSeconds(30),
+                () -> fabric.endpoints().stream().anyMatch(e -> e.address().toString().equals(ip5)
+                        && e.containerName().equals(c5) && e.aliases().contains("db")));
+        sync.close();
+        host.dockerOk("rm", "-f", c5);
     }
 
     @Test

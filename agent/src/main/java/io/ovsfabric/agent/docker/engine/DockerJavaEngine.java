@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -106,6 +107,7 @@ public final class DockerJavaEngine implements ContainerEngine {
 
     @Override
     public AutoCloseable watchNetworkEvents(String driver, Consumer<EngineEvent> onEvent, Consumer<Throwable> onFailure) {
+        AtomicBoolean closing = new AtomicBoolean();
         ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(Event event) {
@@ -114,6 +116,9 @@ public final class DockerJavaEngine implements ContainerEngine {
 
             @Override
             public void onError(Throwable throwable) {
+                if (closing.get()) {
+                    return;   // our own close() ends the stream; not a failure worth a stack trace
+                }
                 super.onError(throwable);
                 onFailure.accept(throwable);
             }
@@ -121,10 +126,16 @@ public final class DockerJavaEngine implements ContainerEngine {
             @Override
             public void onComplete() {
                 super.onComplete();
-                onFailure.accept(new IOException("dockerd at " + host + " closed the event stream"));
+                if (!closing.get()) {
+                    onFailure.accept(new IOException("dockerd at " + host + " closed the event stream"));
+                }
             }
         };
-        return call("watch events", () -> events.eventsCmd().withEventTypeFilter("network").exec(callback));
+        call("watch events", () -> events.eventsCmd().withEventTypeFilter("network").exec(callback));
+        return () -> {
+            closing.set(true);
+            callback.close();
+        };
     }
 
     @Override
