@@ -174,7 +174,7 @@ class DockerPluginIT {
                         + " {{index .Labels \"io.ovsfabric.network-id\"}}"));
         assertEquals(b.poolId(), runtime.state().poolForSubnet(b.subnet()).orElseThrow().poolId());
         String c2 = "c2-" + host.tag;
-        host.dockerOk("run", "-d", "--name", c2, "--network", netB, host.image, "sleep", "600");
+        host.dockerOk("run", "-d", "--stop-timeout", "1", "--name", c2, "--network", netB, host.image, "sleep", "600");
         String ip = host.dockerOk("inspect", c2, "--format", "{{(index .NetworkSettings.Networks \"" + netB + "\").IPAddress}}");
         assertEquals("10.252.0.2", ip);
         assertEquals(b.id(), single(fabric.endpoints(), ip).networkId());
@@ -223,6 +223,25 @@ class DockerPluginIT {
 
     @Test
     @Order(6)
+    void afterADockerdRestartContainersComeBackOnTheirNetworksWithoutLeaks() throws Exception {
+        String c6 = "c6-" + host.tag;
+        host.dockerOk("run", "-d", "--stop-timeout", "1", "--restart", "always", "--name", c6, "--network", netA, host.image, "sleep", "600");
+        host.restartDockerd();
+        PrivateDockerHost.await(c6 + " runs again", Duration.ofSeconds(60),
+                () -> host.docker("inspect", c6, "--format", "{{.State.Running}}").stdout().trim().equals("true"));
+        String ip = host.dockerOk("inspect", c6, "--format", "{{(index .NetworkSettings.Networks \"" + netA + "\").IPAddress}}");
+        String endpointId = host.dockerOk("inspect", c6, "--format",
+                "{{(index .NetworkSettings.Networks \"" + netA + "\").EndpointID}}");
+        // c2 has no restart policy: it stayed stopped, and Docker released its endpoint while stopping it.
+        assertEquals("false", host.dockerOk("inspect", "c2-" + host.tag, "--format", "{{.State.Running}}"));
+        assertEquals(1, fabric.endpoints().size(), fabric.endpoints().toString());
+        single(fabric.endpoints(), ip);
+        assertEquals(java.util.Set.of(endpointId), runtime.state().endpoints().keySet());
+        assertEquals(List.of("ofxh" + endpointId.substring(0, 11)), veths());
+    }
+
+    @Test
+    @Order(7)
     void afterAnAgentRestartDockerCallsKeepWorking() {
         PluginState before = runtime.state();
         server.close();
@@ -232,7 +251,7 @@ class DockerPluginIT {
 
         String c4 = "c4-" + host.tag;
         host.dockerOk("run", "-d", "--name", c4, "--network", netA, host.image, "sleep", "600");
-        host.dockerOk("rm", "-f", c4, "c2-" + host.tag);
+        host.dockerOk("rm", "-f", c4, "c2-" + host.tag, "c6-" + host.tag);
         assertEquals(List.of(), fabric.endpoints());
         assertEquals(List.of(), veths());
 

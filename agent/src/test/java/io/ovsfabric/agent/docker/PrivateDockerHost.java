@@ -76,6 +76,12 @@ final class PrivateDockerHost implements AutoCloseable {
                 "datapath_type=netdev"));
     }
 
+    /** Stops dockerd (its containers stop with it) and starts it again on the same data: a dockerd restart. */
+    void restartDockerd() throws IOException {
+        stopDockerd();
+        startDockerd();
+    }
+
     private void startDockerd() throws IOException {
         // dockerd finds plugins only under /run/docker/plugins: give it this host's dir there, privately.
         Files.createDirectories(Path.of("/run/docker/plugins"));
