@@ -70,7 +70,7 @@ public final class PluginRuntime {
      * controller cannot be asked about now stay for the next housekeeping pass.
      */
     public int recover() {
-        return release(Allocation::isIntent, "intent left by an agent crash");
+        return release(Allocation::intent, "intent left by an agent crash");
     }
 
     /**
@@ -80,7 +80,7 @@ public final class PluginRuntime {
     public int releaseAbandoned() {
         long limit = core.clock.millis() - core.settings.abandonedGrace().toMillis();
         return release(a -> a.sinceMillis() <= limit
-                && (a.isIntent() || (a.kind() == AllocationKind.ENDPOINT && !a.bound())), "abandoned by Docker");
+                && (a.intent() || (a.kind() == AllocationKind.ENDPOINT && !a.bound())), "abandoned by Docker");
     }
 
     /** Binds a pool created by `docker network create` here to the fabric network the sync registered for it. */

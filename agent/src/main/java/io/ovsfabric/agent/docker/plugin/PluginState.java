@@ -63,7 +63,7 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
             return AllocationHandle.parse(handle);
         }
 
-        public boolean isIntent() {
+        public boolean intent() {
             return address == null;
         }
 

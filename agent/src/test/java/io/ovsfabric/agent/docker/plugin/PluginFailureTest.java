@@ -177,7 +177,7 @@ class PluginFailureTest {
         docker.refused("/IpamDriver.RequestAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\"\","
                 + "\"Options\":{\"com.docker.network.endpoint.macaddress\":\"" + MAC + "\"}}");
         assertEquals(1, host.fabric.endpoints().size());
-        assertTrue(host.runtime.state().allocations().values().iterator().next().isIntent());
+        assertTrue(host.runtime.state().allocations().values().iterator().next().intent());
 
         host.restart();
         assertEquals(1, host.runtime.recover());
