@@ -70,9 +70,7 @@ final class DnsAnswerer {
 
     private static Optional<Ipv4Address> querier(SocketAddress sender) {
         if (sender instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet4Address v4) {
-            byte[] b = v4.getAddress();
-            return Optional.of(new Ipv4Address(((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8)
-                    | (b[3] & 0xff)));
+            return Optional.of(Ipv4Address.parse(v4.getHostAddress()));
         }
         return Optional.empty();
     }

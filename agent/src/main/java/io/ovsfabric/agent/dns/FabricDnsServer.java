@@ -23,9 +23,8 @@ import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
 import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
-import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsQuery;
-import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
 import io.netty.handler.codec.dns.TcpDnsQueryDecoder;
@@ -38,10 +37,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The fabric's DNS server (UDP and TCP): container names and {@code name.network} from the fabric's endpoint list,
@@ -132,75 +133,110 @@ public final class FabricDnsServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static final class UdpHandler extends SimpleChannelInboundHandler<DatagramDnsQuery> {
+    /**
+     * One query: a fabric name is answered here, anything else is relayed. Subclasses say how a transport
+     * addresses and frames replies.
+     */
+    private abstract static class QueryHandler<Q extends DnsQuery> extends SimpleChannelInboundHandler<Q> {
         private final DnsAnswerer answerer;
         private final UpstreamForwarder forwarder;
 
-        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
+        QueryHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
             this.answerer = answerer;
             this.forwarder = forwarder;
         }
 
+        abstract SocketAddress asker(ChannelHandlerContext ctx, Q query);
+
+        abstract DnsResponse response(Q query, DnsResponseCode code);
+
+        abstract void send(ChannelHandlerContext ctx, DnsResponse response);
+
+        /** How an upstream reply (raw bytes) goes back on this transport. */
+        abstract Function<byte[], Object> rawReply(Q query);
+
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-            Optional<List<Ipv4Address>> answer = answerer.answer(query, query.sender());
+        protected void channelRead0(ChannelHandlerContext ctx, Q query) {
+            Optional<List<Ipv4Address>> answer = answerer.answer(query, asker(ctx, query));
             if (answer.isPresent()) {
-                DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
+                DnsResponse response = response(query, DnsResponseCode.NOERROR);
                 answerer.fill(response, query, answer.get());
-                ctx.channel().writeAndFlush(response);
+                send(ctx, response);
                 return;
             }
-            // What the reply needs is read now: the forwarder releases the query when it is done with it.
-            InetSocketAddress client = query.sender();
-            InetSocketAddress local = query.recipient();
-            int id = query.id();
-            DnsOpCode opCode = query.opCode();
-            DnsQuestion question = query.recordAt(DnsSection.QUESTION, 0);
+            // What the reply needs is taken now: the forwarder releases the query when it is done with it.
+            DnsResponse failure = response(query, DnsResponseCode.SERVFAIL);
+            if (query.count(DnsSection.QUESTION) > 0) {
+                failure.addRecord(DnsSection.QUESTION, query.recordAt(DnsSection.QUESTION, 0));
+            }
+            Function<byte[], Object> raw = rawReply(query);
+            SocketAddress asker = asker(ctx, query);
             ReferenceCountUtil.retain(query);
             forwarder.forward(query).addListener(f -> {
                 if (f.isSuccess()) {
-                    ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer((byte[]) f.getNow()), client, local));
+                    ReferenceCountUtil.release(failure);
+                    ctx.writeAndFlush(raw.apply((byte[]) f.getNow()));
                 } else {
-                    DatagramDnsResponse failed = new DatagramDnsResponse(local, client, id, opCode, DnsResponseCode.SERVFAIL);
-                    if (question != null) {
-                        failed.addRecord(DnsSection.QUESTION, question);
-                    }
-                    ctx.channel().writeAndFlush(failed);
-                    log.debug("no upstream answered for {}: {}", client, f.cause().toString());
+                    send(ctx, failure);
+                    log.debug("no upstream answered for {}: {}", asker, f.cause().toString());
                 }
             });
         }
     }
 
-    private static final class TcpHandler extends SimpleChannelInboundHandler<DnsQuery> {
-        private final DnsAnswerer answerer;
-        private final UpstreamForwarder forwarder;
-
-        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
-            this.answerer = answerer;
-            this.forwarder = forwarder;
+    /** UDP: answers pass the response encoder (after this handler); raw replies are written past it. */
+    private static final class UdpHandler extends QueryHandler<DatagramDnsQuery> {
+        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
+            super(answerer, forwarder);
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, DnsQuery query) {
-            Optional<List<Ipv4Address>> answer = answerer.answer(query, ctx.channel().remoteAddress());
-            if (answer.isPresent()) {
-                DefaultDnsResponse response = new DefaultDnsResponse(query.id());
-                answerer.fill(response, query, answer.get());
-                ctx.writeAndFlush(response);
-                return;
-            }
-            int id = query.id();
-            DnsOpCode opCode = query.opCode();
-            ReferenceCountUtil.retain(query);
-            forwarder.forward(query).addListener(f -> {
-                if (f.isSuccess()) {
-                    byte[] reply = (byte[]) f.getNow();
-                    ctx.writeAndFlush(Unpooled.buffer(reply.length + 2).writeShort(reply.length).writeBytes(reply));
-                } else {
-                    ctx.writeAndFlush(new DefaultDnsResponse(id, opCode, DnsResponseCode.SERVFAIL));
-                }
-            });
+        SocketAddress asker(ChannelHandlerContext ctx, DatagramDnsQuery query) {
+            return query.sender();
+        }
+
+        @Override
+        DnsResponse response(DatagramDnsQuery query, DnsResponseCode code) {
+            return new DatagramDnsResponse(query.recipient(), query.sender(), query.id(), query.opCode(), code);
+        }
+
+        @Override
+        void send(ChannelHandlerContext ctx, DnsResponse response) {
+            ctx.channel().writeAndFlush(response);
+        }
+
+        @Override
+        Function<byte[], Object> rawReply(DatagramDnsQuery query) {
+            InetSocketAddress client = query.sender();
+            InetSocketAddress local = query.recipient();
+            return bytes -> new DatagramPacket(Unpooled.wrappedBuffer(bytes), client, local);
+        }
+    }
+
+    /** TCP: the encoder passes byte buffers through, so a raw reply only needs its length prefix. */
+    private static final class TcpHandler extends QueryHandler<DnsQuery> {
+        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
+            super(answerer, forwarder);
+        }
+
+        @Override
+        SocketAddress asker(ChannelHandlerContext ctx, DnsQuery query) {
+            return ctx.channel().remoteAddress();
+        }
+
+        @Override
+        DnsResponse response(DnsQuery query, DnsResponseCode code) {
+            return new DefaultDnsResponse(query.id(), query.opCode(), code);
+        }
+
+        @Override
+        void send(ChannelHandlerContext ctx, DnsResponse response) {
+            ctx.writeAndFlush(response);
+        }
+
+        @Override
+        Function<byte[], Object> rawReply(DnsQuery query) {
+            return bytes -> Unpooled.buffer(bytes.length + 2).writeShort(bytes.length).writeBytes(bytes);
         }
 
         @Override

@@ -8,7 +8,6 @@ import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -123,8 +122,7 @@ final class JsonRequest {
     Map<String, String> stringMap(String field) {
         JsonRequest object = object(field);
         Map<String, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.body.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : object.body.properties()) {
             if (!e.getValue().isTextual()) {
                 throw invalid(field + "." + e.getKey() + " must be a string");
             }
@@ -137,7 +135,7 @@ final class JsonRequest {
     Map<String, String> lenientStringMap(String field) {
         JsonRequest object = object(field);
         Map<String, String> out = new LinkedHashMap<>();
-        object.body.fields().forEachRemaining(e -> {
+        object.body.properties().forEach(e -> {
             if (e.getValue().isTextual()) {
                 out.put(e.getKey(), e.getValue().textValue());
             }

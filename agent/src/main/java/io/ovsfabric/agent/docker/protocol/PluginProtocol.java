@@ -61,7 +61,7 @@ public final class PluginProtocol {
         String name = path.substring(1);
         try {
             JsonNode result = call.apply(new JsonRequest(name, parse(name, body)));
-            return new PluginReply(200, json.writeValueAsString(result), Optional.empty());
+            return new PluginReply(200, json.writeValueAsString(result), false, Optional.empty());
         } catch (PluginException e) {
             return error(200, field, e.getMessage(), null);
         } catch (InvalidInputException e) {
@@ -253,7 +253,7 @@ public final class PluginProtocol {
     private PluginReply error(int status, String field, String message, Throwable unexpected) {
         ObjectNode body = obj().put(field, message);
         try {
-            return new PluginReply(status, json.writeValueAsString(body), Optional.ofNullable(unexpected));
+            return new PluginReply(status, json.writeValueAsString(body), true, Optional.ofNullable(unexpected));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write an error reply", e);
         }

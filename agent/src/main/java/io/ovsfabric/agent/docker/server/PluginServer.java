@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -171,11 +172,11 @@ public final class PluginServer implements AutoCloseable {
             boolean decoded = request.decoderResult().isSuccess();
             workers.execute(() -> {
                 PluginReply reply = decoded ? protocol.handle(method, path, body)
-                        : new PluginReply(400, "{\"Err\":\"malformed HTTP request\"}", java.util.Optional.empty());
+                        : new PluginReply(400, "{\"Err\":\"malformed HTTP request\"}", true, Optional.empty());
                 reply.unexpected().ifPresentOrElse(
                         e -> log.error("plugin call {} failed unexpectedly", path, e),
                         () -> {
-                            if (reply.isError()) {
+                            if (reply.refused()) {
                                 log.info("plugin call {} refused: {}", path, reply.json());
                             } else {
                                 log.debug("plugin call {} -> {}", path, reply.json());
