@@ -2,6 +2,7 @@ package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.fabric.AllocationHandle;
 import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
@@ -235,9 +236,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
                     && endpoint.aliases().equals(aliases)) {
                 return true;
             }
-            Allocation allocation = core.state.current().allocations().get(endpoint.handle());
-            String fabricNetworkId = allocation.parsedHandle().networkId();
-            core.fabric.updateEndpoint(new FabricEndpoint(fabricNetworkId, endpoint.handle(), core.settings.host(),
+            core.fabric.updateEndpoint(new FabricEndpoint(fabricNetworkId(endpoint), endpoint.handle(), core.settings.host(),
                     endpoint.address(), Optional.of(endpoint.mac()), containerId, containerName, aliases));
             core.state.update(s -> s.withEndpoint(endpoint.withContainer(containerId, containerName, aliases)));
             log.info("endpoint {} ({}) belongs to container {} ({})", PluginCore.shortId(endpointId),
@@ -249,18 +248,20 @@ final class FabricNetworkDriver implements NetworkDriverService {
     }
 
     EndpointLink link(Endpoint endpoint) {
-        Allocation allocation = core.state.current().allocations().get(endpoint.handle());
         Map<String, String> ids = new LinkedHashMap<>();
         ids.put("ovsfabric-host", core.settings.host().value());
-        if (allocation != null) {
-            ids.put("ovsfabric-network", allocation.parsedHandle().networkId());
-        }
+        ids.put("ovsfabric-network", fabricNetworkId(endpoint));
         ids.put("ovsfabric-endpoint", endpoint.handle());
         ids.put("ovsfabric-docker-network", endpoint.networkId());
         ids.put("ovsfabric-docker-endpoint", endpoint.endpointId());
         ids.put("attached-mac", endpoint.mac().toString());
         return new EndpointLink(endpoint.hostInterface(), endpoint.containerInterface(), endpoint.mac(),
                 core.settings.mtu(), core.settings.bridge(), ids);
+    }
+
+    /** The handle names the fabric network the endpoint's address was allocated in. */
+    private static String fabricNetworkId(Endpoint endpoint) {
+        return AllocationHandle.parse(endpoint.handle()).networkId();
     }
 
     private void undo(EndpointLink link, PluginException cause) {

@@ -11,7 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 
@@ -157,6 +164,32 @@ class PluginLifecycleTest {
         assertEquals(2, host.fabric.endpoints().size());
         String noMac = host.docker.requestAddress(net, "").get("Address").asText();
         assertFalse(noMac.equals(a.address()) || noMac.equals(b.address()));
+    }
+
+    @Test
+    void containersStartedInParallelNeverShareAnAddress() throws Exception {
+        PluginFixture host = new PluginFixture();
+        host.fabricNetwork("appnet", "10.201.0.0/24");
+        Libnetwork.Net net = host.docker.createNetwork("n", "10.201.0.0/24", null, "");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Libnetwork.Ep>> started = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String seed = "c" + i;
+                String mac = String.format("02:42:0a:c9:01:%02x", i);
+                started.add(pool.submit(() -> host.docker.run(net, seed, mac)));
+            }
+            Set<String> addresses = new HashSet<>();
+            for (Future<Libnetwork.Ep> f : started) {
+                addresses.add(f.get(30, TimeUnit.SECONDS).address());
+            }
+            assertEquals(20, addresses.size());
+            assertEquals(20, host.fabric.endpoints().size());
+            assertEquals(20, host.plumbing.links().size());
+            assertEquals(20, host.runtime.state().endpoints().size());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
