@@ -1,0 +1,66 @@
+package io.ovsfabric.agent.docker;
+
+import io.ovsfabric.agent.docker.engine.ContainerEngine;
+import io.ovsfabric.agent.docker.engine.EngineSync;
+import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
+import io.ovsfabric.agent.docker.plugin.PluginRuntime;
+import io.ovsfabric.agent.docker.plugin.PluginSettings;
+import io.ovsfabric.agent.docker.server.PluginServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+
+/**
+ * The agent's Docker side, started as one piece by the wiring: the network + IPAM plugin on its socket (state
+ * loaded, crash leftovers released first) and the engine sync. The wiring owns the seams it passes in.
+ */
+public final class DockerIntegration implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DockerIntegration.class);
+
+    private final PluginRuntime plugin;
+    private final PluginServer server;
+    private final EngineSync sync;
+
+    private DockerIntegration(PluginRuntime plugin, PluginServer server, EngineSync sync) {
+        this.plugin = plugin;
+        this.server = server;
+        this.sync = sync;
+    }
+
+    public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, EndpointPlumbing plumbing,
+            ContainerEngine engine, Clock clock) {
+        PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing,
+                new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
+        try {
+            plugin.recover();
+        } catch (PluginException e) {
+            log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
+        }
+        PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
+        EngineSync sync = new EngineSync(engine, fabric, plugin, config.host());
+        sync.start(config.syncInterval());
+        return new DockerIntegration(plugin, server, sync);
+    }
+
+    public PluginRuntime plugin() {
+        return plugin;
+    }
+
+    public EngineSync sync() {
+        return sync;
+    }
+
+    /** Call when the controller's networks changed (topology stream): the engine follows soon. */
+    public void fabricChanged() {
+        sync.requestSync();
+    }
+
+    @Override
+    public void close() {
+        sync.close();
+        server.close();
+    }
+}

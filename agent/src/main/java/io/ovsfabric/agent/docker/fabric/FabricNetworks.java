@@ -1,0 +1,45 @@
+package io.ovsfabric.agent.docker.fabric;
+
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The controller calls the Docker integration needs: fabric networks and endpoint addresses in the global IPAM.
+ * Failures are {@link io.ovsfabric.agent.docker.PluginException}s; {@code UNAVAILABLE} ones are safe to retry.
+ */
+public interface FabricNetworks {
+
+    /** Every fabric network. */
+    List<FabricNetwork> listNetworks();
+
+    /** Creates a network. Idempotent: a network with the same name and subnet is returned as it is; a network
+     *  with the same name and another subnet, or an overlapping subnet, is a CONFLICT. */
+    FabricNetwork createNetwork(NetworkSpec spec);
+
+    /** Allocates an address for a handle. Idempotent per handle: the same handle always gets the same address.
+     *  With a preferred address, that exact address or a CONFLICT. A full network is a CONFLICT too. */
+    AddressLease allocateAddress(String networkId, AllocationHandle handle, Optional<Ipv4Address> preferred);
+
+    /** Releases the address held by a handle. Releasing what is absent succeeds. */
+    void releaseAddress(String networkId, AllocationHandle handle);
+
+    /** Sets MAC, container and aliases of the endpoint picked by network id and handle; NOT_FOUND if absent. */
+    void updateEndpoint(FabricEndpoint endpoint);
+
+    /** Endpoints, optionally only those of one host. */
+    List<FabricEndpoint> listEndpoints(Optional<HostId> host);
+
+    default Optional<FabricNetwork> findNetwork(String nameOrId) {
+        List<FabricNetwork> all = listNetworks();
+        return all.stream().filter(n -> n.id().equals(nameOrId)).findFirst()
+                .or(() -> all.stream().filter(n -> n.name().equals(nameOrId)).findFirst());
+    }
+
+    default Optional<FabricNetwork> findBySubnet(Cidr subnet) {
+        return listNetworks().stream().filter(n -> n.subnet().equals(subnet)).findFirst();
+    }
+}

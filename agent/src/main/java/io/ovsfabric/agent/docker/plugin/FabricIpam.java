@@ -1,0 +1,257 @@
+package io.ovsfabric.agent.docker.plugin;
+
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.fabric.AddressLease;
+import io.ovsfabric.agent.docker.fabric.AllocationHandle;
+import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
+import io.ovsfabric.agent.docker.plugin.PluginState.AllocationKind;
+import io.ovsfabric.agent.docker.plugin.PluginState.Pool;
+import io.ovsfabric.agent.docker.protocol.IpamService;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.Ipv4Address;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The IPAM driver: pools are fabric networks (found by subnet), endpoint addresses come from the controller's
+ * global IPAM under a handle naming this host, the network and a random slot. The gateway belongs to the fabric
+ * network and is never allocated.
+ */
+final class FabricIpam implements IpamService {
+    private static final Logger log = LoggerFactory.getLogger(FabricIpam.class);
+    /** RequestPool data key libnetwork reads the gateway from (then it does not ask for one). */
+    static final String GATEWAY_DATA = "com.docker.network.gateway";
+    static final String NETWORK_ID_DATA = "io.ovsfabric.network-id";
+
+    private final PluginCore core;
+
+    FabricIpam(PluginCore core) {
+        this.core = core;
+    }
+
+    @Override
+    public PoolGrant requestPool(PoolRequest request) {
+        if (!ADDRESS_SPACE.equals(request.addressSpace())) {
+            throw PluginException.invalid("IpamDriver.RequestPool: unknown address space '" + request.addressSpace()
+                    + "'; ovsfabric has one: " + ADDRESS_SPACE);
+        }
+        Cidr subnet = request.pool().orElseThrow(() -> PluginException.invalid("IpamDriver.RequestPool: no subnet;"
+                + " give one: docker network create -d ovsfabric --ipam-driver ovsfabric --subnet 10.201.0.0/16 NAME"
+                + " (or define the network once with ovsfabricctl network create)"));
+        core.lock.lock();
+        try {
+            List<FabricNetwork> all = core.fabric.listNetworks();
+            Optional<FabricNetwork> exact = all.stream().filter(n -> n.subnet().equals(subnet)).findFirst();
+            if (exact.isEmpty()) {
+                Optional<FabricNetwork> overlap = all.stream().filter(n -> n.subnet().overlaps(subnet)).findFirst();
+                if (overlap.isPresent()) {
+                    throw PluginException.conflict("IpamDriver.RequestPool: " + subnet + " overlaps fabric network "
+                            + overlap.get().name() + " (" + overlap.get().subnet() + "); pick another subnet");
+                }
+            }
+            Optional<Pool> existing = core.state.current().poolForSubnet(subnet);
+            Pool pool;
+            if (existing.isPresent()) {
+                Pool p = existing.get();
+                pool = exact.isPresent() && !p.bound() ? bind(p, exact.get(), p.references() + 1)
+                        : new Pool(p.poolId(), p.subnet(), p.fabricNetworkId(), p.gateway(), p.references() + 1);
+            } else if (exact.isPresent()) {
+                pool = bind(new Pool(exact.get().poolId(), subnet, "", null, 0), exact.get(), 1);
+            } else {
+                // A network defined by `docker network create` on this host: its pool id travels to the controller
+                // as a label when the engine sync registers the network, so every host uses the same id.
+                pool = new Pool("ofx-" + core.randomHex(8), subnet, "", null, 1);
+            }
+            Pool granted = pool;
+            core.state.update(s -> s.withPool(granted));
+            log.info("pool {} for {} requested (fabric network {}, {} reference(s))", pool.poolId(), subnet,
+                    pool.bound() ? pool.fabricNetworkId() : "not registered yet", pool.references());
+            return new PoolGrant(pool.poolId(), subnet, poolData(pool));
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void releasePool(String poolId) {
+        core.lock.lock();
+        try {
+            Pool pool = pool("IpamDriver.ReleasePool", poolId);
+            if (pool.references() > 1) {
+                core.state.update(s -> s.withPool(new Pool(pool.poolId(), pool.subnet(), pool.fabricNetworkId(),
+                        pool.gateway(), pool.references() - 1)));
+                return;
+            }
+            // No check that the docker network is gone: Docker 20.10 releases the pool before it deletes the network
+            // in the driver (older libnetwork did the opposite); both orders must work.
+            // Docker releases every address before the pool; what is left would leak in the controller.
+            for (Allocation a : core.state.current().allocations().values()) {
+                if (a.poolId().equals(poolId)) {
+                    core.fabric.releaseAddress(a.parsedHandle().networkId(), a.parsedHandle());
+                    core.state.update(s -> s.withoutAllocation(a.handle()));
+                    log.info("released leftover address {} ({}) with pool {}", a.address(), a.handle(), poolId);
+                }
+            }
+            core.state.update(s -> s.withoutPool(poolId));
+            log.info("pool {} ({}) released", poolId, pool.subnet());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public AddressGrant requestAddress(AddressRequest request) {
+        core.lock.lock();
+        try {
+            Pool pool = pool("IpamDriver.RequestAddress", request.poolId());
+            Optional<Ipv4Address> preferred = request.preferred();
+            if (preferred.isPresent() && !pool.subnet().contains(preferred.get())) {
+                throw PluginException.invalid("IpamDriver.RequestAddress: " + preferred.get() + " is outside pool "
+                        + pool.subnet());
+            }
+            if (request.gateway()) {
+                return gateway(pool, preferred);
+            }
+            if (preferred.isPresent() && preferred.get().equals(pool.gateway())) {
+                throw PluginException.conflict("IpamDriver.RequestAddress: " + preferred.get()
+                        + " is the gateway of the network; pick another address");
+            }
+            Pool bound = ensureBound(pool);
+            AllocationKind kind = request.mac().isPresent() ? AllocationKind.ENDPOINT : AllocationKind.RESERVED;
+            AllocationHandle handle = new AllocationHandle(core.settings.host(), bound.fabricNetworkId(),
+                    core.randomHex(6));
+            long now = core.clock.millis();
+            // Write-ahead: the intent is on disk before the controller holds anything, so a crash in between is
+            // cleaned up at the next start (see PluginRuntime.recover).
+            core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(), null,
+                    request.mac().orElse(null), kind, "", now)));
+            AddressLease lease;
+            try {
+                lease = core.fabric.allocateAddress(bound.fabricNetworkId(), handle, preferred);
+                if (!pool.subnet().contains(lease.address())) {
+                    throw PluginException.failed("the controller handed out " + lease.address() + " for " + handle
+                            + ", outside pool " + pool.subnet(), null);
+                }
+                core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(),
+                        lease.address(), request.mac().orElse(null), kind, "", now)));
+            } catch (PluginException e) {
+                // Docker gets no address, so it will never release one: give it back now (or at recovery).
+                forgetIntent(bound, handle, e);
+                throw e;
+            }
+            log.info("allocated {} in {} for {} ({})", lease.address(), pool.subnet(), handle,
+                    kind == AllocationKind.ENDPOINT ? "endpoint, mac " + request.mac().get() : "reserved");
+            return new AddressGrant(lease.address(), pool.subnet().prefixLength());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void releaseAddress(String poolId, Ipv4Address address) {
+        core.lock.lock();
+        try {
+            Pool pool = pool("IpamDriver.ReleaseAddress", poolId);
+            if (address.equals(pool.gateway())) {
+                return;   // the gateway belongs to the fabric network; nothing was allocated for it
+            }
+            Allocation a = core.state.current().allocationAt(poolId, address).orElseThrow(() ->
+                    PluginException.notFound("IpamDriver.ReleaseAddress: " + address + " is not held by this host in"
+                            + " pool " + poolId + " (released already?)"));
+            if (a.bound()) {
+                throw PluginException.conflict("IpamDriver.ReleaseAddress: " + address + " is still used by endpoint "
+                        + PluginCore.shortId(a.endpointId()) + "; Docker deletes the endpoint before releasing its"
+                        + " address");
+            }
+            core.fabric.releaseAddress(a.parsedHandle().networkId(), a.parsedHandle());
+            core.state.update(s -> s.withoutAllocation(a.handle()));
+            log.info("released {} in {} ({})", address, pool.subnet(), a.handle());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** Binds a pool that was waiting for its fabric network (called once the engine sync registered it). */
+    void bindPool(String poolId, FabricNetwork network) {
+        core.lock.lock();
+        try {
+            Pool pool = core.state.current().pools().get(poolId);
+            if (pool != null && !pool.bound() && pool.subnet().equals(network.subnet())) {
+                core.state.update(s -> s.withPool(bind(pool, network, pool.references())));
+                log.info("pool {} ({}) is fabric network {} ({})", poolId, pool.subnet(), network.name(), network.id());
+            }
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    private AddressGrant gateway(Pool pool, Optional<Ipv4Address> preferred) {
+        Ipv4Address gateway = pool.gateway() != null ? pool.gateway() : preferred.orElse(pool.subnet().firstUsable());
+        if (preferred.isPresent() && !preferred.get().equals(gateway)) {
+            throw PluginException.invalid("IpamDriver.RequestAddress: the gateway of " + pool.subnet() + " is "
+                    + gateway + " in the fabric; drop --gateway or set it to " + gateway);
+        }
+        if (gateway.equals(pool.subnet().network()) || gateway.equals(pool.subnet().broadcast())) {
+            throw PluginException.invalid("IpamDriver.RequestAddress: " + gateway + " cannot be the gateway of "
+                    + pool.subnet() + " (network or broadcast address)");
+        }
+        if (pool.gateway() == null) {
+            core.state.update(s -> s.withPool(new Pool(pool.poolId(), pool.subnet(), pool.fabricNetworkId(), gateway,
+                    pool.references())));
+        }
+        return new AddressGrant(gateway, pool.subnet().prefixLength());
+    }
+
+    private Pool ensureBound(Pool pool) {
+        if (pool.bound()) {
+            return pool;
+        }
+        Optional<FabricNetwork> network = core.fabric.findBySubnet(pool.subnet());
+        if (network.isEmpty()) {
+            throw PluginException.unavailable("IpamDriver.RequestAddress: the docker network with subnet "
+                    + pool.subnet() + " is not registered with the controller yet (the agent registers networks"
+                    + " made with docker network create within seconds); retry shortly", null);
+        }
+        Pool bound = bind(pool, network.get(), pool.references());
+        core.state.update(s -> s.withPool(bound));
+        return bound;
+    }
+
+    private static Pool bind(Pool pool, FabricNetwork network, int references) {
+        return new Pool(pool.poolId(), pool.subnet(), network.id(), network.gateway(), references);
+    }
+
+    private void forgetIntent(Pool pool, AllocationHandle handle, PluginException cause) {
+        try {
+            // The controller may hold it although the answer was lost; releasing what is absent succeeds.
+            core.fabric.releaseAddress(pool.fabricNetworkId(), handle);
+            core.state.update(s -> s.withoutAllocation(handle.toString()));
+        } catch (PluginException e) {
+            cause.addSuppressed(e);   // the intent stays on disk; recovery releases it later
+        }
+    }
+
+    private Map<String, String> poolData(Pool pool) {
+        Map<String, String> data = new LinkedHashMap<>();
+        if (pool.bound()) {
+            data.put(GATEWAY_DATA, pool.gateway() + "/" + pool.subnet().prefixLength());
+            data.put(NETWORK_ID_DATA, pool.fabricNetworkId());
+        }
+        return data;
+    }
+
+    private Pool pool(String call, String poolId) {
+        Pool pool = core.state.current().pools().get(poolId);
+        if (pool == null) {
+            throw PluginException.notFound(call + ": unknown pool " + poolId + " (not handed out by this host's"
+                    + " ovsfabric IPAM, or released already)");
+        }
+        return pool;
+    }
+}

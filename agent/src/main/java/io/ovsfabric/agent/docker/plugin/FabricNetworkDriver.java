@@ -1,0 +1,293 @@
+package io.ovsfabric.agent.docker.plugin;
+
+import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.fabric.AllocationHandle;
+import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
+import io.ovsfabric.agent.docker.link.EndpointLink;
+import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
+import io.ovsfabric.agent.docker.plugin.PluginState.Endpoint;
+import io.ovsfabric.agent.docker.plugin.PluginState.Network;
+import io.ovsfabric.agent.docker.plugin.PluginState.Pool;
+import io.ovsfabric.agent.docker.protocol.IpamService;
+import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The network driver: Docker networks map to pools of our IPAM, endpoints to addresses allocated by it, and a
+ * joined endpoint is a veth pair whose host end is a tagged port of br0. Every call checks order and ids first
+ * and changes nothing when it refuses; a call that fails half-way undoes its own side effects.
+ */
+final class FabricNetworkDriver implements NetworkDriverService {
+    private static final Logger log = LoggerFactory.getLogger(FabricNetworkDriver.class);
+    /** Driver option (and label) the engine sync sets on the docker networks it creates. */
+    static final String NETWORK_ID_OPTION = "io.ovsfabric.network-id";
+    static final String INTERFACE_PREFIX = "eth";
+
+    private final PluginCore core;
+
+    FabricNetworkDriver(PluginCore core) {
+        this.core = core;
+    }
+
+    @Override
+    public void createNetwork(CreateNetwork call) {
+        core.lock.lock();
+        try {
+            if (!call.addressSpace().isEmpty() && !IpamService.ADDRESS_SPACE.equals(call.addressSpace())) {
+                throw PluginException.invalid("NetworkDriver.CreateNetwork: address space '" + call.addressSpace()
+                        + "' is not ovsfabric's; create the network with --ipam-driver ovsfabric");
+            }
+            Pool pool = core.state.current().poolForSubnet(call.pool()).orElseThrow(() -> PluginException.invalid(
+                    "NetworkDriver.CreateNetwork: pool " + call.pool() + " was not handed out by the ovsfabric IPAM;"
+                            + " create the network with --ipam-driver ovsfabric"));
+            String wanted = call.driverOptions().getOrDefault(NETWORK_ID_OPTION, "");
+            if (!wanted.isEmpty() && pool.bound() && !wanted.equals(pool.fabricNetworkId())) {
+                throw PluginException.invalid("NetworkDriver.CreateNetwork: option " + NETWORK_ID_OPTION + "=" + wanted
+                        + " but " + call.pool() + " is fabric network " + pool.fabricNetworkId());
+            }
+            if (pool.gateway() != null && !pool.gateway().equals(call.gateway())) {
+                throw PluginException.invalid("NetworkDriver.CreateNetwork: gateway " + call.gateway() + " differs from"
+                        + " the pool's gateway " + pool.gateway());
+            }
+            Network existing = core.state.current().networks().get(call.networkId());
+            if (existing != null) {
+                if (existing.poolId().equals(pool.poolId())) {
+                    return;   // repeated call
+                }
+                throw PluginException.conflict("NetworkDriver.CreateNetwork: network "
+                        + PluginCore.shortId(call.networkId()) + " exists already with pool " + existing.subnet());
+            }
+            core.state.update(s -> s.withNetwork(new Network(call.networkId(), pool.poolId(), call.pool(),
+                    call.gateway())));
+            log.info("docker network {} created on pool {} ({}, gateway {})", PluginCore.shortId(call.networkId()),
+                    pool.poolId(), call.pool(), call.gateway());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void deleteNetwork(String networkId) {
+        core.lock.lock();
+        try {
+            Network network = network("NetworkDriver.DeleteNetwork", networkId);
+            List<Endpoint> endpoints = core.state.current().endpointsOf(networkId);
+            if (!endpoints.isEmpty()) {
+                throw PluginException.conflict("NetworkDriver.DeleteNetwork: network " + PluginCore.shortId(networkId)
+                        + " still has " + endpoints.size() + " endpoint(s); Docker deletes endpoints first");
+            }
+            core.state.update(s -> s.withoutNetwork(networkId));
+            log.info("docker network {} ({}) deleted", PluginCore.shortId(networkId), network.subnet());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public CreatedEndpoint createEndpoint(CreateEndpoint call) {
+        core.lock.lock();
+        try {
+            String name = "NetworkDriver.CreateEndpoint";
+            Network network = network(name, call.networkId());
+            if (!network.subnet().contains(call.address()) || call.prefixLength() != network.subnet().prefixLength()) {
+                throw PluginException.invalid(name + ": " + call.address() + "/" + call.prefixLength()
+                        + " is not an address of the network's subnet " + network.subnet());
+            }
+            Endpoint existing = core.state.current().endpoints().get(call.endpointId());
+            if (existing != null) {
+                if (existing.networkId().equals(call.networkId()) && existing.address().equals(call.address())) {
+                    return new CreatedEndpoint(call.mac().isEmpty() ? Optional.of(existing.mac()) : Optional.empty());
+                }
+                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                        + " exists already with address " + existing.address());
+            }
+            Allocation allocation = core.state.current().allocationAt(network.poolId(), call.address())
+                    .orElseThrow(() -> PluginException.notFound(name + ": " + call.address() + " was not handed out by"
+                            + " the ovsfabric IPAM on this host"));
+            if (allocation.bound()) {
+                throw PluginException.conflict(name + ": " + call.address() + " is used by endpoint "
+                        + PluginCore.shortId(allocation.endpointId()));
+            }
+            MacAddress mac = call.mac().or(() -> Optional.ofNullable(allocation.mac()))
+                    .orElseGet(() -> MacAddress.fromIpv4(call.address()));
+            String id = call.endpointId();
+            // The controller learns the MAC now (peers need it); container name and aliases follow from the sync.
+            core.fabric.updateEndpoint(new FabricEndpoint(allocation.parsedHandle().networkId(), allocation.handle(),
+                    core.settings.host(), call.address(), Optional.of(mac), "", "", List.of()));
+            Endpoint endpoint = new Endpoint(id, call.networkId(), allocation.handle(), call.address(),
+                    call.prefixLength(), mac, "ofxh" + id.substring(0, 11), "ofxc" + id.substring(0, 11), "", "", "",
+                    List.of());
+            core.state.update(s -> s.withEndpoint(endpoint).withAllocation(new Allocation(allocation.handle(),
+                    allocation.poolId(), allocation.address(), allocation.mac(), allocation.kind(), id,
+                    allocation.sinceMillis())));
+            log.info("endpoint {} created in network {}: {} mac {} ({})", PluginCore.shortId(id),
+                    PluginCore.shortId(call.networkId()), call.address(), mac, allocation.handle());
+            return new CreatedEndpoint(call.mac().isEmpty() ? Optional.of(mac) : Optional.empty());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void deleteEndpoint(String networkId, String endpointId) {
+        core.lock.lock();
+        try {
+            Endpoint endpoint = endpoint("NetworkDriver.DeleteEndpoint", networkId, endpointId);
+            // Docker force-deletes the endpoints of a dead sandbox without Leave: remove the link here too.
+            core.plumbing.removeLink(link(endpoint));
+            long now = core.clock.millis();
+            core.state.update(s -> {
+                PluginState next = s.withoutEndpoint(endpointId);
+                Allocation a = s.allocations().get(endpoint.handle());
+                return a == null ? next : next.withAllocation(new Allocation(a.handle(), a.poolId(), a.address(),
+                        a.mac(), a.kind(), "", now));
+            });
+            log.info("endpoint {} deleted from network {} ({} stays held until Docker releases it)",
+                    PluginCore.shortId(endpointId), PluginCore.shortId(networkId), endpoint.address());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public Map<String, String> endpointOperInfo(String networkId, String endpointId) {
+        Endpoint endpoint = endpoint("NetworkDriver.EndpointOperInfo", networkId, endpointId);
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("io.ovsfabric.handle", endpoint.handle());
+        info.put("io.ovsfabric.host-interface", endpoint.hostInterface());
+        info.put("io.ovsfabric.mac", endpoint.mac().toString());
+        return info;
+    }
+
+    @Override
+    public JoinedEndpoint join(Join call) {
+        core.lock.lock();
+        try {
+            String name = "NetworkDriver.Join";
+            Endpoint endpoint = endpoint(name, call.networkId(), call.endpointId());
+            if (endpoint.joined() && !endpoint.sandboxKey().equals(call.sandboxKey())) {
+                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                        + " is joined to sandbox " + endpoint.sandboxKey() + " already; Docker calls Leave first");
+            }
+            Network network = network(name, call.networkId());
+            EndpointLink link = link(endpoint);
+            core.plumbing.ensureLink(link);   // all-or-nothing by contract
+            try {
+                core.state.update(s -> s.withEndpoint(endpoint.withSandbox(call.sandboxKey())));
+            } catch (PluginException e) {
+                undo(link, e);
+                throw e;
+            }
+            log.info("endpoint {} joined sandbox {} through {}", PluginCore.shortId(call.endpointId()),
+                    call.sandboxKey(), link.hostInterface());
+            return new JoinedEndpoint(endpoint.containerInterface(), INTERFACE_PREFIX, network.gateway());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void leave(String networkId, String endpointId) {
+        core.lock.lock();
+        try {
+            Endpoint endpoint = endpoint("NetworkDriver.Leave", networkId, endpointId);
+            if (!endpoint.joined()) {
+                throw PluginException.conflict("NetworkDriver.Leave: endpoint " + PluginCore.shortId(endpointId)
+                        + " has not joined a sandbox; Docker calls Join before Leave");
+            }
+            core.plumbing.removeLink(link(endpoint));
+            core.state.update(s -> s.withEndpoint(endpoint.withSandbox("")));
+            log.info("endpoint {} left sandbox {}", PluginCore.shortId(endpointId), endpoint.sandboxKey());
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    @Override
+    public void programExternalConnectivity(String networkId, String endpointId) {
+        // Outbound NAT is per host in the data plane; published ports (-p) are not supported yet.
+        endpoint("NetworkDriver.ProgramExternalConnectivity", networkId, endpointId);
+    }
+
+    @Override
+    public void revokeExternalConnectivity(String networkId, String endpointId) {
+        endpoint("NetworkDriver.RevokeExternalConnectivity", networkId, endpointId);
+    }
+
+    /**
+     * Records which container holds an endpoint and tells the controller (names for DNS across hosts).
+     * Returns false when the endpoint is not (or no longer) ours; repeated calls with the same data do nothing.
+     */
+    boolean describeContainer(String endpointId, String containerId, String containerName, List<String> aliases) {
+        core.lock.lock();
+        try {
+            Endpoint endpoint = core.state.current().endpoints().get(endpointId);
+            if (endpoint == null) {
+                return false;
+            }
+            if (endpoint.containerId().equals(containerId) && endpoint.containerName().equals(containerName)
+                    && endpoint.aliases().equals(aliases)) {
+                return true;
+            }
+            core.fabric.updateEndpoint(new FabricEndpoint(fabricNetworkId(endpoint), endpoint.handle(), core.settings.host(),
+                    endpoint.address(), Optional.of(endpoint.mac()), containerId, containerName, aliases));
+            core.state.update(s -> s.withEndpoint(endpoint.withContainer(containerId, containerName, aliases)));
+            log.info("endpoint {} ({}) belongs to container {} ({})", PluginCore.shortId(endpointId),
+                    endpoint.address(), containerName, PluginCore.shortId(containerId));
+            return true;
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    EndpointLink link(Endpoint endpoint) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        ids.put("ovsfabric-host", core.settings.host().value());
+        ids.put("ovsfabric-network", fabricNetworkId(endpoint));
+        ids.put("ovsfabric-endpoint", endpoint.handle());
+        ids.put("ovsfabric-docker-network", endpoint.networkId());
+        ids.put("ovsfabric-docker-endpoint", endpoint.endpointId());
+        ids.put("attached-mac", endpoint.mac().toString());
+        return new EndpointLink(endpoint.hostInterface(), endpoint.containerInterface(), endpoint.mac(),
+                core.settings.mtu(), core.settings.bridge(), ids);
+    }
+
+    /** The handle names the fabric network the endpoint's address was allocated in. */
+    private static String fabricNetworkId(Endpoint endpoint) {
+        return AllocationHandle.parse(endpoint.handle()).networkId();
+    }
+
+    private void undo(EndpointLink link, PluginException cause) {
+        try {
+            core.plumbing.removeLink(link);
+        } catch (PluginException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private Network network(String call, String networkId) {
+        Network network = core.state.current().networks().get(networkId);
+        if (network == null) {
+            throw PluginException.notFound(call + ": unknown network " + PluginCore.shortId(networkId)
+                    + " (not created through the ovsfabric driver on this host, or deleted already)");
+        }
+        return network;
+    }
+
+    private Endpoint endpoint(String call, String networkId, String endpointId) {
+        network(call, networkId);
+        Endpoint endpoint = core.state.current().endpoints().get(endpointId);
+        if (endpoint == null || !endpoint.networkId().equals(networkId)) {
+            throw PluginException.notFound(call + ": unknown endpoint " + PluginCore.shortId(endpointId)
+                    + " in network " + PluginCore.shortId(networkId) + " (CreateEndpoint comes first)");
+        }
+        return endpoint;
+    }
+}

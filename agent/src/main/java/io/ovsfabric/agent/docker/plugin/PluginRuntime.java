@@ -1,0 +1,128 @@
+package io.ovsfabric.agent.docker.plugin;
+
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
+import io.ovsfabric.agent.docker.plugin.PluginState.AllocationKind;
+import io.ovsfabric.agent.docker.protocol.IpamService;
+import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
+import io.ovsfabric.agent.docker.protocol.PluginProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+
+/**
+ * The Docker network + IPAM plugin of one host: its persisted state, the two driver services and the housekeeping
+ * that keeps the controller's allocations free of leaks (write-ahead intents, abandoned addresses).
+ */
+public final class PluginRuntime {
+    private static final Logger log = LoggerFactory.getLogger(PluginRuntime.class);
+
+    private final PluginCore core;
+    private final FabricIpam ipam;
+    private final FabricNetworkDriver driver;
+
+    private PluginRuntime(PluginCore core) {
+        this.core = core;
+        this.ipam = new FabricIpam(core);
+        this.driver = new FabricNetworkDriver(core);
+    }
+
+    /** Loads the state (network ids and endpoints survive agent restarts) and builds the services on it. */
+    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
+            PluginSettings settings, Clock clock) {
+        return open(store, fabric, plumbing, settings, clock, new SecureRandom());
+    }
+
+    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
+            PluginSettings settings, Clock clock, RandomGenerator random) {
+        return new PluginRuntime(new PluginCore(new StateHolder(store), fabric, plumbing, settings, clock, random));
+    }
+
+    public NetworkDriverService driver() {
+        return driver;
+    }
+
+    public IpamService ipam() {
+        return ipam;
+    }
+
+    public PluginProtocol protocol() {
+        return new PluginProtocol(driver, ipam);
+    }
+
+    public PluginState state() {
+        return core.state.current();
+    }
+
+    /**
+     * At start, before Docker can call: every allocation intent left by a crash is released in the controller
+     * (releasing what the controller never allocated succeeds). Returns how many were released; intents the
+     * controller cannot be asked about now stay for the next housekeeping pass.
+     */
+    public int recover() {
+        return release(Allocation::intent, "intent left by an agent crash");
+    }
+
+    /**
+     * Periodic housekeeping: releases endpoint addresses that Docker has not bound to an endpoint (or released after
+     * deleting it) within the grace period, and old intents. Only a dockerd crash at the wrong moment leaves these.
+     */
+    public int releaseAbandoned() {
+        long limit = core.clock.millis() - core.settings.abandonedGrace().toMillis();
+        return release(a -> a.sinceMillis() <= limit
+                && (a.intent() || (a.kind() == AllocationKind.ENDPOINT && !a.bound())), "abandoned by Docker");
+    }
+
+    /** Binds a pool created by `docker network create` here to the fabric network the sync registered for it. */
+    public void bindPool(String poolId, FabricNetwork network) {
+        ipam.bindPool(poolId, network);
+    }
+
+    /** Tells the controller which container holds an endpoint; false if the endpoint is not ours. */
+    public boolean describeContainer(String endpointId, String containerId, String containerName, List<String> aliases) {
+        return driver.describeContainer(endpointId, containerId, containerName, aliases);
+    }
+
+    /** Docker network id to fabric network id ("" while not registered) for the networks of this driver. */
+    public Map<String, String> networkBindings() {
+        PluginState s = state();
+        return s.networks().values().stream().collect(Collectors.toMap(PluginState.Network::networkId, n -> {
+            PluginState.Pool pool = s.pools().get(n.poolId());
+            return pool == null ? "" : pool.fabricNetworkId();
+        }));
+    }
+
+    private int release(Predicate<Allocation> which, String why) {
+        core.lock.lock();
+        try {
+            int released = 0;
+            for (Allocation a : core.state.current().allocations().values()) {
+                if (!which.test(a)) {
+                    continue;
+                }
+                try {
+                    core.fabric.releaseAddress(a.parsedHandle().networkId(), a.parsedHandle());
+                    core.state.update(s -> s.withoutAllocation(a.handle()));
+                    released++;
+                    log.warn("released {} ({}) in pool {}: {}", a.address() == null ? "allocation" : a.address(),
+                            a.handle(), a.poolId(), why);
+                } catch (PluginException e) {
+                    log.warn("cannot release {} ({}) yet, will retry: {}", a.address(), a.handle(), e.getMessage());
+                }
+            }
+            return released;
+        } finally {
+            core.lock.unlock();
+        }
+    }
+}

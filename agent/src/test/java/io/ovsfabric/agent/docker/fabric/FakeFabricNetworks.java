@@ -1,0 +1,159 @@
+package io.ovsfabric.agent.docker.fabric;
+
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * In-memory controller: networks and a collision-free allocator (lowest free address; network, gateway and
+ * broadcast addresses are never handed out). Can be told to fail the next call of an operation.
+ */
+public final class FakeFabricNetworks implements FabricNetworks {
+    private final Map<String, FabricNetwork> networks = new LinkedHashMap<>();
+    private final Map<String, Map<String, FabricEndpoint>> endpoints = new HashMap<>();
+    private final Map<String, PluginException.Kind> failNext = new HashMap<>();
+    private final Map<String, Integer> calls = new HashMap<>();
+    private int nextNetwork = 1;
+
+    public synchronized void failNext(String operation, PluginException.Kind kind) {
+        failNext.put(operation, kind);
+    }
+
+    public synchronized int calls(String operation) {
+        return calls.getOrDefault(operation, 0);
+    }
+
+    public synchronized List<FabricEndpoint> endpoints() {
+        List<FabricEndpoint> all = new ArrayList<>();
+        endpoints.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    public synchronized void deleteNetwork(String id) {
+        networks.remove(id);
+        endpoints.remove(id);
+    }
+
+    @Override
+    public synchronized List<FabricNetwork> listNetworks() {
+        enter("listNetworks");
+        return List.copyOf(networks.values());
+    }
+
+    @Override
+    public synchronized FabricNetwork createNetwork(NetworkSpec spec) {
+        enter("createNetwork");
+        for (FabricNetwork n : networks.values()) {
+            if (n.name().equals(spec.name()) && n.subnet().equals(spec.subnet())) {
+                return n;
+            }
+            if (n.name().equals(spec.name()) || n.subnet().overlaps(spec.subnet())) {
+                throw PluginException.conflict("fake controller: " + spec.name() + " " + spec.subnet()
+                        + " clashes with " + n.name() + " " + n.subnet());
+            }
+        }
+        String id = String.format("fn%04d", nextNetwork++);
+        FabricNetwork network = new FabricNetwork(id, spec.name(), spec.subnet(),
+                spec.gateway().orElse(spec.subnet().firstUsable()), 1000 + nextNetwork, spec.labels());
+        networks.put(id, network);
+        endpoints.put(id, new LinkedHashMap<>());
+        return network;
+    }
+
+    @Override
+    public synchronized AddressLease allocateAddress(String networkId, AllocationHandle handle,
+            Optional<Ipv4Address> preferred) {
+        enter("allocateAddress");
+        FabricNetwork network = network(networkId);
+        Map<String, FabricEndpoint> held = endpoints.get(networkId);
+        FabricEndpoint existing = held.get(handle.toString());
+        if (existing != null) {
+            return lease(network, handle, existing.address());
+        }
+        Ipv4Address address;
+        if (preferred.isPresent()) {
+            address = preferred.get();
+            if (taken(network, held, address)) {
+                throw PluginException.conflict("fake controller: " + address + " is taken in " + network.name());
+            }
+        } else {
+            address = null;
+            for (long i = 1; i < network.subnet().size() - 1; i++) {
+                Ipv4Address candidate = network.subnet().address(i);
+                if (!taken(network, held, candidate)) {
+                    address = candidate;
+                    break;
+                }
+            }
+            if (address == null) {
+                throw PluginException.conflict("fake controller: network " + network.name() + " is full");
+            }
+        }
+        held.put(handle.toString(), new FabricEndpoint(networkId, handle.toString(), handle.host(), address,
+                Optional.empty(), "", "", List.of()));
+        return lease(network, handle, address);
+    }
+
+    @Override
+    public synchronized void releaseAddress(String networkId, AllocationHandle handle) {
+        enter("releaseAddress");
+        Map<String, FabricEndpoint> held = endpoints.get(networkId);
+        if (held != null) {
+            held.remove(handle.toString());
+        }
+    }
+
+    @Override
+    public synchronized void updateEndpoint(FabricEndpoint endpoint) {
+        enter("updateEndpoint");
+        Map<String, FabricEndpoint> held = endpoints.get(endpoint.networkId());
+        FabricEndpoint existing = held == null ? null : held.get(endpoint.handle());
+        if (existing == null) {
+            throw PluginException.notFound("fake controller: no endpoint " + endpoint.handle());
+        }
+        if (!existing.address().equals(endpoint.address())) {
+            throw PluginException.invalid("fake controller: endpoint " + endpoint.handle() + " holds "
+                    + existing.address() + ", not " + endpoint.address());
+        }
+        held.put(endpoint.handle(), endpoint);
+    }
+
+    @Override
+    public synchronized List<FabricEndpoint> listEndpoints(Optional<HostId> host) {
+        enter("listEndpoints");
+        return endpoints().stream().filter(e -> host.isEmpty() || e.host().equals(host.get())).toList();
+    }
+
+    private static boolean taken(FabricNetwork network, Map<String, FabricEndpoint> held, Ipv4Address address) {
+        return address.equals(network.gateway()) || address.equals(network.subnet().network())
+                || address.equals(network.subnet().broadcast())
+                || held.values().stream().anyMatch(e -> e.address().equals(address));
+    }
+
+    private static AddressLease lease(FabricNetwork network, AllocationHandle handle, Ipv4Address address) {
+        return new AddressLease(network.id(), handle, address, network.subnet().prefixLength(), network.gateway());
+    }
+
+    private FabricNetwork network(String id) {
+        FabricNetwork network = networks.get(id);
+        if (network == null) {
+            throw PluginException.notFound("fake controller: no network " + id);
+        }
+        return network;
+    }
+
+    private void enter(String operation) {
+        calls.merge(operation, 1, Integer::sum);
+        PluginException.Kind kind = failNext.remove(operation);
+        if (kind != null) {
+            throw new PluginException(kind, "fake controller: injected failure of " + operation);
+        }
+    }
+}

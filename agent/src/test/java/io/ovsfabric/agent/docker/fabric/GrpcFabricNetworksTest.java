@@ -1,0 +1,228 @@
+package io.ovsfabric.agent.docker.fabric;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.proto.v1.AdminServiceGrpc;
+import io.ovsfabric.proto.v1.AllocateAddressRequest;
+import io.ovsfabric.proto.v1.AllocateAddressResponse;
+import io.ovsfabric.proto.v1.CreateNetworkRequest;
+import io.ovsfabric.proto.v1.CreateNetworkResponse;
+import io.ovsfabric.proto.v1.Endpoint;
+import io.ovsfabric.proto.v1.FabricServiceGrpc;
+import io.ovsfabric.proto.v1.ListEndpointsRequest;
+import io.ovsfabric.proto.v1.ListEndpointsResponse;
+import io.ovsfabric.proto.v1.ListNetworksRequest;
+import io.ovsfabric.proto.v1.ListNetworksResponse;
+import io.ovsfabric.proto.v1.Network;
+import io.ovsfabric.proto.v1.ReleaseAddressRequest;
+import io.ovsfabric.proto.v1.ReleaseAddressResponse;
+import io.ovsfabric.proto.v1.UpdateEndpointRequest;
+import io.ovsfabric.proto.v1.UpdateEndpointResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The mapping between FabricNetworks and the v1 RPCs, against a scripted gRPC server on loopback. */
+class GrpcFabricNetworksTest {
+    private static final Network APPNET = Network.newBuilder().setId("fn1").setName("appnet").setSubnet("10.201.0.0/16")
+            .setGateway("10.201.0.1").setTunnelKey(201).putLabels("io.ovsfabric.pool-id", "ofx-abc").build();
+
+    private final List<Object> requests = new ArrayList<>();
+    private Status failWith;
+    private Server server;
+    private ManagedChannel channel;
+    private GrpcFabricNetworks fabric;
+
+    private boolean fail(StreamObserver<?> out) {
+        if (failWith != null) {
+            out.onError(failWith.asRuntimeException());
+            return true;
+        }
+        return false;
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        FabricServiceGrpc.FabricServiceImplBase fabricService = new FabricServiceGrpc.FabricServiceImplBase() {
+            @Override
+            public void allocateAddress(AllocateAddressRequest r, StreamObserver<AllocateAddressResponse> out) {
+                requests.add(r);
+                if (fail(out)) {
+                    return;
+                }
+                out.onNext(AllocateAddressResponse.newBuilder().setEndpoint(Endpoint.newBuilder().setNetworkId("fn1")
+                        .setEndpointId(r.getEndpointId()).setHostId(r.getHostId()).setAddress("10.201.0.9"))
+                        .setPrefixLength(16).setGateway("10.201.0.1").build());
+                out.onCompleted();
+            }
+
+            @Override
+            public void releaseAddress(ReleaseAddressRequest r, StreamObserver<ReleaseAddressResponse> out) {
+                requests.add(r);
+                if (!fail(out)) {
+                    out.onNext(ReleaseAddressResponse.getDefaultInstance());
+                    out.onCompleted();
+                }
+            }
+
+            @Override
+            public void updateEndpoint(UpdateEndpointRequest r, StreamObserver<UpdateEndpointResponse> out) {
+                requests.add(r);
+                if (!fail(out)) {
+                    out.onNext(UpdateEndpointResponse.getDefaultInstance());
+                    out.onCompleted();
+                }
+            }
+        };
+        AdminServiceGrpc.AdminServiceImplBase adminService = new AdminServiceGrpc.AdminServiceImplBase() {
+            @Override
+            public void listNetworks(ListNetworksRequest r, StreamObserver<ListNetworksResponse> out) {
+                out.onNext(ListNetworksResponse.newBuilder().addNetworks(APPNET).addNetworks(Network.newBuilder()
+                        .setId("fn2").setName("nogw").setSubnet("10.202.0.0/24").build()).build());
+                out.onCompleted();
+            }
+
+            @Override
+            public void createNetwork(CreateNetworkRequest r, StreamObserver<CreateNetworkResponse> out) {
+                requests.add(r);
+                if (r.getName().equals("appnet")) {
+                    out.onError(Status.ALREADY_EXISTS.withDescription("network appnet exists").asRuntimeException());
+                    return;
+                }
+                out.onNext(CreateNetworkResponse.newBuilder().setNetwork(Network.newBuilder().setId("fn9")
+                        .setName(r.getName()).setSubnet(r.getSubnet()).setGateway(r.getGateway()).setTunnelKey(9)
+                        .putAllLabels(r.getLabelsMap())).build());
+                out.onCompleted();
+            }
+
+            @Override
+            public void listEndpoints(ListEndpointsRequest r, StreamObserver<ListEndpointsResponse> out) {
+                requests.add(r);
+                out.onNext(ListEndpointsResponse.newBuilder().addEndpoints(Endpoint.newBuilder().setNetworkId("fn1")
+                        .setEndpointId("h1:fn1:aa").setHostId("h1").setAddress("10.201.0.9").setMac("02:42:0a:c9:00:09")
+                        .setContainerName("web").addAliases("w")).build());
+                out.onCompleted();
+            }
+        };
+        server = NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0),
+                InsecureServerCredentials.create()).addService(fabricService).addService(adminService).build().start();
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
+        fabric = new GrpcFabricNetworks(channel, Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void networksAreMappedWithLabelsAndDefaultGateway() {
+        List<FabricNetwork> networks = fabric.listNetworks();
+        assertEquals(new FabricNetwork("fn1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 201,
+                Map.of("io.ovsfabric.pool-id", "ofx-abc")), networks.get(0));
+        assertEquals("ofx-abc", networks.get(0).poolId());
+        assertEquals(Ipv4Address.parse("10.202.0.1"), networks.get(1).gateway());
+        assertEquals("ofx-fn2", networks.get(1).poolId());
+        assertEquals("nogw", fabric.findBySubnet(Cidr.parse("10.202.0.0/24")).orElseThrow().name());
+        assertEquals("fn1", fabric.findNetwork("appnet").orElseThrow().id());
+    }
+
+    @Test
+    void createNetworkSendsTheSpecAndTreatsTheSameDefinitionAsExisting() {
+        FabricNetwork created = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.203.0.0/24"),
+                Optional.of(Ipv4Address.parse("10.203.0.1")), Map.of("io.ovsfabric.origin-host", "h1")));
+        assertEquals("fn9", created.id());
+        CreateNetworkRequest sent = (CreateNetworkRequest) requests.get(0);
+        assertEquals("10.203.0.1", sent.getGateway());
+        assertEquals(Map.of("io.ovsfabric.origin-host", "h1"), sent.getLabelsMap());
+
+        assertEquals("fn1", fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/16"), Optional.empty(),
+                Map.of())).id());
+        PluginException e = assertThrows(PluginException.class, () -> fabric.createNetwork(new NetworkSpec("appnet",
+                Cidr.parse("10.204.0.0/16"), Optional.empty(), Map.of())));
+        assertEquals(PluginException.Kind.CONFLICT, e.kind());
+        assertTrue(e.getMessage().contains("network appnet exists"), e.getMessage());
+    }
+
+    @Test
+    void addressCallsCarryTheHandle() {
+        AllocationHandle handle = new AllocationHandle(HostId.of("h1"), "fn1", "00aa");
+        AddressLease lease = fabric.allocateAddress("fn1", handle, Optional.of(Ipv4Address.parse("10.201.0.9")));
+        assertEquals(new AddressLease("fn1", handle, Ipv4Address.parse("10.201.0.9"), 16, Ipv4Address.parse("10.201.0.1")), lease);
+        AllocateAddressRequest sent = (AllocateAddressRequest) requests.get(0);
+        assertEquals("h1:fn1:00aa", sent.getEndpointId());
+        assertEquals("h1", sent.getHostId());
+        assertEquals("10.201.0.9", sent.getPreferredAddress());
+
+        fabric.releaseAddress("fn1", handle);
+        assertEquals(ReleaseAddressRequest.newBuilder().setNetworkId("fn1").setEndpointId("h1:fn1:00aa").build(), requests.get(1));
+
+        fabric.updateEndpoint(new FabricEndpoint("fn1", "h1:fn1:00aa", HostId.of("h1"), Ipv4Address.parse("10.201.0.9"),
+                Optional.of(MacAddress.parse("02:42:0a:c9:00:09")), "cid", "web", List.of("w")));
+        Endpoint updated = ((UpdateEndpointRequest) requests.get(2)).getEndpoint();
+        assertEquals("02:42:0a:c9:00:09", updated.getMac());
+        assertEquals("web", updated.getContainerName());
+        assertEquals(List.of("w"), updated.getAliasesList());
+
+        List<FabricEndpoint> listed = fabric.listEndpoints(Optional.of(HostId.of("h1")));
+        assertEquals("h1", ((ListEndpointsRequest) requests.get(3)).getHostId());
+        assertEquals("web", listed.get(0).containerName());
+        assertEquals(AllocationHandle.parse(listed.get(0).handle()).slot(), "aa");
+    }
+
+    @Test
+    void statusCodesBecomeKinds() {
+        AllocationHandle handle = new AllocationHandle(HostId.of("h1"), "fn1", "00aa");
+        Map<Status, PluginException.Kind> cases = Map.of(
+                Status.UNAVAILABLE, PluginException.Kind.UNAVAILABLE,
+                Status.RESOURCE_EXHAUSTED.withDescription("network appnet is full"), PluginException.Kind.CONFLICT,
+                Status.NOT_FOUND, PluginException.Kind.NOT_FOUND,
+                Status.INVALID_ARGUMENT, PluginException.Kind.INVALID_REQUEST,
+                Status.INTERNAL, PluginException.Kind.FAILED);
+        cases.forEach((status, kind) -> {
+            failWith = status;
+            PluginException e = assertThrows(PluginException.class, () -> fabric.allocateAddress("fn1", handle, Optional.empty()));
+            assertEquals(kind, e.kind(), status.toString());
+            assertTrue(e.getMessage().contains("allocate an address in network fn1 for h1:fn1:00aa"), e.getMessage());
+        });
+    }
+
+    @Test
+    void anUnreachableControllerIsUnavailable() throws InterruptedException {
+        int port = server.getPort();
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        ManagedChannel dead = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+        try {
+            PluginException e = assertThrows(PluginException.class,
+                    () -> new GrpcFabricNetworks(dead, Duration.ofSeconds(2)).listNetworks());
+            assertEquals(PluginException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("is the controller running"), e.getMessage());
+        } finally {
+            dead.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.ovsfabric.agent.docker.plugin;
+
+import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
+import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
+import io.ovsfabric.agent.docker.protocol.PluginProtocol;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/** One host's plugin on fakes, restartable on the same store (an agent restart). */
+final class PluginFixture {
+    final FakeFabricNetworks fabric = new FakeFabricNetworks();
+    final FakeEndpointPlumbing plumbing = new FakeEndpointPlumbing();
+    final PluginStateStore store;
+    final MutableClock clock = new MutableClock();
+    final PluginSettings settings = new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2));
+    private final Random random = new Random(7);
+    PluginRuntime runtime;
+    PluginProtocol protocol;
+    final Libnetwork docker = new Libnetwork(() -> protocol);
+
+    PluginFixture() {
+        this(new FakePluginStateStore());
+    }
+
+    PluginFixture(PluginStateStore store) {
+        this.store = store;
+        restart();
+    }
+
+    /** A new runtime on the same store, fabric and host links: what an agent restart looks like to Docker. */
+    void restart() {
+        runtime = PluginRuntime.open(store, fabric, plumbing, settings, clock, random);
+        protocol = runtime.protocol();
+    }
+
+    FabricNetwork fabricNetwork(String name, String subnet) {
+        return fabric.createNetwork(new NetworkSpec(name, Cidr.parse(subnet), Optional.empty(), Map.of()));
+    }
+}
