@@ -38,12 +38,16 @@ final class Cmd {
         }
     }
 
+    private static final Path OUTPUT_DIR = Path.of("target", "e2e", "cmd").toAbsolutePath();
+
     static Result run(List<String> argv, Map<String, String> env, Duration timeout) {
         Path out = null;
         Path err = null;
         try {
-            out = Files.createTempFile("ofx-lab-e2e-", ".out");
-            err = Files.createTempFile("ofx-lab-e2e-", ".err");
+            // In the module's target dir, not /tmp: nothing else on the machine sweeps it during a run.
+            Files.createDirectories(OUTPUT_DIR);
+            out = Files.createTempFile(OUTPUT_DIR, "cmd-", ".out");
+            err = Files.createTempFile(OUTPUT_DIR, "cmd-", ".err");
             Process p = start(argv, env, out, err);
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
