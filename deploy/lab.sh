@@ -34,7 +34,8 @@ commands:
   ctl ARGS...         ovsfabricctl against the lab's controller    e.g. deploy/lab.sh ctl hosts
   add-host [--no-wait] add the next host (hN+1) to the running fabric; waits until it reaches every container
   kill-host hN        crash host hN: agent, engine, containers and OVS SIGKILLed, its underlay link removed
-  down                remove every namespace, process, mount and file of the lab (safe to run twice)
+  down [--force]      remove every namespace, process, mount and file of the lab (safe to run twice); refuses
+                      when namespaces of that name belong to a lab of another checkout, unless --force
 
 options (also from the environment):
   --name NAME         lab name, prefix of every namespace and directory (OVSFABRIC_LAB, default ofl)
@@ -84,13 +85,37 @@ need_host() {
   [[ ${1:-} =~ ^h[0-9]+$ ]] && [ -d "$(host_dir "$1")" ] || { echo "lab.sh: no host '${1:-}' in lab $NAME (hosts: $(lab_hosts | tr '\n' ' '))" >&2; exit 2; }
 }
 
-# One lab operation at a time per lab name.
+# One lab operation at a time per lab name. The lock file also records which state dir the lab of that name
+# belongs to, so that a lab started from another checkout (another state dir) is never taken down by mistake.
 LOCK=/run/lock/ovsfabric-lab.$NAME.lock
 take_lock() {
   mkdir -p /run/lock
-  exec 9>"$LOCK"
+  exec 9>>"$LOCK"
   flock -w 900 9 || die "another lab.sh is changing lab $NAME (lock $LOCK)"
 }
+
+# refuse_foreign_lab: dies if namespaces named like this lab exist but belong to a lab with another state dir
+# (by the owner recorded in the lock file, or, if none is recorded, because nothing running in them uses ours).
+refuse_foreign_lab() {
+  local ns owner p cmd ours=no any=no
+  ns=$(lab_namespaces)
+  [ -n "$ns" ] || return 0
+  owner=$(cat "$LOCK" 2>/dev/null || true)
+  if [ -n "$owner" ] && [ "$owner" != "$STATE" ]; then
+    die "lab $NAME is in use by another checkout (state dir $owner); pick another name (--name), or remove that lab with: deploy/lab.sh --name $NAME --state-dir $owner down"
+  fi
+  [ -z "$owner" ] || return 0
+  for p in $(for n in $ns; do ip netns pids "$n" 2>/dev/null; done); do
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
+    any=yes
+    [[ $cmd != *"$STATE/"* ]] || { ours=yes; break; }
+  done
+  if [ "$any" = yes ] && [ "$ours" = no ]; then
+    die "namespaces of lab $NAME exist ($(echo $ns)) but what runs in them does not use $STATE: another checkout's lab? Pick another name (--name), or remove them anyway with: deploy/lab.sh --name $NAME down --force"
+  fi
+}
+
+claim_lab() { printf '%s\n' "$STATE" >"$LOCK"; }
 
 # ---- up ----------------------------------------------------------------------------------------------------
 preflight() {
@@ -155,7 +180,9 @@ cmd_up() {
   [[ $CONTAINERS =~ ^[0-9]+$ ]] && ((CONTAINERS <= 20)) || { echo "lab.sh up: --containers must be 0..20" >&2; exit 2; }
   take_lock
   progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s); state and logs in $STATE"
+  refuse_foreign_lab
   down_all quiet
+  claim_lab
   new_state
   trap 'on_err $LINENO' ERR
   preflight
@@ -254,7 +281,9 @@ down_all() {
   for h in $(lab_hosts); do cgroups_remove "$h"; done
   if [ -f "$STATE/.ovsfabric-lab" ]; then
     rm -rf "$STATE"
-    rmdir "$(dirname "$STATE")" 2>/dev/null || true
+    case $(basename "$(dirname "$STATE")") in   # the default parents, once empty
+      lab-state|ovsfabric-lab) rmdir "$(dirname "$STATE")" 2>/dev/null || true ;;
+    esac
   fi
 }
 
@@ -282,6 +311,7 @@ umount_state() {
 
 cmd_down() {
   take_lock
+  [ "${1:-}" = --force ] || refuse_foreign_lab
   down_all
   local left
   left=$(lab_namespaces | tr '\n' ' ')
@@ -293,7 +323,7 @@ cmd_down() {
 # ---- dispatch ------------------------------------------------------------------------------------------------
 case $CMD in
   up) need_root; cmd_up "$@" ;;
-  down) need_root; cmd_down ;;
+  down) need_root; cmd_down "$@" ;;
   status) need_root; load_state; status ;;
   matrix) need_root; load_state; matrix "${1:-30}" ;;
   add-host) need_root; cmd_add_host "$@" ;;

@@ -86,17 +86,25 @@ ovs_peers() {
   done | paste -sd' ' -
 }
 
-# The data plane as each host's kernel and OVS see it.
+# "HOST SUBNET" lines from the controller's host table (columns found by their header).
+controller_subnets() {
+  in_ns "$NS_CTRL" "$BIN/ovsfabricctl" --controller "$(first_controller)" hosts 2>/dev/null \
+    | awk 'NR == 1 {for (i = 1; i <= NF; i++) {if ($i == "HOST") h = i; if ($i == "SUBNET") s = i}; next}
+           h && s {print $h, $s}' || true
+}
+
+# The data plane as each host's kernel and OVS see it, with the subnet the controller gave the host.
 hosts_table() {
-  local h ns fmt="  %-5s %-8s %-13s %-16s %-5s %-10s %s\n" d0 gre state
-  echo "hosts (what each host's kernel and OVS hold):"
+  local h ns fmt="  %-5s %-8s %-12s %-17s %-17s %-5s %-4s %s\n" d0 gre state subnets
+  subnets=$(controller_subnets)
+  echo "hosts (subnet from the controller; the rest from each host's kernel and OVS):"
   # shellcheck disable=SC2059
-  printf "$fmt" HOST STATE UNDERLAY DOCKER0 MTU "GRE PORTS" "PEERS IN OVS (tunnel ports and br0 flows)"
+  printf "$fmt" HOST STATE UNDERLAY SUBNET DOCKER0 MTU GRE "PEERS IN OVS (tunnel ports and br0 flows)"
   for h in $(lab_hosts); do
     ns=$(host_ns "$h")
     if [ -e "$(host_dir "$h")/killed" ]; then
       # shellcheck disable=SC2059
-      printf "$fmt" "$h" killed "$(host_ip "$h")" - - - -
+      printf "$fmt" "$h" killed "$(host_ip "$h")" "$(awk -v h="$h" '$1 == h {print $2}' <<<"$subnets")" - - - -
       continue
     fi
     state=up
@@ -104,7 +112,7 @@ hosts_table() {
     d0=$(ip -n "$ns" -4 -o addr show dev docker0 2>/dev/null | awk '{print $4}' | head -1)
     gre=$(host_ovs "$h" ovs-vsctl --bare --columns=name find Interface type=gre 2>/dev/null | grep -c . || true)
     # shellcheck disable=SC2059
-    printf "$fmt" "$h" "$state" "$(host_ip "$h")" "${d0:--}" \
+    printf "$fmt" "$h" "$state" "$(host_ip "$h")" "$(awk -v h="$h" '$1 == h {print $2}' <<<"$subnets")" "${d0:--}" \
       "$(ip -n "$ns" -o link show dev docker0 2>/dev/null | grep -oE 'mtu [0-9]+' | cut -d' ' -f2 || echo -)" \
       "$gre" "$(ovs_peers "$h")"
   done
