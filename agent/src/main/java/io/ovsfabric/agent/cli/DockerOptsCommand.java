@@ -11,6 +11,7 @@ import io.ovsfabric.common.HostId;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "docker-opts", mixinStandardHelpOptions = true, usageHelpWidth = 110,
@@ -29,9 +30,8 @@ import picocli.CommandLine.Option;
                 ""})
 final class DockerOptsCommand implements Callable<Integer> {
 
-    @Option(names = "--controller", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
-            description = "the controller's gRPC address (default: ${DEFAULT-VALUE})")
-    String controller;
+    @Mixin
+    ControllerOption controller;
 
     @Option(names = "--host-id", required = true, paramLabel = "ID", description = "the host to print settings for")
     String hostId;
@@ -52,7 +52,7 @@ final class DockerOptsCommand implements Callable<Integer> {
         }
         HostId host = HostId.of(hostId);
         DockerOptions opts;
-        try (FabricClient client = GrpcFabricClient.connect(controller)) {
+        try (FabricClient client = GrpcFabricClient.connect(controller.address)) {
             FabricSettings fabric = client.fabric();
             FabricHost record = client.host(host);
             opts = DockerOptions.of(fabric, record.subnet(), record.subnet().firstUsable());

@@ -23,9 +23,8 @@ import picocli.CommandLine.Option;
                 ""})
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--controller", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
-            description = "the controller's gRPC address (default: ${DEFAULT-VALUE})")
-    String controller;
+    @Mixin
+    ControllerOption controller;
 
     @Option(names = "--host-id", required = true, paramLabel = "ID",
             description = "this host's name in the fabric: lowercase letters, digits and '-' (e.g. h1)")
@@ -57,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         HostId host = HostId.of(hostId);
         Ipv4Address underlay = Ipv4Address.parse(underlayIp);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller, host, underlay,
+        try (AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();

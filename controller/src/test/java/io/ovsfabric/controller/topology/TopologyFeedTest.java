@@ -17,7 +17,7 @@ import io.ovsfabric.controller.registry.Sweeper;
 import io.ovsfabric.controller.store.FakeKvStore;
 import io.ovsfabric.controller.store.JsonCodec;
 import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.testing.MutableClock;
+import io.ovsfabric.common.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

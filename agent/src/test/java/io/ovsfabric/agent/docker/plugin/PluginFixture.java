@@ -1,5 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import java.time.Instant;
+import io.ovsfabric.common.testing.MutableClock;
 import io.ovsfabric.agent.docker.fabric.FabricNetwork;
 import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
 import io.ovsfabric.agent.docker.fabric.NetworkSpec;
@@ -18,7 +20,7 @@ final class PluginFixture {
     final FakeFabricNetworks fabric = new FakeFabricNetworks();
     final FakeEndpointPlumbing plumbing = new FakeEndpointPlumbing();
     final PluginStateStore store;
-    final MutableClock clock = new MutableClock();
+    final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
     final PluginSettings settings = new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2));
     private final Random random = new Random(7);
     PluginRuntime runtime;

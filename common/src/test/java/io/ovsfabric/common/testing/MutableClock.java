@@ -1,4 +1,4 @@
-package io.ovsfabric.agent.docker.plugin;
+package io.ovsfabric.common.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand. */
+/** A clock tests move by hand. */
 public final class MutableClock extends Clock {
-    private Instant now = Instant.parse("2025-01-01T00:00:00Z");
+    private volatile Instant now;
 
-    public void advance(Duration d) {
-        now = now.plus(d);
+    public MutableClock(Instant start) {
+        this.now = start;
+    }
+
+    public void advance(Duration by) {
+        now = now.plus(by);
     }
 
     @Override
