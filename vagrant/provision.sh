@@ -28,6 +28,8 @@ install -m 0755 "$src"/deploy/bin/* /usr/lib/ovsfabric/bin/
 ln -sf /usr/lib/ovsfabric/bin/ovsfabricctl /usr/local/bin/ovsfabricctl
 ln -sf /usr/lib/ovsfabric/bin/ovsfabric-agent /usr/local/bin/ovsfabric-agent
 install -m 0644 "$src"/deploy/systemd/*.service /etc/systemd/system/
+install -d /etc/systemd/system/docker.service.d
+install -m 0644 "$src"/deploy/systemd/docker.service.d/ovsfabric.conf /etc/systemd/system/docker.service.d/
 systemctl daemon-reload
 
 if [ "$role" = controller ]; then
@@ -44,26 +46,18 @@ EOT
 fi
 
 step "agent $host (underlay eth1 $ip, controller $controller)"
-# The agreed command line, set with a drop-in so that it works whatever defaults the unit ships with.
-install -d /etc/systemd/system/ovsfabric-agent.service.d
-cat >/etc/systemd/system/ovsfabric-agent.service.d/vagrant.conf <<EOT
-[Service]
-ExecStart=
-ExecStart=/usr/lib/ovsfabric/bin/ovsfabric-agent run --controller $controller --host-id $host --underlay-ip $ip --underlay-interface eth1
+cat >/etc/default/ovsfabric-agent <<EOT
+CONTROLLER=$controller
+HOST_ID=$host
+UNDERLAY_IP=$ip
+EXTRA_FLAGS=--underlay-interface eth1
 EOT
-systemctl daemon-reload
+# The unit's ExecStartPost writes /run/ovsfabric/docker.env (docker-opts -o env) once the host registered;
+# docker.service.d/ovsfabric.conf starts dockerd with it.
 systemctl enable --now ovsfabric-agent
-
-step "Docker with the settings the agent hands out (docker-opts -o json -> /etc/docker/daemon.json)"
-install -d /etc/docker
-for i in $(seq 60); do
-  if ovsfabric-agent docker-opts --controller "$controller" --host-id "$host" -o json >/etc/docker/daemon.json.new 2>/dev/null; then
-    mv /etc/docker/daemon.json.new /etc/docker/daemon.json; break
-  fi
-  [ "$i" -lt 60 ] || { echo "the agent did not register: journalctl -u ovsfabric-agent" >&2; exit 1; }
-  sleep 2
-done
-cat /etc/docker/daemon.json
+test -s /run/ovsfabric/docker.env || { echo "the agent did not register: journalctl -u ovsfabric-agent" >&2; exit 1; }
+cat /run/ovsfabric/docker.env
+step "Docker with the settings the agent hands out"
 systemctl enable docker
 systemctl restart docker
 
