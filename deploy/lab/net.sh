@@ -176,7 +176,8 @@ host_start_agent() {
   step "$h: agent (controller $(host_controller "$h"), underlay eth1 $(host_ip "$h"))" "$log"
   spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run \
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
-    --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins"
+    --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
+    --docker-host "unix://$H/docker/docker.sock"
 }
 
 # Docker's settings come from the agent (like flannel's subnet.env): they exist once the host registered.

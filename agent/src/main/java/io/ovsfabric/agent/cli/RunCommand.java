@@ -5,6 +5,7 @@ import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,7 +15,9 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true, usageHelpWidth = 110,
         description = {"Runs the agent in the foreground until SIGTERM: registers this host with the controller, keeps",
                 "its lease alive, follows the topology and keeps br0, docker0, the GRE tunnels, the flows and the NAT",
-                "rules in line with it. While the controller is unreachable it keeps the last known topology.",
+                "rules in line with it. It also serves the 'ovsfabric' Docker network + IPAM plugin in --plugin-dir",
+                "and fabric container names over DNS on the host's gateway address (dockerd --dns, see docker-opts).",
+                " While the controller is unreachable it keeps the last known topology.",
                 "Stopping the agent leaves the data plane forwarding; use 'teardown' to remove it.",
                 "",
                 "Example:",
@@ -46,6 +49,14 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     Path pluginDir;
 
+    @Option(names = "--docker-host", defaultValue = "unix:///var/run/docker.sock", paramLabel = "URL",
+            description = "the Docker Engine API of this host, for the ovsfabric network/IPAM plugin and its engine "
+                    + "sync (default: ${DEFAULT-VALUE})")
+    String dockerHost;
+
+    @Option(names = "--no-docker", description = "serve no Docker plugin and no DNS (the default docker0 network only)")
+    boolean noDocker;
+
     @Option(names = "--resync", defaultValue = "30s", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "how often the whole data plane is checked and repaired even without changes "
                     + "(default: ${DEFAULT-VALUE})")
@@ -57,7 +68,8 @@ final class RunCommand implements Callable<Integer> {
         Ipv4Address underlay = Ipv4Address.parse(underlayIp);
         CountDownLatch stopped = new CountDownLatch(1);
         try (AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
-                dataPlane.settings(underlay), stateDir, pluginDir, resync))) {
+                dataPlane.settings(underlay), stateDir, pluginDir, resync,
+                noDocker ? Optional.empty() : Optional.of(dockerHost)))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();
                 stopped.countDown();

@@ -19,6 +19,7 @@ import io.ovsfabric.agent.plan.Change;
 import io.ovsfabric.agent.plan.Cookie;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DesiredHost;
+import io.ovsfabric.agent.plan.EndpointPort;
 import io.ovsfabric.agent.plan.HostDiff;
 import io.ovsfabric.agent.plan.HostPlanner;
 import io.ovsfabric.agent.plan.ObservedBridge;
@@ -136,7 +137,10 @@ public final class OvsDataPlane implements DataPlane {
             LOG.info("{}: flow round {} (previous run: {})", topology.self().id(), round,
                     previous == 0 ? "none" : previous);
         }
-        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay);
+        List<EndpointPort> endpointPorts = observed.bridge(config.names().integrationBridge())
+                .map(EndpointPort::on).orElse(List.of());
+        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay,
+                endpointPorts);
         List<Change> changes = HostDiff.changes(desired, observed);
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: overlay MTU {}, underlay {} on {}, {} flows desired, {} changes: {}", topology.self().id(),

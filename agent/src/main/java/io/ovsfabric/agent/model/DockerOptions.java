@@ -15,7 +15,8 @@ import java.util.Map;
  * subnet that leaves out its reserved head (network address, gateway): {@code --fixed-cidr} takes one CIDR, and Docker
  * 20.10 hands out the first address of it (a {@code .0}) as a container address. With a /24 and a head of 2 that is the
  * upper /25 (126 container addresses): the price of never giving out {@code .0}. User networks (the IPAM plugin)
- * have no such limit.
+ * have no such limit. {@code --dns} is the gateway too: the agent's DNS server answers fabric container names there
+ * and relays every other name to the host's resolvers; Docker's embedded resolver forwards to it from user networks.
  */
 public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCidr, int mtu) {
 
@@ -54,7 +55,8 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
 
     /** As dockerd flags. */
     public List<String> flags() {
-        return List.of("--bip", bip(), "--fixed-cidr", fixedCidr.toString(), "--mtu", Integer.toString(mtu));
+        return List.of("--bip", bip(), "--fixed-cidr", fixedCidr.toString(), "--mtu", Integer.toString(mtu),
+                "--dns", gateway.toString());
     }
 
     /** As /etc/docker/daemon.json keys. */
@@ -63,12 +65,14 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
         json.put("bip", bip());
         json.put("fixed-cidr", fixedCidr.toString());
         json.put("mtu", mtu);
+        json.put("dns", List.of(gateway.toString()));
         return json;
     }
 
     /** As an environment file (flannel's subnet.env) for a systemd drop-in: DOCKER_OPTS plus the parts. */
     public List<String> envLines() {
         return List.of("OVSFABRIC_BIP=" + bip(), "OVSFABRIC_FIXED_CIDR=" + fixedCidr, "OVSFABRIC_MTU=" + mtu,
+                "OVSFABRIC_DNS=" + gateway,
                 "DOCKER_OPTS=\"" + String.join(" ", flags()) + "\"");
     }
 }

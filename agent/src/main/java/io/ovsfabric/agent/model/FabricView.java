@@ -7,20 +7,32 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The agent's copy of the fabric, built from the controller's snapshot and deltas. Immutable: applying an update
- * returns a new view. Deltas at or below the view's revision are ignored, so a delta replayed after a reconnect
- * changes nothing.
+ * The agent's copy of the fabric, built from the controller's snapshot and deltas: hosts, user-defined networks and
+ * their endpoints. Immutable: applying an update returns a new view. Deltas at or below the view's revision are
+ * ignored, so a delta replayed after a reconnect changes nothing.
  */
-public record FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, long revision) {
+public record FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, Map<String, OverlayNetwork> networks,
+        Map<NetworkEndpoint.Key, NetworkEndpoint> endpoints, long revision) {
 
     public FabricView {
         hosts = Map.copyOf(hosts);
+        networks = Map.copyOf(networks);
+        endpoints = Map.copyOf(endpoints);
+    }
+
+    /** Hosts only (no user-defined networks known). */
+    public FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, long revision) {
+        this(fabric, hosts, Map.of(), Map.of(), revision);
     }
 
     public static FabricView of(TopologyUpdate.Snapshot snapshot) {
         Map<HostId, FabricHost> hosts = new TreeMap<>();
         snapshot.hosts().forEach(h -> hosts.put(h.id(), h));
-        return new FabricView(snapshot.fabric(), hosts, snapshot.revision());
+        Map<String, OverlayNetwork> networks = new TreeMap<>();
+        snapshot.networks().forEach(n -> networks.put(n.id(), n));
+        Map<NetworkEndpoint.Key, NetworkEndpoint> endpoints = new TreeMap<>();
+        snapshot.endpoints().forEach(e -> endpoints.put(e.key(), e));
+        return new FabricView(snapshot.fabric(), hosts, networks, endpoints, snapshot.revision());
     }
 
     /** Applies an update; a snapshot replaces the view, a stale delta is ignored. */
@@ -35,22 +47,36 @@ public record FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, l
         if (delta.revision() <= revision) {
             return this;
         }
-        Map<HostId, FabricHost> next = new TreeMap<>(hosts);
+        Map<HostId, FabricHost> nextHosts = new TreeMap<>(hosts);
+        Map<String, OverlayNetwork> nextNetworks = new TreeMap<>(networks);
+        Map<NetworkEndpoint.Key, NetworkEndpoint> nextEndpoints = new TreeMap<>(endpoints);
         for (TopologyUpdate.HostChange change : delta.changes()) {
             if (change instanceof TopologyUpdate.HostUpserted upserted) {
-                next.put(upserted.host().id(), upserted.host());
+                nextHosts.put(upserted.host().id(), upserted.host());
             } else if (change instanceof TopologyUpdate.HostRemoved removed) {
-                next.remove(removed.id());
+                nextHosts.remove(removed.id());
+            } else if (change instanceof TopologyUpdate.NetworkUpserted upserted) {
+                nextNetworks.put(upserted.network().id(), upserted.network());
+            } else if (change instanceof TopologyUpdate.NetworkRemoved removed) {
+                nextNetworks.remove(removed.networkId());
+                nextEndpoints.keySet().removeIf(k -> k.networkId().equals(removed.networkId()));
+            } else if (change instanceof TopologyUpdate.EndpointUpserted upserted) {
+                nextEndpoints.put(upserted.endpoint().key(), upserted.endpoint());
+            } else if (change instanceof TopologyUpdate.EndpointRemoved removed) {
+                nextEndpoints.remove(removed.key());
             }
         }
-        return new FabricView(fabric, next, delta.revision());
+        return new FabricView(fabric, nextHosts, nextNetworks, nextEndpoints, delta.revision());
     }
 
     public Collection<FabricHost> hostList() {
         return hosts.values();
     }
 
-    /** The data plane's input: this host plus every live peer (never itself, never a DOWN or RESERVED host). */
+    /**
+     * The data plane's input: this host plus every live peer (never itself, never a DOWN or RESERVED host), every
+     * network, and every endpoint of a known network.
+     */
     public Topology topology(LocalHost self) {
         List<PeerHost> peers = hosts.values().stream()
                 .filter(FabricHost::up)
@@ -58,6 +84,9 @@ public record FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, l
                 .filter(h -> !h.underlayIp().equals(self.underlayIp()))
                 .map(h -> new PeerHost(h.id(), h.underlayIp(), h.subnet()))
                 .toList();
-        return new Topology(fabric, self, peers, revision);
+        List<NetworkEndpoint> known = endpoints.values().stream()
+                .filter(e -> networks.containsKey(e.networkId()))
+                .toList();
+        return new Topology(fabric, self, peers, List.copyOf(networks.values()), known, revision);
     }
 }

@@ -4,10 +4,21 @@ import java.util.List;
 
 /**
  * Everything the data plane needs to compute the desired host state: the fabric plan, this host, and its live
- * peers (this host excluded, sorted by id). {@code revision} is the controller's etcd revision it reflects.
+ * peers (this host excluded, sorted by id), the user-defined networks (sorted by id) and every endpoint in them
+ * (this host's included, sorted by network and endpoint id). {@code revision} is the controller's etcd revision
+ * it reflects.
  */
-public record Topology(FabricSettings fabric, LocalHost self, List<PeerHost> peers, long revision) {
+public record Topology(FabricSettings fabric, LocalHost self, List<PeerHost> peers, List<OverlayNetwork> networks,
+        List<NetworkEndpoint> endpoints, long revision) {
+
     public Topology {
         peers = peers.stream().sorted().toList();
+        networks = networks.stream().sorted().toList();
+        endpoints = endpoints.stream().sorted().toList();
+    }
+
+    /** The default network only (no user-defined networks). */
+    public Topology(FabricSettings fabric, LocalHost self, List<PeerHost> peers, long revision) {
+        this(fabric, self, peers, List.of(), List.of(), revision);
     }
 }

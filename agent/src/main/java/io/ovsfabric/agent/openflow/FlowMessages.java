@@ -22,8 +22,10 @@ import org.projectfloodlight.openflow.protocol.action.OFActionSetField;
 import org.projectfloodlight.openflow.protocol.instruction.OFInstruction;
 import org.projectfloodlight.openflow.protocol.instruction.OFInstructionApplyActions;
 import org.projectfloodlight.openflow.protocol.instruction.OFInstructionGotoTable;
+import org.projectfloodlight.openflow.protocol.instruction.OFInstructionWriteMetadata;
 import org.projectfloodlight.openflow.protocol.match.Match;
 import org.projectfloodlight.openflow.protocol.match.MatchField;
+import org.projectfloodlight.openflow.types.OFMetadata;
 import org.projectfloodlight.openflow.protocol.oxm.OFOxm;
 import org.projectfloodlight.openflow.protocol.oxm.OFOxmTunnelId;
 import org.projectfloodlight.openflow.protocol.oxm.OFOxmTunnelIpv4Dst;
@@ -89,6 +91,9 @@ final class FlowMessages {
         if (match.tunnelId() != null) {
             builder.setExact(MatchField.TUNNEL_ID, U64.of(match.tunnelId()));
         }
+        if (match.metadata() != null) {
+            builder.setExact(MatchField.METADATA, OFMetadata.ofRaw(match.metadata()));
+        }
         return builder.build();
     }
 
@@ -104,6 +109,8 @@ final class FlowMessages {
                 apply.add(OF13.actions().setField(OF13.oxms().tunnelId(U64.of(id.id()))));
             } else if (action instanceof FlowAction.SetTunnelDst dst) {
                 apply.add(OF13.actions().setField(OF13.oxms().tunnelIpv4Dst(IPv4Address.of(dst.destination().bits()))));
+            } else if (action instanceof FlowAction.WriteMetadata metadata) {
+                instructions.add(OF13.instructions().writeMetadata(U64.of(metadata.value()), U64.NO_MASK));
             } else if (action instanceof FlowAction.GotoTable gotoTable) {
                 instructions.add(OF13.instructions().gotoTable(TableId.of(gotoTable.table())));
             }
@@ -125,6 +132,7 @@ final class FlowMessages {
         Cidr ipv4Dst = null;
         Cidr arpTpa = null;
         Long tunnelId = null;
+        Long metadata = null;
         // The raw OXM list, not Match.getMatchFields(): the latter hides fields whose prerequisites are missing.
         for (OFOxm<?> oxm : ((OFMatchV3) entry.getMatch()).getOxmList()) {
             MatchField<?> field = oxm.getMatchField();
@@ -138,6 +146,8 @@ final class FlowMessages {
                 arpTpa = prefix(oxm);
             } else if (field.equals(MatchField.TUNNEL_ID) && !oxm.isMasked()) {
                 tunnelId = ((U64) oxm.getValue()).getValue();
+            } else if (field.equals(MatchField.METADATA) && !oxm.isMasked()) {
+                metadata = ((OFMetadata) oxm.getValue()).getValue().getValue();
             } else {
                 throw new IllegalArgumentException("match field " + field.getName() + (oxm.isMasked() ? " (masked)" : "")
                         + " is not one ovsfabric installs");
@@ -149,6 +159,8 @@ final class FlowMessages {
                 for (OFAction action : apply.getActions()) {
                     actions.add(action(action));
                 }
+            } else if (instruction instanceof OFInstructionWriteMetadata write) {
+                actions.add(new FlowAction.WriteMetadata(write.getMetadata().getValue()));
             } else if (instruction instanceof OFInstructionGotoTable gotoTable) {
                 actions.add(new FlowAction.GotoTable(gotoTable.getTableId().getValue()));
             } else {
@@ -156,7 +168,7 @@ final class FlowMessages {
             }
         }
         return new Flow(bridge, entry.getTableId().getValue(), entry.getPriority(),
-                new io.ovsfabric.agent.plan.Match(inPort, ethType, ipv4Dst, arpTpa, tunnelId), actions,
+                new io.ovsfabric.agent.plan.Match(inPort, ethType, ipv4Dst, arpTpa, tunnelId, metadata), actions,
                 entry.getCookie().getValue());
     }
 

@@ -62,7 +62,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
                 OvsdbRows.select(bridges, "_uuid", "name", "datapath_type", "fail_mode", "protocols", "external_ids", "ports"),
                 OvsdbRows.select(ports, "_uuid", "name", "interfaces", "external_ids"),
                 OvsdbRows.select(interfaces, "_uuid", "name", "type", "options", "ofport", "ofport_request",
-                        "mtu_request", "error")), "read bridges");
+                        "mtu_request", "error", "external_ids")), "read bridges");
         Map<UUID, Row<GenericTableSchema>> portRows = OvsdbRows.byUuid(results.get(1).getRows());
         Map<UUID, Row<GenericTableSchema>> interfaceRows = OvsdbRows.byUuid(results.get(2).getRows());
         List<ObservedBridge> observed = new ArrayList<>();

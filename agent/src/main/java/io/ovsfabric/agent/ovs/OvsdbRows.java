@@ -42,7 +42,7 @@ final class OvsdbRows {
         Long mtu = optionalLong(iface, "mtu_request");
         return new ObservedPort(name, string(iface, "type"), map(iface, "options"), ofport == null ? 0 : ofport,
                 request == null ? null : request.intValue(), mtu == null ? null : mtu.intValue(),
-                string(iface, "error"), map(port, "external_ids"));
+                string(iface, "error"), map(port, "external_ids"), map(iface, "external_ids"));
     }
 
     static Map<UUID, Row<GenericTableSchema>> byUuid(List<Row<GenericTableSchema>> rows) {

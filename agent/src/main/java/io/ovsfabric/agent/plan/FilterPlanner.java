@@ -1,6 +1,8 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,6 +13,9 @@ import java.util.List;
  * filter OVSFABRIC-FORWARD:     fabric <-> fabric ACCEPT; from docker0 with a fabric source ACCEPT;
  *                               replies to the fabric via docker0 ACCEPT (Docker's FORWARD policy is DROP)
  * </pre>
+ * With user-defined networks (gateway ports {@code ofxg*}), first: nothing is forwarded between two networks' gateways
+ * or between a network and docker0 (isolation), then per network N: N -> outside ACCEPT, replies ACCEPT, and
+ * N -> outside MASQUERADE.
  * Rules are written exactly as iptables-save prints them, so that observed and desired compare as text.
  */
 public final class FilterPlanner {
@@ -22,16 +27,35 @@ public final class FilterPlanner {
     private FilterPlanner() {}
 
     public static FilterRules rules(Cidr fabric, String dockerBridge) {
+        return rules(fabric, dockerBridge, List.of());
+    }
+
+    public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks) {
         String f = fabric.toString();
+        List<String> nat = new ArrayList<>(List.of(
+                "-s " + f + " -d " + f + " -j ACCEPT",
+                "-s " + f + " ! -d " + f + " ! -o " + dockerBridge + " -j MASQUERADE"));
+        List<String> forward = new ArrayList<>();
+        if (!networks.isEmpty()) {
+            String gateways = NetworkPlanner.GATEWAY_PREFIX + "+";
+            forward.add("-i " + gateways + " -o " + gateways + " -j DROP");
+            forward.add("-i " + gateways + " -o " + dockerBridge + " -j DROP");
+            forward.add("-i " + dockerBridge + " -o " + gateways + " -j DROP");
+        }
+        forward.addAll(List.of(
+                "-s " + f + " -d " + f + " -j ACCEPT",
+                "-s " + f + " -i " + dockerBridge + " -j ACCEPT",
+                "-d " + f + " -o " + dockerBridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
+        for (OverlayNetwork network : networks) {
+            String s = network.subnet().toString();
+            String port = NetworkPlanner.gatewayPort(network);
+            forward.add("-s " + s + " -i " + port + " -j ACCEPT");
+            forward.add("-d " + s + " -o " + port + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+            nat.add("-s " + s + " ! -d " + s + " -j MASQUERADE");
+        }
         return new FilterRules(
-                List.of(new FilterRules.Chain("nat", NAT_CHAIN, List.of(
-                                "-s " + f + " -d " + f + " -j ACCEPT",
-                                "-s " + f + " ! -d " + f + " ! -o " + dockerBridge + " -j MASQUERADE")),
-                        new FilterRules.Chain("filter", FORWARD_CHAIN, List.of(
-                                "-s " + f + " -d " + f + " -j ACCEPT",
-                                "-s " + f + " -i " + dockerBridge + " -j ACCEPT",
-                                "-d " + f + " -o " + dockerBridge
-                                        + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))),
+                List.of(new FilterRules.Chain("nat", NAT_CHAIN, nat),
+                        new FilterRules.Chain("filter", FORWARD_CHAIN, forward)),
                 List.of(new FilterRules.Hook("nat", "POSTROUTING", NAT_CHAIN),
                         new FilterRules.Hook("filter", "FORWARD", FORWARD_CHAIN)));
     }

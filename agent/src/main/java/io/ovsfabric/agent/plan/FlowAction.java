@@ -34,6 +34,14 @@ public sealed interface FlowAction {
         }
     }
 
+    /** An instruction: sets the whole metadata register; comes after the applied actions, before a goto. */
+    record WriteMetadata(long value) implements FlowAction {
+        @Override
+        public String toString() {
+            return "write_metadata:0x" + Long.toHexString(value);
+        }
+    }
+
     record GotoTable(int table) implements FlowAction {
         @Override
         public String toString() {

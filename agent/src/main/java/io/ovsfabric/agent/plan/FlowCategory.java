@@ -11,7 +11,9 @@ public enum FlowCategory {
     /** Lowest-priority drops: nothing unknown is flooded. */
     DEFAULT_DROP(4),
     /** The underlay bridge's NORMAL switching. */
-    UNDERLAY(5);
+    UNDERLAY(5),
+    /** A user-defined network's traffic to and from its gateway port on this host. */
+    NETWORK_GATEWAY(6);
 
     private final int code;
 

@@ -26,9 +26,9 @@ public final class FlowPlanner {
     public static final int TABLE_FROM_LOCAL = 10;
     public static final int TABLE_FROM_TUNNEL = 20;
 
-    static final int PRIORITY_CLASSIFY = 200;
+    public static final int PRIORITY_CLASSIFY = 200;
     static final int PRIORITY_FORWARD = 100;
-    static final int PRIORITY_DROP = 0;
+    public static final int PRIORITY_DROP = 0;
 
     private FlowPlanner() {}
 

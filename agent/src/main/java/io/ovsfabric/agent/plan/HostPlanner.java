@@ -16,6 +16,15 @@ public final class HostPlanner {
     private HostPlanner() {}
 
     public static DesiredHost desired(Topology topology, PlanSettings settings, UnderlayFacts underlay) {
+        return desired(topology, settings, underlay, List.of());
+    }
+
+    /**
+     * @param endpointPorts the container endpoint ports the Docker plugin put on the integration bridge (observed):
+     *                      user-defined networks get flows for those the topology knows
+     */
+    public static DesiredHost desired(Topology topology, PlanSettings settings, UnderlayFacts underlay,
+            List<EndpointPort> endpointPorts) {
         DeviceNames names = settings.names();
         FabricSettings fabric = topology.fabric();
         boolean netdev = settings.mode() == DatapathMode.NETDEV;
@@ -25,11 +34,13 @@ public final class HostPlanner {
         List<BridgeSpec> bridges = new ArrayList<>();
         Map<String, String> integrationIds = new HashMap<>(marks);
         integrationIds.put(Ownership.ROUND_KEY, Integer.toString(settings.round()));
+        List<PortSpec> integrationPorts = new ArrayList<>(List.of(
+                new PortSpec(names.vethBridgeSide(), "", Map.of(), FlowPlanner.VETH_PORT, null, marks),
+                new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
+                        FlowPlanner.TUNNEL_PORT, null, marks)));
+        integrationPorts.addAll(NetworkPlanner.gatewayPorts(topology, marks, mtu));
         bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,
-                integrationIds, List.of(
-                        new PortSpec(names.vethBridgeSide(), "", Map.of(), FlowPlanner.VETH_PORT, null, marks),
-                        new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
-                                FlowPlanner.TUNNEL_PORT, null, marks))));
+                integrationIds, integrationPorts));
 
         Boolean vethChecksum = netdev ? Boolean.FALSE : null;
         Cidr fabricCidr = fabric.fabricCidr();
@@ -40,6 +51,7 @@ public final class HostPlanner {
                 mtu, true, List.of(), null, vethChecksum));
         links.add(new LinkSpec(names.vethBridgeSide(), LinkSpec.Kind.VETH, names.vethDockerSide(), null, mtu, true,
                 List.of(), null, vethChecksum));
+        links.addAll(NetworkPlanner.gatewayLinks(topology, mtu));
 
         List<Route> routesToRemove = List.of();
         if (netdev) {
@@ -56,8 +68,9 @@ public final class HostPlanner {
                     new Cidr(underlay.address().address(), 32), null));
             routesToRemove = underlay.routes().stream().map(r -> r.onDevice(underlay.interfaceName())).toList();
         }
-        return new DesiredHost(bridges, FlowPlanner.flows(topology, settings), links,
-                netdev ? underlay.routes() : List.of(), routesToRemove,
-                FilterPlanner.rules(fabricCidr, names.dockerBridge()), mtu);
+        List<Flow> flows = new ArrayList<>(FlowPlanner.flows(topology, settings));
+        flows.addAll(NetworkPlanner.flows(topology, endpointPorts, settings));
+        return new DesiredHost(bridges, flows, links, netdev ? underlay.routes() : List.of(), routesToRemove,
+                FilterPlanner.rules(fabricCidr, names.dockerBridge(), NetworkPlanner.networks(topology)), mtu);
     }
 }

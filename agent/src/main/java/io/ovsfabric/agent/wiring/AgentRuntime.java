@@ -12,12 +12,15 @@ import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +60,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final BlockingQueue<Boolean> reconcileWakeup = new ArrayBlockingQueue<>(1);
     private final BlockingQueue<Boolean> controlWakeup = new ArrayBlockingQueue<>(1);
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final List<Consumer<Topology>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running = true;
     private final Thread controlThread;
     private final Thread reconcileThread;
@@ -85,6 +89,19 @@ public final class AgentRuntime implements AutoCloseable {
         controlThread.start();
         reconcileThread.start();
         return this;
+    }
+
+    /**
+     * Called on the reconcile thread after every pass that brought the data plane in line with a topology (also the
+     * periodic ones): keep it short. A listener that throws is logged and called again next time.
+     */
+    public void onTopologyApplied(Consumer<Topology> listener) {
+        listeners.add(listener);
+    }
+
+    /** Asks for a reconcile pass soon (e.g. the Docker plugin added an endpoint port that needs flows). */
+    public void requestReconcile() {
+        wake(reconcileWakeup);
     }
 
     /** True once the data plane matched a topology for the first time in this run. */
@@ -263,11 +280,23 @@ public final class AgentRuntime implements AutoCloseable {
                 }
                 backoff = options.initialBackoff();
                 pause = options.resyncPeriod();
+                notifyListeners(topology.get());
             } catch (RuntimeException e) {
                 log.warn("Host {}: reconcile failed ({}); retrying in {} ms", options.host(), e.getMessage(),
                         backoff.toMillis());
                 pause = backoff;
                 backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+            }
+        }
+    }
+
+    private void notifyListeners(Topology topology) {
+        for (Consumer<Topology> listener : listeners) {
+            try {
+                listener.accept(topology);
+            } catch (RuntimeException e) {
+                log.warn("Host {}: topology listener failed ({}); it is called again at the next pass", options.host(),
+                        e.toString());
             }
         }
     }

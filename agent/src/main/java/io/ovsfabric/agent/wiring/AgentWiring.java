@@ -6,8 +6,10 @@ import io.ovsfabric.agent.rpc.GrpcFabricClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,17 +17,26 @@ import org.slf4j.LoggerFactory;
 public final class AgentWiring implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentWiring.class);
 
+    /** @param dockerHost the Docker Engine API address; empty: no Docker plugin and no DNS server */
     public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
-            Path stateDir, Path pluginDir, Duration resync) {}
+            Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost) {
+
+        public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
+                Path stateDir, Path pluginDir, Duration resync) {
+            this(controller, host, underlayIp, dataPlane, stateDir, pluginDir, resync, Optional.empty());
+        }
+    }
 
     private final FabricClient client;
     private final DataPlane dataPlane;
     private final AgentRuntime runtime;
+    private final DockerWiring docker;
 
-    private AgentWiring(FabricClient client, DataPlane dataPlane, AgentRuntime runtime) {
+    private AgentWiring(FabricClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker) {
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
+        this.docker = docker;
     }
 
     /** The real data plane: OVS through OVSDB and OpenFlow, Linux through ip/iptables. */
@@ -44,9 +55,21 @@ public final class AgentWiring implements AutoCloseable {
                 defaults.maxBackoff());
         log.info("Agent for host {} starting: controller {}, underlay {}, OVSDB {}, state {}", config.host(),
                 config.controller(), config.underlayIp(), config.dataPlane().ovsdb(), config.stateDir());
-        AgentRuntime runtime = new AgentRuntime(options, client, dataPlane, new AgentStateStore(config.stateDir()))
-                .start();
-        return new AgentWiring(client, dataPlane, runtime);
+        AgentRuntime runtime = new AgentRuntime(options, client, dataPlane, new AgentStateStore(config.stateDir()));
+        DockerWiring docker = null;
+        if (config.dockerHost().isPresent()) {
+            String datapath = config.dataPlane().datapath();
+            boolean netdev = "netdev".equalsIgnoreCase(datapath)
+                    || (!"system".equalsIgnoreCase(datapath) && !Files.exists(Path.of("/sys/module/openvswitch")));
+            docker = new DockerWiring(new DockerWiring.Settings(config.controller(), config.host(), config.pluginDir(),
+                    config.stateDir(), config.dockerHost().get(), config.dataPlane().ovsdb(), netdev,
+                    Path.of("/etc/resolv.conf")), runtime::requestReconcile);
+            runtime.onTopologyApplied(docker);
+            log.info("Host {}: Docker plugin and DNS start after the first full pass (engine {}, plugin dir {})",
+                    config.host(), config.dockerHost().get(), config.pluginDir());
+        }
+        runtime.start();
+        return new AgentWiring(client, dataPlane, runtime, docker);
     }
 
     public AgentRuntime runtime() {
@@ -55,6 +78,9 @@ public final class AgentWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (docker != null) {
+            docker.close();
+        }
         runtime.close();
         client.close();
         dataPlane.close();

@@ -38,8 +38,11 @@ class DockerOptionsTest {
     @Test
     void flagsJsonAndEnvCarryTheFabricPrefixAndTheTunnelMtu() {
         DockerOptions opts = DockerOptions.of(FABRIC, Cidr.parse("10.200.3.0/24"), Ipv4Address.parse("10.200.3.1"));
-        assertEquals(List.of("--bip", "10.200.3.1/16", "--fixed-cidr", "10.200.3.128/25", "--mtu", "1458"), opts.flags());
-        assertEquals("{bip=10.200.3.1/16, fixed-cidr=10.200.3.128/25, mtu=1458}", opts.daemonJson().toString());
-        assertEquals("DOCKER_OPTS=\"--bip 10.200.3.1/16 --fixed-cidr 10.200.3.128/25 --mtu 1458\"", opts.envLines().get(3));
+        assertEquals(List.of("--bip", "10.200.3.1/16", "--fixed-cidr", "10.200.3.128/25", "--mtu", "1458",
+                "--dns", "10.200.3.1"), opts.flags());
+        assertEquals("{bip=10.200.3.1/16, fixed-cidr=10.200.3.128/25, mtu=1458, dns=[10.200.3.1]}",
+                opts.daemonJson().toString());
+        assertEquals("DOCKER_OPTS=\"--bip 10.200.3.1/16 --fixed-cidr 10.200.3.128/25 --mtu 1458 --dns 10.200.3.1\"",
+                opts.envLines().get(4));
     }
 }

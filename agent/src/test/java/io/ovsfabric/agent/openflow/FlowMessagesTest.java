@@ -22,8 +22,27 @@ import org.projectfloodlight.openflow.types.U64;
 
 /** Every planned flow survives the trip to OpenFlow wire bytes and back (as the switch reports it in stats). */
 class FlowMessagesTest {
-    private static final List<Flow> FLOWS = FlowPlanner.flows(Topologies.of(1, 4),
-            new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 3));
+    private static final List<Flow> FLOWS = allFlows();
+
+    /** The default network's flows and a user network's (metadata match, write_metadata) on the same host. */
+    private static List<Flow> allFlows() {
+        PlanSettings settings = new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 3);
+        io.ovsfabric.agent.model.Topology base = Topologies.of(1, 4);
+        io.ovsfabric.agent.model.OverlayNetwork net = new io.ovsfabric.agent.model.OverlayNetwork("n1", "appnet",
+                io.ovsfabric.common.Cidr.parse("10.201.0.0/16"), io.ovsfabric.common.Ipv4Address.parse("10.201.0.1"),
+                0x101);
+        List<io.ovsfabric.agent.model.NetworkEndpoint> endpoints = List.of(
+                new io.ovsfabric.agent.model.NetworkEndpoint("n1", "e1", base.self().id(),
+                        io.ovsfabric.common.Ipv4Address.parse("10.201.0.2"), "", "", "", List.of()),
+                new io.ovsfabric.agent.model.NetworkEndpoint("n1", "e2", base.peers().get(0).id(),
+                        io.ovsfabric.common.Ipv4Address.parse("10.201.0.3"), "", "", "", List.of()));
+        io.ovsfabric.agent.model.Topology topology = new io.ovsfabric.agent.model.Topology(base.fabric(), base.self(),
+                base.peers(), List.of(net), endpoints, 1);
+        List<Flow> flows = new java.util.ArrayList<>(FlowPlanner.flows(topology, settings));
+        flows.addAll(io.ovsfabric.agent.plan.NetworkPlanner.flows(topology,
+                List.of(new io.ovsfabric.agent.plan.EndpointPort("ofxh1", 5, "n1", "e1", "")), settings));
+        return flows;
+    }
 
     @Test
     void everyPlannedFlowRoundTrips() throws Exception {

@@ -128,7 +128,7 @@ class AgentControlIT {
         var err = new java.io.StringWriter();
         var cl = io.ovsfabric.agent.cli.AgentMainAccess.commandLine(out, err);
         assertEquals(0, cl.execute("docker-opts", "--controller", "127.0.0.1:" + port, "--host-id", "h1"), err.toString());
-        assertEquals("--bip " + base + ".1/16 --fixed-cidr " + base + ".128/25 --mtu 1458", out.toString().trim());
+        assertEquals("--bip " + base + ".1/16 --fixed-cidr " + base + ".128/25 --mtu 1458 --dns " + base + ".1", out.toString().trim());
 
         out.getBuffer().setLength(0);
         assertEquals(0, cl.execute("docker-opts", "--controller", "127.0.0.1:" + port, "--host-id", "h1", "-o", "json"));

@@ -1,0 +1,189 @@
+package io.ovsfabric.agent.wiring;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.ovsfabric.agent.dns.DnsConfig;
+import io.ovsfabric.agent.dns.EndpointDirectory;
+import io.ovsfabric.agent.dns.FabricDnsServer;
+import io.ovsfabric.agent.dns.FabricEndpointDirectory;
+import io.ovsfabric.agent.dns.ResolvConf;
+import io.ovsfabric.agent.docker.DockerIntegration;
+import io.ovsfabric.agent.docker.DockerPluginConfig;
+import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
+import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
+import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.docker.fabric.GrpcFabricNetworks;
+import io.ovsfabric.agent.docker.link.EndpointLink;
+import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
+import io.ovsfabric.agent.docker.link.SystemProcessRunner;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.common.HostId;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's Docker side, started once the host is registered (the plugin needs the host's MTU, the DNS server the
+ * host's gateway address): the network + IPAM plugin on {@code <plugin-dir>/ovsfabric.sock}, the engine sync, and the
+ * fabric DNS server on the gateway address, port 53. Fed by the reconcile loop with every applied topology: the DNS
+ * names follow the topology stream, and a change of networks makes the engine sync run at once.
+ */
+final class DockerWiring implements Consumer<Topology>, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DockerWiring.class);
+
+    /**
+     * @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock
+     * @param ovsdb      OVSDB target for the plugin's ovs-vsctl (the data plane's)
+     * @param netdev     userspace datapath: TX checksum offload off on endpoint veths
+     */
+    record Settings(String controller, HostId host, Path pluginDir, Path stateDir, String dockerHost, String ovsdb,
+            boolean netdev, Path resolvConf) {}
+
+    private final Settings settings;
+    private final Runnable reconcileSoon;
+    private final FabricEndpointDirectory directory = new FabricEndpointDirectory();
+    private ManagedChannel channel;
+    private DockerIntegration docker;
+    private FabricDnsServer dns;
+    private List<OverlayNetwork> networks = List.of();
+    private boolean closed;
+
+    DockerWiring(Settings settings, Runnable reconcileSoon) {
+        this.settings = settings;
+        this.reconcileSoon = reconcileSoon;
+    }
+
+    @Override
+    public synchronized void accept(Topology topology) {
+        if (closed) {
+            return;
+        }
+        directory.update(snapshot(topology));
+        if (dns == null) {
+            try {
+                startDns(topology);
+            } catch (RuntimeException e) {
+                log.warn("Host {}: cannot start the DNS server yet ({}); retrying at the next pass", settings.host(),
+                        e.getMessage());
+            }
+        }
+        if (docker == null) {
+            try {
+                startDocker(topology);
+            } catch (RuntimeException e) {
+                log.warn("Host {}: cannot start the Docker plugin yet ({}); retrying at the next pass",
+                        settings.host(), e.getMessage());
+            }
+        } else if (!topology.networks().equals(networks)) {
+            docker.fabricChanged();
+        }
+        networks = topology.networks();
+    }
+
+    private void startDocker(Topology topology) {
+        if (channel == null) {
+            channel = Grpc.newChannelBuilder(settings.controller(), InsecureChannelCredentials.create()).build();
+        }
+        EndpointPlumbing plumbing = new ReconcilingPlumbing(new IpEndpointPlumbing(
+                new SystemProcessRunner(Duration.ofSeconds(30)), settings.ovsdb(), settings.netdev()), reconcileSoon);
+        docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
+                        settings.stateDir(), topology.self().mtu()),
+                new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
+                DockerJavaEngine.connect(settings.dockerHost()), Clock.systemUTC());
+        log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(), DockerPluginConfig.DRIVER_NAME,
+                settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());
+    }
+
+    private void startDns(Topology topology) {
+        InetSocketAddress listen;
+        try {
+            listen = new InetSocketAddress(InetAddress.getByAddress(topology.self().gateway().toBytes()), 53);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("gateway " + topology.self().gateway() + " is not an address", e);
+        }
+        List<InetSocketAddress> upstreams;
+        try {
+            upstreams = ResolvConf.nameservers(settings.resolvConf(), List.of(listen));
+        } catch (IOException e) {
+            log.warn("Host {}: cannot read {} ({}); names outside the fabric will not resolve", settings.host(),
+                    settings.resolvConf(), e.getMessage());
+            upstreams = List.of();
+        }
+        dns = FabricDnsServer.start(new DnsConfig(List.of(listen), upstreams, 5, Duration.ofSeconds(2)), directory);
+        log.info("Host {}: DNS for fabric names on {} (UDP and TCP), other names relayed to {}", settings.host(),
+                listen, upstreams);
+    }
+
+    /** The DNS server's view of the topology: every network and endpoint, in the plugin's types. */
+    static EndpointDirectory.Snapshot snapshot(Topology topology) {
+        List<FabricNetwork> nets = topology.networks().stream().map(n -> new FabricNetwork(n.id(), n.name(),
+                n.subnet(), n.gateway(), n.tunnelKey(), Map.of())).toList();
+        List<FabricEndpoint> endpoints = topology.endpoints().stream().map(DockerWiring::endpoint).toList();
+        return new EndpointDirectory.Snapshot(nets, endpoints);
+    }
+
+    private static FabricEndpoint endpoint(NetworkEndpoint e) {
+        Optional<MacAddress> mac = Optional.empty();
+        try {
+            mac = e.mac().isEmpty() ? Optional.empty() : Optional.of(MacAddress.parse(e.mac()));
+        } catch (RuntimeException ignored) {
+            // a MAC the plugin cannot read does not matter for names
+        }
+        return new FabricEndpoint(e.networkId(), e.endpointId(), e.host(), e.address(), mac, e.containerId(),
+                e.containerName(), e.aliases());
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        try {
+            if (docker != null) {
+                docker.close();
+            }
+            if (dns != null) {
+                dns.close();
+            }
+            directory.close();
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow();
+                try {
+                    channel.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** The plugin's veth plumbing, asking the data plane for a pass after each change (new ports need flows). */
+    private record ReconcilingPlumbing(EndpointPlumbing delegate, Runnable reconcileSoon) implements EndpointPlumbing {
+        @Override
+        public void ensureLink(EndpointLink link) {
+            delegate.ensureLink(link);
+            reconcileSoon.run();
+        }
+
+        @Override
+        public void removeLink(EndpointLink link) {
+            delegate.removeLink(link);
+            reconcileSoon.run();
+        }
+    }
+}
