@@ -34,6 +34,8 @@ commands:
   ctl ARGS...         ovsfabricctl against the lab's controller    e.g. deploy/lab.sh ctl hosts
   add-host [--no-wait] add the next host (hN+1) to the running fabric; waits until it reaches every container
   kill-host hN        crash host hN: agent, engine, containers and OVS SIGKILLed, its underlay link removed
+  restart-agent hN    stop hN's agent (SIGTERM) and start it again; waits until it registered
+  restart-engine hN   stop hN's dockerd (SIGTERM) and start it again; waits until it answers
   down [--force]      remove every namespace, process, mount and file of the lab (safe to run twice); refuses
                       when namespaces of that name belong to a lab of another checkout, unless --force
 
@@ -250,6 +252,37 @@ cmd_kill_host() {
   progress "$h is gone; the controller marks it DOWN once its lease ($LEASE_TTL) expires, and keeps its subnet for $RECLAIM_GRACE"
 }
 
+# ---- restart-agent / restart-engine ---------------------------------------------------------------------------
+# A graceful restart of one piece of a host (SIGTERM, then start it again the way up did); everything else runs on.
+cmd_restart_agent() {
+  local h=${1:-}
+  load_state
+  need_host "$h"
+  [ ! -e "$(host_dir "$h")/killed" ] || { echo "lab.sh: $h was killed" >&2; exit 1; }
+  take_lock
+  trap 'on_err $LINENO' ERR
+  step "$h: stopping the agent (SIGTERM)" "$LOGS/$h-agent.log"
+  stop_role "$h-agent" 20
+  host_start_agent "$h"
+  host_docker_opts "$h"
+  progress "$h: agent restarted and registered"
+}
+
+cmd_restart_engine() {
+  local h=${1:-}
+  load_state
+  need_host "$h"
+  [ ! -e "$(host_dir "$h")/killed" ] || { echo "lab.sh: $h was killed" >&2; exit 1; }
+  take_lock
+  trap 'on_err $LINENO' ERR
+  step "$h: stopping dockerd (SIGTERM; it stops its containers)" "$LOGS/$h-dockerd.log"
+  stop_role "$h-dockerd" 60
+  host_start_engine "$h"
+  step "$h: waiting for dockerd" "$LOGS/$h-dockerd.log"
+  await "$h-dockerd" 90 "$h: dockerd answers on $(host_dir "$h")/docker/docker.sock" "$LOGS/$h-dockerd.log" engine_ready "$h"
+  progress "$h: dockerd restarted (containers with a restart policy come back)"
+}
+
 # ---- down --------------------------------------------------------------------------------------------------
 # down_all [quiet]: safe to run twice, and after a crash (it finds what is left by the lab's names and paths).
 down_all() {
@@ -328,6 +361,8 @@ case $CMD in
   matrix) need_root; load_state; matrix "${1:-30}" ;;
   add-host) need_root; cmd_add_host "$@" ;;
   kill-host) need_root; cmd_kill_host "$@" ;;
+  restart-agent) need_root; cmd_restart_agent "$@" ;;
+  restart-engine) need_root; cmd_restart_engine "$@" ;;
   docker)
     need_root; load_state; need_host "${1:-}"; h=$1; shift
     exec "$DOCKER" -H "unix://$(host_dir "$h")/docker/docker.sock" "$@" ;;

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ovsfabricctl", mixinStandardHelpOptions = true, version = "ovsfabricctl 0.1.0", usageHelpWidth = 110,
         description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks."},
         subcommands = {FabricCommand.class, HostsCommand.class, SubnetsCommand.class, NetworkCommand.class,
-                EndpointsCommand.class, CommandLine.HelpCommand.class},
+                EndpointsCommand.class, IpamCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the controller refused the request (the message says why)",
                 "2:bad command line", "3:the controller cannot be reached"})

@@ -164,4 +164,41 @@ class CtlIT {
             channel.shutdownNow();
         }
     }
+
+    @Test
+    void ipamCheckFindsALeakAndRepairReleasesIt() throws Exception {
+        ManagedChannel channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
+        try {
+            FabricServiceGrpc.FabricServiceBlockingStub fabric = FabricServiceGrpc.newBlockingStub(channel);
+            fabric.register(RegisterRequest.newBuilder().setHostId("ipam-host").setUnderlayIp("192.0.2.41").build());
+            assertEquals(0, ctl("network", "create", "ipamnet", "--subnet", "10.205.0.0/24").exit());
+            fabric.allocateAddress(io.ovsfabric.proto.v1.AllocateAddressRequest.newBuilder().setNetworkId("ipamnet")
+                    .setHostId("ipam-host").setEndpointId("leaky").build());
+            var report = io.ovsfabric.proto.v1.ReportEndpointsRequest.newBuilder().setHostId("ipam-host").build();
+            // The agent reports periodically; a report at least --min-age after the allocation proves the leak.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            Run check;
+            do {
+                fabric.reportEndpoints(report);
+                check = ctl("ipam", "check", "--min-age", "1");
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no leak found: " + check.out());
+                }
+                Thread.sleep(100); // poll interval
+            } while (!check.out().contains("repairable"));
+            assertEquals(1, check.exit(), check.err());
+            assertTrue(check.out().contains("leak  ipamnet  10.205.0.2  ipam-host  leaky     repairable"), check.out());
+            Run repair = ctl("ipam", "check", "--min-age", "1", "--repair", "-o", "json");
+            assertEquals(0, repair.exit(), repair.err());
+            assertTrue(repair.out().contains("\"repaired\" : true"), repair.out());
+            Run clean = ctl("ipam", "check");
+            assertEquals(0, clean.exit(), clean.err());
+            assertTrue(clean.out().startsWith("no leaks, no orphans"), clean.out());
+            assertEquals(0, ctl("network", "rm", "ipamnet").exit());
+        } finally {
+            ctl("network", "rm", "ipamnet", "--force"); // leave the pool as found, even on failure
+            ctl("hosts", "release", "ipam-host", "--force");
+            channel.shutdownNow();
+        }
+    }
 }

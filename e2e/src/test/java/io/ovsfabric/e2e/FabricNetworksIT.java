@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,6 +37,7 @@ class FabricNetworksIT {
     private static final List<String> NETWORKS = List.of("appnet", "othernet");
     private static final Map<String, String> SUBNETS = Map.of("appnet", "10.201.0.0/16", "othernet", "10.202.0.0/16");
     private static final int PER_HOST = 2;
+    private static final int PARALLEL = 3;
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static Lab lab;
@@ -145,6 +150,79 @@ class FabricNetworksIT {
 
     @Test
     @Order(4)
+    void parallelStartsNeverCollideAndRestartsOfEngineAndAgentLeakNothing() throws Exception {
+        try {
+            restartsScenario();
+        } finally {
+            for (String host : HOSTS) {
+                for (int i = 1; i <= PARALLEL; i++) {
+                    lab.docker(host, "rm", "-f", "par-" + host + "-" + i); // also when the scenario failed half-way
+                }
+            }
+        }
+    }
+
+    private void restartsScenario() throws Exception {
+        // containers started at once on every host, on one network, with a restart policy (they survive dockerd)
+        ExecutorService pool = Executors.newFixedThreadPool(HOSTS.size() * PARALLEL);
+        try {
+            List<Future<Cmd.Result>> runs = new ArrayList<>();
+            for (String host : HOSTS) {
+                for (int i = 1; i <= PARALLEL; i++) {
+                    String name = "par-" + host + "-" + i;
+                    runs.add(pool.submit(() -> lab.docker(host, "run", "-d", "--name", name, "--network", "appnet",
+                            "--restart", "always", "--stop-timeout", "1", "busybox:lab", "sleep", "900")));
+                }
+            }
+            for (Future<Cmd.Result> run : runs) {
+                run.get(3, TimeUnit.MINUTES).orThrow();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, String> before = Poll.until("the controller agrees with every engine", Duration.ofSeconds(60), () -> {
+            Map<String, String> running = runningAddresses();
+            return running.equals(endpoints()) ? Optional.of(running) : Optional.empty();
+        }, () -> endpoints() + " vs engines " + runningAddresses());
+        assertDistinctPerNetwork(before);
+        assertEquals(HOSTS.size() * PARALLEL, before.keySet().stream().filter(k -> k.startsWith("par-")).count(), before.toString());
+
+        // dockerd on h2 stops every container there and restarts those with a policy; the agent of h3 restarts
+        lab.lab(Duration.ofMinutes(3), "restart-engine", "h2").orThrow();
+        lab.lab(Duration.ofMinutes(3), "restart-agent", "h3").orThrow();
+
+        Map<String, String> after = Poll.until("after the restarts the controller agrees with every engine (h2's"
+                + " containers back, the stopped ones released)", Duration.ofSeconds(90), () -> {
+            Map<String, String> running = runningAddresses();
+            boolean back = HOSTS.stream().allMatch(h -> running.keySet().stream()
+                    .filter(k -> k.startsWith("par-" + h + "-")).count() == PARALLEL);
+            return back && running.equals(endpoints()) ? Optional.of(running) : Optional.empty();
+        }, () -> endpoints() + " vs engines " + runningAddresses());
+        assertDistinctPerNetwork(after);
+        assertTrue(after.keySet().stream().noneMatch(k -> k.startsWith("app-h2-") || k.startsWith("oth-h2-")),
+                "containers dockerd stopped must hold no address: " + after);
+        // the agent restart changed nothing on h3 and h1: same containers, same addresses
+        for (Map.Entry<String, String> e : before.entrySet()) {
+            if (!e.getKey().contains("-h2-")) {
+                assertEquals(e.getValue(), after.get(e.getKey()), "address of " + e.getKey() + " after the restarts");
+            }
+        }
+        // connectivity returns, by IP and by name, through the restarted engine and the restarted agent
+        for (String[] pair : List.of(new String[] {"h1", "par-h1-1", "par-h2-1"}, new String[] {"h2", "par-h2-1", "par-h3-1"},
+                new String[] {"h3", "par-h3-2", "par-h1-2"})) {
+            for (String target : List.of(after.get(pair[2] + "@appnet"), pair[2])) {
+                Poll.until(pair[1] + " pings " + target, Duration.ofSeconds(60),
+                        () -> ping(pair[0], pair[1], target) ? Optional.of(true) : Optional.empty(),
+                        () -> lab.docker(pair[0], "exec", pair[1], "ping", "-c1", "-W1", target).out());
+            }
+        }
+        // the agents' periodic reports (every 30s) show no leak and no orphan
+        Poll.until("ipam check finds nothing", Duration.ofSeconds(90), () -> ipamClean() ? Optional.of(true) : Optional.empty(),
+                () -> lab.ctl("ipam", "check", "--min-age", "1").out());
+    }
+
+    @Test
+    @Order(5)
     void removingContainersAndNetworksReleasesEveryAddress() {
         for (Map.Entry<String, Member> m : members.entrySet()) {
             lab.docker(m.getValue().host(), "rm", "-f", m.getKey()).orThrow();
@@ -163,10 +241,50 @@ class FabricNetworksIT {
             return Optional.of(true);
         }, () -> lab.docker("h1", "network", "ls").out());
         assertEquals(Map.of(), endpoints());
+        Poll.until("ipam check finds nothing after cleanup", Duration.ofSeconds(90),
+                () -> ipamClean() ? Optional.of(true) : Optional.empty(), () -> lab.ctl("ipam", "check", "--min-age", "1").out());
         // the data plane dropped the networks' gateway ports and flows too
         Poll.until("h1 br0 has no network gateway port", Duration.ofSeconds(60), () ->
                 lab.exec("h1", "ovs-vsctl", "list-ports", "br0").out().contains("ofxg") ? Optional.empty()
                         : Optional.of(true), () -> lab.exec("h1", "ovs-vsctl", "list-ports", "br0").out());
+    }
+
+    /** ovsfabricctl ipam check: no leak, no orphan, every live host reported (exit 0 means no finding left). */
+    private static boolean ipamClean() {
+        Cmd.Result r = lab.ctl("ipam", "check", "--min-age", "1", "-o", "json");
+        try {
+            JsonNode j = JSON.readTree(r.out());
+            return r.ok() && j.path("findings").isEmpty() && j.path("unreported_hosts").isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** container@network -> address of every running container on a fabric network, as each engine shows it. */
+    private static Map<String, String> runningAddresses() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String host : HOSTS) {
+            for (String name : lab.docker(host, "ps", "--format", "{{.Names}}").orThrow().out().lines().toList()) {
+                String nets = lab.docker(host, "inspect", "-f",
+                        "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}", name).out().strip();
+                for (String kv : nets.split("\\s+")) {
+                    String[] parts = kv.split("=", 2);
+                    if (parts.length == 2 && NETWORKS.contains(parts[0])) {
+                        out.put(name + "@" + parts[0], parts[1]);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void assertDistinctPerNetwork(Map<String, String> byContainer) {
+        Set<String> seen = new HashSet<>();
+        for (Map.Entry<String, String> e : byContainer.entrySet()) {
+            String network = e.getKey().substring(e.getKey().indexOf('@') + 1);
+            assertTrue(seen.add(network + " " + e.getValue()), "address " + e.getValue() + " held twice in " + network
+                    + ": " + byContainer);
+        }
     }
 
     private static boolean ping(String host, String container, String target) {

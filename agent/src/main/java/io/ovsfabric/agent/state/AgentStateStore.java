@@ -6,6 +6,8 @@ import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.FabricView;
 import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -36,7 +38,16 @@ public final class AgentStateStore {
     record FabricJson(String fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
             int reservedHead, String fabricId) {}
 
-    record StateJson(int version, SelfJson self, FabricJson fabric, List<HostJson> hosts, long revision) {}
+    record NetworkJson(String id, String name, String subnet, String gateway, long tunnelKey) {}
+
+    record EndpointJson(String networkId, String endpointId, String host, String address, String mac, String containerId,
+            String containerName, List<String> aliases) {}
+
+    /** Version 2 adds networks and endpoints (null in a version 1 file). */
+    record StateJson(int version, SelfJson self, FabricJson fabric, List<HostJson> hosts, long revision,
+            List<NetworkJson> networks, List<EndpointJson> endpoints) {}
+
+    static final int VERSION = 2;
 
     private final Path dir;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -66,7 +77,23 @@ public final class AgentStateStore {
                 hosts.put(HostId.of(h.id()), new FabricHost(HostId.of(h.id()), Ipv4Address.parse(h.underlayIp()),
                         Cidr.parse(h.subnet()), h.up()));
             }
-            return Optional.of(new AgentState(self, new FabricView(fabric, hosts, s.revision())));
+            Map<String, OverlayNetwork> networks = new TreeMap<>();
+            Map<NetworkEndpoint.Key, NetworkEndpoint> endpoints = new TreeMap<>();
+            if (s.networks() == null || s.endpoints() == null) {
+                // A version 1 file knows no networks: resuming after its revision would never bring them back, so the
+                // agent asks the controller for a full snapshot (revision 0) instead.
+                return Optional.of(new AgentState(self, new FabricView(fabric, hosts, 0)));
+            }
+            for (NetworkJson n : s.networks()) {
+                networks.put(n.id(), new OverlayNetwork(n.id(), n.name(), Cidr.parse(n.subnet()), Ipv4Address.parse(n.gateway()),
+                        n.tunnelKey()));
+            }
+            for (EndpointJson e : s.endpoints()) {
+                NetworkEndpoint endpoint = new NetworkEndpoint(e.networkId(), e.endpointId(), HostId.of(e.host()),
+                        Ipv4Address.parse(e.address()), e.mac(), e.containerId(), e.containerName(), e.aliases());
+                endpoints.put(endpoint.key(), endpoint);
+            }
+            return Optional.of(new AgentState(self, new FabricView(fabric, hosts, networks, endpoints, s.revision())));
         } catch (IOException | RuntimeException e) {
             throw new UncheckedIOException(new IOException("cannot read agent state " + file + " (" + e.getMessage()
                     + "); move it away to start from the controller's topology alone", e));
@@ -76,14 +103,19 @@ public final class AgentStateStore {
     public void save(AgentState state) {
         LocalHost self = state.self();
         FabricSettings f = state.view().fabric();
-        StateJson s = new StateJson(1,
+        StateJson s = new StateJson(VERSION,
                 new SelfJson(self.id().value(), self.underlayIp().toString(), self.subnet().toString(),
                         self.gateway().toString(), self.mtu()),
                 new FabricJson(f.fabricCidr().toString(), f.hostPrefix(), f.tunnelKey(), f.underlayMtu(),
                         f.tunnelOverhead(), f.reservedHead(), f.fabricId()),
                 state.view().hostList().stream().map(h -> new HostJson(h.id().value(), h.underlayIp().toString(),
                         h.subnet().toString(), h.up())).toList(),
-                state.view().revision());
+                state.view().revision(),
+                state.view().networks().values().stream().map(n -> new NetworkJson(n.id(), n.name(), n.subnet().toString(),
+                        n.gateway().toString(), n.tunnelKey())).toList(),
+                state.view().endpoints().values().stream().map(e -> new EndpointJson(e.networkId(), e.endpointId(),
+                        e.host().value(), e.address().toString(), e.mac(), e.containerId(), e.containerName(), e.aliases()))
+                        .toList());
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve(FILE + ".tmp");

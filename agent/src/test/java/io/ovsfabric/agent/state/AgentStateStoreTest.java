@@ -9,6 +9,8 @@ import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.FabricView;
 import io.ovsfabric.agent.model.LocalHost;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
@@ -41,6 +43,39 @@ class AgentStateStoreTest {
         assertEquals(self, loaded.self());
         assertEquals(view, loaded.view());
         assertFalse(Files.exists(dir.resolve("state").resolve(AgentStateStore.FILE + ".tmp")));
+    }
+
+    @Test
+    void networksAndEndpointsSurviveSoUserNetworkFlowsComeBackWithoutTheController() throws Exception {
+        AgentStateStore store = new AgentStateStore(dir);
+        FabricSettings fabric = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 7, 1500, 42, 2, "fab-1");
+        LocalHost self = new LocalHost(HostId.of("h1"), Ipv4Address.parse("192.0.2.11"), Cidr.parse("10.200.1.0/24"),
+                Ipv4Address.parse("10.200.1.1"), 1458);
+        OverlayNetwork appnet = new OverlayNetwork("n1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 4096);
+        NetworkEndpoint ep = new NetworkEndpoint("n1", "h2:n1:abc", HostId.of("h2"), Ipv4Address.parse("10.201.0.2"),
+                "02:42:0a:c9:00:02", "c0ffee", "web1", List.of("web1", "www"));
+        FabricView view = FabricView.of(new TopologyUpdate.Snapshot(fabric, List.of(
+                new FabricHost(HostId.of("h1"), Ipv4Address.parse("192.0.2.11"), Cidr.parse("10.200.1.0/24"), true),
+                new FabricHost(HostId.of("h2"), Ipv4Address.parse("192.0.2.12"), Cidr.parse("10.200.2.0/24"), true)),
+                List.of(appnet), List.of(ep), 77));
+        store.save(new AgentState(self, view));
+        AgentState loaded = store.load().orElseThrow();
+        assertEquals(view, loaded.view());
+        assertEquals(List.of(appnet), loaded.view().topology(self).networks());
+        assertEquals(List.of(ep), loaded.view().topology(self).endpoints());
+    }
+
+    @Test
+    void aVersionOneFileAsksForAFreshSnapshot() throws Exception {
+        Files.writeString(dir.resolve(AgentStateStore.FILE), """
+                {"version":1,"self":{"id":"h1","underlayIp":"192.0.2.11","subnet":"10.200.1.0/24","gateway":"10.200.1.1","mtu":1458},
+                 "fabric":{"fabricCidr":"10.200.0.0/16","hostPrefix":24,"tunnelKey":7,"underlayMtu":1500,"tunnelOverhead":42,
+                 "reservedHead":2,"fabricId":"fab-1"},
+                 "hosts":[{"id":"h1","underlayIp":"192.0.2.11","subnet":"10.200.1.0/24","up":true}],"revision":42}
+                """);
+        AgentState loaded = new AgentStateStore(dir).load().orElseThrow();
+        assertEquals(0, loaded.view().revision());
+        assertEquals(1, loaded.view().hosts().size());
     }
 
     @Test

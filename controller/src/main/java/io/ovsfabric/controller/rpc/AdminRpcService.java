@@ -100,4 +100,10 @@ public final class AdminRpcService extends AdminServiceGrpc.AdminServiceImplBase
             StreamObserver<io.ovsfabric.proto.v1.ListEndpointsResponse> observer) {
         networks.listEndpoints(request, observer);
     }
+
+    @Override
+    public void checkIpam(io.ovsfabric.proto.v1.CheckIpamRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.CheckIpamResponse> observer) {
+        networks.checkIpam(request, observer);
+    }
 }

@@ -110,4 +110,10 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
             StreamObserver<io.ovsfabric.proto.v1.UpdateEndpointResponse> observer) {
         networks.updateEndpoint(request, observer);
     }
+
+    @Override
+    public void reportEndpoints(io.ovsfabric.proto.v1.ReportEndpointsRequest request,
+            StreamObserver<io.ovsfabric.proto.v1.ReportEndpointsResponse> observer) {
+        networks.reportEndpoints(request, observer);
+    }
 }

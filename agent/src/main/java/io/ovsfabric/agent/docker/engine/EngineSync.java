@@ -96,7 +96,7 @@ public final class EngineSync implements AutoCloseable {
         return described;
     }
 
-    /** A full pass: networks, endpoints, abandoned addresses. Failures are logged; the next pass retries. */
+    /** A full pass: networks, endpoints, abandoned addresses, then what this host holds (for `ipam check`). Failures are logged; the next pass retries. */
     public void runOnce() {
         passQueued.set(false);
         try {
@@ -109,6 +109,11 @@ public final class EngineSync implements AutoCloseable {
             plugin.releaseAbandoned();
         } catch (PluginException e) {
             log.warn("releasing abandoned addresses on {} failed, will retry: {}", host, e.getMessage());
+        }
+        try {
+            fabric.reportHeld(host, plugin.heldAllocations());
+        } catch (PluginException e) {
+            log.warn("reporting the allocations of {} to the controller failed, will retry: {}", host, e.getMessage());
         }
     }
 

@@ -33,6 +33,9 @@ public interface FabricNetworks {
     /** Endpoints, optionally only those of one host. */
     List<FabricEndpoint> listEndpoints(Optional<HostId> host);
 
+    /** Tells the controller every allocation this host holds now (replacing its last report), for `ipam check`. */
+    void reportHeld(HostId host, List<AllocationHandle> held);
+
     default Optional<FabricNetwork> findNetwork(String nameOrId) {
         List<FabricNetwork> all = listNetworks();
         return all.stream().filter(n -> n.id().equals(nameOrId)).findFirst()

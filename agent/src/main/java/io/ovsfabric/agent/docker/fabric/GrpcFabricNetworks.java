@@ -14,11 +14,13 @@ import io.ovsfabric.proto.v1.AllocateAddressRequest;
 import io.ovsfabric.proto.v1.AllocateAddressResponse;
 import io.ovsfabric.proto.v1.CreateNetworkRequest;
 import io.ovsfabric.proto.v1.Endpoint;
+import io.ovsfabric.proto.v1.EndpointRef;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
 import io.ovsfabric.proto.v1.ListEndpointsRequest;
 import io.ovsfabric.proto.v1.ListNetworksRequest;
 import io.ovsfabric.proto.v1.Network;
 import io.ovsfabric.proto.v1.ReleaseAddressRequest;
+import io.ovsfabric.proto.v1.ReportEndpointsRequest;
 import io.ovsfabric.proto.v1.UpdateEndpointRequest;
 
 import java.time.Duration;
@@ -85,6 +87,14 @@ public final class GrpcFabricNetworks implements FabricNetworks {
             throw PluginException.failed("the controller answered AllocateAddress for " + handle
                     + " with an unusable address: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void reportHeld(HostId host, List<AllocationHandle> held) {
+        ReportEndpointsRequest.Builder request = ReportEndpointsRequest.newBuilder().setHostId(host.value());
+        held.forEach(h -> request.addEndpoints(EndpointRef.newBuilder().setNetworkId(h.networkId()).setEndpointId(h.toString())));
+        call("report the " + held.size() + " allocations of host " + host,
+                () -> fabric.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).reportEndpoints(request.build()));
     }
 
     @Override

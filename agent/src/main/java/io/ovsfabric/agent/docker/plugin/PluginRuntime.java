@@ -12,6 +12,7 @@ import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ovsfabric.agent.docker.fabric.AllocationHandle;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -81,6 +82,14 @@ public final class PluginRuntime {
         long limit = core.clock.millis() - core.settings.abandonedGrace().toMillis();
         return release(a -> a.sinceMillis() <= limit
                 && (a.intent() || (a.kind() == AllocationKind.ENDPOINT && !a.bound())), "abandoned by Docker");
+    }
+
+    /**
+     * Every allocation this host holds or may hold (intents too: the controller may have answered before a crash), as
+     * the controller knows them: what `ipam check` compares etcd with.
+     */
+    public List<AllocationHandle> heldAllocations() {
+        return state().allocations().values().stream().map(Allocation::parsedHandle).toList();
     }
 
     /** Binds a pool created by `docker network create` here to the fabric network the sync registered for it. */

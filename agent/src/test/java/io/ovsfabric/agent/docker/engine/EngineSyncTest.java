@@ -119,6 +119,19 @@ class EngineSyncTest {
         await(() -> fabric.endpoints().get(0).containerName().equals("renamed"));
     }
 
+    @Test
+    void aPassReportsEveryAllocationThisHostHolds() {
+        fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"), Optional.empty(), Map.of()));
+        String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
+        plugin.ipam().requestAddress(new IpamService.AddressRequest(poolId, Optional.empty(), false,
+                Optional.of(MacAddress.parse("02:42:0a:ca:00:02"))));
+        sync.runOnce();
+        List<io.ovsfabric.agent.docker.fabric.AllocationHandle> report = fabric.lastReport(HostId.of("h1")).orElseThrow();
+        assertEquals(1, report.size(), report.toString());
+        assertEquals(fabric.endpoints().get(0).handle(), report.get(0).toString());
+        assertEquals(fabric.findNetwork("web").orElseThrow().id(), report.get(0).networkId());
+    }
+
     private static void await(BooleanSupplier condition) {
         Instant deadline = Instant.now().plusSeconds(10);
         while (!condition.getAsBoolean()) {

@@ -20,6 +20,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
     private final Map<String, Map<String, FabricEndpoint>> endpoints = new HashMap<>();
     private final Map<String, PluginException.Kind> failNext = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
+    private final Map<HostId, List<AllocationHandle>> reports = new HashMap<>();
     private int nextNetwork = 1;
 
     public synchronized void failNext(String operation, PluginException.Kind kind) {
@@ -155,5 +156,16 @@ public final class FakeFabricNetworks implements FabricNetworks {
         if (kind != null) {
             throw new PluginException(kind, "fake controller: injected failure of " + operation);
         }
+    }
+
+    @Override
+    public synchronized void reportHeld(HostId host, List<AllocationHandle> held) {
+        enter("reportHeld");
+        reports.put(host, List.copyOf(held));
+    }
+
+    /** The last report of a host, if any. */
+    public synchronized Optional<List<AllocationHandle>> lastReport(HostId host) {
+        return Optional.ofNullable(reports.get(host));
     }
 }

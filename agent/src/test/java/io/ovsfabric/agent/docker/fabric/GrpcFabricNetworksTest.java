@@ -89,6 +89,16 @@ class GrpcFabricNetworksTest {
             }
 
             @Override
+            public void reportEndpoints(io.ovsfabric.proto.v1.ReportEndpointsRequest r,
+                    StreamObserver<io.ovsfabric.proto.v1.ReportEndpointsResponse> out) {
+                requests.add(r);
+                if (!fail(out)) {
+                    out.onNext(io.ovsfabric.proto.v1.ReportEndpointsResponse.getDefaultInstance());
+                    out.onCompleted();
+                }
+            }
+
+            @Override
             public void updateEndpoint(UpdateEndpointRequest r, StreamObserver<UpdateEndpointResponse> out) {
                 requests.add(r);
                 if (!fail(out)) {
@@ -166,6 +176,16 @@ class GrpcFabricNetworksTest {
                 Cidr.parse("10.204.0.0/16"), Optional.empty(), Map.of())));
         assertEquals(PluginException.Kind.CONFLICT, e.kind());
         assertTrue(e.getMessage().contains("network appnet exists"), e.getMessage());
+    }
+
+    @Test
+    void aReportCarriesEveryHandleWithItsNetwork() {
+        fabric.reportHeld(HostId.of("h1"), List.of(new AllocationHandle(HostId.of("h1"), "fn1", "00aa"),
+                new AllocationHandle(HostId.of("h1"), "fn2", "00bb")));
+        io.ovsfabric.proto.v1.ReportEndpointsRequest sent = (io.ovsfabric.proto.v1.ReportEndpointsRequest) requests.get(0);
+        assertEquals("h1", sent.getHostId());
+        assertEquals(List.of("fn1 h1:fn1:00aa", "fn2 h1:fn2:00bb"), sent.getEndpointsList().stream()
+                .map(r -> r.getNetworkId() + " " + r.getEndpointId()).toList());
     }
 
     @Test
