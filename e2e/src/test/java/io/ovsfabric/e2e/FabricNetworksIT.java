@@ -36,7 +36,7 @@ class FabricNetworksIT {
     private static final List<String> HOSTS = List.of("h1", "h2", "h3");
     private static final List<String> NETWORKS = List.of("appnet", "othernet");
     private static final Map<String, String> SUBNETS = Map.of("appnet", "10.201.0.0/16", "othernet", "10.202.0.0/16");
-    private static final int PER_HOST = 2;
+    private static final int PER_HOST = 5; // two networks: 10 containers per host, as issue 5 asks
     private static final int PARALLEL = 3;
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
