@@ -254,12 +254,16 @@ cmd_kill_host() {
 
 # ---- restart-agent / restart-engine ---------------------------------------------------------------------------
 # A graceful restart of one piece of a host (SIGTERM, then start it again the way up did); everything else runs on.
+begin_restart() {
+  load_state
+  need_host "$1"
+  [ ! -e "$(host_dir "$1")/killed" ] || { echo "lab.sh: $1 was killed" >&2; exit 1; }
+  take_lock
+}
+
 cmd_restart_agent() {
   local h=${1:-}
-  load_state
-  need_host "$h"
-  [ ! -e "$(host_dir "$h")/killed" ] || { echo "lab.sh: $h was killed" >&2; exit 1; }
-  take_lock
+  begin_restart "$h"
   trap 'on_err $LINENO' ERR
   step "$h: stopping the agent (SIGTERM)" "$LOGS/$h-agent.log"
   stop_role "$h-agent" 20
@@ -270,10 +274,7 @@ cmd_restart_agent() {
 
 cmd_restart_engine() {
   local h=${1:-}
-  load_state
-  need_host "$h"
-  [ ! -e "$(host_dir "$h")/killed" ] || { echo "lab.sh: $h was killed" >&2; exit 1; }
-  take_lock
+  begin_restart "$h"
   trap 'on_err $LINENO' ERR
   step "$h: stopping dockerd (SIGTERM; it stops its containers)" "$LOGS/$h-dockerd.log"
   stop_role "$h-dockerd" 60
