@@ -24,7 +24,8 @@ import java.util.Set;
  * both read and neither has it). Judged only when the allocation was at least {@code minAgeMs} old at the report
  * (younger ones may be in flight). Repairable: the address is provably unused.</li>
  * <li>ORPHAN: something on a host uses an address or handle that etcd did not hold when the host reported, and does
- * not hold now: the fabric may hand the address out again. Only the host can fix it; never repaired here.</li>
+ * not hold now: the fabric may hand the address out again. A plugin record alone counts only when Docker or OVS
+ * could not be read (otherwise nothing uses it). Only the host can fix it; never repaired here.</li>
  * <li>CONFLICT: a container on one host uses an address that etcd held for an endpoint of another host at the same
  * time (at the report's revision and still now). Never repaired here.</li>
  * </ul>
@@ -153,6 +154,11 @@ public final class IpamAudit {
             findings.add(new Finding(Kind.ORPHAN, ref, host, ev.addressOf(ref), "", Optional.empty(),
                     "port " + p.port() + " on " + host + " carries it but etcd holds no such allocation: restart"
                             + " the agent on " + host + " (it removes ports of endpoints Docker no longer has)", false));
+        }
+        if (ev.report.dockerObserved() && ev.report.ovsObserved()) {
+            // Docker and OVS were read and neither uses these: a stale plugin record endangers nothing (the agent
+            // drops it after its grace), e.g. right after --repair released a leak the plugin still recorded.
+            return;
         }
         for (PluginAddress a : ev.report.plugin()) {
             Ref ref = new Ref(a.networkId(), a.handle());

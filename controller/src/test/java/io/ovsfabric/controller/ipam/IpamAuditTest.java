@@ -143,12 +143,20 @@ class IpamAuditTest {
     }
 
     @Test
-    void aPortOrAPluginRecordUnknownToEtcdIsAnOrphanOnce() {
+    void aPortUnknownToEtcdIsAnOrphanOnceAndAPluginRecordAloneIsNot() {
         HostReport report = seen(List.of(plugin("p", "10.201.0.5"), plugin("q", "10.201.0.6")), List.of(), List.of(port("p")));
         IpamAudit.Result r = check(List.of(), Map.of(H1, at(report, List.of())));
-        assertEquals(2, r.findings().size(), r.findings().toString());
+        assertEquals(1, r.findings().size(), r.findings().toString());
         assertTrue(r.findings().get(0).reason().startsWith("port ofxp"), r.findings().get(0).reason());
-        assertTrue(r.findings().get(1).reason().startsWith("the Docker plugin on h1"), r.findings().get(1).reason());
+        assertEquals("10.201.0.5", r.findings().get(0).address());
+    }
+
+    @Test
+    void aPluginRecordUnknownToEtcdIsAnOrphanWhenDockerCouldNotBeRead() {
+        HostReport report = new HostReport(REPORTED_AT, List.of(plugin("q", "10.201.0.6")), false, List.of(), true, List.of());
+        IpamAudit.Result r = check(List.of(), Map.of(H1, at(report, List.of())));
+        assertEquals(1, r.findings().size(), r.findings().toString());
+        assertTrue(r.findings().get(0).reason().startsWith("the Docker plugin on h1"), r.findings().get(0).reason());
     }
 
     @Test
