@@ -32,19 +32,21 @@ final class IpamCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Compare the addresses allocated in etcd with what each host really has. Every agent reports at each",
-                    "Docker sync pass (every 30 s) its Docker plugin's records, the endpoints Docker shows on ovsfabric networks and",
-                    "the endpoint ports on its bridge; reports are kept in etcd, so any controller can answer.",
-                    "  LEAK      allocated in etcd, but unused on its host: no Docker endpoint with the address, no bridge port and",
-                    "            no plugin record (older than --min-age at the report), or its host no longer exists. The",
-                    "            address is provably unused and --repair releases it.",
-                    "  ORPHAN    used on a host (a container, a bridge port or the plugin's records) but not allocated in etcd,",
-                    "            so the fabric may hand it out again; the reason says how to fix it on that host.",
+            description = {"Compare the addresses allocated in etcd with what each host really has. At every Docker",
+                    "sync pass (30 s) each agent reports its Docker plugin's records, the endpoints Docker shows on",
+                    "ovsfabric networks and the endpoint ports on its bridge; reports live in etcd, any controller answers.",
+                    "  LEAK      allocated in etcd but unused on its host: no Docker endpoint has the address, no bridge",
+                    "            port the handle (a plugin record alone does not count once Docker and OVS were read),",
+                    "            and it was older than --min-age at the report; or its host no longer exists.",
+                    "            The address is provably unused: --repair releases it.",
+                    "  ORPHAN    used on a host (a container, a bridge port) but not allocated in etcd, so the fabric",
+                    "            may hand it out again; the reason says how to fix it on that host.",
                     "  CONFLICT  a container on one host uses an address etcd gives to an endpoint of another host.",
-                    "Orphans and conflicts are judged against etcd as it was when the host reported. Hosts that are up but",
-                    "have not reported yet are listed and not judged; a source an agent could not read (dockerd restarting)",
-                    "is listed too and proves nothing.",
-                    "Exit status: 0 when nothing is left to fix, 1 when findings remain, 3 when the controller is unreachable."})
+                    "Orphans and conflicts are judged against etcd as it was when the host reported. Hosts that are up",
+                    "but have not reported yet are listed and not judged; a source an agent could not read (dockerd",
+                    "restarting) is listed too and proves nothing.",
+                    "Exit status: 0 when nothing is left to fix, 1 when findings remain, 3 when the controller is",
+                    "unreachable."})
     static final class Check implements Callable<Integer> {
         @ParentCommand
         IpamCommand parent;
