@@ -54,11 +54,17 @@ final class EndpointsCommand implements Callable<Integer> {
             } else {
                 Output.table(out, List.of("NETWORK", "ADDRESS", "HOST", "CONTAINER", "ENDPOINT"), endpoints.stream().map(e -> List.of(
                         names.getOrDefault(e.getNetworkId(), e.getNetworkId()), e.getAddress(), e.getHostId(),
-                        e.getContainerName().isEmpty() ? short12(e.getContainerId()) : e.getContainerName(), short12(e.getEndpointId())))
+                        e.getContainerName().isEmpty() ? short12(e.getContainerId()) : e.getContainerName(), slot(e.getEndpointId())))
                         .toList());
             }
         }
         return 0;
+    }
+
+    /** A handle host:network:slot is told apart by its slot (host and network have their own columns). */
+    private static String slot(String handle) {
+        int last = handle.lastIndexOf(':');
+        return last < 0 ? short12(handle) : short12(handle.substring(last + 1));
     }
 
     private static String short12(String id) {

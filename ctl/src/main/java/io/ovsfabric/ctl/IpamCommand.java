@@ -32,14 +32,21 @@ final class IpamCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Compare the addresses allocated in etcd with what each host's agent last reported holding (agents",
-                    "report every few seconds).",
-                    "  LEAK    allocated in etcd, but its host reported without it (the allocation was older than --min-age",
-                    "          at that report) or its host no longer exists: the address is unused and --repair releases it.",
-                    "  ORPHAN  held on a host, unknown to etcd: only that host's agent can fix it (restart it or remove",
-                    "          the container); never repaired here.",
-                    "Hosts that are up but have not reported yet are listed and not judged.",
-                    "Exit status: 0 when nothing is left to fix, 1 when findings remain."})
+            description = {"Compare the addresses allocated in etcd with what each host really has. At every Docker",
+                    "sync pass (30 s) each agent reports its Docker plugin's records, the endpoints Docker shows on",
+                    "ovsfabric networks and the endpoint ports on its bridge; reports live in etcd, any controller answers.",
+                    "  LEAK      allocated in etcd but unused on its host: no Docker endpoint has the address, no bridge",
+                    "            port the handle (a plugin record alone does not count once Docker and OVS were read),",
+                    "            and it was older than --min-age at the report; or its host no longer exists.",
+                    "            The address is provably unused: --repair releases it.",
+                    "  ORPHAN    used on a host (a container, a bridge port) but not allocated in etcd, so the fabric",
+                    "            may hand it out again; the reason says how to fix it on that host.",
+                    "  CONFLICT  a container on one host uses an address etcd gives to an endpoint of another host.",
+                    "Orphans and conflicts are judged against etcd as it was when the host reported. Hosts that are up",
+                    "but have not reported yet are listed and not judged; a source an agent could not read (dockerd",
+                    "restarting) is listed too and proves nothing.",
+                    "Exit status: 0 when nothing is left to fix, 1 when findings remain, 3 when the controller is",
+                    "unreachable."})
     static final class Check implements Callable<Integer> {
         @ParentCommand
         IpamCommand parent;
@@ -60,7 +67,7 @@ final class IpamCommand implements Runnable {
         record FindingJson(String kind, String network, String networkId, String endpointId, String hostId, String address,
                 String containerName, String reason, boolean repairable, boolean repaired) {}
 
-        record CheckJson(List<FindingJson> findings, List<String> unreportedHosts) {}
+        record CheckJson(List<FindingJson> findings, List<String> unreportedHosts, List<String> partialHosts) {}
 
         @Override
         public Integer call() {
@@ -75,10 +82,10 @@ final class IpamCommand implements Runnable {
                         .setMinAgeSeconds(minAgeSeconds).build());
                 List<FindingJson> findings = r.getFindingsList().stream().map(f -> json(f, names)).toList();
                 if (format == Output.Format.json) {
-                    Output.json(out, new CheckJson(findings, r.getUnreportedHostsList()));
+                    Output.json(out, new CheckJson(findings, r.getUnreportedHostsList(), r.getPartialHostsList()));
                 } else {
                     if (findings.isEmpty()) {
-                        out.println("no leaks, no orphans");
+                        out.println("no leaks, no orphans, no conflicts");
                     } else {
                         Output.table(out, List.of("KIND", "NETWORK", "ADDRESS", "HOST", "ENDPOINT", "STATUS", "REASON"),
                                 findings.stream().map(f -> List.of(f.kind(), f.network().isEmpty() ? f.networkId() : f.network(),
@@ -88,13 +95,18 @@ final class IpamCommand implements Runnable {
                     if (r.getUnreportedHostsCount() > 0) {
                         out.println("not checked (no report yet): " + String.join(", ", r.getUnreportedHostsList()));
                     }
+                    r.getPartialHostsList().forEach(p -> out.println("partly checked: " + p));
                 }
                 return findings.stream().allMatch(FindingJson::repaired) ? 0 : 1;
             }
         }
 
         private static FindingJson json(IpamFinding f, Map<String, String> names) {
-            String kind = f.getKind() == IpamFindingKind.IPAM_FINDING_KIND_LEAK ? "leak" : "orphan";
+            String kind = switch (f.getKind()) {
+                case IPAM_FINDING_KIND_LEAK -> "leak";
+                case IPAM_FINDING_KIND_CONFLICT -> "conflict";
+                default -> "orphan";
+            };
             return new FindingJson(kind, names.getOrDefault(f.getEndpoint().getNetworkId(), ""), f.getEndpoint().getNetworkId(),
                     f.getEndpoint().getEndpointId(), f.getEndpoint().getHostId(), f.getEndpoint().getAddress(),
                     f.getEndpoint().getContainerName(), f.getReason(), f.getRepairable(), f.getRepaired());

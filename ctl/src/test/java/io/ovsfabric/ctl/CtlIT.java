@@ -174,7 +174,9 @@ class CtlIT {
             assertEquals(0, ctl("network", "create", "ipamnet", "--subnet", "10.205.0.0/24").exit());
             fabric.allocateAddress(io.ovsfabric.proto.v1.AllocateAddressRequest.newBuilder().setNetworkId("ipamnet")
                     .setHostId("ipam-host").setEndpointId("leaky").build());
-            var report = io.ovsfabric.proto.v1.ReportEndpointsRequest.newBuilder().setHostId("ipam-host").build();
+            // The host read Docker and OVS and has nothing: no endpoint, no port, no plugin record.
+            var report = io.ovsfabric.proto.v1.ReportEndpointsRequest.newBuilder().setHostId("ipam-host")
+                    .setInventory(io.ovsfabric.proto.v1.HostInventory.newBuilder().setDockerObserved(true).setOvsObserved(true)).build();
             // The agent reports periodically; a report at least --min-age after the allocation proves the leak.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
             Run check;
@@ -193,7 +195,7 @@ class CtlIT {
             assertTrue(repair.out().contains("\"repaired\" : true"), repair.out());
             Run clean = ctl("ipam", "check");
             assertEquals(0, clean.exit(), clean.err());
-            assertTrue(clean.out().startsWith("no leaks, no orphans"), clean.out());
+            assertTrue(clean.out().startsWith("no leaks, no orphans, no conflicts"), clean.out());
             assertEquals(0, ctl("network", "rm", "ipamnet").exit());
         } finally {
             ctl("network", "rm", "ipamnet", "--force"); // leave the pool as found, even on failure

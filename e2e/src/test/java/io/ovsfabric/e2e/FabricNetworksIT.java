@@ -221,8 +221,106 @@ class FabricNetworksIT {
                 () -> lab.ctl("ipam", "check", "--min-age", "1").out());
     }
 
+    /**
+     * `ipam check` against what the hosts really have: a leak as a dockerd crash leaves one (the plugin allocated an
+     * address Docker never used) is found from Docker's endpoints and br0's ports, and --repair releases it; an
+     * allocation deleted from etcd behind the fabric's back (a bad restore) while its container runs is an orphan
+     * naming the container, fixed the way the check says.
+     */
     @Test
     @Order(5)
+    void ipamCheckJudgesEtcdAgainstDockerEndpointsAndBridgePorts() throws IOException {
+        Poll.until("every host reported Docker and OVS", Duration.ofSeconds(60), () -> {
+            JsonNode j = ipamCheck();
+            return j.path("findings").isEmpty() && j.path("unreported_hosts").isEmpty()
+                    && j.path("partial_hosts").isEmpty() ? Optional.of(true) : Optional.empty();
+        }, () -> lab.ctl("ipam", "check", "--min-age", "1").out());
+
+        // What dockerd does before it crashes: RequestPool (the existing pool) and RequestAddress, then nothing.
+        String sock = lab.stateDir().resolve("hosts/h2/plugins/ovsfabric.sock").toString();
+        JsonNode pool = JSON.readTree(plugin(sock, "IpamDriver.RequestPool",
+                "{\"AddressSpace\":\"ovsfabric\",\"Pool\":\"" + SUBNETS.get("appnet") + "\",\"Options\":{}}"));
+        String poolId = pool.path("PoolID").asText();
+        assertTrue(!poolId.isEmpty(), pool.toString());
+        JsonNode granted = JSON.readTree(plugin(sock, "IpamDriver.RequestAddress", "{\"PoolID\":\"" + poolId
+                + "\",\"Address\":\"\",\"Options\":{\"com.docker.network.endpoint.macaddress\":\"02:42:0a:c9:ee:01\"}}"));
+        String leaked = granted.path("Address").asText().replaceAll("/.*", "");
+        plugin(sock, "IpamDriver.ReleasePool", "{\"PoolID\":\"" + poolId + "\"}");
+        JsonNode leak = Poll.until("ipam check finds the address no endpoint uses on h2", Duration.ofSeconds(90), () ->
+                finding("leak", leaked), () -> lab.ctl("ipam", "check", "--min-age", "1").out());
+        assertEquals("h2", leak.path("host_id").asText());
+        assertTrue(leak.path("reason").asText().contains("no Docker endpoint, no bridge port, only a stale plugin record"),
+                leak.toString());
+        Cmd.Result repair = lab.ctl("ipam", "check", "--min-age", "1", "--repair");
+        assertTrue(repair.out().contains("released"), repair.out());
+        assertTrue(endpoints().values().stream().noneMatch(leaked::equals), "released in etcd: " + endpoints());
+
+        // A running container's allocation vanishes from etcd (a bad restore): the next report makes it an orphan.
+        JsonNode victim = endpointOn("h3", "appnet");
+        String container = victim.path("container_name").asText();
+        String address = victim.path("address").asText();
+        for (String key : List.of("addresses/" + victim.path("network_id").asText() + "/" + address,
+                "handles/" + victim.path("network_id").asText() + "/" + victim.path("endpoint_id").asText())) {
+            lab.exec("ctrl", "etcdctl", "--endpoints", "http://127.0.0.1:2379", "del", "/ovsfabric/v1/" + key).orThrow();
+        }
+        JsonNode orphan = Poll.until("ipam check names " + container + " on h3 as an orphan", Duration.ofSeconds(90), () ->
+                finding("orphan", address), () -> lab.ctl("ipam", "check", "--min-age", "1").out());
+        assertEquals("h3", orphan.path("host_id").asText());
+        assertEquals(container, orphan.path("container_name").asText());
+        assertTrue(orphan.path("reason").asText().contains("docker network disconnect"), orphan.toString());
+        Cmd.Result refused = lab.ctl("ipam", "check", "--min-age", "1", "--repair");
+        assertEquals(1, refused.exit(), "an orphan is never repaired from the controller: " + refused.out());
+
+        // The fix the check names: reconnect; the container gets an allocated address again.
+        lab.docker("h3", "network", "disconnect", "appnet", container).orThrow();
+        lab.docker("h3", "network", "connect", "appnet", container).orThrow();
+        String now = lab.docker("h3", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                container).orThrow().out().strip();
+        members.computeIfPresent(container, (k, m) -> new Member(m.host(), m.network(), now));
+        Poll.until("the controller holds " + container + "'s new address " + now, Duration.ofSeconds(60), () ->
+                now.equals(endpoints().get(container + "@appnet")) ? Optional.of(true) : Optional.empty(),
+                () -> endpoints().toString());
+        Poll.until("ipam check is clean again", Duration.ofSeconds(90),
+                () -> ipamClean() ? Optional.of(true) : Optional.empty(), () -> lab.ctl("ipam", "check", "--min-age", "1").out());
+    }
+
+    private static String plugin(String socket, String call, String body) {
+        Cmd.Result r = lab.exec("h2", "curl", "-sS", "--unix-socket", socket, "-X", "POST", "-d", body,
+                "http://plugin/" + call).orThrow();
+        assertTrue(!r.out().contains("\"Error\":\"") || r.out().contains("\"Error\":\"\""), call + ": " + r.out());
+        return r.out();
+    }
+
+    private static JsonNode ipamCheck() {
+        Cmd.Result r = lab.ctl("ipam", "check", "--min-age", "1", "-o", "json");
+        try {
+            return JSON.readTree(r.out());
+        } catch (IOException e) {
+            throw new IllegalStateException("ovsfabricctl ipam check -o json printed something else:\n" + r.out(), e);
+        }
+    }
+
+    private static Optional<JsonNode> finding(String kind, String address) {
+        for (JsonNode f : ipamCheck().path("findings")) {
+            if (f.path("kind").asText().equals(kind) && f.path("address").asText().equals(address)) {
+                return Optional.of(f);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static JsonNode endpointOn(String host, String network) throws IOException {
+        for (JsonNode e : JSON.readTree(lab.ctl("endpoints", "-o", "json").orThrow().out())) {
+            if (e.path("host_id").asText().equals(host) && e.path("network").asText().equals(network)
+                    && !e.path("container_name").asText().isEmpty()) {
+                return e;
+            }
+        }
+        throw new AssertionError("no container endpoint on " + host + " in " + network);
+    }
+
+    @Test
+    @Order(6)
     void removingContainersAndNetworksReleasesEveryAddress() {
         for (Map.Entry<String, Member> m : members.entrySet()) {
             lab.docker(m.getValue().host(), "rm", "-f", m.getKey()).orThrow();

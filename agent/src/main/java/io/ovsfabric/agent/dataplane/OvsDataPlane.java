@@ -10,6 +10,7 @@ import io.ovsfabric.agent.linux.IptablesPacketFilter;
 import io.ovsfabric.agent.linux.PacketFilter;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.openflow.FlowTable;
 import io.ovsfabric.agent.openflow.OpenFlowFlowTable;
@@ -148,6 +149,18 @@ public final class OvsDataPlane implements DataPlane {
                     changes.size(), changes);
         }
         return changes;
+    }
+
+    @Override
+    public synchronized List<AttachedPort> endpointPorts() {
+        // Every tagged port, failed ones too: a port vswitchd could not open still holds its endpoint's handle.
+        return ovsdb.bridges().stream().filter(b -> b.name().equals(config.names().integrationBridge()))
+                .flatMap(b -> b.ports().stream())
+                .filter(p -> p.interfaceIds().containsKey(EndpointPort.NETWORK_KEY))
+                .map(p -> new AttachedPort(p.name(), p.interfaceIds().get(EndpointPort.NETWORK_KEY),
+                        p.interfaceIds().getOrDefault(EndpointPort.ENDPOINT_KEY, ""),
+                        p.interfaceIds().getOrDefault(EndpointPort.DOCKER_ENDPOINT_KEY, "")))
+                .toList();
     }
 
     @Override

@@ -11,7 +11,10 @@ import io.ovsfabric.agent.docker.server.PluginServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ovsfabric.agent.model.AttachedPort;
 import java.time.Clock;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The agent's Docker side, started as one piece by the wiring: the network + IPAM plugin on its socket (state
@@ -30,8 +33,9 @@ public final class DockerIntegration implements AutoCloseable {
         this.sync = sync;
     }
 
+    /** @param bridgePorts the bridge's endpoint ports read from OVS now, for `ipam check` (may throw) */
     public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, EndpointPlumbing plumbing,
-            ContainerEngine engine, Clock clock) {
+            ContainerEngine engine, Supplier<List<AttachedPort>> bridgePorts, Clock clock) {
         PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing,
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
@@ -40,7 +44,7 @@ public final class DockerIntegration implements AutoCloseable {
             log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
         }
         PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
-        EngineSync sync = new EngineSync(engine, fabric, plugin, config.host());
+        EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), bridgePorts);
         sync.start(config.syncInterval());
         return new DockerIntegration(plugin, server, sync);
     }

@@ -13,6 +13,12 @@ public interface DataPlane extends AutoCloseable {
      */
     void reconcile(Topology topology);
 
+    /**
+     * The container endpoint ports on the integration bridge, read from OVS now (for `ipam check`: what the host
+     * really has). Failure is an exception; no bridge yet is an empty list.
+     */
+    java.util.List<AttachedPort> endpointPorts();
+
     /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
     void teardown();
 

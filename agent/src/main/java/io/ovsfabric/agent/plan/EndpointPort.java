@@ -16,6 +16,7 @@ public record EndpointPort(String name, int ofport, String networkId, String end
     public static final String NETWORK_KEY = "ovsfabric-network";
     public static final String ENDPOINT_KEY = "ovsfabric-endpoint";
     public static final String MAC_KEY = "attached-mac";
+    public static final String DOCKER_ENDPOINT_KEY = "ovsfabric-docker-endpoint";
 
     /** The endpoint ports of a bridge: tagged with a network and holding a working OpenFlow port. */
     public static List<EndpointPort> on(ObservedBridge bridge) {

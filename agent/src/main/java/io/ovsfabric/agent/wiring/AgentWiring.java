@@ -63,7 +63,8 @@ public final class AgentWiring implements AutoCloseable {
                     || (!"system".equalsIgnoreCase(datapath) && !Files.exists(Path.of("/sys/module/openvswitch")));
             docker = new DockerWiring(new DockerWiring.Settings(config.controller(), config.host(), config.pluginDir(),
                     config.stateDir(), config.dockerHost().get(), config.dataPlane().ovsdb(), netdev,
-                    Path.of("/etc/resolv.conf")), runtime::requestReconcile);
+                    Path.of("/etc/resolv.conf")), runtime::requestReconcile,
+                    dataPlane::endpointPorts);
             runtime.onTopologyApplied(docker);
             log.info("Host {}: Docker plugin and DNS start after the first full pass (engine {}, plugin dir {})",
                     config.host(), config.dockerHost().get(), config.pluginDir());

@@ -19,6 +19,7 @@ import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.SystemProcessRunner;
+import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
 
     private final Settings settings;
     private final Runnable reconcileSoon;
+    private final Supplier<List<AttachedPort>> bridgePorts;
     private final FabricEndpointDirectory directory = new FabricEndpointDirectory();
     private ManagedChannel channel;
     private DockerIntegration docker;
@@ -64,9 +67,11 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     private List<OverlayNetwork> networks = List.of();
     private boolean closed;
 
-    DockerWiring(Settings settings, Runnable reconcileSoon) {
+    /** @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS */
+    DockerWiring(Settings settings, Runnable reconcileSoon, Supplier<List<AttachedPort>> bridgePorts) {
         this.settings = settings;
         this.reconcileSoon = reconcileSoon;
+        this.bridgePorts = bridgePorts;
     }
 
     @Override
@@ -105,7 +110,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
                         settings.stateDir(), topology.self().mtu()),
                 new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
-                DockerJavaEngine.connect(settings.dockerHost()), Clock.systemUTC());
+                DockerJavaEngine.connect(settings.dockerHost()), bridgePorts, Clock.systemUTC());
         log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(), DockerPluginConfig.DRIVER_NAME,
                 settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());
     }

@@ -88,7 +88,7 @@ class DockerPluginIT {
             plumbing.real = new IpEndpointPlumbing(host.inNetns(), host.ovsdb(), true);
             startAgent();
             engine = DockerJavaEngine.connect("unix://" + host.dockerSock);
-            sync = new EngineSync(engine, fabric, runtime, hostId);
+            sync = new EngineSync(engine, fabric, runtime, hostId, DockerPluginIT::bridgePortsNotRead);
         } catch (Exception | AssertionError e) {
             stop();
             throw e;
@@ -247,7 +247,7 @@ class DockerPluginIT {
         server.close();
         startAgent();
         assertEquals(before, runtime.state());
-        sync = new EngineSync(engine, fabric, runtime, hostId);
+        sync = new EngineSync(engine, fabric, runtime, hostId, DockerPluginIT::bridgePortsNotRead);
 
         String c4 = "c4-" + host.tag;
         host.dockerOk("run", "-d", "--name", c4, "--network", netA, host.image, "sleep", "600");
@@ -271,5 +271,10 @@ class DockerPluginIT {
         List<FabricEndpoint> matching = endpoints.stream().filter(e -> e.address().toString().equals(ip)).toList();
         assertEquals(1, matching.size(), endpoints.toString());
         return matching.get(0);
+    }
+
+    /** This test has no data plane: its reports say OVS was not read (ipam check then judges nothing from it). */
+    private static java.util.List<io.ovsfabric.agent.model.AttachedPort> bridgePortsNotRead() {
+        throw new IllegalStateException("the bridge's ports are not read in this test");
     }
 }

@@ -31,6 +31,20 @@ public final class FakeDataPlane implements DataPlane {
         return applied.size();
     }
 
+    private final List<io.ovsfabric.agent.model.AttachedPort> ports = new ArrayList<>();
+
+    @Override
+    public synchronized List<io.ovsfabric.agent.model.AttachedPort> endpointPorts() {
+        if (failWith != null) {
+            throw failWith;
+        }
+        return List.copyOf(ports);
+    }
+
+    public synchronized void addEndpointPort(io.ovsfabric.agent.model.AttachedPort port) {
+        ports.add(port);
+    }
+
     @Override
     public synchronized void teardown() {
         tornDown = true;

@@ -1,62 +1,91 @@
 package io.ovsfabric.controller.registry;
 
 import io.ovsfabric.common.HostId;
+import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.ipam.HostReport;
 import io.ovsfabric.controller.ipam.IpamAudit;
 import io.ovsfabric.controller.ipam.IpamAudit.Finding;
-import io.ovsfabric.controller.ipam.IpamAudit.Ref;
-import io.ovsfabric.controller.ipam.IpamAudit.Report;
+import io.ovsfabric.controller.ipam.IpamAudit.HostObservation;
 import io.ovsfabric.controller.model.EndpointRecord;
 import io.ovsfabric.controller.model.HostRecord;
 import io.ovsfabric.controller.model.Versioned;
+import io.ovsfabric.controller.store.JsonCodec;
+import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.KeyValue;
+import io.ovsfabric.controller.store.KvStore;
+import io.ovsfabric.controller.store.Txn;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps each host's last endpoint report (in this controller's memory: a restarted controller knows nothing until the
- * agents report again, and then judges nothing it has not heard about) and runs {@link IpamAudit} against etcd.
+ * Stores each host's last report in etcd (bound to the host's lease, so every controller judges every host and a
+ * dead host's report goes with it) and runs {@link IpamAudit} against etcd, now and at each report's revision.
  */
 public final class IpamCheck {
     private static final Logger log = LoggerFactory.getLogger(IpamCheck.class);
     public static final Duration DEFAULT_MIN_AGE = Duration.ofSeconds(60);
 
+    private final KvStore store;
+    private final KeyLayout keys;
+    private final JsonCodec codec;
     private final EndpointRegistry endpoints;
     private final HostStore hosts;
     private final Clock clock;
-    private final Map<HostId, Report> reports = new ConcurrentHashMap<>();
 
     /** A finding and whether {@code --repair} released it. */
     public record Checked(Finding finding, boolean repaired) {}
 
-    public record Outcome(List<Checked> findings, List<HostId> unreportedHosts) {}
+    public record Outcome(List<Checked> findings, List<HostId> unreportedHosts, List<String> partialHosts) {}
 
-    public IpamCheck(EndpointRegistry endpoints, HostStore hosts, Clock clock) {
+    public IpamCheck(KvStore store, KeyLayout keys, JsonCodec codec, EndpointRegistry endpoints, HostStore hosts,
+            Clock clock) {
+        this.store = store;
+        this.keys = keys;
+        this.codec = codec;
         this.endpoints = endpoints;
         this.hosts = hosts;
         this.clock = clock;
     }
 
-    /** Replaces a host's report with what it holds now. */
-    public void report(String hostId, Set<Ref> held) {
-        HostId host = HostId.of(hostId);
-        reports.put(host, new Report(clock.millis(), held));
-        log.debug("host {} reports {} endpoints", host, held.size());
+    /**
+     * Replaces a host's report with what it has now, stamped with this controller's clock. Only a live host reports:
+     * the report is bound to its lease (FAILED_PRECONDITION otherwise; the agent re-registers and reports again).
+     */
+    public void report(HostId host, HostReport what) {
+        HostStore.Live live = hosts.live(host).orElseThrow(() -> new FabricException(FabricException.Code.FAILED_PRECONDITION,
+                "host " + host + " has no live lease; register it before it reports its endpoints"));
+        HostReport stamped = new HostReport(clock.millis(), what.plugin(), what.dockerObserved(), what.docker(),
+                what.ovsObserved(), what.ports());
+        store.commit(Txn.when().then(Txn.Op.put(keys.report(host), codec.encode(stamped), live.leaseId())));
+        log.debug("host {} reports {} plugin addresses, {} Docker endpoints{}, {} bridge ports{}", host,
+                what.plugin().size(), what.docker().size(), what.dockerObserved() ? "" : " (Docker not observed)",
+                what.ports().size(), what.ovsObserved() ? "" : " (OVS not observed)");
     }
 
     public Outcome check(boolean repair, Duration minAge) {
         // Reports first, then etcd: an allocation made after a report is younger than the report and never judged.
-        Map<HostId, Report> snapshot = Map.copyOf(reports);
+        List<KeyValue> reportKvs = store.getPrefix(keys.reportsPrefix()).kvs();
         HostStore.Hosts all = hosts.all();
         List<EndpointRecord> allocations = endpoints.list(null, null);
+        Map<HostId, HostObservation> observations = new HashMap<>();
+        for (KeyValue kv : reportKvs) {
+            keys.parse(kv.key()).ifPresent(parsed -> {
+                HostId host = HostId.of(parsed.first());
+                HostReport report = codec.decode(kv.key(), kv.value(), HostReport.class);
+                observations.put(host, new HostObservation(report, allocationsAt(host, kv.modRevision())));
+            });
+        }
         Set<HostId> known = all.records().stream().map(Versioned::value).map(HostRecord::hostId).collect(Collectors.toSet());
-        IpamAudit.Result result = IpamAudit.check(allocations, known, all.live().keySet(), snapshot, minAge.toMillis());
+        IpamAudit.Result result = IpamAudit.check(allocations, known, all.live().keySet(), observations, minAge.toMillis());
         List<Checked> out = new ArrayList<>();
         for (Finding f : result.findings()) {
             boolean repaired = false;
@@ -69,6 +98,18 @@ public final class IpamCheck {
             }
             out.add(new Checked(f, repaired));
         }
-        return new Outcome(out, result.unreportedHosts());
+        return new Outcome(out, result.unreportedHosts(), result.partialHosts());
+    }
+
+    private Optional<List<EndpointRecord>> allocationsAt(HostId host, long revision) {
+        try {
+            return Optional.of(store.getPrefix(keys.addressesPrefix(), revision).kvs().stream()
+                    .map(kv -> codec.decode(kv.key(), kv.value(), EndpointRecord.class)).toList());
+        } catch (FabricException e) {
+            // Compacted away (or etcd refused): that host's orphans are not judged this time.
+            log.info("ipam check: etcd cannot read revision {} of host {}'s report ({}); its orphans are not judged",
+                    revision, host, e.getMessage());
+            return Optional.empty();
+        }
     }
 }

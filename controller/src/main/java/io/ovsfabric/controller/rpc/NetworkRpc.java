@@ -1,7 +1,6 @@
 package io.ovsfabric.controller.rpc;
 
 import io.grpc.stub.StreamObserver;
-import io.ovsfabric.controller.ipam.IpamAudit;
 import io.ovsfabric.controller.registry.EndpointRegistry;
 import io.ovsfabric.controller.registry.IpamCheck;
 import io.ovsfabric.controller.registry.NetworkRegistry;
@@ -14,8 +13,6 @@ import io.ovsfabric.proto.v1.CreateNetworkResponse;
 import io.ovsfabric.proto.v1.DeleteNetworkRequest;
 import io.ovsfabric.proto.v1.DeleteNetworkResponse;
 import io.ovsfabric.proto.v1.Endpoint;
-import io.ovsfabric.proto.v1.IpamFinding;
-import io.ovsfabric.proto.v1.IpamFindingKind;
 import io.ovsfabric.proto.v1.ListEndpointsRequest;
 import io.ovsfabric.proto.v1.ListEndpointsResponse;
 import io.ovsfabric.proto.v1.ListNetworksRequest;
@@ -27,7 +24,6 @@ import io.ovsfabric.proto.v1.ReportEndpointsResponse;
 import io.ovsfabric.proto.v1.UpdateEndpointRequest;
 import io.ovsfabric.proto.v1.UpdateEndpointResponse;
 import java.time.Duration;
-import java.util.stream.Collectors;
 
 /** The network and endpoint calls of both services (agents allocate; ovsfabricctl creates and lists). */
 public final class NetworkRpc {
@@ -43,8 +39,7 @@ public final class NetworkRpc {
 
     void reportEndpoints(ReportEndpointsRequest request, StreamObserver<ReportEndpointsResponse> observer) {
         GrpcErrors.unary("ReportEndpoints " + request.getHostId(), observer, () -> {
-            ipam.report(request.getHostId(), request.getEndpointsList().stream()
-                    .map(r -> new IpamAudit.Ref(r.getNetworkId(), r.getEndpointId())).collect(Collectors.toSet()));
+            ipam.report(io.ovsfabric.common.HostId.of(request.getHostId()), IpamMapping.hostReport(request));
             return ReportEndpointsResponse.getDefaultInstance();
         });
     }
@@ -54,15 +49,10 @@ public final class NetworkRpc {
             Duration minAge = request.getMinAgeSeconds() == 0 ? IpamCheck.DEFAULT_MIN_AGE
                     : Duration.ofSeconds(request.getMinAgeSeconds());
             IpamCheck.Outcome outcome = ipam.check(request.getRepair(), minAge);
-            CheckIpamResponse.Builder out = CheckIpamResponse.newBuilder();
+            CheckIpamResponse.Builder out = CheckIpamResponse.newBuilder().addAllPartialHosts(outcome.partialHosts());
             outcome.unreportedHosts().forEach(h -> out.addUnreportedHosts(h.value()));
             for (IpamCheck.Checked c : outcome.findings()) {
-                IpamAudit.Finding f = c.finding();
-                Endpoint endpoint = f.endpoint().map(ProtoMapper::endpoint).orElseGet(() -> Endpoint.newBuilder()
-                        .setNetworkId(f.ref().networkId()).setEndpointId(f.ref().endpointId()).setHostId(f.host().value()).build());
-                out.addFindings(IpamFinding.newBuilder().setKind(f.kind() == IpamAudit.Kind.LEAK ? IpamFindingKind.IPAM_FINDING_KIND_LEAK
-                        : IpamFindingKind.IPAM_FINDING_KIND_ORPHAN).setEndpoint(endpoint).setReason(f.reason())
-                        .setRepairable(f.repairable()).setRepaired(c.repaired()));
+                out.addFindings(IpamMapping.finding(c.finding(), c.repaired()));
             }
             return out.build();
         });

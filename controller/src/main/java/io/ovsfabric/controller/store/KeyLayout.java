@@ -21,12 +21,13 @@ import java.util.Optional;
  * tunnel-keys/&lt;key&gt;               -&gt; network id (unique GRE keys)
  * addresses/&lt;network-id&gt;/&lt;ip&gt;     endpoint holding the address (created only if absent)
  * handles/&lt;network-id&gt;/&lt;endpoint&gt; -&gt; address (one address per allocation handle)
+ * reports/&lt;host-id&gt;                what the host last reported having (for ipam check), bound to its lease
  * </pre>
  */
 public final class KeyLayout {
     public static final String DEFAULT_PREFIX = "/ovsfabric/v1/";
 
-    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE }
+    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE, REPORT }
 
     /** A key under the prefix, split into its kind and its one or two name parts. */
     public record ParsedKey(Kind kind, String first, String second) {}
@@ -129,6 +130,14 @@ public final class KeyLayout {
         return handlesPrefix(networkId) + endpointId;
     }
 
+    public String reportsPrefix() {
+        return root + "reports/";
+    }
+
+    public String report(HostId id) {
+        return reportsPrefix() + id.value();
+    }
+
     /** Classifies a key read or watched under the root; empty for keys this version does not know. */
     public Optional<ParsedKey> parse(String key) {
         if (!key.startsWith(root)) {
@@ -158,6 +167,7 @@ public final class KeyLayout {
             case "tunnel-keys" -> Kind.TUNNEL_KEY;
             case "addresses" -> Kind.ADDRESS;
             case "handles" -> Kind.HANDLE;
+            case "reports" -> Kind.REPORT;
             default -> null;
         };
         if (kind == null || name.isEmpty()) {

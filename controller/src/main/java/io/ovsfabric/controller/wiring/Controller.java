@@ -68,7 +68,7 @@ public final class Controller implements AutoCloseable {
             NetworkRegistry networks = new NetworkRegistry(store, keys, codec, plan, clock);
             EndpointRegistry endpoints = new EndpointRegistry(store, keys, codec, networks, hostStore, clock, new SecureRandom());
             NetworkRpc networkRpc = new NetworkRpc(networks, endpoints,
-                    new io.ovsfabric.controller.registry.IpamCheck(endpoints, hostStore, clock));
+                    new io.ovsfabric.controller.registry.IpamCheck(store, keys, codec, endpoints, hostStore, clock));
             HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, plan.leaseTtl(), clock,
                     config.controllerId(), new SecureRandom(), endpoints);
             Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, plan.reclaimGrace(), clock, endpoints);

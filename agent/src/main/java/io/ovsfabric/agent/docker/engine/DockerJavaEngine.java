@@ -18,6 +18,7 @@ import io.ovsfabric.common.Ipv4Address;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,12 +179,18 @@ public final class DockerJavaEngine implements ContainerEngine {
             }
         }
         Map<String, String> containers = new LinkedHashMap<>();
+        List<EngineNetwork.Attached> endpoints = new ArrayList<>();
         if (n.getContainers() != null) {
-            n.getContainers().forEach((id, c) -> containers.put(id, nullToEmpty(c.getEndpointId())));
+            n.getContainers().forEach((id, c) -> {
+                containers.put(id, nullToEmpty(c.getEndpointId()));
+                String address = nullToEmpty(c.getIpv4Address());
+                endpoints.add(new EngineNetwork.Attached(id, nullToEmpty(c.getName()), nullToEmpty(c.getEndpointId()),
+                        address.contains("/") ? address.substring(0, address.indexOf('/')) : address));
+            });
         }
         return new EngineNetwork(n.getId(), n.getName(), n.getDriver(), ipamDriver, subnet, gateway,
                 n.getLabels() == null ? Map.of() : n.getLabels(), n.getOptions() == null ? Map.of() : n.getOptions(),
-                containers);
+                containers, endpoints);
     }
 
     private static <T> Optional<T> parse(String text, java.util.function.Function<String, T> parser) {

@@ -3,14 +3,17 @@ package io.ovsfabric.agent.docker.engine;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.docker.fabric.FabricNetwork;
 import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.docker.fabric.HostInventory;
 import io.ovsfabric.agent.docker.fabric.NetworkSpec;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginState;
+import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.common.HostId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Keeps the local engine and the controller in step: every fabric network exists as a docker network here, every
@@ -35,6 +40,7 @@ public final class EngineSync implements AutoCloseable {
     private final FabricNetworks fabric;
     private final PluginRuntime plugin;
     private final HostId host;
+    private final Supplier<List<AttachedPort>> bridgePorts;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ofx-docker-sync");
         t.setDaemon(true);
@@ -45,11 +51,17 @@ public final class EngineSync implements AutoCloseable {
     private volatile AutoCloseable watch;
     private volatile boolean closed;
 
-    public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host) {
+    /**
+     * @param bridgePorts reads the integration bridge's endpoint ports from OVS now (the data plane's
+     *                    {@link io.ovsfabric.agent.model.DataPlane#endpointPorts()}); may throw when OVS is unreachable
+     */
+    public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host,
+            Supplier<List<AttachedPort>> bridgePorts) {
         this.engine = engine;
         this.fabric = fabric;
         this.plugin = plugin;
         this.host = host;
+        this.bridgePorts = bridgePorts;
     }
 
     /** One network pass; returns the actions it planned (each applied or logged). */
@@ -96,7 +108,10 @@ public final class EngineSync implements AutoCloseable {
         return described;
     }
 
-    /** A full pass: networks, endpoints, abandoned addresses, then what this host holds (for `ipam check`). Failures are logged; the next pass retries. */
+    /**
+     * A full pass: networks, endpoints, endpoints Docker lost, abandoned addresses, then what this host has (for
+     * `ipam check`). Failures are logged; the next pass retries.
+     */
     public void runOnce() {
         passQueued.set(false);
         try {
@@ -105,15 +120,46 @@ public final class EngineSync implements AutoCloseable {
         } catch (PluginException e) {
             log.warn("docker sync on {} failed, will retry: {}", host, e.getMessage());
         }
+        Optional<List<HostInventory.DockerEndpoint>> docker = dockerEndpoints();
+        docker.ifPresent(endpoints -> plugin.deleteVanished(endpoints.stream()
+                .map(HostInventory.DockerEndpoint::dockerEndpointId).collect(Collectors.toSet())));
         try {
             plugin.releaseAbandoned();
         } catch (PluginException e) {
             log.warn("releasing abandoned addresses on {} failed, will retry: {}", host, e.getMessage());
         }
         try {
-            fabric.reportHeld(host, plugin.heldAllocations());
+            fabric.reportInventory(host, new HostInventory(plugin.heldAddresses(), docker, bridgePorts()));
         } catch (PluginException e) {
-            log.warn("reporting the allocations of {} to the controller failed, will retry: {}", host, e.getMessage());
+            log.warn("reporting what {} has to the controller failed, will retry: {}", host, e.getMessage());
+        }
+    }
+
+    /** The engine's endpoints on this driver's networks; empty when the engine cannot be read now. */
+    private Optional<List<HostInventory.DockerEndpoint>> dockerEndpoints() {
+        try {
+            Map<String, String> bindings = plugin.networkBindings();
+            List<HostInventory.DockerEndpoint> out = new ArrayList<>();
+            for (EngineNetwork n : engine.listNetworks(DRIVER)) {
+                String fabricId = bindings.getOrDefault(n.id(), "");
+                n.endpoints().forEach(a -> out.add(new HostInventory.DockerEndpoint(fabricId, n.id(), a.endpointId(),
+                        a.containerId(), a.containerName(), a.address())));
+            }
+            return Optional.of(out);
+        } catch (PluginException e) {
+            log.warn("cannot list Docker's endpoints on {} ({}); this pass reports without them", host, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The bridge's endpoint ports; empty when OVS cannot be read now. */
+    private Optional<List<AttachedPort>> bridgePorts() {
+        try {
+            return Optional.of(bridgePorts.get());
+        } catch (RuntimeException e) {
+            log.warn("cannot read the bridge's endpoint ports on {} ({}); this pass reports without them", host,
+                    e.getMessage());
+            return Optional.empty();
         }
     }
 

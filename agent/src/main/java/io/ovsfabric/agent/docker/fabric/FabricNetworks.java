@@ -33,8 +33,8 @@ public interface FabricNetworks {
     /** Endpoints, optionally only those of one host. */
     List<FabricEndpoint> listEndpoints(Optional<HostId> host);
 
-    /** Tells the controller every allocation this host holds now (replacing its last report), for `ipam check`. */
-    void reportHeld(HostId host, List<AllocationHandle> held);
+    /** Tells the controller what this host has now (replacing its last report), for `ipam check`. */
+    void reportInventory(HostId host, HostInventory inventory);
 
     default Optional<FabricNetwork> findNetwork(String nameOrId) {
         List<FabricNetwork> all = listNetworks();

@@ -14,12 +14,14 @@ import io.ovsfabric.proto.v1.AllocateAddressRequest;
 import io.ovsfabric.proto.v1.AllocateAddressResponse;
 import io.ovsfabric.proto.v1.CreateNetworkRequest;
 import io.ovsfabric.proto.v1.Endpoint;
-import io.ovsfabric.proto.v1.EndpointRef;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
 import io.ovsfabric.proto.v1.ListEndpointsRequest;
 import io.ovsfabric.proto.v1.ListNetworksRequest;
 import io.ovsfabric.proto.v1.Network;
 import io.ovsfabric.proto.v1.ReleaseAddressRequest;
+import io.ovsfabric.proto.v1.DockerEndpoint;
+import io.ovsfabric.proto.v1.EndpointPort;
+import io.ovsfabric.proto.v1.PluginAddress;
 import io.ovsfabric.proto.v1.ReportEndpointsRequest;
 import io.ovsfabric.proto.v1.UpdateEndpointRequest;
 
@@ -90,11 +92,21 @@ public final class GrpcFabricNetworks implements FabricNetworks {
     }
 
     @Override
-    public void reportHeld(HostId host, List<AllocationHandle> held) {
-        ReportEndpointsRequest.Builder request = ReportEndpointsRequest.newBuilder().setHostId(host.value());
-        held.forEach(h -> request.addEndpoints(EndpointRef.newBuilder().setNetworkId(h.networkId()).setEndpointId(h.toString())));
-        call("report the " + held.size() + " allocations of host " + host,
-                () -> fabric.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).reportEndpoints(request.build()));
+    public void reportInventory(HostId host, HostInventory inventory) {
+        io.ovsfabric.proto.v1.HostInventory.Builder inv = io.ovsfabric.proto.v1.HostInventory.newBuilder()
+                .setDockerObserved(inventory.docker().isPresent()).setOvsObserved(inventory.ports().isPresent());
+        inventory.plugin().forEach(a -> inv.addPlugin(PluginAddress.newBuilder().setNetworkId(a.handle().networkId())
+                .setEndpointId(a.handle().toString()).setAddress(a.address()).setReserved(a.reserved())
+                .setDockerEndpointId(a.dockerEndpointId())));
+        inventory.docker().orElse(List.of()).forEach(d -> inv.addDocker(DockerEndpoint.newBuilder()
+                .setNetworkId(d.networkId()).setDockerNetworkId(d.dockerNetworkId())
+                .setDockerEndpointId(d.dockerEndpointId()).setContainerId(d.containerId())
+                .setContainerName(d.containerName()).setAddress(d.address())));
+        inventory.ports().orElse(List.of()).forEach(p -> inv.addOvsPorts(EndpointPort.newBuilder().setPort(p.port())
+                .setNetworkId(p.networkId()).setEndpointId(p.handle()).setDockerEndpointId(p.dockerEndpointId())));
+        ReportEndpointsRequest request = ReportEndpointsRequest.newBuilder().setHostId(host.value()).setInventory(inv).build();
+        call("report what host " + host + " has (" + inventory.plugin().size() + " plugin addresses)",
+                () -> fabric.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).reportEndpoints(request));
     }
 
     @Override

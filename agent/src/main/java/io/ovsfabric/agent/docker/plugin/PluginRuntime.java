@@ -12,11 +12,12 @@ import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.ovsfabric.agent.docker.fabric.AllocationHandle;
+import io.ovsfabric.agent.docker.fabric.HostInventory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -31,6 +32,8 @@ public final class PluginRuntime {
     private final PluginCore core;
     private final FabricIpam ipam;
     private final FabricNetworkDriver driver;
+    /** Endpoint id to when Docker's listing first lacked it (memory only: a restart waits the grace again). */
+    private final Map<String, Long> missingSince = new java.util.concurrent.ConcurrentHashMap<>();
 
     private PluginRuntime(PluginCore core) {
         this.core = core;
@@ -85,11 +88,47 @@ public final class PluginRuntime {
     }
 
     /**
-     * Every allocation this host holds or may hold (intents too: the controller may have answered before a crash), as
-     * the controller knows them: what `ipam check` compares etcd with.
+     * Every allocation this host holds or may hold (intents too: the controller may have answered before a crash),
+     * for `ipam check`.
      */
-    public List<AllocationHandle> heldAllocations() {
-        return state().allocations().values().stream().map(Allocation::parsedHandle).toList();
+    public List<HostInventory.HeldAddress> heldAddresses() {
+        return state().allocations().values().stream().map(a -> new HostInventory.HeldAddress(a.parsedHandle(),
+                a.address() == null ? "" : a.address().toString(), a.kind() == AllocationKind.RESERVED, a.endpointId()))
+                .toList();
+    }
+
+    /**
+     * Deletes endpoints Docker no longer has (it deleted them while this agent was down, or its own state was lost):
+     * once an endpoint has been missing from every listing for the grace period, its link goes and its address is
+     * unbound (then released by {@link #releaseAbandoned}). {@code dockerEndpoints} must be a complete listing of
+     * the endpoints on this driver's networks. Returns how many were deleted.
+     */
+    public int deleteVanished(Set<String> dockerEndpoints) {
+        long now = core.clock.millis();
+        long grace = core.settings.abandonedGrace().toMillis();
+        Map<String, PluginState.Endpoint> ours = state().endpoints();
+        missingSince.keySet().retainAll(ours.keySet());
+        missingSince.keySet().removeAll(dockerEndpoints);
+        int deleted = 0;
+        for (PluginState.Endpoint e : ours.values()) {
+            if (dockerEndpoints.contains(e.endpointId())) {
+                continue;
+            }
+            long since = missingSince.computeIfAbsent(e.endpointId(), id -> now);
+            if (now - since < grace) {
+                continue;
+            }
+            try {
+                driver.deleteEndpoint(e.networkId(), e.endpointId());
+                missingSince.remove(e.endpointId());
+                deleted++;
+                log.warn("deleted endpoint {} ({}, container {}): Docker has not shown it for {} s", PluginCore.shortId(e.endpointId()),
+                        e.address(), e.containerName().isEmpty() ? "unknown" : e.containerName(), (now - since) / 1000);
+            } catch (PluginException ex) {
+                log.warn("cannot delete vanished endpoint {} yet, will retry: {}", PluginCore.shortId(e.endpointId()), ex.getMessage());
+            }
+        }
+        return deleted;
     }
 
     /** Binds a pool created by `docker network create` here to the fabric network the sync registered for it. */

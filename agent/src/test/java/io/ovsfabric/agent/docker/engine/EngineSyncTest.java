@@ -12,6 +12,8 @@ import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.protocol.IpamService;
 import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.agent.docker.fabric.HostInventory;
+import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +39,14 @@ class EngineSyncTest {
     private final FakeContainerEngine engine = new FakeContainerEngine();
     private final PluginRuntime plugin = PluginRuntime.open(new FakePluginStateStore(), fabric, new FakeEndpointPlumbing(),
             new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
-    private final EngineSync sync = new EngineSync(engine, fabric, plugin, HostId.of("h1"));
+    private final List<AttachedPort> bridgePorts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean ovsDown;
+    private final EngineSync sync = new EngineSync(engine, fabric, plugin, HostId.of("h1"), () -> {
+        if (ovsDown) {
+            throw new IllegalStateException("OVSDB unreachable");
+        }
+        return List.copyOf(bridgePorts);
+    });
 
     @AfterEach
     void stop() {
@@ -120,16 +129,28 @@ class EngineSyncTest {
     }
 
     @Test
-    void aPassReportsEveryAllocationThisHostHolds() {
+    void aPassReportsThePluginsAllocationsDockersEndpointsAndTheBridgePorts() {
         fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"), Optional.empty(), Map.of()));
         String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
         plugin.ipam().requestAddress(new IpamService.AddressRequest(poolId, Optional.empty(), false,
                 Optional.of(MacAddress.parse("02:42:0a:ca:00:02"))));
+        String fabricId = fabric.findNetwork("web").orElseThrow().id();
+        engine.attach("cid1", "web1", NID, EID, List.of("web1"));
+        bridgePorts.add(new AttachedPort("ofx-1", fabricId, fabric.endpoints().get(0).handle(), EID));
         sync.runOnce();
-        List<io.ovsfabric.agent.docker.fabric.AllocationHandle> report = fabric.lastReport(HostId.of("h1")).orElseThrow();
-        assertEquals(1, report.size(), report.toString());
-        assertEquals(fabric.endpoints().get(0).handle(), report.get(0).toString());
-        assertEquals(fabric.findNetwork("web").orElseThrow().id(), report.get(0).networkId());
+        HostInventory report = fabric.lastReport(HostId.of("h1")).orElseThrow();
+        assertEquals(1, report.plugin().size(), report.toString());
+        assertEquals(fabric.endpoints().get(0).handle(), report.plugin().get(0).handle().toString());
+        assertEquals(fabricId, report.plugin().get(0).handle().networkId());
+        assertEquals(fabric.endpoints().get(0).address().toString(), report.plugin().get(0).address());
+        HostInventory.DockerEndpoint seen = report.docker().orElseThrow().get(0);
+        assertEquals(List.of(fabricId, NID, EID, "cid1"), List.of(seen.networkId(), seen.dockerNetworkId(),
+                seen.dockerEndpointId(), seen.containerId()));
+        assertEquals(List.copyOf(bridgePorts), report.ports().orElseThrow());
+
+        ovsDown = true;
+        sync.runOnce();
+        assertTrue(fabric.lastReport(HostId.of("h1")).orElseThrow().ports().isEmpty(), "OVS unread: no port list at all");
     }
 
     private static void await(BooleanSupplier condition) {

@@ -20,7 +20,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
     private final Map<String, Map<String, FabricEndpoint>> endpoints = new HashMap<>();
     private final Map<String, PluginException.Kind> failNext = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
-    private final Map<HostId, List<AllocationHandle>> reports = new HashMap<>();
+    private final Map<HostId, HostInventory> reports = new HashMap<>();
     private int nextNetwork = 1;
 
     public synchronized void failNext(String operation, PluginException.Kind kind) {
@@ -159,13 +159,13 @@ public final class FakeFabricNetworks implements FabricNetworks {
     }
 
     @Override
-    public synchronized void reportHeld(HostId host, List<AllocationHandle> held) {
-        enter("reportHeld");
-        reports.put(host, List.copyOf(held));
+    public synchronized void reportInventory(HostId host, HostInventory inventory) {
+        enter("reportInventory");
+        reports.put(host, inventory);
     }
 
     /** The last report of a host, if any. */
-    public synchronized Optional<List<AllocationHandle>> lastReport(HostId host) {
+    public synchronized Optional<HostInventory> lastReport(HostId host) {
         return Optional.ofNullable(reports.get(host));
     }
 }

@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,13 +180,23 @@ class GrpcFabricNetworksTest {
     }
 
     @Test
-    void aReportCarriesEveryHandleWithItsNetwork() {
-        fabric.reportHeld(HostId.of("h1"), List.of(new AllocationHandle(HostId.of("h1"), "fn1", "00aa"),
-                new AllocationHandle(HostId.of("h1"), "fn2", "00bb")));
+    void aReportCarriesEverySourceAndMarksWhatWasNotRead() {
+        HostInventory inventory = new HostInventory(List.of(
+                new HostInventory.HeldAddress(new AllocationHandle(HostId.of("h1"), "fn1", "00aa"), "10.201.0.2", false, "d1"),
+                new HostInventory.HeldAddress(new AllocationHandle(HostId.of("h1"), "fn2", "00bb"), "", false, "")),
+                Optional.of(List.of(new HostInventory.DockerEndpoint("fn1", "dn1", "d1", "c1", "web", "10.201.0.2"))),
+                Optional.empty());
+        fabric.reportInventory(HostId.of("h1"), inventory);
         io.ovsfabric.proto.v1.ReportEndpointsRequest sent = (io.ovsfabric.proto.v1.ReportEndpointsRequest) requests.get(0);
         assertEquals("h1", sent.getHostId());
-        assertEquals(List.of("fn1 h1:fn1:00aa", "fn2 h1:fn2:00bb"), sent.getEndpointsList().stream()
-                .map(r -> r.getNetworkId() + " " + r.getEndpointId()).toList());
+        io.ovsfabric.proto.v1.HostInventory inv = sent.getInventory();
+        assertEquals(List.of("fn1 h1:fn1:00aa 10.201.0.2 d1", "fn2 h1:fn2:00bb  "), inv.getPluginList().stream()
+                .map(r -> r.getNetworkId() + " " + r.getEndpointId() + " " + r.getAddress() + " " + r.getDockerEndpointId()).toList());
+        assertTrue(inv.getDockerObserved());
+        assertEquals("web 10.201.0.2 fn1", inv.getDocker(0).getContainerName() + " " + inv.getDocker(0).getAddress()
+                + " " + inv.getDocker(0).getNetworkId());
+        assertFalse(inv.getOvsObserved());
+        assertEquals(0, inv.getOvsPortsCount());
     }
 
     @Test

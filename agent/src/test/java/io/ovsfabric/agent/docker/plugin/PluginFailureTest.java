@@ -222,4 +222,34 @@ class PluginFailureTest {
         docker.ok("/NetworkDriver.Leave", docker.pair(net, ep.id()));
         assertEquals(Map.of(), host.plumbing.links());
     }
+
+    @Test
+    void anEndpointDockerNoLongerShowsIsDeletedAfterTheGraceAndItsAddressThenReleased() {
+        Libnetwork.Ep kept = docker.run(net, "c1", MAC);
+        Libnetwork.Ep lost = docker.run(net, "c2", "02:42:0a:c9:00:dd");
+        assertEquals(2, host.plumbing.links().size());
+        // Docker deleted c2's endpoint while the agent was away: its listing shows only c1 from now on.
+        assertEquals(0, host.runtime.deleteVanished(java.util.Set.of(kept.id())));
+        host.clock.advance(Duration.ofMinutes(1));
+        assertEquals(0, host.runtime.deleteVanished(java.util.Set.of(kept.id())), "still within the grace");
+        host.clock.advance(Duration.ofMinutes(1));
+        assertEquals(1, host.runtime.deleteVanished(java.util.Set.of(kept.id())));
+        assertEquals(java.util.Set.of(kept.id()), host.runtime.state().endpoints().keySet());
+        assertEquals(1, host.plumbing.links().size());
+        host.clock.advance(Duration.ofMinutes(2));
+        assertEquals(1, host.runtime.releaseAbandoned());
+        assertEquals(1, host.fabric.endpoints().size());
+        assertTrue(kept.address().startsWith(host.fabric.endpoints().get(0).address() + "/"));
+    }
+
+    @Test
+    void anEndpointThatReappearsInDockersListingIsKept() {
+        Libnetwork.Ep ep = docker.run(net, "c1", MAC);
+        assertEquals(0, host.runtime.deleteVanished(java.util.Set.of()));
+        host.clock.advance(Duration.ofMinutes(1));
+        assertEquals(0, host.runtime.deleteVanished(java.util.Set.of(ep.id())));
+        host.clock.advance(Duration.ofMinutes(2));
+        assertEquals(0, host.runtime.deleteVanished(java.util.Set.of()), "missing again: the grace starts over");
+        assertEquals(1, host.runtime.state().endpoints().size());
+    }
 }
