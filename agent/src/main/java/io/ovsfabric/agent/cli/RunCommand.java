@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.cli;
 
+import io.ovsfabric.agent.state.StateDirLock;
 import io.ovsfabric.agent.wiring.AgentWiring;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -67,7 +68,8 @@ final class RunCommand implements Callable<Integer> {
         HostId host = HostId.of(hostId);
         Ipv4Address underlay = Ipv4Address.parse(underlayIp);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "run");
+                AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
                 noDocker ? Optional.empty() : Optional.of(dockerHost)))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,6 +3,7 @@ package io.ovsfabric.agent.cli;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.agent.state.StateDirLock;
 import io.ovsfabric.agent.wiring.AgentWiring;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
@@ -40,7 +41,9 @@ final class TeardownCommand implements Callable<Integer> {
                 : new AgentStateStore(stateDir).load().map(AgentState::self).map(s -> s.underlayIp())
                         .orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
                                 "no saved agent state in " + stateDir + ": pass --underlay-ip"));
-        try (DataPlane plane = AgentWiring.dataPlaneFactory().open(dataPlane.settings(underlay))) {
+        // A running agent would rebuild what this removes: refuse while one holds the state dir.
+        try (StateDirLock lock = StateDirLock.acquire(stateDir, "teardown");
+                DataPlane plane = AgentWiring.dataPlaneFactory().open(dataPlane.settings(underlay))) {
             plane.teardown();
         }
         spec.commandLine().getOut().println("removed everything ovsfabric created on this host");
