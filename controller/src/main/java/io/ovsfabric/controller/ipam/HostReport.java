@@ -1,6 +1,7 @@
 package io.ovsfabric.controller.ipam;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * What one host said it has at one sync pass, by source, as stored in etcd for `ipam check`. A source the agent
@@ -18,6 +19,18 @@ public record HostReport(long receivedAtMs, List<PluginAddress> plugin, boolean 
         plugin = plugin == null ? List.of() : List.copyOf(plugin);
         docker = docker == null ? List.of() : List.copyOf(docker);
         ports = ports == null ? List.of() : List.copyOf(ports);
+    }
+
+    /** The same report received at another time. */
+    public HostReport receivedAt(long atMs) {
+        return new HostReport(atMs, plugin, dockerObserved, docker, ovsObserved, ports);
+    }
+
+    /** Whether both say the host has the same things (order and reception time aside). */
+    public boolean sameHoldings(HostReport other) {
+        return dockerObserved == other.dockerObserved && ovsObserved == other.ovsObserved
+                && Set.copyOf(plugin).equals(Set.copyOf(other.plugin)) && Set.copyOf(docker).equals(Set.copyOf(other.docker))
+                && Set.copyOf(ports).equals(Set.copyOf(other.ports));
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +30,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Stores each host's last report in etcd (bound to the host's lease, so every controller judges every host and a
  * dead host's report goes with it) and runs {@link IpamAudit} against etcd, now and at each report's revision.
+ *
+ * <p>Agents report every 30 s, but an unchanged report is written only every {@link #REFRESH}: each etcd write is a
+ * revision kept until someone compacts, and a quiet fabric must not grow etcd's history. This controller remembers
+ * when it last heard an unchanged report, so its checks judge with that time; another controller judges a quiet host
+ * with a report at most {@link #REFRESH} old.
  */
 public final class IpamCheck {
     private static final Logger log = LoggerFactory.getLogger(IpamCheck.class);
     public static final Duration DEFAULT_MIN_AGE = Duration.ofSeconds(60);
+    public static final Duration REFRESH = Duration.ofMinutes(5);
 
     private final KvStore store;
     private final KeyLayout keys;
@@ -40,6 +47,8 @@ public final class IpamCheck {
     private final EndpointRegistry endpoints;
     private final HostStore hosts;
     private final Clock clock;
+    /** The last report this controller received per host (possibly newer than etcd's, when unchanged). */
+    private final Map<HostId, HostReport> heard = new ConcurrentHashMap<>();
 
     /** A finding and whether {@code --repair} released it. */
     public record Checked(Finding finding, boolean repaired) {}
@@ -63,8 +72,13 @@ public final class IpamCheck {
     public void report(HostId host, HostReport what) {
         HostStore.Live live = hosts.live(host).orElseThrow(() -> new FabricException(FabricException.Code.FAILED_PRECONDITION,
                 "host " + host + " has no live lease; register it before it reports its endpoints"));
-        HostReport stamped = new HostReport(clock.millis(), what.plugin(), what.dockerObserved(), what.docker(),
-                what.ovsObserved(), what.ports());
+        HostReport stamped = what.receivedAt(clock.millis());
+        Optional<HostReport> stored = store.get(keys.report(host)).map(kv -> codec.decode(kv.key(), kv.value(), HostReport.class));
+        heard.put(host, stamped);
+        if (stored.isPresent() && stored.get().sameHoldings(stamped)
+                && stamped.receivedAtMs() - stored.get().receivedAtMs() < REFRESH.toMillis()) {
+            return;     // unchanged: remembered here, written at the next refresh
+        }
         store.commit(Txn.when().then(Txn.Op.put(keys.report(host), codec.encode(stamped), live.leaseId())));
         log.debug("host {} reports {} plugin addresses, {} Docker endpoints{}, {} bridge ports{}", host,
                 what.plugin().size(), what.docker().size(), what.dockerObserved() ? "" : " (Docker not observed)",
@@ -78,11 +92,17 @@ public final class IpamCheck {
         List<EndpointRecord> allocations = endpoints.list(null, null);
         Map<HostId, HostObservation> observations = new HashMap<>();
         for (KeyValue kv : reportKvs) {
-            keys.parse(kv.key()).ifPresent(parsed -> {
-                HostId host = HostId.of(parsed.first());
-                HostReport report = codec.decode(kv.key(), kv.value(), HostReport.class);
-                observations.put(host, new HostObservation(report, allocationsAt(host, kv.modRevision())));
-            });
+            Optional<KeyLayout.ParsedKey> parsed = keys.parse(kv.key());
+            if (parsed.isEmpty()) {
+                continue;
+            }
+            HostId host = HostId.of(parsed.get().first());
+            HostReport report = codec.decode(kv.key(), kv.value(), HostReport.class);
+            HostReport later = heard.get(host);
+            if (later != null && later.receivedAtMs() > report.receivedAtMs() && later.sameHoldings(report)) {
+                report = later;     // heard unchanged since it was written: judge with the newer time
+            }
+            observations.put(host, new HostObservation(report, allocationsAt(host, kv.modRevision())));
         }
         Set<HostId> known = all.records().stream().map(Versioned::value).map(HostRecord::hostId).collect(Collectors.toSet());
         IpamAudit.Result result = IpamAudit.check(allocations, known, all.live().keySet(), observations, minAge.toMillis());

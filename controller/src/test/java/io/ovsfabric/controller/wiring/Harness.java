@@ -27,6 +27,11 @@ public final class Harness implements AutoCloseable {
         this.prefix = keyPrefix;
     }
 
+    /** The key prefix the controllers of this harness use, ending in '/'. */
+    public String prefix() {
+        return prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+
     public Controller start(PlanRequest plan, Duration ttl, Duration grace) throws InterruptedException {
         PlanRequest withLiveness = new PlanRequest(plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(), plan.underlayMtu(), ttl, grace);
         ControllerConfig config = new ControllerConfig(List.of(etcd), "127.0.0.1", 0, withLiveness, prefix, "ctl-test-" + (++started));

@@ -126,8 +126,10 @@ class IpamCheckIT {
         assertFalse(conflict.getRepairable());
 
         // A second controller on the same etcd sees the same reports: they live in etcd, not in a controller's memory.
+        // (It judges leaks with the report as written; unchanged reports are rewritten only every few minutes.)
         Controller other = harness.start(new PlanRequest("10.200.0.0/16", 24, null, null), Duration.ofSeconds(60), Duration.ofMinutes(10));
-        assertEquals(kinds(found), kinds(harness.admin(other).checkIpam(check)));
+        assertEquals(kinds(found).stream().filter(k -> !k.startsWith("LEAK")).toList(),
+                kinds(harness.admin(other).checkIpam(check)).stream().filter(k -> !k.startsWith("LEAK")).toList());
 
         CheckIpamResponse repaired = admin.checkIpam(check.toBuilder().setRepair(true).build());
         assertEquals(2, repaired.getFindingsList().stream().filter(IpamFinding::getRepaired).count(), repaired.toString());
@@ -163,5 +165,29 @@ class IpamCheckIT {
         StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> fabric.reportEndpoints(
                 report("h1", HostInventory.newBuilder().addDocker(docker("x", "not-an-ip")))));
         assertTrue(bad.getStatus().getDescription().contains("not IPv4"), bad.getStatus().getDescription());
+    }
+
+    @Test
+    void anUnchangedReportIsNotRewrittenButAChangedOneIs() throws Exception {
+        String kept = allocate("h1", "kept");
+        ReportEndpointsRequest quiet = report("h1", HostInventory.newBuilder().addPlugin(plugin("kept", kept))
+                .addDocker(docker("kept", kept)).addOvsPorts(port("kept")));
+        fabric.reportEndpoints(quiet);
+        long written = reportRevision("h1");
+        for (int i = 0; i < 5; i++) {
+            fabric.reportEndpoints(quiet);
+        }
+        assertEquals(written, reportRevision("h1"), "an unchanged report adds no etcd revision");
+        fabric.reportEndpoints(report("h1", HostInventory.newBuilder().addPlugin(plugin("kept", kept))));
+        assertTrue(reportRevision("h1") > written, "a changed report is written at once");
+    }
+
+    private long reportRevision(String host) throws Exception {
+        try (io.etcd.jetcd.Client etcd = io.etcd.jetcd.Client.builder().endpoints(ETCD.endpoint()).build()) {
+            var kvs = etcd.getKVClient().get(io.etcd.jetcd.ByteSequence.from((harness.prefix() + "reports/" + host).getBytes()))
+                    .get(5, java.util.concurrent.TimeUnit.SECONDS).getKvs();
+            assertEquals(1, kvs.size(), "report of " + host + " in etcd");
+            return kvs.get(0).getModRevision();
+        }
     }
 }
