@@ -17,6 +17,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -100,6 +101,21 @@ public final class PluginRuntime {
     /** Tells the controller which container holds an endpoint; false if the endpoint is not ours. */
     public boolean describeContainer(String endpointId, String containerId, String containerName, List<String> aliases) {
         return driver.describeContainer(endpointId, containerId, containerName, aliases);
+    }
+
+    /** Fabric networks whose docker network was removed on this host and not yet followed up by the sync. */
+    public Set<String> removedFabricNetworks() {
+        return state().removedFabricNetworks();
+    }
+
+    /** The sync has followed up the removal of a docker network of this fabric network. */
+    public void forgetRemoved(String fabricNetworkId) {
+        core.lock.lock();
+        try {
+            core.state.update(s -> s.withoutRemovedFabricNetwork(fabricNetworkId));
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     /** Docker network id to fabric network id ("" while not registered) for the networks of this driver. */
