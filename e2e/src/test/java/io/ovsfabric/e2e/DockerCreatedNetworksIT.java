@@ -88,7 +88,9 @@ class DockerCreatedNetworksIT {
             assertEquals("ovsfabric", inspect.path("Driver").asText(), host + ": " + inspect);
             assertEquals("ovsfabric", inspect.path("IPAM").path("Driver").asText(), host + ": " + inspect);
             assertEquals(DNET_SUBNET, inspect.path("IPAM").path("Config").path(0).path("Subnet").asText(), host);
-            if (!host.equals("h1")) {
+            if (host.equals("h1")) {
+                assertTrue(inspect.path("Labels").path("io.ovsfabric.managed-by").isMissingNode(), "h1's own: " + inspect);
+            } else {
                 assertEquals(fabricId, inspect.path("Options").path("io.ovsfabric.network-id").asText(), host + ": " + inspect);
                 assertEquals(fabricId, inspect.path("Labels").path("io.ovsfabric.network-id").asText(), host + ": " + inspect);
             }
@@ -165,11 +167,12 @@ class DockerCreatedNetworksIT {
         lab.docker("h3", "rm", "-f", "d-h3").orThrow();
         Cmd.Result rmOrigin = lab.docker("h1", "network", "rm", DNET);
         System.out.println("docker network rm on h1 while d-h2 uses it: exit " + rmOrigin.exit() + " " + rmOrigin.err().strip());
-        String back = Poll.until(DNET + " back on h1 (d-h2 on h2 still uses it)", SYNC,
-                () -> engineNetworks("h1").contains(DNET) ? Optional.of(inspectNetwork("h1", DNET).toString()) : Optional.empty(),
+        JsonNode back = Poll.until(DNET + " back on h1 (d-h2 on h2 still uses it)", SYNC,
+                () -> engineNetworks("h1").contains(DNET) ? Optional.of(inspectNetwork("h1", DNET)) : Optional.empty(),
                 () -> lab.docker("h1", "network", "ls").out());
         assertTrue(fabricNetworks().stream().anyMatch(n -> n.path("name").asText().equals(DNET)), "still in the controller");
-        System.out.println("recreated on h1: " + back);
+        assertEquals("ovsfabric-agent", back.path("Labels").path("io.ovsfabric.managed-by").asText(), "recreated by the agent: " + back);
+        assertEquals(DNET_SUBNET, back.path("IPAM").path("Config").path(0).path("Subnet").asText(), back.toString());
         awaitPing("d-h2", dnetMembers.get("d-h2")); // itself: its link is untouched
         lab.docker("h1", "run", "-d", "--name", "d-h1b", "--network", DNET, IMAGE, "sleep", "900").orThrow();
         awaitPing("d-h1b", "d-h2");
