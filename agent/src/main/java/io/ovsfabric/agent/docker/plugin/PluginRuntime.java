@@ -72,7 +72,32 @@ public final class PluginRuntime {
      * controller cannot be asked about now stay for the next housekeeping pass.
      */
     public int recover() {
+        rememberFabricNetworks();
         return release(Allocation::intent, "intent left by an agent crash");
+    }
+
+    /**
+     * State files written before each docker network recorded its fabric network: take it from the network's pool
+     * while that is there, so that a later docker network rm is followed up (see EngineSync) after an upgrade too.
+     */
+    private void rememberFabricNetworks() {
+        core.lock.lock();
+        try {
+            PluginState s = core.state.current();
+            PluginState next = s;
+            for (PluginState.Network n : s.networks().values()) {
+                PluginState.Pool pool = s.pools().get(n.poolId());
+                if (n.fabricNetworkId().isEmpty() && pool != null && pool.bound()) {
+                    next = next.withNetwork(n.withFabricNetworkId(pool.fabricNetworkId()));
+                }
+            }
+            if (!next.equals(s)) {
+                PluginState updated = next;
+                core.state.update(old -> updated);
+            }
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     /**

@@ -217,6 +217,20 @@ class PluginLifecycleTest {
     }
 
     @Test
+    void aStateFileFromBeforeNetworksNamedTheirFabricNetworkIsCompletedAtStart() {
+        PluginFixture host = new PluginFixture();
+        host.fabricNetwork("appnet", "10.201.0.0/24");
+        Libnetwork.Net net = host.docker.createNetwork("appnet", "10.201.0.0/24", null, "");
+        PluginState.Network n = host.runtime.state().networks().get(net.id());
+        assertEquals("fn0001", n.fabricNetworkId());
+        host.store.save(host.runtime.state().withNetwork(new PluginState.Network(n.networkId(), n.poolId(), n.subnet(),
+                n.gateway())));   // as an older agent wrote it
+        host.restart();
+        host.runtime.recover();
+        assertEquals("fn0001", host.runtime.state().networks().get(net.id()).fabricNetworkId());
+    }
+
+    @Test
     void aSecondNameForAFabricNetworksSubnetIsRefusedAndLeavesNothing() {
         PluginFixture host = new PluginFixture();
         host.fabricNetwork("appnet", "10.201.0.0/24");
