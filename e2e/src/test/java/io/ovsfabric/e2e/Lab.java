@@ -57,6 +57,20 @@ final class Lab {
         return new Lab(System.getProperty("e2e.lab.name", "ofe2e"), repo, System.getProperty("e2e.bin"), out);
     }
 
+    /**
+     * Like {@link #fromSystemProperties(String)}, but the lab's name also carries {@code tag} and a random suffix
+     * (e.g. ofe2edc3f9), so that this class's lab never meets a lab of another suite running on the same machine.
+     * lab.sh allows 10 characters: the configured name is shortened to make room.
+     */
+    static Lab fromSystemProperties(String testClass, String tag) {
+        String base = System.getProperty("e2e.lab.name", "ofe2e");
+        String suffix = tag + String.format("%03x", new java.security.SecureRandom().nextInt(0x1000));
+        String name = base.substring(0, Math.min(base.length(), 10 - suffix.length())) + suffix;
+        Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();
+        Path out = Path.of(System.getProperty("e2e.out", "target/e2e")).toAbsolutePath().resolve(testClass);
+        return new Lab(name, repo, System.getProperty("e2e.bin"), out);
+    }
+
     /** The lab needs root (namespaces, OVS, dockerd): without it the tests are skipped, saying why. */
     static void assumeRoot() {
         boolean root;

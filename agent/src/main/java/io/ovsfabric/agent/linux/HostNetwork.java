@@ -34,6 +34,9 @@ public interface HostNetwork {
 
     void setTxChecksum(String link, boolean enabled);
 
+    /** Turns the kernel's ARP on the link on or off (ip link set dev LINK arp on|off). */
+    void setArp(String link, boolean enabled);
+
     void addAddress(String link, InterfaceAddress address);
 
     void deleteAddress(String link, InterfaceAddress address);

@@ -90,6 +90,11 @@ public final class IpHostNetwork implements HostNetwork {
     }
 
     @Override
+    public void setArp(String link, boolean enabled) {
+        runner.check(Command.of("ip", "link", "set", "dev", link, "arp", enabled ? "on" : "off"));
+    }
+
+    @Override
     public void addAddress(String link, InterfaceAddress address) {
         runner.check(Command.of("ip", "addr", "replace", address.toString(), "dev", link));
     }
@@ -136,7 +141,7 @@ public final class IpHostNetwork implements HostNetwork {
             String kind = node.path("linkinfo").path("info_kind").asText("");
             links.add(new LinkState(node.path("ifname").asText(), kind,
                     "veth".equals(kind) ? text(node, "link") : null, text(node, "master"), node.path("mtu").asInt(),
-                    flags.contains("UP"), text(node, "ifalias"), addresses));
+                    flags.contains("UP"), text(node, "ifalias"), addresses, flags.contains("NOARP")));
         }
         return links;
     }

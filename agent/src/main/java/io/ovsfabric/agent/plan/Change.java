@@ -90,6 +90,13 @@ public sealed interface Change {
         }
     }
 
+    record SetArp(String link, boolean enabled) implements Change {
+        @Override
+        public String toString() {
+            return "set link " + link + " arp " + (enabled ? "on" : "off");
+        }
+    }
+
     record AddAddress(String link, InterfaceAddress address) implements Change {
         @Override
         public String toString() {

@@ -49,8 +49,10 @@ public final class HostPlanner {
                 List.of(new InterfaceAddress(topology.self().gateway(), fabricCidr.prefixLength())), fabricCidr, null));
         links.add(new LinkSpec(names.vethDockerSide(), LinkSpec.Kind.VETH, names.vethBridgeSide(), names.dockerBridge(),
                 mtu, true, List.of(), null, vethChecksum));
+        // arp off on the br0 end: frames from docker0 also reach the host's stack there, which would answer a
+        // container's ARP for the docker0 gateway with this end's MAC (a second, wrong answer racing docker0's own)
         links.add(new LinkSpec(names.vethBridgeSide(), LinkSpec.Kind.VETH, names.vethDockerSide(), null, mtu, true,
-                List.of(), null, vethChecksum));
+                List.of(), null, vethChecksum, Boolean.FALSE));
         links.addAll(NetworkPlanner.gatewayLinks(topology, mtu));
 
         List<Route> routesToRemove = List.of();

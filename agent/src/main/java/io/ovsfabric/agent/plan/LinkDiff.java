@@ -53,6 +53,9 @@ public record LinkDiff(List<Change> creations, List<Change> settings, List<Chang
             if (spec.txChecksum() != null && !spec.txChecksum().equals(tx)) {
                 settings.add(new Change.SetTxChecksum(spec.name(), spec.txChecksum()));
             }
+            if (spec.arp() != null && (current == null || current.noArp() == spec.arp())) {
+                settings.add(new Change.SetArp(spec.name(), spec.arp()));
+            }
             List<InterfaceAddress> addresses = current == null ? List.of() : current.addresses();
             for (InterfaceAddress address : spec.addresses()) {
                 if (!addresses.contains(address)) {

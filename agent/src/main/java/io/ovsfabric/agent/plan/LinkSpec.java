@@ -14,9 +14,16 @@ import java.util.List;
  * @param addresses    addresses it must carry
  * @param removeIn     addresses inside this range that are not in {@code addresses} are removed; null = none
  * @param txChecksum   TX checksum offload wanted (false on veths attached to a userspace bridge); null = leave alone
+ * @param arp          kernel ARP wanted on it (false on the br0 end of a veth, which must never answer for the host's
+ *                     addresses); null = leave alone
  */
 public record LinkSpec(String name, Kind kind, String peer, String master, int mtu, boolean markOwned,
-        List<InterfaceAddress> addresses, Cidr removeIn, Boolean txChecksum) {
+        List<InterfaceAddress> addresses, Cidr removeIn, Boolean txChecksum, Boolean arp) {
+
+    public LinkSpec(String name, Kind kind, String peer, String master, int mtu, boolean markOwned,
+            List<InterfaceAddress> addresses, Cidr removeIn, Boolean txChecksum) {
+        this(name, kind, peer, master, mtu, markOwned, addresses, removeIn, txChecksum, null);
+    }
 
     public enum Kind {
         /** A Linux bridge the agent creates when missing (docker0). */

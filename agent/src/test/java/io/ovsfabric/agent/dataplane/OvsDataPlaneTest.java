@@ -63,6 +63,7 @@ class OvsDataPlaneTest {
         assertEquals(List.of(), host.link("eth1").orElseThrow().addresses());
         assertEquals(List.of(DEFAULT_VIA_ETH1.onDevice("br-phy")), host.routes());
         assertEquals(List.of(false, false), List.of(host.txChecksum("ofx-d0").orElseThrow(), host.txChecksum("ofx-br0").orElseThrow()));
+        assertEquals(List.of(false, true), List.of(host.arpOff("ofx-d0"), host.arpOff("ofx-br0")));
         assertTrue(filter.observe().rules("filter", "FORWARD").contains("-j OVSFABRIC-FORWARD"));
 
         int writes = ovsdb.writes();

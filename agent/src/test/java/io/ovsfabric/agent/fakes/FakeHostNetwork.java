@@ -14,6 +14,7 @@ import java.util.Optional;
 public final class FakeHostNetwork implements HostNetwork {
     private final Map<String, LinkState> links = new LinkedHashMap<>();
     private final Map<String, Boolean> tx = new LinkedHashMap<>();
+    private final Map<String, Boolean> noArp = new LinkedHashMap<>();
     private final List<Route> routes = new ArrayList<>();
     private int commands;
 
@@ -49,7 +50,7 @@ public final class FakeHostNetwork implements HostNetwork {
 
     @Override
     public List<LinkState> links() {
-        return List.copyOf(links.values());
+        return links.values().stream().map(l -> l.withNoArp(noArp.getOrDefault(l.name(), false))).toList();
     }
 
     @Override
@@ -96,6 +97,18 @@ public final class FakeHostNetwork implements HostNetwork {
         LinkState l = existing(name);
         links.put(name, new LinkState(name, l.kind(), l.peer(), master != null ? master : l.master(),
                 mtu != null ? mtu : l.mtu(), up || l.up(), alias != null ? alias : l.alias(), l.addresses()));
+    }
+
+    @Override
+    public void setArp(String link, boolean enabled) {
+        commands++;
+        existing(link);
+        noArp.put(link, !enabled);
+    }
+
+    /** Whether the kernel's ARP is off on the link. */
+    public boolean arpOff(String link) {
+        return noArp.getOrDefault(link, false);
     }
 
     @Override
@@ -147,6 +160,7 @@ public final class FakeHostNetwork implements HostNetwork {
     private void removeLink(String name) {
         links.remove(name);
         tx.remove(name);
+        noArp.remove(name);
         routes.removeIf(r -> r.device().equals(name));
         links.replaceAll((n, l) -> name.equals(l.master())
                 ? new LinkState(n, l.kind(), l.peer(), null, l.mtu(), l.up(), l.alias(), l.addresses()) : l);

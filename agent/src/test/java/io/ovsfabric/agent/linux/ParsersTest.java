@@ -22,7 +22,7 @@ class ParsersTest {
                   {"family":"inet","local":"127.0.0.1","prefixlen":8},{"family":"inet6","local":"::1","prefixlen":128}]},
                  {"ifindex":4,"ifname":"docker0","flags":["BROADCAST","MULTICAST"],"mtu":1458,
                   "linkinfo":{"info_kind":"bridge"},"addr_info":[{"family":"inet","local":"10.200.1.1","prefixlen":16}]},
-                 {"ifindex":5,"ifname":"ofx-br0","link":"ofx-d0","flags":["BROADCAST","MULTICAST"],"mtu":1458,
+                 {"ifindex":5,"ifname":"ofx-br0","link":"ofx-d0","flags":["BROADCAST","MULTICAST","NOARP"],"mtu":1458,
                   "linkinfo":{"info_kind":"veth"},"addr_info":[]},
                  {"ifindex":6,"ifname":"ofx-d0","link":"ofx-br0","master":"docker0","ifalias":"ovsfabric-owner=agent",
                   "flags":["NO-CARRIER","BROADCAST","MULTICAST","UP","M-DOWN"],"mtu":1458,
@@ -37,6 +37,8 @@ class ParsersTest {
                 links.get(3));
         assertTrue(links.get(3).owned());
         assertFalse(links.get(2).owned());
+        assertTrue(links.get(2).noArp());
+        assertFalse(links.get(3).noArp());
     }
 
     @Test

@@ -60,6 +60,9 @@ class HostPlannerTest {
         assertEquals(1500, brPhy.ports().get(0).mtuRequest());
         assertEquals(Boolean.FALSE, host.links().get(1).txChecksum());
         assertEquals(Boolean.FALSE, host.links().get(2).txChecksum());
+        assertEquals("ofx-br0", host.links().get(2).name());
+        assertEquals(Boolean.FALSE, host.links().get(2).arp(), "the br0 end never answers ARP for the host");
+        assertNull(host.links().get(1).arp(), "the docker0 end is a bridge port");
         LinkSpec eth1 = host.links().get(4);
         assertEquals(Cidr.parse("192.0.2.11/32"), eth1.removeIn());
     }

@@ -66,8 +66,13 @@ public final class EngineSync implements AutoCloseable {
 
     /** One network pass; returns the actions it planned (each applied or logged). */
     public List<EngineSyncPlan.Action> syncNetworks() {
-        List<EngineSyncPlan.Action> actions = EngineSyncPlan.plan(fabric.listNetworks(), engine.listNetworks(DRIVER),
-                plugin.networkBindings());
+        followUpRemovals();
+        List<FabricNetwork> networks = fabric.listNetworks();
+        List<EngineNetwork> local = engine.listNetworks(DRIVER);
+        Set<String> removing = plugin.removedFabricNetworks();   // read after the engine: see followUpRemovals
+        List<EngineSyncPlan.Action> actions = EngineSyncPlan.plan(networks, local, plugin.networkBindings()).stream()
+                .filter(a -> !(a instanceof EngineSyncPlan.CreateInEngine c && removing.contains(c.network().id())))
+                .toList();
         for (EngineSyncPlan.Action action : actions) {
             try {
                 apply(action);
@@ -76,6 +81,60 @@ public final class EngineSync implements AutoCloseable {
             }
         }
         return actions;
+    }
+
+    /**
+     * What a {@code docker network rm} here means for the fabric network (the plugin noted each removal):
+     * <ul>
+     * <li>on the network's origin host (whose {@code docker network create} defined it) the fabric network is
+     * deleted, so every other host removes its copy; if containers elsewhere still use it the controller refuses,
+     * nothing is deleted and the network is created here again;</li>
+     * <li>on any other host (a copy the agent made, or a network defined with ovsfabricctl) only the local copy went:
+     * the fabric network stays and the next pass creates the copy again.</li>
+     * </ul>
+     * A removal is forgotten once followed up; one the controller could not be asked about is retried, and its
+     * network is not created here again meanwhile.
+     */
+    private void followUpRemovals() {
+        Set<String> removed = plugin.removedFabricNetworks();
+        if (removed.isEmpty()) {
+            return;
+        }
+        List<FabricNetwork> networks = fabric.listNetworks();
+        for (String id : removed) {
+            Optional<FabricNetwork> found = networks.stream().filter(n -> n.id().equals(id)).findFirst();
+            if (found.isEmpty()) {
+                plugin.forgetRemoved(id);   // deleted in the controller already (ovsfabricctl network rm, the origin)
+                continue;
+            }
+            FabricNetwork f = found.get();
+            String origin = f.labels().getOrDefault(FabricNetwork.ORIGIN_HOST_LABEL, "");
+            if (!origin.equals(host.value())) {
+                log.info("docker network {} was removed on {}, which did not define it ({}): fabric network {} stays and"
+                        + " is created here again; to delete it everywhere run docker network rm {} on {}", f.name(),
+                        host, origin.isEmpty() ? "defined with ovsfabricctl" : "defined on " + origin, f.name(), f.name(),
+                        origin.isEmpty() ? "its origin, or ovsfabricctl network rm " + f.name() : origin);
+                plugin.forgetRemoved(id);
+                continue;
+            }
+            try {
+                fabric.deleteNetwork(id);
+                log.info("docker network {} ({}) was removed on its origin host {}: deleted fabric network {} ({}) on"
+                        + " every host", f.name(), f.subnet(), host, f.name(), id);
+                plugin.forgetRemoved(id);
+            } catch (PluginException e) {
+                if (e.kind() == PluginException.Kind.UNAVAILABLE) {
+                    log.warn("docker network {} was removed on its origin host {}; deleting fabric network {} failed,"
+                            + " will retry: {}", f.name(), host, f.name(), e.getMessage());
+                    continue;
+                }
+                log.error("docker network {} was removed on its origin host {}, but fabric network {} stays and is"
+                        + " created here again: {}. Remove the containers that use it on the other hosts, then run"
+                        + " docker network rm {} here again (or ovsfabricctl network rm {} --force)", f.name(), host,
+                        f.name(), e.getMessage(), f.name(), f.name());
+                plugin.forgetRemoved(id);
+            }
+        }
     }
 
     /** Tells the controller the container of every endpoint that lacks it; returns how many were updated. */
@@ -191,7 +250,11 @@ public final class EngineSync implements AutoCloseable {
                     Map.of(EngineSyncPlan.NETWORK_ID_KEY, f.id(), "io.ovsfabric.managed-by", "ovsfabric-agent")));
             log.info("created docker network {} ({}) for fabric network {} on {}", f.name(), shortId(id), f.id(), host);
         } else if (action instanceof EngineSyncPlan.RegisterWithFabric r) {
-            register(r.network());
+            try {
+                register(r.network());
+            } catch (PluginException e) {
+                refuseRegistration(r.network(), e);
+            }
         } else if (action instanceof EngineSyncPlan.RemoveFromEngine r) {
             engine.removeNetwork(r.network().id());
             log.info("removed docker network {} on {}: fabric network {} was deleted", r.network().name(), host,
@@ -210,6 +273,23 @@ public final class EngineSync implements AutoCloseable {
         plugin.bindPool(pool.poolId(), f);
         log.info("registered docker network {} ({}) with the controller as fabric network {}", e.name(),
                 e.subnet().get(), f.id());
+    }
+
+    /**
+     * The controller refused a network made here (another host registered the same name or an overlapping subnet
+     * first): it can never carry a container, so it leaves this engine rather than linger half-made.
+     */
+    private void refuseRegistration(EngineNetwork e, PluginException cause) {
+        if (cause.kind() != PluginException.Kind.CONFLICT && cause.kind() != PluginException.Kind.INVALID_REQUEST) {
+            throw cause;
+        }
+        if (!e.containers().isEmpty()) {
+            throw cause;   // cannot happen (no address without registration); keep it and say so each pass
+        }
+        engine.removeNetwork(e.id());
+        log.error("docker network {} ({}) made on {} cannot join the fabric: {}; removed it from this engine."
+                + " Create it again with another name or subnet", e.name(), e.subnet().map(Object::toString).orElse("?"),
+                host, cause.getMessage());
     }
 
     private void watchEvents() {

@@ -20,6 +20,10 @@ public interface FabricNetworks {
      *  with the same name and another subnet, or an overlapping subnet, is a CONFLICT. */
     FabricNetwork createNetwork(NetworkSpec spec);
 
+    /** Deletes a network that no endpoint uses any more (never forced). Deleting what is absent succeeds; a
+     *  network in which endpoints still hold addresses is a CONFLICT. */
+    void deleteNetwork(String networkId);
+
     /** Allocates an address for a handle. Idempotent per handle: the same handle always gets the same address.
      *  With a preferred address, that exact address or a CONFLICT. A full network is a CONFLICT too. */
     AddressLease allocateAddress(String networkId, AllocationHandle handle, Optional<Ipv4Address> preferred);

@@ -13,6 +13,7 @@ import io.ovsfabric.proto.v1.AdminServiceGrpc;
 import io.ovsfabric.proto.v1.AllocateAddressRequest;
 import io.ovsfabric.proto.v1.AllocateAddressResponse;
 import io.ovsfabric.proto.v1.CreateNetworkRequest;
+import io.ovsfabric.proto.v1.DeleteNetworkRequest;
 import io.ovsfabric.proto.v1.Endpoint;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
 import io.ovsfabric.proto.v1.ListEndpointsRequest;
@@ -70,6 +71,18 @@ public final class GrpcFabricNetworks implements FabricNetworks {
                 }
             }
             throw translate("create network " + spec.name() + " (" + spec.subnet() + ")", e);
+        }
+    }
+
+    @Override
+    public void deleteNetwork(String networkId) {
+        try {
+            admin.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .deleteNetwork(DeleteNetworkRequest.newBuilder().setNameOrId(networkId).setForce(false).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                throw translate("delete network " + networkId, e);
+            }
         }
     }
 

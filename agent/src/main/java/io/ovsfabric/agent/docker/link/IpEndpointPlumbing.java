@@ -35,14 +35,18 @@ public final class IpEndpointPlumbing implements EndpointPlumbing {
         String host = link.hostInterface();
         if (exists(host)) {
             // Joined before: the container end may already sit in the sandbox. Repair the host side only.
-            runner.check(List.of("ip", "link", "set", "dev", host, "mtu", Integer.toString(link.mtu()), "up"));
+            runner.check(List.of("ip", "link", "set", "dev", host, "mtu", Integer.toString(link.mtu()), "arp", "off",
+                    "up"));
             attach(link);
             return;
         }
         try {
             runner.check(List.of("ip", "link", "add", "dev", host, "type", "veth", "peer", "name",
                     link.containerInterface()));
-            runner.check(List.of("ip", "link", "set", "dev", host, "mtu", Integer.toString(link.mtu())));
+            // arp off: the host end is only an OVS port. Otherwise the host's kernel answers the container's ARP for
+            // the gateway (a local address of the host) with this end's MAC, and traffic the host should route out
+            // (NAT to the outside) arrives on this interface, where the forward rules drop it.
+            runner.check(List.of("ip", "link", "set", "dev", host, "mtu", Integer.toString(link.mtu()), "arp", "off"));
             runner.check(List.of("ip", "link", "set", "dev", link.containerInterface(), "mtu",
                     Integer.toString(link.mtu()), "address", link.mac().toString()));
             if (disableTxOffload) {

@@ -69,7 +69,8 @@ final class FabricIpam implements IpamService {
                 pool = new Pool("ofx-" + core.randomHex(8), subnet, "", null, 1);
             }
             Pool granted = pool;
-            core.state.update(s -> s.withPool(granted));
+            core.state.update(s -> granted.bound() ? bindNetworks(s.withPool(granted), granted.poolId(),
+                    granted.fabricNetworkId()) : s.withPool(granted));
             log.info("pool {} for {} requested (fabric network {}, {} reference(s))", pool.poolId(), subnet,
                     pool.bound() ? pool.fabricNetworkId() : "not registered yet", pool.references());
             return new PoolGrant(pool.poolId(), subnet, poolData(pool));
@@ -183,7 +184,8 @@ final class FabricIpam implements IpamService {
         try {
             Pool pool = core.state.current().pools().get(poolId);
             if (pool != null && !pool.bound() && pool.subnet().equals(network.subnet())) {
-                core.state.update(s -> s.withPool(bind(pool, network, pool.references())));
+                core.state.update(s -> bindNetworks(s.withPool(bind(pool, network, pool.references())), poolId,
+                        network.id()));
                 log.info("pool {} ({}) is fabric network {} ({})", poolId, pool.subnet(), network.name(), network.id());
             }
         } finally {
@@ -219,8 +221,19 @@ final class FabricIpam implements IpamService {
                     + " made with docker network create within seconds); retry shortly", null);
         }
         Pool bound = bind(pool, network.get(), pool.references());
-        core.state.update(s -> s.withPool(bound));
+        core.state.update(s -> bindNetworks(s.withPool(bound), pool.poolId(), bound.fabricNetworkId()));
         return bound;
+    }
+
+    /** The docker networks on a pool that just got its fabric network learn it too. */
+    private static PluginState bindNetworks(PluginState s, String poolId, String fabricNetworkId) {
+        PluginState next = s;
+        for (PluginState.Network n : s.networks().values()) {
+            if (n.poolId().equals(poolId) && n.fabricNetworkId().isEmpty()) {
+                next = next.withNetwork(n.withFabricNetworkId(fabricNetworkId));
+            }
+        }
+        return next;
     }
 
     private static Pool bind(Pool pool, FabricNetwork network, int references) {

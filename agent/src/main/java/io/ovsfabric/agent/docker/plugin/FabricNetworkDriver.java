@@ -64,12 +64,36 @@ final class FabricNetworkDriver implements NetworkDriverService {
                 throw PluginException.conflict("NetworkDriver.CreateNetwork: network "
                         + PluginCore.shortId(call.networkId()) + " exists already with pool " + existing.subnet());
             }
+            refuseSecondName(call, pool, wanted);
             core.state.update(s -> s.withNetwork(new Network(call.networkId(), pool.poolId(), call.pool(),
-                    call.gateway())));
+                    call.gateway(), pool.fabricNetworkId())));
             log.info("docker network {} created on pool {} ({}, gateway {})", PluginCore.shortId(call.networkId()),
                     pool.poolId(), call.pool(), call.gateway());
         } finally {
             core.lock.unlock();
+        }
+    }
+
+    /**
+     * One fabric network has one name: a second docker network on the same pool (the subnet of a fabric network,
+     * or of a network made here that is not registered yet) is refused. Only the agent's own sync creates a
+     * network on a registered pool, and it names the fabric network in the driver options. Docker releases the
+     * pool reference it took for this call, so nothing is left behind.
+     */
+    private void refuseSecondName(CreateNetwork call, Pool pool, String wanted) {
+        if (pool.bound() && wanted.isEmpty()) {
+            String name = core.fabric.listNetworks().stream().filter(n -> n.id().equals(pool.fabricNetworkId()))
+                    .map(n -> n.name()).findFirst().orElse(pool.fabricNetworkId());
+            throw PluginException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is fabric network " + name
+                    + " already, which the ovsfabric agent keeps in this engine under that name: use --network " + name
+                    + ", or pick a subnet of its own for a new network");
+        }
+        List<Network> users = core.state.current().networks().values().stream()
+                .filter(n -> n.poolId().equals(pool.poolId())).toList();
+        if (!users.isEmpty()) {
+            throw PluginException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is the subnet of docker"
+                    + " network " + PluginCore.shortId(users.get(0).networkId()) + " on this host already; use that"
+                    + " network, or pick a subnet of its own for a new network");
         }
     }
 
@@ -83,8 +107,12 @@ final class FabricNetworkDriver implements NetworkDriverService {
                 throw PluginException.conflict("NetworkDriver.DeleteNetwork: network " + PluginCore.shortId(networkId)
                         + " still has " + endpoints.size() + " endpoint(s); Docker deletes endpoints first");
             }
-            core.state.update(s -> s.withoutNetwork(networkId));
-            log.info("docker network {} ({}) deleted", PluginCore.shortId(networkId), network.subnet());
+            String fabricId = network.fabricNetworkId();
+            // The engine sync decides what the removal means for the fabric network (origin host or a copy).
+            core.state.update(s -> fabricId.isEmpty() ? s.withoutNetwork(networkId)
+                    : s.withoutNetwork(networkId).withRemovedFabricNetwork(fabricId));
+            log.info("docker network {} ({}) deleted{}", PluginCore.shortId(networkId), network.subnet(),
+                    fabricId.isEmpty() ? "" : " (fabric network " + fabricId + ")");
         } finally {
             core.lock.unlock();
         }

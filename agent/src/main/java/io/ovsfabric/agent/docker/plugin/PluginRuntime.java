@@ -74,7 +74,32 @@ public final class PluginRuntime {
      * controller cannot be asked about now stay for the next housekeeping pass.
      */
     public int recover() {
+        rememberFabricNetworks();
         return release(Allocation::intent, "intent left by an agent crash");
+    }
+
+    /**
+     * State files written before each docker network recorded its fabric network: take it from the network's pool
+     * while that is there, so that a later docker network rm is followed up (see EngineSync) after an upgrade too.
+     */
+    private void rememberFabricNetworks() {
+        core.lock.lock();
+        try {
+            PluginState s = core.state.current();
+            PluginState next = s;
+            for (PluginState.Network n : s.networks().values()) {
+                PluginState.Pool pool = s.pools().get(n.poolId());
+                if (n.fabricNetworkId().isEmpty() && pool != null && pool.bound()) {
+                    next = next.withNetwork(n.withFabricNetworkId(pool.fabricNetworkId()));
+                }
+            }
+            if (!next.equals(s)) {
+                PluginState updated = next;
+                core.state.update(old -> updated);
+            }
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     /**
@@ -139,6 +164,21 @@ public final class PluginRuntime {
     /** Tells the controller which container holds an endpoint; false if the endpoint is not ours. */
     public boolean describeContainer(String endpointId, String containerId, String containerName, List<String> aliases) {
         return driver.describeContainer(endpointId, containerId, containerName, aliases);
+    }
+
+    /** Fabric networks whose docker network was removed on this host and not yet followed up by the sync. */
+    public Set<String> removedFabricNetworks() {
+        return state().removedFabricNetworks();
+    }
+
+    /** The sync has followed up the removal of a docker network of this fabric network. */
+    public void forgetRemoved(String fabricNetworkId) {
+        core.lock.lock();
+        try {
+            core.state.update(s -> s.withoutRemovedFabricNetwork(fabricNetworkId));
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     /** Docker network id to fabric network id ("" while not registered) for the networks of this driver. */

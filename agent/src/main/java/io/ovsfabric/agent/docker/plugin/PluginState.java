@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -16,7 +17,7 @@ import java.util.function.Consumer;
  * address allocations and endpoints. Changes make a new value; {@link StateHolder} persists it before it is used.
  */
 public record PluginState(int version, Map<String, Pool> pools, Map<String, Network> networks,
-        Map<String, Allocation> allocations, Map<String, Endpoint> endpoints) {
+        Map<String, Allocation> allocations, Map<String, Endpoint> endpoints, Set<String> removedFabricNetworks) {
 
     public static final int VERSION = 1;
 
@@ -25,10 +26,17 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
         networks = Map.copyOf(networks);
         allocations = Map.copyOf(allocations);
         endpoints = Map.copyOf(endpoints);
+        // absent in files written before docker network rm was followed up (read as null)
+        removedFabricNetworks = removedFabricNetworks == null ? Set.of() : Set.copyOf(removedFabricNetworks);
+    }
+
+    public PluginState(int version, Map<String, Pool> pools, Map<String, Network> networks,
+            Map<String, Allocation> allocations, Map<String, Endpoint> endpoints) {
+        this(version, pools, networks, allocations, endpoints, Set.of());
     }
 
     public static PluginState empty() {
-        return new PluginState(VERSION, Map.of(), Map.of(), Map.of(), Map.of());
+        return new PluginState(VERSION, Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
     }
 
     /**
@@ -42,8 +50,24 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
         }
     }
 
-    /** A Docker network of our driver and the pool it uses. */
-    public record Network(String networkId, String poolId, Cidr subnet, Ipv4Address gateway) {}
+    /**
+     * A Docker network of our driver and the pool it uses. {@code fabricNetworkId} is the fabric network it is a copy
+     * or the origin of ("" while its pool is not registered); it outlives the pool, which Docker 20.10 releases
+     * before it deletes the network.
+     */
+    public record Network(String networkId, String poolId, Cidr subnet, Ipv4Address gateway, String fabricNetworkId) {
+        public Network {
+            fabricNetworkId = fabricNetworkId == null ? "" : fabricNetworkId;   // absent in older state files
+        }
+
+        public Network(String networkId, String poolId, Cidr subnet, Ipv4Address gateway) {
+            this(networkId, poolId, subnet, gateway, "");
+        }
+
+        public Network withFabricNetworkId(String id) {
+            return new Network(networkId, poolId, subnet, gateway, id);
+        }
+    }
 
     public enum AllocationKind {
         /** An endpoint's address (libnetwork sent the endpoint's MAC). */
@@ -127,6 +151,19 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
         return edit(s -> s.networks.remove(networkId));
     }
 
+    /** Remembers that a docker network of fabric network {@code id} was removed here (see EngineSync). */
+    public PluginState withRemovedFabricNetwork(String id) {
+        Set<String> next = new java.util.HashSet<>(removedFabricNetworks);
+        next.add(id);
+        return new PluginState(version, pools, networks, allocations, endpoints, next);
+    }
+
+    public PluginState withoutRemovedFabricNetwork(String id) {
+        Set<String> next = new java.util.HashSet<>(removedFabricNetworks);
+        next.remove(id);
+        return new PluginState(version, pools, networks, allocations, endpoints, next);
+    }
+
     public PluginState withAllocation(Allocation allocation) {
         return edit(s -> s.allocations.put(allocation.handle(), allocation));
     }
@@ -147,7 +184,7 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
         Mutable m = new Mutable(new LinkedHashMap<>(pools), new LinkedHashMap<>(networks),
                 new LinkedHashMap<>(allocations), new LinkedHashMap<>(endpoints));
         change.accept(m);
-        return new PluginState(version, m.pools, m.networks, m.allocations, m.endpoints);
+        return new PluginState(version, m.pools, m.networks, m.allocations, m.endpoints, removedFabricNetworks);
     }
 
     private record Mutable(Map<String, Pool> pools, Map<String, Network> networks, Map<String, Allocation> allocations,

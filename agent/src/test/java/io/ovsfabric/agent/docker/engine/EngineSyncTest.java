@@ -59,7 +59,10 @@ class EngineSyncTest {
         IpamService.PoolGrant pool = plugin.ipam().requestPool(new IpamService.PoolRequest("ovsfabric", Optional.of(cidr), Map.of()));
         Ipv4Address gw = plugin.ipam().requestAddress(new IpamService.AddressRequest(pool.poolId(), Optional.empty(), true,
                 Optional.empty())).address();
-        plugin.driver().createNetwork(new NetworkDriverService.CreateNetwork(NID, "ovsfabric", cidr, gw, Map.of()));
+        // for a fabric network's subnet this is the sync's copy, which names the fabric network
+        Map<String, String> options = pool.data().containsKey(EngineSyncPlan.NETWORK_ID_KEY)
+                ? Map.of(EngineSyncPlan.NETWORK_ID_KEY, pool.data().get(EngineSyncPlan.NETWORK_ID_KEY)) : Map.of();
+        plugin.driver().createNetwork(new NetworkDriverService.CreateNetwork(NID, "ovsfabric", cidr, gw, options));
         engine.addNetwork(FakeContainerEngine.network(NID, name, subnet, Map.of()));
         return pool.poolId();
     }
@@ -97,13 +100,76 @@ class EngineSyncTest {
         sync.syncNetworks();
         String id = engine.networks().keySet().iterator().next();
         engine.attach("c1", "web", id, EID, List.of());
-        fabric.deleteNetwork(appnet.id());
+        fabric.forceDelete(appnet.id());
         sync.syncNetworks();
         assertTrue(engine.networks().containsKey(id), "in use: kept (the engine refuses), retried next pass");
         engine.addNetwork(FakeContainerEngine.network(id, "appnet", "10.201.0.0/24",
                 Map.of(EngineSyncPlan.NETWORK_ID_KEY, appnet.id())));
         sync.syncNetworks();
         assertTrue(engine.networks().isEmpty());
+    }
+
+    /** What dockerd does for `docker network rm` of NID (Docker 20.10: the pool first, then the driver). */
+    private void dockerNetworkRm(String poolId) {
+        plugin.ipam().releasePool(poolId);
+        plugin.driver().deleteNetwork(NID);
+        engine.removeNetwork(NID);
+    }
+
+    private static boolean hasCopy(FakeContainerEngine engine, FabricNetwork f) {
+        return engine.networks().values().stream().anyMatch(n -> n.name().equals(f.name())
+                && f.id().equals(n.labels().get(EngineSyncPlan.NETWORK_ID_KEY)));
+    }
+
+    @Test
+    void dockerNetworkRmOnTheOriginHostDeletesTheFabricNetwork() {
+        String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
+        sync.syncNetworks();
+        String webId = fabric.findNetwork("web").orElseThrow().id();
+        dockerNetworkRm(poolId);
+        assertEquals(java.util.Set.of(webId), plugin.removedFabricNetworks());
+        sync.syncNetworks();
+        assertEquals(List.of(), fabric.listNetworks());
+        assertTrue(engine.networks().isEmpty(), "not created again: " + engine.networks());
+        assertEquals(java.util.Set.of(), plugin.removedFabricNetworks());
+    }
+
+    @Test
+    void dockerNetworkRmOnTheOriginHostKeepsANetworkOtherHostsUseAndCreatesItAgain() {
+        String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
+        sync.syncNetworks();
+        FabricNetwork web = fabric.findNetwork("web").orElseThrow();
+        fabric.allocateAddress(web.id(), new io.ovsfabric.agent.docker.fabric.AllocationHandle(HostId.of("h2"), web.id(),
+                "abcdef"), Optional.empty());   // a container on h2
+        dockerNetworkRm(poolId);
+        sync.syncNetworks();
+        assertEquals(List.of(web), fabric.listNetworks());
+        assertTrue(hasCopy(engine, web), "created here again: " + engine.networks());
+        assertEquals(java.util.Set.of(), plugin.removedFabricNetworks());
+    }
+
+    @Test
+    void dockerNetworkRmOfACopyRemovesOnlyTheCopyWhichComesBack() {
+        FabricNetwork web = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"), Optional.empty(),
+                Map.of(FabricNetwork.ORIGIN_HOST_LABEL, "h2")));
+        String poolId = dockerNetworkCreate("web", "10.202.0.0/24");   // the copy, as the sync made it
+        dockerNetworkRm(poolId);
+        sync.syncNetworks();
+        assertEquals(List.of(web), fabric.listNetworks());
+        assertTrue(hasCopy(engine, web), "created again: " + engine.networks());
+        assertEquals(java.util.Set.of(), plugin.removedFabricNetworks());
+    }
+
+    @Test
+    void aNetworkTheControllerRefusesLeavesTheEngine() {
+        dockerNetworkCreate("web", "10.202.0.0/25");
+        // another host registered an overlapping network first (both passed RequestPool before either registered)
+        FabricNetwork other = fabric.createNetwork(new NetworkSpec("other", Cidr.parse("10.202.0.0/24"),
+                Optional.empty(), Map.of(FabricNetwork.ORIGIN_HOST_LABEL, "h2")));
+        sync.syncNetworks();
+        assertEquals(List.of(other), fabric.listNetworks());
+        assertTrue(engine.networks().values().stream().noneMatch(n -> n.name().equals("web")), engine.networks().toString());
+        assertTrue(hasCopy(engine, other), engine.networks().toString());
     }
 
     @Test

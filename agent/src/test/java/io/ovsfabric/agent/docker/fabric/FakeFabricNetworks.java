@@ -37,7 +37,20 @@ public final class FakeFabricNetworks implements FabricNetworks {
         return all;
     }
 
+    /** What ovsfabricctl network rm --force does: the network and its endpoints go. */
+    public synchronized void forceDelete(String id) {
+        networks.remove(id);
+        endpoints.remove(id);
+    }
+
+    @Override
     public synchronized void deleteNetwork(String id) {
+        enter("deleteNetwork");
+        Map<String, FabricEndpoint> held = endpoints.getOrDefault(id, Map.of());
+        if (!held.isEmpty()) {
+            throw PluginException.conflict("fake controller: network " + id + " still has " + held.size()
+                    + " endpoint(s)");
+        }
         networks.remove(id);
         endpoints.remove(id);
     }

@@ -27,7 +27,7 @@ class IpEndpointPlumbingTest {
         assertEquals(List.of(
                 "ip link show dev ofxh0123456789a",
                 "ip link add dev ofxh0123456789a type veth peer name ofxc0123456789a",
-                "ip link set dev ofxh0123456789a mtu 1458",
+                "ip link set dev ofxh0123456789a mtu 1458 arp off",
                 "ip link set dev ofxc0123456789a mtu 1458 address 02:42:0a:c9:00:02",
                 "ethtool -K ofxh0123456789a tx off",
                 "ethtool -K ofxc0123456789a tx off",
@@ -41,7 +41,7 @@ class IpEndpointPlumbingTest {
     void anExistingHostEndIsRepairedNotRecreated() {
         plumbing.ensureLink(LINK);
         assertEquals(3, runner.lines().size(), runner.lines().toString());
-        assertTrue(runner.lines().get(1).equals("ip link set dev ofxh0123456789a mtu 1458 up"));
+        assertTrue(runner.lines().get(1).equals("ip link set dev ofxh0123456789a mtu 1458 arp off up"));
         assertTrue(runner.lines().get(2).contains("--may-exist add-port br0 ofxh0123456789a"));
     }
 

@@ -61,12 +61,20 @@ final class Libnetwork {
         return reply.get(field).asText();
     }
 
-    /** docker network create -d ovsfabric --ipam-driver ovsfabric --subnet SUBNET [--gateway GW]. */
+    /**
+     * docker network create -d ovsfabric --ipam-driver ovsfabric --subnet SUBNET [--gateway GW]. For the subnet of a
+     * fabric network this is the engine sync creating its copy: like the sync, it names the fabric network in the
+     * driver options (-o io.ovsfabric.network-id=ID) unless {@code driverOptions} are given.
+     */
     Net createNetwork(String seed, String subnet, String gateway, String driverOptions) {
         JsonNode pool = ok("/IpamDriver.RequestPool",
                 "{\"AddressSpace\":\"ovsfabric\",\"Pool\":\"" + subnet + "\",\"SubPool\":\"\",\"Options\":{},\"V6\":false}");
         String poolId = pool.get("PoolID").asText();
         assertEquals(subnet, pool.get("Pool").asText());
+        JsonNode fabricId = pool.path("Data").path("io.ovsfabric.network-id");
+        if (driverOptions.isEmpty() && fabricId.isTextual()) {
+            driverOptions = "\"io.ovsfabric.network-id\":\"" + fabricId.asText() + "\"";
+        }
         String gw;
         JsonNode meta = pool.path("Data").path("com.docker.network.gateway");
         if (gateway == null && meta.isTextual()) {

@@ -209,7 +209,58 @@ class PluginLifecycleTest {
         host.docker.removeNetworkDriverFirst(net);
         assertEquals(List.of(), host.fabric.endpoints());
         host.restart();
+        // the removal stays noted (on disk too) until the engine sync has followed it up
+        assertEquals(PluginState.empty().withRemovedFabricNetwork(net.poolId().substring("ofx-".length())),
+                host.runtime.state());
+        host.runtime.forgetRemoved(net.poolId().substring("ofx-".length()));
         assertEquals(PluginState.empty(), host.runtime.state());
+    }
+
+    @Test
+    void aStateFileFromBeforeNetworksNamedTheirFabricNetworkIsCompletedAtStart() {
+        PluginFixture host = new PluginFixture();
+        host.fabricNetwork("appnet", "10.201.0.0/24");
+        Libnetwork.Net net = host.docker.createNetwork("appnet", "10.201.0.0/24", null, "");
+        PluginState.Network n = host.runtime.state().networks().get(net.id());
+        assertEquals("fn0001", n.fabricNetworkId());
+        host.store.save(host.runtime.state().withNetwork(new PluginState.Network(n.networkId(), n.poolId(), n.subnet(),
+                n.gateway())));   // as an older agent wrote it
+        host.restart();
+        host.runtime.recover();
+        assertEquals("fn0001", host.runtime.state().networks().get(net.id()).fabricNetworkId());
+    }
+
+    @Test
+    void aSecondNameForAFabricNetworksSubnetIsRefusedAndLeavesNothing() {
+        PluginFixture host = new PluginFixture();
+        host.fabricNetwork("appnet", "10.201.0.0/24");
+        Libnetwork.Net copy = host.docker.createNetwork("appnet", "10.201.0.0/24", null, "");   // the sync's copy
+        PluginState before = host.runtime.state();
+        // what dockerd sends for `docker network create ... --subnet 10.201.0.0/24 alias` (no network-id option)
+        String poolId = host.docker.ok("/IpamDriver.RequestPool", "{\"AddressSpace\":\"ovsfabric\",\"Pool\":"
+                + "\"10.201.0.0/24\",\"SubPool\":\"\",\"Options\":{},\"V6\":false}").get("PoolID").asText();
+        assertEquals(copy.poolId(), poolId);
+        String refused = host.docker.refused("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" + "b".repeat(64)
+                + "\",\"Options\":{\"com.docker.network.generic\":{}},\"IPv4Data\":[{\"AddressSpace\":\"ovsfabric\","
+                + "\"Pool\":\"10.201.0.0/24\",\"Gateway\":\"10.201.0.1/24\"}],\"IPv6Data\":[]}");
+        assertTrue(refused.contains("is fabric network appnet already") && refused.contains("--network appnet"), refused);
+        host.docker.ok("/IpamDriver.ReleasePool", "{\"PoolID\":\"" + poolId + "\"}");   // libnetwork's rollback
+        assertEquals(before, host.runtime.state());
+    }
+
+    @Test
+    void aSecondNetworkOnAnUnregisteredLocalSubnetIsRefused() {
+        PluginFixture host = new PluginFixture();
+        Libnetwork.Net first = host.docker.createNetwork("web", "10.202.0.0/24", null, "");
+        PluginState before = host.runtime.state();
+        String poolId = host.docker.ok("/IpamDriver.RequestPool", "{\"AddressSpace\":\"ovsfabric\",\"Pool\":"
+                + "\"10.202.0.0/24\",\"SubPool\":\"\",\"Options\":{},\"V6\":false}").get("PoolID").asText();
+        String refused = host.docker.refused("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" + "c".repeat(64)
+                + "\",\"Options\":{},\"IPv4Data\":[{\"AddressSpace\":\"ovsfabric\","
+                + "\"Pool\":\"10.202.0.0/24\",\"Gateway\":\"" + first.gateway() + "\"}],\"IPv6Data\":[]}");
+        assertTrue(refused.contains("is the subnet of docker network " + first.id().substring(0, 12)), refused);
+        host.docker.ok("/IpamDriver.ReleasePool", "{\"PoolID\":\"" + poolId + "\"}");
+        assertEquals(before, host.runtime.state());
     }
 
     @Test

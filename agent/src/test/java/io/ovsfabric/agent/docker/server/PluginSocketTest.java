@@ -92,7 +92,8 @@ class PluginSocketTest {
                     "{\"AddressSpace\":\"ovsfabric\",\"Pool\":\"10.201.0.0/24\",\"V6\":false}").body()).get("PoolID").asText();
             assertEquals("ofx-fn0001", poolId);
             assertEquals("{}", http.post("/NetworkDriver.CreateNetwork", "{\"NetworkID\":\"" + NID + "\",\"IPv4Data\":[{"
-                    + "\"AddressSpace\":\"ovsfabric\",\"Pool\":\"10.201.0.0/24\",\"Gateway\":\"10.201.0.1/24\"}]}").body());
+                    + "\"AddressSpace\":\"ovsfabric\",\"Pool\":\"10.201.0.0/24\",\"Gateway\":\"10.201.0.1/24\"}],"
+                    + "\"Options\":{\"com.docker.network.generic\":{\"io.ovsfabric.network-id\":\"fn0001\"}}}").body());
             PluginState afterCreate = runtime.state();
             assertError(http.post("/NetworkDriver.Join", "{\"NetworkID\":\"" + NID + "\",\"EndpointID\":\"" + EID
                     + "\",\"SandboxKey\":\"/var/run/docker/netns/x\"}"), "Err", "CreateEndpoint comes first");
