@@ -111,6 +111,9 @@ public final class FilterDiff {
     private static Set<String> staleChains(FilterRules desired, FilterState observed, String table) {
         Set<String> stale = new TreeSet<>(observed.ownedChains(table));
         desired.chains().stream().filter(c -> c.table().equals(table)).forEach(c -> stale.remove(c.name()));
+        if (table.equals(PortForwardingPlanner.TABLE)) {
+            stale.remove(PortForwardingPlanner.CHAIN); // the Docker plugin keeps it in step with its endpoints
+        }
         return stale;
     }
 }

@@ -96,7 +96,7 @@ public final class EngineSync implements AutoCloseable {
         return described;
     }
 
-    /** A full pass: networks, endpoints, abandoned addresses, then what this host holds (for `ipam check`). Failures are logged; the next pass retries. */
+    /** A full pass: networks, endpoints, published-port rules, abandoned addresses, then what this host holds (for `ipam check`). Failures are logged; the next pass retries. */
     public void runOnce() {
         passQueued.set(false);
         try {
@@ -104,6 +104,11 @@ public final class EngineSync implements AutoCloseable {
             syncEndpoints();
         } catch (PluginException e) {
             log.warn("docker sync on {} failed, will retry: {}", host, e.getMessage());
+        }
+        try {
+            plugin.syncPublishedPorts();
+        } catch (PluginException e) {
+            log.warn("repairing the published-port rules on {} failed, will retry: {}", host, e.getMessage());
         }
         try {
             plugin.releaseAbandoned();
