@@ -1,5 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.docker.PluginException;
@@ -46,6 +48,19 @@ class FilePluginStateStoreTest {
         store.save(sample());
         assertEquals(sample(), new FilePluginStateStore(dir).load());
         assertFalse(Files.exists(dir.resolve(FilePluginStateStore.FILE_NAME + ".tmp")));
+    }
+
+    @Test
+    void aStateFileOfAnAgentWithoutPublishedPortsLoadsWithNone() throws IOException {
+        FilePluginStateStore store = new FilePluginStateStore(dir);
+        store.save(sample());
+        Path file = dir.resolve(FilePluginStateStore.FILE_NAME);
+        ObjectNode tree = (ObjectNode) new ObjectMapper().readTree(file.toFile());
+        tree.get("endpoints").forEach(e -> ((ObjectNode) e).remove("published"));
+        String old = tree.toString();
+        assertFalse(old.contains("published"), old);
+        Files.writeString(file, old);
+        assertEquals(List.of(), store.load().endpoints().get("e".repeat(64)).published());
     }
 
     @Test
