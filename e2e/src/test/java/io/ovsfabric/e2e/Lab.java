@@ -57,6 +57,15 @@ final class Lab {
         return new Lab(System.getProperty("e2e.lab.name", "ofe2e"), repo, System.getProperty("e2e.bin"), out);
     }
 
+    /**
+     * The same, with {@code nameSuffix} appended to the lab's name (at most 10 letters/digits in all): for a class
+     * whose lab must not share the default name with labs other checkouts run at the same time.
+     */
+    static Lab fromSystemProperties(String testClass, String nameSuffix) {
+        Lab lab = fromSystemProperties(testClass);
+        return new Lab(lab.name + nameSuffix, lab.repo, lab.env.get("OVSFABRIC_LAB_BIN"), lab.out);
+    }
+
     /** The lab needs root (namespaces, OVS, dockerd): without it the tests are skipped, saying why. */
     static void assumeRoot() {
         boolean root;

@@ -35,6 +35,7 @@ public final class IpEndpointPlumbing implements EndpointPlumbing {
         String host = link.hostInterface();
         if (exists(host)) {
             // Joined before: the container end may already sit in the sandbox. Repair the host side only.
+            runner.check(arpSilent(host));
             runner.check(List.of("ip", "link", "set", "dev", host, "mtu", Integer.toString(link.mtu()), "up"));
             attach(link);
             return;
@@ -49,6 +50,7 @@ public final class IpEndpointPlumbing implements EndpointPlumbing {
                 runner.check(List.of("ethtool", "-K", host, "tx", "off"));
                 runner.check(List.of("ethtool", "-K", link.containerInterface(), "tx", "off"));
             }
+            runner.check(arpSilent(host));
             runner.check(List.of("ip", "link", "set", "dev", host, "up"));
             attach(link);
             log.info("created veth {}/{} on bridge {} (mac {}, mtu {})", host, link.containerInterface(), link.bridge(),
@@ -83,6 +85,16 @@ public final class IpEndpointPlumbing implements EndpointPlumbing {
         argv.addAll(List.of("--", "set", "Interface", link.hostInterface()));
         ids.forEach((k, v) -> argv.add("external_ids:" + k + "=" + quote(v)));
         runner.check(argv);
+    }
+
+    /**
+     * The host end is a switch port, not a host interface, but with the userspace datapath the host's kernel sees its
+     * frames too: it would answer the container's ARP for the gateway (a host address) with the veth's own MAC, and
+     * the container's traffic would then enter the host through the veth, past the gateway port's forwarding rules.
+     * arp_ignore=8: the kernel never answers ARP on it; the gateway port answers.
+     */
+    private static List<String> arpSilent(String host) {
+        return List.of("sysctl", "-qw", "net.ipv4.conf." + host + ".arp_ignore=8");
     }
 
     private List<String> vsctl(String... args) {

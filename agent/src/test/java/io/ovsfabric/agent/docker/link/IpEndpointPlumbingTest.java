@@ -31,6 +31,7 @@ class IpEndpointPlumbingTest {
                 "ip link set dev ofxc0123456789a mtu 1458 address 02:42:0a:c9:00:02",
                 "ethtool -K ofxh0123456789a tx off",
                 "ethtool -K ofxc0123456789a tx off",
+                "sysctl -qw net.ipv4.conf.ofxh0123456789a.arp_ignore=8",
                 "ip link set dev ofxh0123456789a up",
                 "ovs-vsctl " + DB + " --timeout=10 -- --may-exist add-port br0 ofxh0123456789a -- set Interface"
                         + " ofxh0123456789a external_ids:ovsfabric-endpoint=\"h1:fn1:00aa\" external_ids:ovsfabric-owner=\"agent\""),
@@ -40,9 +41,10 @@ class IpEndpointPlumbingTest {
     @Test
     void anExistingHostEndIsRepairedNotRecreated() {
         plumbing.ensureLink(LINK);
-        assertEquals(3, runner.lines().size(), runner.lines().toString());
-        assertTrue(runner.lines().get(1).equals("ip link set dev ofxh0123456789a mtu 1458 up"));
-        assertTrue(runner.lines().get(2).contains("--may-exist add-port br0 ofxh0123456789a"));
+        assertEquals(4, runner.lines().size(), runner.lines().toString());
+        assertEquals("sysctl -qw net.ipv4.conf.ofxh0123456789a.arp_ignore=8", runner.lines().get(1));
+        assertTrue(runner.lines().get(2).equals("ip link set dev ofxh0123456789a mtu 1458 up"));
+        assertTrue(runner.lines().get(3).contains("--may-exist add-port br0 ofxh0123456789a"));
     }
 
     @Test
