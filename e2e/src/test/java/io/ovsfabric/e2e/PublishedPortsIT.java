@@ -16,14 +16,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * {@code docker run -p} on a user network of the fabric, as on Docker's bridge: the container's port answers at its
- * host's address from outside and from the host itself, a host port cannot be published twice, an agent restart keeps
- * it, and {@code docker rm -f} closes it and leaves no rule behind.
+ * host's address from outside, from the host itself and from a container on another host, a host port cannot be
+ * published twice, an agent restart keeps it, and {@code docker rm -f} closes it and leaves no rule behind.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PublishedPortsIT {
     private static final String NETWORK = "pubnet";
     private static final String SUBNET = "10.205.0.0/16";
     private static final String WEB = "pp-web";
+    private static final String CLIENT = "pp-client";
     private static final String URL = "http://" + Lab.underlayIp("h1") + ":8081/";
     private static Lab lab;
     private static String webIp;
@@ -39,6 +40,7 @@ class PublishedPortsIT {
     static void down() {
         if (lab != null) {
             lab.docker("h1", "rm", "-f", WEB, WEB + "2");
+            lab.docker("h2", "rm", "-f", CLIENT);
             lab.saveLogsAndDown();
         }
     }
@@ -61,6 +63,13 @@ class PublishedPortsIT {
         assertTrue(fromOutside.contains("hello from the ovsfabric lab"), fromOutside);
         String fromHost = get("h1");
         assertTrue(fromHost.contains("hello from the ovsfabric lab"), "from h1 itself: " + fromHost);
+        // a container of the same network on h2 goes out through h2's NAT and in through h1's published port
+        lab.docker("h2", "run", "-d", "--name", CLIENT, "--network", NETWORK, "busybox:lab", "sleep", "600").orThrow();
+        String fromH2 = Poll.until("GET " + URL + " from " + CLIENT + " on h2", Duration.ofSeconds(30), () -> {
+            Cmd.Result r = lab.docker("h2", "exec", CLIENT, "wget", "-q", "-O", "-", URL);
+            return r.ok() ? Optional.of(r.out()) : Optional.empty();
+        }, () -> lab.docker("h2", "exec", CLIENT, "wget", "-q", "-O", "-", URL).describe());
+        assertTrue(fromH2.contains("hello from the ovsfabric lab"), "from " + CLIENT + " on h2: " + fromH2);
         List<String> rules = portRules();
         System.out.println("h1 nat rules of ovsfabric's published ports:\n  " + String.join("\n  ", rules));
         assertEquals(1, rules.stream().filter(r -> r.contains("--to-destination " + webIp + ":80")).count(), rules.toString());
