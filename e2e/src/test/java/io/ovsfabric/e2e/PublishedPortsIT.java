@@ -16,8 +16,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * {@code docker run -p} on a user network of the fabric, as on Docker's bridge: the container's port answers at its
- * host's address from outside, from the host itself and from a container on another host, a host port cannot be
- * published twice, an agent restart keeps it, and {@code docker rm -f} closes it and leaves no rule behind.
+ * host's address from outside, from the host itself and from a container on another host, not from docker0's
+ * containers, a host port cannot be published twice, an agent restart keeps it, and {@code docker rm -f} closes it and
+ * leaves no rule behind.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PublishedPortsIT {
@@ -88,8 +89,20 @@ class PublishedPortsIT {
         assertTrue(get("out").contains("hello from the ovsfabric lab"), "the first container still answers");
     }
 
+    /** As on Docker's bridge: a published port is no way around isolation (h1-c1 is on docker0 of the same host). */
     @Test
     @Order(3)
+    void aContainerOfDocker0CannotUseIt() {
+        Cmd.Result r = lab.docker("h1", "exec", "h1-c1", "timeout", "5", "wget", "-q", "-O", "-", URL);
+        assertFalse(r.ok() && r.out().contains("hello"), "h1-c1 (docker0) reached the published port: " + r.describe());
+        List<String> forward = lab.exec("h1", "iptables", "-S", "FORWARD").orThrow().out().lines()
+                .filter(l -> l.startsWith("-A")).toList();
+        System.out.println("h1 FORWARD: " + forward);
+        assertTrue(forward.indexOf("-A FORWARD -j OVSFABRIC-FORWARD") <= 1, "our jump is in front: " + forward);
+    }
+
+    @Test
+    @Order(4)
     void anAgentRestartKeepsThePortAndItsRules() {
         List<String> before = portRules();
         lab.lab(Duration.ofMinutes(3), "restart-agent", "h1").orThrow();
@@ -103,7 +116,7 @@ class PublishedPortsIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void removingTheContainerClosesThePortAndLeavesNoRule() {
         lab.docker("h1", "rm", "-f", WEB).orThrow();
         Poll.until("no DNAT rule left for " + webIp + " on h1", Duration.ofSeconds(30), () -> portRules().stream()

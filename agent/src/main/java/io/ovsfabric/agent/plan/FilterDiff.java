@@ -25,9 +25,12 @@ public final class FilterDiff {
             }
         }
         for (FilterRules.Hook hook : desired.hooks()) {
-            int count = Collections.frequency(observed.rules(hook.table(), hook.builtinChain()), hook.rule());
+            List<String> builtin = observed.rules(hook.table(), hook.builtinChain());
+            int count = Collections.frequency(builtin, hook.rule());
             if (count != 1) {
                 problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " " + count + " times");
+            } else if (!inFront(builtin, hook.rule())) {
+                problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " after other rules");
             }
         }
         for (String table : FilterPlanner.TABLES) {
@@ -54,13 +57,15 @@ public final class FilterDiff {
             }
             for (FilterRules.Hook hook : desired.hooks()) {
                 if (hook.table().equals(table)) {
-                    int count = Collections.frequency(observed.rules(table, hook.builtinChain()), hook.rule());
-                    for (int i = 1; i < count; i++) {
+                    List<String> builtin = observed.rules(table, hook.builtinChain());
+                    int count = Collections.frequency(builtin, hook.rule());
+                    if (count == 1 && inFront(builtin, hook.rule())) {
+                        continue;
+                    }
+                    for (int i = 0; i < count; i++) {
                         lines.add("-D " + hook.builtinChain() + " " + hook.rule());
                     }
-                    if (count == 0) {
-                        lines.add("-I " + hook.builtinChain() + " 1 " + hook.rule());
-                    }
+                    lines.add("-I " + hook.builtinChain() + " 1 " + hook.rule());
                 }
             }
             appendRemoval(script, table, lines, staleChains(desired, observed, table), observed);
@@ -101,6 +106,23 @@ public final class FilterDiff {
             doomed.forEach(chain -> script.append("-X ").append(chain).append('\n'));
             script.append("COMMIT\n");
         }
+    }
+
+    /**
+     * Whether the jump comes before every rule of the builtin chain but Docker's DOCKER-USER jump. dockerd inserts its
+     * own FORWARD rules at the top when it starts after the agent; behind "-i docker0 ! -o docker0 -j ACCEPT" our
+     * isolation rules would never see docker0's traffic to a network's gateway port.
+     */
+    static boolean inFront(List<String> builtin, String hookRule) {
+        for (String rule : builtin) {
+            if (rule.equals(hookRule)) {
+                return true;
+            }
+            if (!rule.equals("-j DOCKER-USER")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     static boolean jumpsTo(String rule, String chain) {
