@@ -4,6 +4,7 @@ import io.ovsfabric.agent.docker.engine.ContainerEngine;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.docker.fabric.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.link.PortForwarding;
 import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -35,13 +36,18 @@ public final class DockerIntegration implements AutoCloseable {
 
     /** @param bridgePorts the bridge's endpoint ports read from OVS now, for `ipam check` (may throw) */
     public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, EndpointPlumbing plumbing,
-            ContainerEngine engine, Supplier<List<AttachedPort>> bridgePorts, Clock clock) {
-        PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing,
+            PortForwarding ports, ContainerEngine engine, Supplier<List<AttachedPort>> bridgePorts, Clock clock) {
+        PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing, ports,
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
             plugin.recover();
         } catch (PluginException e) {
             log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
+        }
+        try {
+            plugin.syncPublishedPorts();
+        } catch (PluginException e) {
+            log.warn("cannot restore the published ports now, the periodic pass retries: {}", e.getMessage());
         }
         PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
         EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), bridgePorts);

@@ -25,9 +25,12 @@ public final class FilterDiff {
             }
         }
         for (FilterRules.Hook hook : desired.hooks()) {
-            int count = Collections.frequency(observed.rules(hook.table(), hook.builtinChain()), hook.rule());
+            List<String> builtin = observed.rules(hook.table(), hook.builtinChain());
+            int count = Collections.frequency(builtin, hook.rule());
             if (count != 1) {
                 problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " " + count + " times");
+            } else if (!inFront(builtin, hook.rule())) {
+                problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " after other rules");
             }
         }
         for (String table : FilterPlanner.TABLES) {
@@ -54,13 +57,15 @@ public final class FilterDiff {
             }
             for (FilterRules.Hook hook : desired.hooks()) {
                 if (hook.table().equals(table)) {
-                    int count = Collections.frequency(observed.rules(table, hook.builtinChain()), hook.rule());
-                    for (int i = 1; i < count; i++) {
+                    List<String> builtin = observed.rules(table, hook.builtinChain());
+                    int count = Collections.frequency(builtin, hook.rule());
+                    if (count == 1 && inFront(builtin, hook.rule())) {
+                        continue;
+                    }
+                    for (int i = 0; i < count; i++) {
                         lines.add("-D " + hook.builtinChain() + " " + hook.rule());
                     }
-                    if (count == 0) {
-                        lines.add("-I " + hook.builtinChain() + " 1 " + hook.rule());
-                    }
+                    lines.add("-I " + hook.builtinChain() + " 1 " + hook.rule());
                 }
             }
             appendRemoval(script, table, lines, staleChains(desired, observed, table), observed);
@@ -103,6 +108,23 @@ public final class FilterDiff {
         }
     }
 
+    /**
+     * Whether the jump comes before every rule of the builtin chain but Docker's DOCKER-USER jump. dockerd inserts its
+     * own FORWARD rules at the top when it starts after the agent; behind "-i docker0 ! -o docker0 -j ACCEPT" our
+     * isolation rules would never see docker0's traffic to a network's gateway port.
+     */
+    static boolean inFront(List<String> builtin, String hookRule) {
+        for (String rule : builtin) {
+            if (rule.equals(hookRule)) {
+                return true;
+            }
+            if (!rule.equals("-j DOCKER-USER")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
     static boolean jumpsTo(String rule, String chain) {
         return rule.endsWith("-j " + chain) || rule.contains("-j " + chain + " ") || rule.endsWith("-g " + chain)
                 || rule.contains("-g " + chain + " ");
@@ -111,6 +133,9 @@ public final class FilterDiff {
     private static Set<String> staleChains(FilterRules desired, FilterState observed, String table) {
         Set<String> stale = new TreeSet<>(observed.ownedChains(table));
         desired.chains().stream().filter(c -> c.table().equals(table)).forEach(c -> stale.remove(c.name()));
+        if (table.equals(PortForwardingPlanner.TABLE)) {
+            stale.remove(PortForwardingPlanner.CHAIN); // the Docker plugin keeps it in step with its endpoints
+        }
         return stale;
     }
 }

@@ -14,7 +14,8 @@ import java.util.List;
  *                               replies to the fabric via docker0 ACCEPT (Docker's FORWARD policy is DROP)
  * </pre>
  * With user-defined networks (gateway ports {@code ofxg*}), first: nothing is forwarded between two networks' gateways
- * or between a network and docker0 (isolation), then per network N: N -> outside ACCEPT, replies ACCEPT, and
+ * or between a network and docker0 (isolation), then connections DNATed to a network's gateway port (published
+ * ports, {@link PortForwardingPlanner}) ACCEPT, then per network N: N -> outside ACCEPT, replies ACCEPT, and
  * N -> outside MASQUERADE.
  * Rules are written exactly as iptables-save prints them, so that observed and desired compare as text.
  */
@@ -41,6 +42,8 @@ public final class FilterPlanner {
             forward.add("-i " + gateways + " -o " + gateways + " -j DROP");
             forward.add("-i " + gateways + " -o " + dockerBridge + " -j DROP");
             forward.add("-i " + dockerBridge + " -o " + gateways + " -j DROP");
+            // published ports: what our DNAT sent to a container of a network (PortForwardingPlanner)
+            forward.add("-o " + gateways + " -m conntrack --ctstate DNAT -j ACCEPT");
         }
         forward.addAll(List.of(
                 "-s " + f + " -d " + f + " -j ACCEPT",

@@ -18,8 +18,11 @@ import io.ovsfabric.agent.docker.fabric.GrpcFabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
+import io.ovsfabric.agent.docker.link.IptablesPortForwarding;
 import io.ovsfabric.agent.docker.link.SystemProcessRunner;
 import io.ovsfabric.agent.model.AttachedPort;
+import io.ovsfabric.agent.linux.IptablesPacketFilter;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
@@ -110,6 +113,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
                         settings.stateDir(), topology.self().mtu()),
                 new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
+                new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.local())),
                 DockerJavaEngine.connect(settings.dockerHost()), bridgePorts, Clock.systemUTC());
         log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(), DockerPluginConfig.DRIVER_NAME,
                 settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());

@@ -9,6 +9,9 @@ import io.ovsfabric.agent.docker.fabric.NetworkSpec;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
+import io.ovsfabric.agent.docker.link.IptablesPortForwarding;
+import io.ovsfabric.agent.linux.IptablesPacketFilter;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -97,6 +100,7 @@ class DockerPluginIT {
 
     private void startAgent() {
         runtime = PluginRuntime.open(new FilePluginStateStore(host.stateDir), fabric, plumbing,
+                new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.inNamespace(host.netns))),
                 new PluginSettings(hostId, "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
         runtime.recover();
         server = PluginServer.start(host.pluginDir.resolve("ovsfabric.sock"), runtime.protocol());

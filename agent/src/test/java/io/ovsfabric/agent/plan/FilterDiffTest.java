@@ -73,9 +73,24 @@ class FilterDiffTest {
                 chains("FORWARD", List.of("-j OVSFABRIC-FORWARD", "-j OVSFABRIC-OLD"), "OVSFABRIC-FORWARD",
                         RULES.chains().get(1).rules(), "OVSFABRIC-OLD", List.of("-j ACCEPT")));
         String script = ((Change.SyncFilter) FilterDiff.change(RULES, messy).orElseThrow()).script();
-        assertTrue(script.contains("-D POSTROUTING -j OVSFABRIC-POSTROUTING\n"), script);
-        assertTrue(!script.contains("-I POSTROUTING"), script);
+        assertTrue(script.contains("-D POSTROUTING -j OVSFABRIC-POSTROUTING\n-D POSTROUTING -j OVSFABRIC-POSTROUTING\n"
+                + "-I POSTROUTING 1 -j OVSFABRIC-POSTROUTING\n"), script);
         assertTrue(script.contains("-D FORWARD -j OVSFABRIC-OLD\n-F OVSFABRIC-OLD\nCOMMIT\n*filter\n-X OVSFABRIC-OLD\nCOMMIT\n"), script);
+    }
+
+    /** dockerd started after the agent puts its FORWARD rules above ours: ours go back in front (DOCKER-USER may stay). */
+    @Test
+    void hooksBehindDockersRulesMoveBackInFront() {
+        FilterState behind = state(chains("POSTROUTING", List.of("-j OVSFABRIC-POSTROUTING"),
+                        "OVSFABRIC-POSTROUTING", RULES.chains().get(0).rules()),
+                chains("FORWARD", List.of("-j DOCKER-USER", "-j DOCKER-ISOLATION-STAGE-1",
+                        "-i docker0 ! -o docker0 -j ACCEPT", "-j OVSFABRIC-FORWARD"), "OVSFABRIC-FORWARD",
+                        RULES.chains().get(1).rules()));
+        Change.SyncFilter sync = (Change.SyncFilter) FilterDiff.change(RULES, behind).orElseThrow();
+        assertTrue(sync.summary().contains("filter FORWARD jumps to OVSFABRIC-FORWARD after other rules"), sync.summary());
+        assertTrue(sync.script().contains("-D FORWARD -j OVSFABRIC-FORWARD\n-I FORWARD 1 -j OVSFABRIC-FORWARD\n"),
+                sync.script());
+        assertTrue(!sync.script().contains("POSTROUTING -j"), sync.script());
     }
 
     @Test

@@ -31,9 +31,11 @@ final class FabricNetworkDriver implements NetworkDriverService {
     static final String INTERFACE_PREFIX = "eth";
 
     private final PluginCore core;
+    private final PortPublisher ports;
 
     FabricNetworkDriver(PluginCore core) {
         this.core = core;
+        this.ports = new PortPublisher(core);
     }
 
     @Override
@@ -151,7 +153,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
                     core.settings.host(), call.address(), Optional.of(mac), "", "", List.of()));
             Endpoint endpoint = new Endpoint(id, call.networkId(), allocation.handle(), call.address(),
                     call.prefixLength(), mac, "ofxh" + id.substring(0, 11), "ofxc" + id.substring(0, 11), "", "", "",
-                    List.of());
+                    List.of(), List.of());
             core.state.update(s -> s.withEndpoint(endpoint).withAllocation(new Allocation(allocation.handle(),
                     allocation.poolId(), allocation.address(), allocation.mac(), allocation.kind(), id,
                     allocation.sinceMillis())));
@@ -179,6 +181,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             });
             log.info("endpoint {} deleted from network {} ({} stays held until Docker releases it)",
                     PluginCore.shortId(endpointId), PluginCore.shortId(networkId), endpoint.address());
+            ports.afterRemoval(endpoint);   // a dead sandbox's endpoint is deleted without Revoke
         } finally {
             core.lock.unlock();
         }
@@ -231,22 +234,39 @@ final class FabricNetworkDriver implements NetworkDriverService {
                         + " has not joined a sandbox; Docker calls Join before Leave");
             }
             core.plumbing.removeLink(link(endpoint));
-            core.state.update(s -> s.withEndpoint(endpoint.withSandbox("")));
+            core.state.update(s -> s.withEndpoint(endpoint.withSandbox("").withPublished(List.of())));
             log.info("endpoint {} left sandbox {}", PluginCore.shortId(endpointId), endpoint.sandboxKey());
+            ports.afterRemoval(endpoint);   // Docker revokes first; this covers a Leave without Revoke
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** Outbound NAT is per host in the data plane; here the endpoint's published ports (-p) are forwarded to it. */
+    @Override
+    public void programExternalConnectivity(ExternalConnectivity call) {
+        core.lock.lock();
+        try {
+            String name = "NetworkDriver.ProgramExternalConnectivity";
+            Endpoint endpoint = endpoint(name, call.networkId(), call.endpointId());
+            if (!endpoint.joined() && !call.portBindings().isEmpty()) {
+                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                        + " has not joined a sandbox; Docker calls Join first");
+            }
+            ports.publish(endpoint, call.portBindings());
         } finally {
             core.lock.unlock();
         }
     }
 
     @Override
-    public void programExternalConnectivity(String networkId, String endpointId) {
-        // Outbound NAT is per host in the data plane; published ports (-p) are not supported yet.
-        endpoint("NetworkDriver.ProgramExternalConnectivity", networkId, endpointId);
-    }
-
-    @Override
     public void revokeExternalConnectivity(String networkId, String endpointId) {
-        endpoint("NetworkDriver.RevokeExternalConnectivity", networkId, endpointId);
+        core.lock.lock();
+        try {
+            ports.unpublish(endpoint("NetworkDriver.RevokeExternalConnectivity", networkId, endpointId));
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     /**

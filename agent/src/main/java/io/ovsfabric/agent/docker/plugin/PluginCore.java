@@ -2,6 +2,7 @@ package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.fabric.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.link.PortForwarding;
 
 import java.time.Clock;
 import java.util.HexFormat;
@@ -16,16 +17,18 @@ final class PluginCore {
     final StateHolder state;
     final FabricNetworks fabric;
     final EndpointPlumbing plumbing;
+    final PortForwarding ports;
     final PluginSettings settings;
     final Clock clock;
     final RandomGenerator random;
     final ReentrantLock lock = new ReentrantLock();
 
-    PluginCore(StateHolder state, FabricNetworks fabric, EndpointPlumbing plumbing, PluginSettings settings, Clock clock,
-            RandomGenerator random) {
+    PluginCore(StateHolder state, FabricNetworks fabric, EndpointPlumbing plumbing, PortForwarding ports,
+            PluginSettings settings, Clock clock, RandomGenerator random) {
         this.state = state;
         this.fabric = fabric;
         this.plumbing = plumbing;
+        this.ports = ports;
         this.settings = settings;
         this.clock = clock;
         this.random = random;

@@ -4,6 +4,7 @@ import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.docker.fabric.FabricNetwork;
 import io.ovsfabric.agent.docker.fabric.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
+import io.ovsfabric.agent.docker.link.PortForwarding;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
 import io.ovsfabric.agent.docker.plugin.PluginState.AllocationKind;
 import io.ovsfabric.agent.docker.protocol.IpamService;
@@ -43,13 +44,14 @@ public final class PluginRuntime {
 
     /** Loads the state (network ids and endpoints survive agent restarts) and builds the services on it. */
     public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PluginSettings settings, Clock clock) {
-        return open(store, fabric, plumbing, settings, clock, new SecureRandom());
+            PortForwarding ports, PluginSettings settings, Clock clock) {
+        return open(store, fabric, plumbing, ports, settings, clock, new SecureRandom());
     }
 
     public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PluginSettings settings, Clock clock, RandomGenerator random) {
-        return new PluginRuntime(new PluginCore(new StateHolder(store), fabric, plumbing, settings, clock, random));
+            PortForwarding ports, PluginSettings settings, Clock clock, RandomGenerator random) {
+        return new PluginRuntime(new PluginCore(new StateHolder(store), fabric, plumbing, ports, settings, clock,
+                random));
     }
 
     public NetworkDriverService driver() {
@@ -97,6 +99,19 @@ public final class PluginRuntime {
                 PluginState updated = next;
                 core.state.update(old -> updated);
             }
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /**
+     * Makes the host forward exactly the published ports the state holds: at start (rules an agent restart or a
+     * reboot lost come back, rules of endpoints deleted meanwhile go) and at every periodic pass (repairs).
+     */
+    public void syncPublishedPorts() {
+        core.lock.lock();
+        try {
+            core.ports.sync(core.state.current().publishedPorts());
         } finally {
             core.lock.unlock();
         }

@@ -2,9 +2,11 @@ package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.fabric.AllocationHandle;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,13 +100,15 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
 
     /**
      * A Docker endpoint: its address (held by {@code handle}), its veth pair, and the sandbox it joined (empty when
-     * not joined). Container fields are filled by the engine sync once the container is known.
+     * not joined). Container fields are filled by the engine sync once the container is known. {@code published}
+     * are the host ports forwarded to it (ProgramExternalConnectivity), with the host ports chosen for it.
      */
     public record Endpoint(String endpointId, String networkId, String handle, Ipv4Address address, int prefixLength,
             MacAddress mac, String hostInterface, String containerInterface, String sandboxKey, String containerId,
-            String containerName, List<String> aliases) {
+            String containerName, List<String> aliases, List<PublishedPort> published) {
         public Endpoint {
             aliases = List.copyOf(aliases);
+            published = published == null ? List.of() : List.copyOf(published);   // state files of older agents
         }
 
         public boolean joined() {
@@ -113,12 +117,17 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
 
         public Endpoint withSandbox(String key) {
             return new Endpoint(endpointId, networkId, handle, address, prefixLength, mac, hostInterface,
-                    containerInterface, key, containerId, containerName, aliases);
+                    containerInterface, key, containerId, containerName, aliases, published);
         }
 
         public Endpoint withContainer(String id, String name, List<String> newAliases) {
             return new Endpoint(endpointId, networkId, handle, address, prefixLength, mac, hostInterface,
-                    containerInterface, sandboxKey, id, name, newAliases);
+                    containerInterface, sandboxKey, id, name, newAliases, published);
+        }
+
+        public Endpoint withPublished(List<PublishedPort> ports) {
+            return new Endpoint(endpointId, networkId, handle, address, prefixLength, mac, hostInterface,
+                    containerInterface, sandboxKey, containerId, containerName, aliases, ports);
         }
     }
 
@@ -133,6 +142,14 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
 
     public List<Endpoint> endpointsOf(String networkId) {
         return endpoints.values().stream().filter(e -> e.networkId().equals(networkId)).toList();
+    }
+
+    /** Every published port of this host's endpoints, in a stable order (protocol, host port, host address). */
+    public List<PublishedPort> publishedPorts() {
+        return endpoints.values().stream().flatMap(e -> e.published().stream())
+                .sorted(Comparator.comparing(PublishedPort::protocol).thenComparingInt(PublishedPort::hostPort)
+                        .thenComparing(PublishedPort::hostIp).thenComparing(PublishedPort::endpointId))
+                .toList();
     }
 
     public PluginState withPool(Pool pool) {

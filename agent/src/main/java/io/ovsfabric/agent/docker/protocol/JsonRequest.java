@@ -20,10 +20,17 @@ final class JsonRequest {
 
     private final String call;
     private final JsonNode body;
+    /** Where this object sits in the request ("" at the top; "Options.x[0]: " for an item), for messages. */
+    private final String where;
 
     JsonRequest(String call, JsonNode body) {
+        this(call, body, "");
+    }
+
+    private JsonRequest(String call, JsonNode body, String where) {
         this.call = call;
         this.body = body;
+        this.where = where;
     }
 
     /** A 64-hex Docker id (network or endpoint): what libnetwork always sends. */
@@ -118,6 +125,26 @@ final class JsonRequest {
         return new JsonRequest(call, node);
     }
 
+    /** An element of an array as an object whose refusals name its path, e.g. "Options.x[0]: Port must be ...". */
+    JsonRequest item(String path, JsonNode node) {
+        if (!node.isObject()) {
+            throw invalid(path + " must be a JSON object");
+        }
+        return new JsonRequest(call, node, where + path + ": ");
+    }
+
+    /** An integer field within [min, max]; absent or null reads as 0 (Go's zero value). */
+    int optionalInt(String field, int min, int max) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < min || node.intValue() > max) {
+            throw invalid(field + " must be an integer from " + min + " to " + max + ", got " + abbreviate(node.toString()));
+        }
+        return node.intValue();
+    }
+
     /** An object of string values (libnetwork's map[string]string); non-string values are refused. */
     Map<String, String> stringMap(String field) {
         JsonRequest object = object(field);
@@ -200,7 +227,7 @@ final class JsonRequest {
     }
 
     PluginException invalid(String what) {
-        return PluginException.invalid(call + ": " + what);
+        return PluginException.invalid(call + ": " + where + what);
     }
 
     private static String abbreviate(String value) {

@@ -1,9 +1,11 @@
 package io.ovsfabric.agent.docker.protocol;
 
 import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,7 +32,8 @@ public interface NetworkDriverService {
 
     void leave(String networkId, String endpointId);
 
-    void programExternalConnectivity(String networkId, String endpointId);
+    /** Publishes the endpoint's ports ({@code docker run -p}) on this host; replaces what it published before. */
+    void programExternalConnectivity(ExternalConnectivity call);
 
     void revokeExternalConnectivity(String networkId, String endpointId);
 
@@ -52,6 +55,23 @@ public interface NetworkDriverService {
     record CreatedEndpoint(Optional<MacAddress> assignedMac) {}
 
     record Join(String networkId, String endpointId, String sandboxKey) {}
+
+    /**
+     * ProgramExternalConnectivity: the endpoint's port bindings from {@code com.docker.network.portmap}. Docker sends
+     * them as the user typed them: no container address, and host port 0 when it is for us to choose.
+     */
+    record ExternalConnectivity(String networkId, String endpointId, List<PortBinding> portBindings) {
+        public ExternalConnectivity {
+            portBindings = List.copyOf(portBindings);
+        }
+    }
+
+    /**
+     * One binding: container port, host address ({@link PublishedPort#ANY} for all) and host port range.
+     * {@code hostPortFirst == 0} asks for any free port; a range asks for one free port in it.
+     */
+    record PortBinding(PublishedPort.Protocol protocol, Optional<Ipv4Address> containerIp, int containerPort,
+            Ipv4Address hostIp, int hostPortFirst, int hostPortLast) {}
 
     /** Join's answer: the interface Docker moves into the sandbox (renamed to prefix + index) and the gateway. */
     record JoinedEndpoint(String interfaceName, String interfacePrefix, Ipv4Address gateway) {}

@@ -7,11 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.common.Ipv4Address;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -32,6 +37,8 @@ public final class PluginProtocol {
     private static final String REQUEST_ADDRESS_TYPE = "RequestAddressType";
     private static final String GATEWAY_REQUEST = "com.docker.network.gateway";
     private static final String ENDPOINT_MAC_OPTION = "com.docker.network.endpoint.macaddress";
+    private static final String PORT_MAP_OPTION = "com.docker.network.portmap";
+    private static final String EXPOSED_PORTS_OPTION = "com.docker.network.endpoint.exposedports";
 
     private final ObjectMapper json = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
@@ -116,8 +123,7 @@ public final class PluginProtocol {
             return obj();
         });
         calls.put(p + "ProgramExternalConnectivity", r -> {
-            r.object("Options");
-            driver.programExternalConnectivity(r.dockerId("NetworkID"), r.dockerId("EndpointID"));
+            driver.programExternalConnectivity(externalConnectivity(r));
             return obj();
         });
         calls.put(p + "RevokeExternalConnectivity", r -> {
@@ -184,6 +190,64 @@ public final class PluginProtocol {
         ObjectNode reply = obj();
         created.assignedMac().ifPresent(mac -> reply.set("Interface", obj().put("MacAddress", mac.toString())));
         return reply;
+    }
+
+    /**
+     * libnetwork's sandbox labels: {@code com.docker.network.portmap} is a list of types.PortBinding (Go field names,
+     * Proto as the IP protocol number, net.IP as a string, "" when unset), {@code ...endpoint.exposedports} a list of
+     * types.TransportPort; both may be absent or null.
+     */
+    private NetworkDriverService.ExternalConnectivity externalConnectivity(JsonRequest r) {
+        String networkId = r.dockerId("NetworkID");
+        String endpointId = r.dockerId("EndpointID");
+        JsonRequest options = r.object("Options");
+        JsonNode exposed = options.array(EXPOSED_PORTS_OPTION);
+        for (int i = 0; i < exposed.size(); i++) {
+            JsonRequest port = options.item("Options." + EXPOSED_PORTS_OPTION + "[" + i + "]", exposed.get(i));
+            port.optionalInt("Proto", 0, 255);
+            port.optionalInt("Port", 0, 65535);   // exposed only: nothing to program for these
+        }
+        JsonNode map = options.array(PORT_MAP_OPTION);
+        List<NetworkDriverService.PortBinding> bindings = new ArrayList<>();
+        for (int i = 0; i < map.size(); i++) {
+            bindings.add(portBinding(options.item("Options." + PORT_MAP_OPTION + "[" + i + "]", map.get(i))));
+        }
+        return new NetworkDriverService.ExternalConnectivity(networkId, endpointId, bindings);
+    }
+
+    private static NetworkDriverService.PortBinding portBinding(JsonRequest b) {
+        int number = b.optionalInt("Proto", 0, 255);
+        PublishedPort.Protocol protocol = Arrays.stream(PublishedPort.Protocol.values())
+                .filter(p -> p.number() == number).findFirst().orElseThrow(() -> b.invalid("Proto " + number
+                        + " cannot be published on an ovsfabric network: only tcp (6) and udp (17) can"));
+        int port = b.optionalInt("Port", 0, 65535);
+        if (port == 0) {
+            throw b.invalid("Port (the container port) is missing or 0");
+        }
+        Optional<Ipv4Address> containerIp = ipv4("IP", b);
+        Ipv4Address hostIp = ipv4("HostIP", b).orElse(PublishedPort.ANY);
+        int first = b.optionalInt("HostPort", 0, 65535);
+        int last = b.optionalInt("HostPortEnd", 0, 65535);
+        if (first == 0 && last != 0) {
+            throw b.invalid("HostPortEnd " + last + " without a HostPort: give a range as -p FIRST-LAST:" + port);
+        }
+        if (last == 0) {
+            last = first;
+        }
+        if (last < first) {
+            throw b.invalid("HostPortEnd " + last + " is below HostPort " + first);
+        }
+        return new NetworkDriverService.PortBinding(protocol, containerIp, port, hostIp, first, last);
+    }
+
+    /** An IPv4 address field where "" means unset; an IPv6 one is refused with what to do instead. */
+    private static Optional<Ipv4Address> ipv4(String field, JsonRequest b) {
+        String text = b.optionalString(field);
+        if (text.contains(":")) {
+            throw b.invalid(field + " " + text + " is an IPv6 address; ovsfabric networks publish ports on IPv4"
+                    + " only: publish without an address (-p 8080:80) or with an IPv4 one (-p 192.0.2.11:8080:80)");
+        }
+        return b.optionalAddress(field);
     }
 
     private JsonNode join(JsonRequest r) {

@@ -6,6 +6,7 @@ import io.ovsfabric.agent.docker.fabric.FabricNetwork;
 import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
 import io.ovsfabric.agent.docker.fabric.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
+import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -38,7 +39,7 @@ class EngineSyncTest {
     private final FakeFabricNetworks fabric = new FakeFabricNetworks();
     private final FakeContainerEngine engine = new FakeContainerEngine();
     private final PluginRuntime plugin = PluginRuntime.open(new FakePluginStateStore(), fabric, new FakeEndpointPlumbing(),
-            new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
+                new FakePortForwarding(), new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
     private final List<AttachedPort> bridgePorts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean ovsDown;
     private final EngineSync sync = new EngineSync(engine, fabric, plugin, HostId.of("h1"), () -> {

@@ -1,6 +1,9 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
@@ -33,7 +36,9 @@ class FilePluginStateStoreTest {
                         PluginState.AllocationKind.RESERVED, "", 18L))
                 .withEndpoint(new PluginState.Endpoint("e".repeat(64), "n".repeat(64), "h1:fn1:00aa",
                         Ipv4Address.parse("10.201.0.2"), 24, MacAddress.parse("02:42:0a:c9:00:02"), "ofxheeeeeeeeeee",
-                        "ofxceeeeeeeeeee", "/var/run/docker/netns/x", "cid", "web", List.of("web", "cid")));
+                        "ofxceeeeeeeeeee", "/var/run/docker/netns/x", "cid", "web", List.of("web", "cid"),
+                        List.of(new PublishedPort(PublishedPort.Protocol.TCP, PublishedPort.ANY, 8081,
+                                Ipv4Address.parse("10.201.0.2"), 80, "e".repeat(64)))));
     }
 
     @Test
@@ -43,6 +48,19 @@ class FilePluginStateStoreTest {
         store.save(sample());
         assertEquals(sample(), new FilePluginStateStore(dir).load());
         assertFalse(Files.exists(dir.resolve(FilePluginStateStore.FILE_NAME + ".tmp")));
+    }
+
+    @Test
+    void aStateFileOfAnAgentWithoutPublishedPortsLoadsWithNone() throws IOException {
+        FilePluginStateStore store = new FilePluginStateStore(dir);
+        store.save(sample());
+        Path file = dir.resolve(FilePluginStateStore.FILE_NAME);
+        ObjectNode tree = (ObjectNode) new ObjectMapper().readTree(file.toFile());
+        tree.get("endpoints").forEach(e -> ((ObjectNode) e).remove("published"));
+        String old = tree.toString();
+        assertFalse(old.contains("published"), old);
+        Files.writeString(file, old);
+        assertEquals(List.of(), store.load().endpoints().get("e".repeat(64)).published());
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class PluginProtocolTest {
             return new JoinedEndpoint("ofxc0123456789", "eth", Ipv4Address.parse("10.201.0.1"));
         }
         public void leave(String n, String e) { record("leave"); }
-        public void programExternalConnectivity(String n, String e) { record("program"); }
+        public void programExternalConnectivity(ExternalConnectivity call) { record(call); }
         public void revokeExternalConnectivity(String n, String e) { record("revoke"); }
         public PoolGrant requestPool(PoolRequest r) {
             record(r);
@@ -231,6 +232,61 @@ class PluginProtocolTest {
         PluginReply get = protocol.handle("GET", "/IpamDriver.GetCapabilities", new byte[0]);
         assertEquals(405, get.status());
         assertTrue(get.json().startsWith("{\"Error\":"), get.json());
+    }
+
+    /** What Docker 20.10 sends for docker run -p 8081:80 -p 127.0.0.1:5353:53/udp -p 9000-9009:90 -p 80 --expose 7. */
+    @Test
+    void programExternalConnectivityReadsLibnetworksPortMap() {
+        String options = "{\"com.docker.network.endpoint.exposedports\":[{\"Proto\":6,\"Port\":7},{\"Proto\":6,\"Port\":80}],"
+                + "\"com.docker.network.portmap\":["
+                + "{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\",\"HostPort\":8081,\"HostPortEnd\":8081},"
+                + "{\"Proto\":17,\"IP\":\"\",\"Port\":53,\"HostIP\":\"127.0.0.1\",\"HostPort\":5353,\"HostPortEnd\":0},"
+                + "{\"Proto\":6,\"IP\":\"10.201.0.5\",\"Port\":90,\"HostIP\":\"0.0.0.0\",\"HostPort\":9000,\"HostPortEnd\":9009},"
+                + "{\"Proto\":6,\"IP\":\"\",\"Port\":80,\"HostIP\":\"\",\"HostPort\":0,\"HostPortEnd\":0}],"
+                + "\"com.docker.network.generic\":{}}";
+        assertEquals("{}", post("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" + NID
+                + "\",\"EndpointID\":\"" + EID + "\",\"Options\":" + options + "}").toString());
+        PublishedPort.Protocol tcp = PublishedPort.Protocol.TCP;
+        assertEquals(new NetworkDriverService.ExternalConnectivity(NID, EID, List.of(
+                new NetworkDriverService.PortBinding(tcp, Optional.empty(), 80, PublishedPort.ANY, 8081, 8081),
+                new NetworkDriverService.PortBinding(PublishedPort.Protocol.UDP, Optional.empty(), 53,
+                        Ipv4Address.parse("127.0.0.1"), 5353, 5353),
+                new NetworkDriverService.PortBinding(tcp, Optional.of(Ipv4Address.parse("10.201.0.5")), 90,
+                        PublishedPort.ANY, 9000, 9009),
+                new NetworkDriverService.PortBinding(tcp, Optional.empty(), 80, PublishedPort.ANY, 0, 0))),
+                services.calls.get(0));
+
+        services.calls.clear();
+        post("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" + NID + "\",\"EndpointID\":\"" + EID
+                + "\",\"Options\":{\"com.docker.network.portmap\":null}}");
+        post("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" + NID + "\",\"EndpointID\":\"" + EID + "\"}");
+        assertEquals(List.of(new NetworkDriverService.ExternalConnectivity(NID, EID, List.of()),
+                new NetworkDriverService.ExternalConnectivity(NID, EID, List.of())), services.calls);
+    }
+
+    @Test
+    void badPortBindingsAreRefusedSayingWhatToFix() {
+        Map<String, String> cases = Map.of(
+                "{\"Proto\":132,\"Port\":80,\"HostPort\":8081}", "Proto 132 cannot be published on an ovsfabric network",
+                "{\"Proto\":6,\"Port\":0,\"HostPort\":8081}", "Port (the container port) is missing",
+                "{\"Proto\":6,\"Port\":80,\"HostPort\":70000}", "[0]: HostPort must be an integer from 0 to 65535",
+                "{\"Proto\":6,\"Port\":80,\"HostPort\":\"8081\"}", "HostPort must be an integer",
+                "{\"Proto\":6,\"Port\":80,\"HostIP\":\"::\",\"HostPort\":8081}", "HostIP :: is an IPv6 address",
+                "{\"Proto\":6,\"Port\":80,\"HostIP\":\"1.2.3\",\"HostPort\":8081}", "HostIP",
+                "{\"Proto\":6,\"Port\":80,\"HostPort\":8090,\"HostPortEnd\":8081}", "HostPortEnd 8081 is below HostPort 8090",
+                "{\"Proto\":6,\"Port\":80,\"HostPort\":0,\"HostPortEnd\":8081}", "HostPortEnd 8081 without a HostPort",
+                "7", "Options.com.docker.network.portmap[0] must be a JSON object");
+        cases.forEach((binding, message) -> {
+            JsonNode reply = post("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" + NID
+                    + "\",\"EndpointID\":\"" + EID + "\",\"Options\":{\"com.docker.network.portmap\":[" + binding + "]}}");
+            String err = reply.path("Err").asText();
+            assertTrue(err.startsWith("NetworkDriver.ProgramExternalConnectivity: ") && err.contains(message),
+                    binding + " -> " + reply);
+        });
+        JsonNode notList = post("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\":\"" + NID
+                + "\",\"EndpointID\":\"" + EID + "\",\"Options\":{\"com.docker.network.portmap\":{}}}");
+        assertTrue(notList.path("Err").asText().contains("com.docker.network.portmap must be a JSON array"), notList.toString());
+        assertEquals(List.of(), services.calls, "refused requests reach no service");
     }
 
     private String errorField(String path, String body) {

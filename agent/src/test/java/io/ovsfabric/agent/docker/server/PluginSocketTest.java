@@ -6,6 +6,7 @@ import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
 import io.ovsfabric.agent.docker.fabric.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
+import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -55,7 +56,7 @@ class PluginSocketTest {
         fabric = new FakeFabricNetworks();
         fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
         runtime = PluginRuntime.open(new FakePluginStateStore(), fabric, new FakeEndpointPlumbing(),
-                new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
+                new FakePortForwarding(), new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
         server = PluginServer.start(socket, runtime.protocol());
     }
 
