@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.docker;
 
 import io.ovsfabric.agent.docker.engine.ContainerEngine;
+import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.docker.fabric.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
@@ -12,10 +13,7 @@ import io.ovsfabric.agent.docker.server.PluginServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.ovsfabric.agent.model.AttachedPort;
 import java.time.Clock;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The agent's Docker side, started as one piece by the wiring: the network + IPAM plugin on its socket (state
@@ -34,9 +32,9 @@ public final class DockerIntegration implements AutoCloseable {
         this.sync = sync;
     }
 
-    /** @param bridgePorts the bridge's endpoint ports read from OVS now, for `ipam check` (may throw) */
+    /** @param dataPlane the bridge's endpoint ports and the applied topology revision, for `ipam check` */
     public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PortForwarding ports, ContainerEngine engine, Supplier<List<AttachedPort>> bridgePorts, Clock clock) {
+            PortForwarding ports, ContainerEngine engine, DataPlaneView dataPlane, Clock clock) {
         PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing, ports,
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
@@ -50,7 +48,7 @@ public final class DockerIntegration implements AutoCloseable {
             log.warn("cannot restore the published ports now, the periodic pass retries: {}", e.getMessage());
         }
         PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
-        EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), bridgePorts);
+        EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), dataPlane);
         sync.start(config.syncInterval());
         return new DockerIntegration(plugin, server, sync);
     }

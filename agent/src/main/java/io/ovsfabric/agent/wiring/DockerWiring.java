@@ -11,6 +11,7 @@ import io.ovsfabric.agent.dns.ResolvConf;
 import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
 import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
 import io.ovsfabric.agent.docker.fabric.FabricNetwork;
@@ -69,6 +70,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     private FabricDnsServer dns;
     private List<OverlayNetwork> networks = List.of();
     private boolean closed;
+    private volatile long appliedRevision;
 
     /** @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS */
     DockerWiring(Settings settings, Runnable reconcileSoon, Supplier<List<AttachedPort>> bridgePorts) {
@@ -82,6 +84,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         if (closed) {
             return;
         }
+        appliedRevision = topology.revision();
         directory.update(snapshot(topology));
         if (dns == null) {
             try {
@@ -114,7 +117,17 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                         settings.stateDir(), topology.self().mtu()),
                 new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
                 new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.local())),
-                DockerJavaEngine.connect(settings.dockerHost()), bridgePorts, Clock.systemUTC());
+                DockerJavaEngine.connect(settings.dockerHost()), new DataPlaneView() {
+                    @Override
+                    public List<AttachedPort> endpointPorts() {
+                        return bridgePorts.get();
+                    }
+
+                    @Override
+                    public long appliedRevision() {
+                        return appliedRevision;
+                    }
+                }, Clock.systemUTC());
         log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(), DockerPluginConfig.DRIVER_NAME,
                 settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());
     }

@@ -91,7 +91,7 @@ class DockerPluginIT {
             plumbing.real = new IpEndpointPlumbing(host.inNetns(), host.ovsdb(), true);
             startAgent();
             engine = DockerJavaEngine.connect("unix://" + host.dockerSock);
-            sync = new EngineSync(engine, fabric, runtime, hostId, DockerPluginIT::bridgePortsNotRead);
+            sync = new EngineSync(engine, fabric, runtime, hostId, NO_DATA_PLANE);
         } catch (Exception | AssertionError e) {
             stop();
             throw e;
@@ -251,7 +251,7 @@ class DockerPluginIT {
         server.close();
         startAgent();
         assertEquals(before, runtime.state());
-        sync = new EngineSync(engine, fabric, runtime, hostId, DockerPluginIT::bridgePortsNotRead);
+        sync = new EngineSync(engine, fabric, runtime, hostId, NO_DATA_PLANE);
 
         String c4 = "c4-" + host.tag;
         host.dockerOk("run", "-d", "--name", c4, "--network", netA, host.image, "sleep", "600");
@@ -278,7 +278,15 @@ class DockerPluginIT {
     }
 
     /** This test has no data plane: its reports say OVS was not read (ipam check then judges nothing from it). */
-    private static java.util.List<io.ovsfabric.agent.model.AttachedPort> bridgePortsNotRead() {
-        throw new IllegalStateException("the bridge's ports are not read in this test");
-    }
+    private static final io.ovsfabric.agent.docker.engine.DataPlaneView NO_DATA_PLANE = new io.ovsfabric.agent.docker.engine.DataPlaneView() {
+        @Override
+        public java.util.List<io.ovsfabric.agent.model.AttachedPort> endpointPorts() {
+            throw new IllegalStateException("the bridge's ports are not read in this test");
+        }
+
+        @Override
+        public long appliedRevision() {
+            return 0;
+        }
+    };
 }

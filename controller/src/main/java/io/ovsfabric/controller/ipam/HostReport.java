@@ -8,11 +8,13 @@ import java.util.Set;
  * could not read ({@code dockerObserved}/{@code ovsObserved} false) proves nothing either way.
  *
  * @param receivedAtMs when the controller received the report (controller clock)
+ * @param revision     the etcd revision the host's topology had reached before it read its sources (0: unknown);
+ *                     what it has is judged against etcd as it was then
  * @param plugin       the Docker plugin's allocations (its state file)
  * @param docker       the endpoints the engine shows on networks of the ovsfabric driver
  * @param ports        integration-bridge ports tagged with an endpoint
  */
-public record HostReport(long receivedAtMs, List<PluginAddress> plugin, boolean dockerObserved,
+public record HostReport(long receivedAtMs, long revision, List<PluginAddress> plugin, boolean dockerObserved,
         List<DockerEndpoint> docker, boolean ovsObserved, List<EndpointPort> ports) {
 
     public HostReport {
@@ -23,12 +25,12 @@ public record HostReport(long receivedAtMs, List<PluginAddress> plugin, boolean 
 
     /** The same report received at another time. */
     public HostReport receivedAt(long atMs) {
-        return new HostReport(atMs, plugin, dockerObserved, docker, ovsObserved, ports);
+        return new HostReport(atMs, revision, plugin, dockerObserved, docker, ovsObserved, ports);
     }
 
     /** Whether both say the host has the same things (order and reception time aside). */
     public boolean sameHoldings(HostReport other) {
-        return dockerObserved == other.dockerObserved && ovsObserved == other.ovsObserved
+        return revision == other.revision && dockerObserved == other.dockerObserved && ovsObserved == other.ovsObserved
                 && Set.copyOf(plugin).equals(Set.copyOf(other.plugin)) && Set.copyOf(docker).equals(Set.copyOf(other.docker))
                 && Set.copyOf(ports).equals(Set.copyOf(other.ports));
     }

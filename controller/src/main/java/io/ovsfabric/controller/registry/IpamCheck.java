@@ -102,7 +102,9 @@ public final class IpamCheck {
             if (later != null && later.receivedAtMs() > report.receivedAtMs() && later.sameHoldings(report)) {
                 report = later;     // heard unchanged since it was written: judge with the newer time
             }
-            observations.put(host, new HostObservation(report, allocationsAt(host, kv.modRevision())));
+            // Judged at the host's own topology revision (before it read what it has), else at the report's write.
+            long at = report.revision() > 0 ? Math.min(report.revision(), kv.modRevision()) : kv.modRevision();
+            observations.put(host, new HostObservation(report, allocationsAt(host, at)));
         }
         Set<HostId> known = all.records().stream().map(Versioned::value).map(HostRecord::hostId).collect(Collectors.toSet());
         IpamAudit.Result result = IpamAudit.check(allocations, known, all.live().keySet(), observations, minAge.toMillis());

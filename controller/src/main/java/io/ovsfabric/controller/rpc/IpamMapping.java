@@ -24,7 +24,7 @@ final class IpamMapping {
                     + " (an agent older than this controller): upgrade the agent");
         }
         HostInventory inv = request.getInventory();
-        return new HostReport(0,
+        return new HostReport(0, inv.getTopologyRevision(),
                 inv.getPluginList().stream().map(a -> new HostReport.PluginAddress(a.getNetworkId(), a.getEndpointId(),
                         address(a.getAddress(), "plugin address " + a.getEndpointId()), a.getReserved(),
                         a.getDockerEndpointId())).toList(),

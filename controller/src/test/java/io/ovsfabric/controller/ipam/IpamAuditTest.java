@@ -44,7 +44,7 @@ class IpamAuditTest {
 
     /** A host that showed all three sources. */
     private static HostReport seen(List<PluginAddress> p, List<DockerEndpoint> d, List<EndpointPort> ports) {
-        return new HostReport(REPORTED_AT, p, true, d, true, ports);
+        return new HostReport(REPORTED_AT, 0, p, true, d, true, ports);
     }
 
     private static HostObservation at(HostReport report, List<EndpointRecord> etcdThen) {
@@ -89,7 +89,7 @@ class IpamAuditTest {
     @Test
     void aSourceThatWasNotReadProvesNothing() {
         List<EndpointRecord> etcd = List.of(ep("a", H1, "10.201.0.2", 0));
-        HostReport dockerDown = new HostReport(REPORTED_AT, List.of(plugin("a", "10.201.0.2")), false, List.of(), true, List.of());
+        HostReport dockerDown = new HostReport(REPORTED_AT, 0, List.of(plugin("a", "10.201.0.2")), false, List.of(), true, List.of());
         IpamAudit.Result r = check(etcd, Map.of(H1, at(dockerDown, etcd)));
         assertEquals(List.of(), r.findings());
         assertEquals(List.of("h1: Docker not observed"), r.partialHosts());
@@ -153,7 +153,7 @@ class IpamAuditTest {
 
     @Test
     void aPluginRecordUnknownToEtcdIsAnOrphanWhenDockerCouldNotBeRead() {
-        HostReport report = new HostReport(REPORTED_AT, List.of(plugin("q", "10.201.0.6")), false, List.of(), true, List.of());
+        HostReport report = new HostReport(REPORTED_AT, 0, List.of(plugin("q", "10.201.0.6")), false, List.of(), true, List.of());
         IpamAudit.Result r = check(List.of(), Map.of(H1, at(report, List.of())));
         assertEquals(1, r.findings().size(), r.findings().toString());
         assertTrue(r.findings().get(0).reason().startsWith("the Docker plugin on h1"), r.findings().get(0).reason());

@@ -85,7 +85,7 @@ class IpamCheckIT {
     }
 
     private static ReportEndpointsRequest report(String host, HostInventory.Builder inventory) {
-        return ReportEndpointsRequest.newBuilder().setHostId(host).setInventory(inventory.setDockerObserved(true).setOvsObserved(true)).build();
+        return ReportEndpointsRequest.newBuilder().setHostId(host).setInventory(inventory.clone().setDockerObserved(true).setOvsObserved(true)).build();
     }
 
     private static List<String> kinds(CheckIpamResponse r) {
@@ -180,6 +180,33 @@ class IpamCheckIT {
         assertEquals(written, reportRevision("h1"), "an unchanged report adds no etcd revision");
         fabric.reportEndpoints(report("h1", HostInventory.newBuilder().addPlugin(plugin("kept", kept))));
         assertTrue(reportRevision("h1") > written, "a changed report is written at once");
+    }
+
+    @Test
+    void orphansAreJudgedAtTheTopologyRevisionTheHostHadApplied() throws Exception {
+        String kept = allocate("h1", "kept");
+        long before = etcdRevision();
+        HostInventory.Builder uses = HostInventory.newBuilder().addPlugin(plugin("kept", kept)).addDocker(docker("kept", kept))
+                .addOvsPorts(port("kept"));
+        fabric.reportEndpoints(report("h1", uses.clone().setTopologyRevision(before)));
+        // A bad restore: the allocation vanishes from etcd under the running container.
+        try (io.etcd.jetcd.Client etcd = io.etcd.jetcd.Client.builder().endpoints(ETCD.endpoint()).build()) {
+            for (String key : List.of("addresses/" + net.getId() + "/" + kept, "handles/" + net.getId() + "/kept")) {
+                etcd.getKVClient().delete(io.etcd.jetcd.ByteSequence.from((harness.prefix() + key).getBytes()))
+                        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        CheckIpamRequest check = CheckIpamRequest.newBuilder().setMinAgeSeconds(1).build();
+        assertEquals(List.of(), kinds(admin.checkIpam(check)), "the host has not seen the deletion yet");
+        fabric.reportEndpoints(report("h1", uses.clone().setTopologyRevision(etcdRevision())));
+        assertEquals(List.of("ORPHAN h1 " + kept), kinds(admin.checkIpam(check)));
+    }
+
+    private long etcdRevision() throws Exception {
+        try (io.etcd.jetcd.Client etcd = io.etcd.jetcd.Client.builder().endpoints(ETCD.endpoint()).build()) {
+            return etcd.getKVClient().get(io.etcd.jetcd.ByteSequence.from("x".getBytes()))
+                    .get(5, java.util.concurrent.TimeUnit.SECONDS).getHeader().getRevision();
+        }
     }
 
     private long reportRevision(String host) throws Exception {

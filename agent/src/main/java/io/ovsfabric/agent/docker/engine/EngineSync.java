@@ -23,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +39,7 @@ public final class EngineSync implements AutoCloseable {
     private final FabricNetworks fabric;
     private final PluginRuntime plugin;
     private final HostId host;
-    private final Supplier<List<AttachedPort>> bridgePorts;
+    private final DataPlaneView dataPlane;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ofx-docker-sync");
         t.setDaemon(true);
@@ -51,17 +50,14 @@ public final class EngineSync implements AutoCloseable {
     private volatile AutoCloseable watch;
     private volatile boolean closed;
 
-    /**
-     * @param bridgePorts reads the integration bridge's endpoint ports from OVS now (the data plane's
-     *                    {@link io.ovsfabric.agent.model.DataPlane#endpointPorts()}); may throw when OVS is unreachable
-     */
+    /** @param dataPlane the bridge's endpoint ports and the applied topology revision, for `ipam check` */
     public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host,
-            Supplier<List<AttachedPort>> bridgePorts) {
+            DataPlaneView dataPlane) {
         this.engine = engine;
         this.fabric = fabric;
         this.plugin = plugin;
         this.host = host;
-        this.bridgePorts = bridgePorts;
+        this.dataPlane = dataPlane;
     }
 
     /** One network pass; returns the actions it planned (each applied or logged). */
@@ -173,6 +169,7 @@ public final class EngineSync implements AutoCloseable {
      */
     public void runOnce() {
         passQueued.set(false);
+        long revision = dataPlane.appliedRevision();   // before anything is read: judged against etcd then
         try {
             syncNetworks();
             syncEndpoints();
@@ -193,7 +190,7 @@ public final class EngineSync implements AutoCloseable {
             log.warn("releasing abandoned addresses on {} failed, will retry: {}", host, e.getMessage());
         }
         try {
-            fabric.reportInventory(host, new HostInventory(plugin.heldAddresses(), docker, bridgePorts()));
+            fabric.reportInventory(host, new HostInventory(revision, plugin.heldAddresses(), docker, bridgePorts()));
         } catch (PluginException e) {
             log.warn("reporting what {} has to the controller failed, will retry: {}", host, e.getMessage());
         }
@@ -219,7 +216,7 @@ public final class EngineSync implements AutoCloseable {
     /** The bridge's endpoint ports; empty when OVS cannot be read now. */
     private Optional<List<AttachedPort>> bridgePorts() {
         try {
-            return Optional.of(bridgePorts.get());
+            return Optional.of(dataPlane.endpointPorts());
         } catch (RuntimeException e) {
             log.warn("cannot read the bridge's endpoint ports on {} ({}); this pass reports without them", host,
                     e.getMessage());

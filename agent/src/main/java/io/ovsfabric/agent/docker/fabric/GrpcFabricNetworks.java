@@ -107,7 +107,8 @@ public final class GrpcFabricNetworks implements FabricNetworks {
     @Override
     public void reportInventory(HostId host, HostInventory inventory) {
         io.ovsfabric.proto.v1.HostInventory.Builder inv = io.ovsfabric.proto.v1.HostInventory.newBuilder()
-                .setDockerObserved(inventory.docker().isPresent()).setOvsObserved(inventory.ports().isPresent());
+                .setDockerObserved(inventory.docker().isPresent()).setOvsObserved(inventory.ports().isPresent())
+                .setTopologyRevision(inventory.topologyRevision());
         inventory.plugin().forEach(a -> inv.addPlugin(PluginAddress.newBuilder().setNetworkId(a.handle().networkId())
                 .setEndpointId(a.handle().toString()).setAddress(a.address()).setReserved(a.reserved())
                 .setDockerEndpointId(a.dockerEndpointId())));

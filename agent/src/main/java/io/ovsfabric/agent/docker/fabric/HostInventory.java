@@ -8,11 +8,12 @@ import java.util.Optional;
  * What this host has, by source, at one sync pass: what `ipam check` compares etcd with. A source that could not be
  * read is empty (not an empty list): it then proves nothing either way.
  *
+ * @param topologyRevision the topology revision the host had applied when the pass began (0: none yet)
  * @param plugin the plugin's allocations (its state file)
  * @param docker the endpoints the engine shows on networks of the ovsfabric driver
  * @param ports  the integration bridge's endpoint ports
  */
-public record HostInventory(List<HeldAddress> plugin, Optional<List<DockerEndpoint>> docker,
+public record HostInventory(long topologyRevision, List<HeldAddress> plugin, Optional<List<DockerEndpoint>> docker,
         Optional<List<AttachedPort>> ports) {
 
     public HostInventory {

@@ -42,11 +42,20 @@ class EngineSyncTest {
                 new FakePortForwarding(), new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
     private final List<AttachedPort> bridgePorts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean ovsDown;
-    private final EngineSync sync = new EngineSync(engine, fabric, plugin, HostId.of("h1"), () -> {
-        if (ovsDown) {
-            throw new IllegalStateException("OVSDB unreachable");
+    private volatile long appliedRevision = 7;
+    private final EngineSync sync = new EngineSync(engine, fabric, plugin, HostId.of("h1"), new DataPlaneView() {
+        @Override
+        public List<AttachedPort> endpointPorts() {
+            if (ovsDown) {
+                throw new IllegalStateException("OVSDB unreachable");
+            }
+            return List.copyOf(bridgePorts);
         }
-        return List.copyOf(bridgePorts);
+
+        @Override
+        public long appliedRevision() {
+            return appliedRevision;
+        }
     });
 
     @AfterEach
@@ -214,6 +223,7 @@ class EngineSyncTest {
         assertEquals(List.of(fabricId, NID, EID, "cid1"), List.of(seen.networkId(), seen.dockerNetworkId(),
                 seen.dockerEndpointId(), seen.containerId()));
         assertEquals(List.copyOf(bridgePorts), report.ports().orElseThrow());
+        assertEquals(7, report.topologyRevision());
 
         ovsDown = true;
         sync.runOnce();

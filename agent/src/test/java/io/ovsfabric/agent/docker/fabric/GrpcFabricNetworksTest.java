@@ -181,7 +181,7 @@ class GrpcFabricNetworksTest {
 
     @Test
     void aReportCarriesEverySourceAndMarksWhatWasNotRead() {
-        HostInventory inventory = new HostInventory(List.of(
+        HostInventory inventory = new HostInventory(42, List.of(
                 new HostInventory.HeldAddress(new AllocationHandle(HostId.of("h1"), "fn1", "00aa"), "10.201.0.2", false, "d1"),
                 new HostInventory.HeldAddress(new AllocationHandle(HostId.of("h1"), "fn2", "00bb"), "", false, "")),
                 Optional.of(List.of(new HostInventory.DockerEndpoint("fn1", "dn1", "d1", "c1", "web", "10.201.0.2"))),
@@ -192,6 +192,7 @@ class GrpcFabricNetworksTest {
         io.ovsfabric.proto.v1.HostInventory inv = sent.getInventory();
         assertEquals(List.of("fn1 h1:fn1:00aa 10.201.0.2 d1", "fn2 h1:fn2:00bb  "), inv.getPluginList().stream()
                 .map(r -> r.getNetworkId() + " " + r.getEndpointId() + " " + r.getAddress() + " " + r.getDockerEndpointId()).toList());
+        assertEquals(42, inv.getTopologyRevision());
         assertTrue(inv.getDockerObserved());
         assertEquals("web 10.201.0.2 fn1", inv.getDocker(0).getContainerName() + " " + inv.getDocker(0).getAddress()
                 + " " + inv.getDocker(0).getNetworkId());
