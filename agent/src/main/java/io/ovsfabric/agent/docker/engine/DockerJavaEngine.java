@@ -133,6 +133,13 @@ public final class DockerJavaEngine implements ContainerEngine {
             }
         };
         call("watch events", () -> events.eventsCmd().withEventTypeFilter("network").exec(callback));
+        try {
+            // Until dockerd answers, events are not delivered: wait briefly so the caller's next read overlaps the
+            // stream (a slow start only widens that gap; the periodic pass covers it).
+            callback.awaitStarted(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return () -> {
             closing.set(true);
             callback.close();

@@ -226,8 +226,10 @@ public final class EngineSync implements AutoCloseable {
 
     /** Starts periodic passes and the event watch. */
     public void start(Duration period) {
-        worker.scheduleWithFixedDelay(this::runOnce, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        // Subscribe first (one thread: in this order): a container that connects during the first pass is then
+        // either seen by the pass or announced by the stream, never missed until the next period.
         worker.execute(this::watchEvents);
+        worker.scheduleWithFixedDelay(this::runOnce, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Queues a pass soon (coalesced): call it when the controller's networks change. */
