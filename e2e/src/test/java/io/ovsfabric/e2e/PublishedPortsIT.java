@@ -128,6 +128,36 @@ class PublishedPortsIT {
         assertFalse(nat.contains("--dport 8081"), nat);
     }
 
+    /**
+     * A restarted dockerd puts its FORWARD rules above ours (its -i docker0 ! -o docker0 ACCEPT would let docker0
+     * containers into user networks): the agent sees the engine come back and puts its jump in front again.
+     */
+    @Test
+    @Order(6)
+    void afterADockerdRestartOurForwardJumpIsInFrontAgain() {
+        lab.lab(Duration.ofMinutes(3), "restart-engine", "h1").orThrow();
+        long start = System.nanoTime();
+        List<String> forward = Poll.until("h1's FORWARD chain starts with ovsfabric's jump again", Duration.ofSeconds(90),
+                () -> {
+                    List<String> rules = forwardRules();
+                    return rules.indexOf("-A FORWARD -j OVSFABRIC-FORWARD") <= 1 && rules.contains("-A FORWARD -j DOCKER-USER")
+                            ? Optional.of(rules) : Optional.empty();
+                }, () -> forwardRules().toString());
+        System.out.printf("h1 FORWARD %.1f s after restart-engine returned: %s%n", (System.nanoTime() - start) / 1e9, forward);
+        Poll.until("h1's agent logs that dockerd came back", Duration.ofSeconds(30), () -> {
+            try {
+                return java.nio.file.Files.readString(lab.stateDir().resolve("logs/h1-agent.log"))
+                        .contains("docker event stream on h1 is back") ? Optional.of(true) : Optional.empty();
+            } catch (java.io.IOException e) {
+                return Optional.empty();
+            }
+        }, () -> "no such line in " + lab.stateDir().resolve("logs/h1-agent.log"));
+    }
+
+    private static List<String> forwardRules() {
+        return lab.exec("h1", "iptables", "-S", "FORWARD").orThrow().out().lines().filter(l -> l.startsWith("-A")).toList();
+    }
+
     /** GET of the published port from a lab namespace ("out": the outside, "h1": the host itself), once it answers. */
     private static String get(String from) {
         return Poll.until("GET " + URL + " from " + from, Duration.ofSeconds(30), () -> {

@@ -127,6 +127,11 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                     public long appliedRevision() {
                         return appliedRevision;
                     }
+
+                    @Override
+                    public void requestReconcile() {
+                        reconcileSoon.run();
+                    }
                 }, Clock.systemUTC());
         log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(), DockerPluginConfig.DRIVER_NAME,
                 settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());

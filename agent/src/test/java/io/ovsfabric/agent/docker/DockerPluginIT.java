@@ -288,5 +288,10 @@ class DockerPluginIT {
         public long appliedRevision() {
             return 0;
         }
+
+        @Override
+        public void requestReconcile() {
+            // no data plane
+        }
     };
 }

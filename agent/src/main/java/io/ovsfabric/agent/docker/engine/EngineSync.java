@@ -49,6 +49,8 @@ public final class EngineSync implements AutoCloseable {
     private final Set<String> reportedConflicts = ConcurrentHashMap.newKeySet();
     private volatile AutoCloseable watch;
     private volatile boolean closed;
+    /** The event stream failed (dockerd stopped or restarted): set until it is back. */
+    private volatile boolean streamLost;
 
     /** @param dataPlane the bridge's endpoint ports and the applied topology revision, for `ipam check` */
     public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host,
@@ -303,12 +305,23 @@ public final class EngineSync implements AutoCloseable {
         try {
             watch = engine.watchNetworkEvents(DRIVER, this::onEvent, failure -> {
                 if (!closed) {
+                    streamLost = true;
                     log.warn("docker event stream on {} ended ({}); reconnecting in 5 s", host, failure.toString());
                     closeWatch();
                     worker.schedule(this::watchEvents, 5, TimeUnit.SECONDS);
                 }
             });
+            if (streamLost) {
+                streamLost = false;
+                // A restarted dockerd put its FORWARD rules above ours (containers of docker0 could reach user
+                // networks) and may have changed networks meanwhile: do not wait for the periodic passes.
+                log.info("docker event stream on {} is back (dockerd restarted): re-checking the host's rules and networks",
+                        host);
+                dataPlane.requestReconcile();
+                requestSync();
+            }
         } catch (PluginException e) {
+            streamLost = true;
             log.warn("cannot watch docker events on {} ({}); retrying in 5 s", host, e.getMessage());
             worker.schedule(this::watchEvents, 5, TimeUnit.SECONDS);
         }

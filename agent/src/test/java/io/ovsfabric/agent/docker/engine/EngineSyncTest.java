@@ -56,7 +56,13 @@ class EngineSyncTest {
         public long appliedRevision() {
             return appliedRevision;
         }
+
+        @Override
+        public void requestReconcile() {
+            reconcileRequests.incrementAndGet();
+        }
     });
+    private final java.util.concurrent.atomic.AtomicInteger reconcileRequests = new java.util.concurrent.atomic.AtomicInteger();
 
     @AfterEach
     void stop() {
@@ -228,6 +234,15 @@ class EngineSyncTest {
         ovsDown = true;
         sync.runOnce();
         assertTrue(fabric.lastReport(HostId.of("h1")).orElseThrow().ports().isEmpty(), "OVS unread: no port list at all");
+    }
+
+    @Test
+    void whenDockersEventStreamComesBackTheDataPlaneIsAskedForAPass() {
+        sync.start(Duration.ofHours(1));
+        await(() -> engine.watchers() == 1);
+        assertEquals(0, reconcileRequests.get(), "the first subscription is not a restart");
+        engine.failStreams();   // dockerd restarts: its FORWARD rules are now above ours
+        await(() -> engine.watchers() == 1 && reconcileRequests.get() == 1);
     }
 
     private static void await(BooleanSupplier condition) {

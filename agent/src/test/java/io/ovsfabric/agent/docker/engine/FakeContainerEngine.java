@@ -14,6 +14,7 @@ public final class FakeContainerEngine implements ContainerEngine {
     private final Map<String, EngineNetwork> networks = new LinkedHashMap<>();
     private final Map<String, EngineContainer> containers = new LinkedHashMap<>();
     private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<Consumer<EngineEvent>, Consumer<Throwable>> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private int next = 1;
 
     public synchronized EngineNetwork addNetwork(EngineNetwork network) {
@@ -79,7 +80,16 @@ public final class FakeContainerEngine implements ContainerEngine {
     @Override
     public AutoCloseable watchNetworkEvents(String driver, Consumer<EngineEvent> onEvent, Consumer<Throwable> onFailure) {
         listeners.add(onEvent);
-        return () -> listeners.remove(onEvent);
+        failures.put(onEvent, onFailure);
+        return () -> {
+            listeners.remove(onEvent);
+            failures.remove(onEvent);
+        };
+    }
+
+    /** Ends every event stream as a dockerd restart does. */
+    public void failStreams() {
+        List.copyOf(failures.values()).forEach(f -> f.accept(new java.io.IOException("fake dockerd restarted")));
     }
 
     @Override
