@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ovsfabric.agent.model.DockerOptions;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.rpc.GrpcFabricClient;
+import io.ovsfabric.agent.state.AgentState;
+import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +31,10 @@ import picocli.CommandLine.Option;
                 "  dockerd $(ovsfabric-agent docker-opts --host-id h1)",
                 "  ovsfabric-agent docker-opts --host-id h1 -o json > /etc/docker/daemon.json",
                 "  ovsfabric-agent docker-opts --host-id h1 -o env > /run/ovsfabric/docker.env",
+                "",
+                "When the controller cannot be reached (a reboot during a controller outage), the settings this host's",
+                "agent saved with its last topology (--state-dir) are printed instead, with a note on stderr: Docker",
+                "starts with the same range the agent keeps using.",
                 ""})
 final class DockerOptsCommand implements Callable<Integer> {
 
@@ -35,6 +43,10 @@ final class DockerOptsCommand implements Callable<Integer> {
 
     @Option(names = "--host-id", required = true, paramLabel = "ID", description = "the host to print settings for")
     String hostId;
+
+    @Option(names = "--state-dir", defaultValue = "/var/lib/ovsfabric", paramLabel = "DIR",
+            description = "the agent's state dir, read when the controller is unreachable (default: ${DEFAULT-VALUE})")
+    Path stateDir;
 
     @Option(names = {"-o", "--output"}, defaultValue = "flags", paramLabel = "FORMAT",
             description = "flags (dockerd command-line flags, one line), json (daemon.json) or env (an environment "
@@ -56,6 +68,11 @@ final class DockerOptsCommand implements Callable<Integer> {
             FabricSettings fabric = client.fabric();
             FabricHost record = client.host(host);
             opts = DockerOptions.of(fabric, record.subnet(), record.subnet().firstUsable());
+        } catch (ControllerException e) {
+            if (e.kind() != ControllerException.Kind.UNAVAILABLE) {
+                throw e;
+            }
+            opts = saved(host, e);
         }
         var out = spec.commandLine().getOut();
         switch (output) {
@@ -66,5 +83,18 @@ final class DockerOptsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The settings of the agent's last applied topology, when the controller cannot answer. */
+    private DockerOptions saved(HostId host, ControllerException unreachable) {
+        AgentStateStore store = new AgentStateStore(stateDir);
+        AgentState state = store.load().filter(st -> st.self().id().equals(host)).orElseThrow(() -> new ControllerException(
+                unreachable.kind(), unreachable.getMessage() + "; and " + store.file() + " holds no saved settings of host "
+                        + host + " to fall back on: start the controller, or this host's agent once it is reachable",
+                unreachable));
+        spec.commandLine().getErr().println("ovsfabric-agent: controller " + controller.address + " unreachable ("
+                + unreachable.getMessage() + "); using the settings saved in " + store.file() + " (subnet "
+                + state.self().subnet() + ")");
+        return DockerOptions.of(state.view().fabric(), state.self().subnet(), state.self().gateway());
     }
 }
