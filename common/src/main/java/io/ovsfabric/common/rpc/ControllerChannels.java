@@ -1,0 +1,38 @@
+package io.ovsfabric.common.rpc;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the one gRPC channel a client (agent, plugin, ovsfabricctl) uses to reach the controllers. The channel
+ * knows every controller ({@link ControllerTargets}) and uses {@code pick_first}: calls go to the first controller
+ * that answers, and when its connection breaks the next call connects to the next one. A connection attempt gives
+ * up after {@link #CONNECT_TIMEOUT}, so a controller that is cut off (no reset, no answer) delays a move by that
+ * much at most. Message sizes are bounded explicitly on both ends.
+ */
+public final class ControllerChannels {
+    /** The largest message either side accepts (a topology snapshot of a large fabric is the biggest). */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+    static {
+        NameResolverRegistry.getDefaultRegistry().register(new ControllerNameResolver.Provider());
+    }
+
+    private ControllerChannels() {}
+
+    /** A channel to the controllers; nothing connects until the first call. */
+    public static ManagedChannel open(ControllerTargets targets, ChannelCredentials credentials) {
+        return NettyChannelBuilder.forTarget(ControllerNameResolver.target(targets), credentials)
+                .defaultLoadBalancingPolicy("pick_first")
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .idleTimeout(30, TimeUnit.MINUTES)
+                .build();
+    }
+}
