@@ -1,0 +1,38 @@
+package io.ovsfabric.controller.store;
+
+import io.ovsfabric.controller.model.FabricPlan;
+import io.ovsfabric.controller.store.Txn.Cmp;
+import io.ovsfabric.controller.store.Txn.Op;
+import java.util.Optional;
+
+/** The fabric plan ({@code config}): written once, create-if-absent, never rewritten. */
+public final class ConfigRepository {
+    private final KvStore store;
+    private final KeyLayout keys;
+    private final JsonCodec codec;
+
+    ConfigRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+        this.store = store;
+        this.keys = keys;
+        this.codec = codec;
+    }
+
+    /** Where the plan is stored, for messages that tell an admin what to inspect. */
+    public String location() {
+        return keys.config();
+    }
+
+    public Optional<FabricPlan> find() {
+        return store.get(keys.config()).map(kv -> codec.decode(kv.key(), kv.value(), FabricPlan.class));
+    }
+
+    /** Stores the plan if none is stored; false if another controller stored one first. */
+    public boolean createIfAbsent(FabricPlan plan) {
+        return store.commit(Txn.when(Cmp.absent(keys.config())).then(Op.put(keys.config(), codec.encode(plan)))).succeeded();
+    }
+
+    /** The store's current revision (read with the plan's key). */
+    public long currentRevision() {
+        return store.getPrefix(keys.config()).revision();
+    }
+}
