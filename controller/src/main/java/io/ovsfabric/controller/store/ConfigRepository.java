@@ -6,15 +6,9 @@ import io.ovsfabric.controller.store.Txn.Op;
 import java.util.Optional;
 
 /** The fabric plan ({@code config}): written once, create-if-absent, never rewritten. */
-public final class ConfigRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class ConfigRepository extends Repository {
     ConfigRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     /** Where the plan is stored, for messages that tell an admin what to inspect. */
@@ -28,7 +22,7 @@ public final class ConfigRepository {
 
     /** Stores the plan if none is stored; false if another controller stored one first. */
     public boolean createIfAbsent(FabricPlan plan) {
-        return store.commit(Txn.when(Cmp.absent(keys.config())).then(Op.put(keys.config(), codec.encode(plan)))).succeeded();
+        return commit(TxnPart.when(Cmp.absent(keys.config())), TxnPart.then(Op.put(keys.config(), codec.encode(plan))));
     }
 
     /** The store's current revision (read with the plan's key). */

@@ -18,20 +18,14 @@ import java.util.stream.Collectors;
  * <p>The invariant kept here: an address has at most one holder and a handle at most one address, because both keys
  * are create-if-absent and written together ({@link #allocate}).
  */
-public final class EndpointRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class EndpointRepository extends Repository {
     EndpointRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     /** The endpoint holding an address. */
     public Optional<Versioned<EndpointRecord>> atAddress(String networkId, Ipv4Address address) {
-        return store.get(keys.address(networkId, address)).map(this::toRecord);
+        return store.get(keys.address(networkId, address)).map(kv -> versioned(kv, EndpointRecord.class));
     }
 
     /**
@@ -71,23 +65,22 @@ public final class EndpointRepository {
     public boolean allocate(EndpointRecord record, TxnPart network) {
         String address = keys.address(record.networkId(), record.address());
         String handle = keys.handle(record.networkId(), record.endpointId());
-        return store.commit(TxnPart.join(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
-                TxnPart.then(Op.put(address, codec.encode(record)), Op.put(handle, record.address().toString())))).succeeded();
+        return commit(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
+                TxnPart.then(Op.put(address, codec.encode(record)), Op.put(handle, record.address().toString())));
     }
 
     /** Rewrites an endpoint's record, if unchanged since read. */
     public boolean update(Versioned<EndpointRecord> current, EndpointRecord updated) {
         String address = keys.address(current.value().networkId(), current.value().address());
-        return store.commit(Txn.when(Cmp.modRevision(address, current.modRevision())).then(Op.put(address, codec.encode(updated))))
-                .succeeded();
+        return commit(TxnPart.when(Cmp.modRevision(address, current.modRevision())), TxnPart.then(Op.put(address, codec.encode(updated))));
     }
 
     /** Frees an endpoint's address and handle, if its record is unchanged since read. */
     public boolean release(Versioned<EndpointRecord> current) {
         EndpointRecord e = current.value();
         String address = keys.address(e.networkId(), e.address());
-        return store.commit(Txn.when(Cmp.modRevision(address, current.modRevision()))
-                .then(Op.delete(address), Op.delete(keys.handle(e.networkId(), e.endpointId())))).succeeded();
+        return commit(TxnPart.when(Cmp.modRevision(address, current.modRevision())),
+                TxnPart.then(Op.delete(address), Op.delete(keys.handle(e.networkId(), e.endpointId()))));
     }
 
     /** Every address and handle of a network, for the transaction that deletes the network. */
@@ -96,10 +89,6 @@ public final class EndpointRepository {
     }
 
     private List<Versioned<EndpointRecord>> read(KvRange range) {
-        return range.kvs().stream().map(this::toRecord).toList();
-    }
-
-    private Versioned<EndpointRecord> toRecord(KeyValue kv) {
-        return new Versioned<>(codec.decode(kv.key(), kv.value(), EndpointRecord.class), kv.modRevision());
+        return versioned(range, EndpointRecord.class);
     }
 }

@@ -9,7 +9,6 @@ import io.ovsfabric.controller.model.Versioned;
 import io.ovsfabric.controller.store.Txn.Cmp;
 import io.ovsfabric.controller.store.Txn.Op;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +25,7 @@ import java.util.stream.Collectors;
  * <p>The invariant kept here: a subnet is claimed by at most one host ({@code subnets/<net>} is create-if-absent and
  * written together with the host record that points at it), and a host record changes only at the revision read.
  */
-public final class HostRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class HostRepository extends Repository {
     /** A host's live key as read; the version is the key's mod revision and the lease comes from etcd itself. */
     public record Live(LiveRecord record, long leaseId, long modRevision) {}
 
@@ -42,13 +37,11 @@ public final class HostRepository {
     }
 
     HostRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     public Optional<Versioned<HostRecord>> find(HostId id) {
-        return store.get(keys.host(id)).map(this::toRecord);
+        return store.get(keys.host(id)).map(kv -> versioned(kv, HostRecord.class));
     }
 
     public Optional<Live> live(HostId id) {
@@ -59,8 +52,7 @@ public final class HostRepository {
     public Hosts all() {
         KvRange hostRange = store.getPrefix(keys.hostsPrefix());
         KvRange liveRange = store.getPrefix(keys.livePrefix(), hostRange.revision());
-        List<Versioned<HostRecord>> records = new ArrayList<>();
-        hostRange.kvs().forEach(kv -> records.add(toRecord(kv)));
+        List<Versioned<HostRecord>> records = versioned(hostRange, HostRecord.class);
         Map<HostId, Live> live = new HashMap<>();
         for (KeyValue kv : liveRange.kvs()) {
             Live l = toLive(kv);
@@ -150,14 +142,6 @@ public final class HostRepository {
 
     private TxnPart bind(LiveRecord live) {
         return TxnPart.then(Op.put(keys.live(live.hostId()), codec.encode(live), live.leaseId()));
-    }
-
-    private boolean commit(TxnPart... parts) {
-        return store.commit(TxnPart.join(parts)).succeeded();
-    }
-
-    private Versioned<HostRecord> toRecord(KeyValue kv) {
-        return new Versioned<>(codec.decode(kv.key(), kv.value(), HostRecord.class), kv.modRevision());
     }
 
     private Live toLive(KeyValue kv) {

@@ -19,11 +19,7 @@ import java.util.stream.Collectors;
  * creations cannot both pass an overlap check). What must not happen in a network while it is being deleted is
  * expressed by {@link #open}, a condition other repositories' transactions include.
  */
-public final class NetworkRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class NetworkRepository extends Repository {
     /** The network guard as read; a write at this guard fails if any network was created or deleted since. */
     public record Guard(long revision) {}
 
@@ -31,9 +27,7 @@ public final class NetworkRepository {
     public record Catalog(Guard guard, List<Versioned<NetworkRecord>> networks) {}
 
     NetworkRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     /** The guard, then every network (in that order: a change in between makes a write at this catalog fail). */
@@ -47,11 +41,11 @@ public final class NetworkRepository {
     }
 
     public List<Versioned<NetworkRecord>> all() {
-        return store.getPrefix(keys.networksPrefix()).kvs().stream().map(this::toRecord).toList();
+        return versioned(store.getPrefix(keys.networksPrefix()), NetworkRecord.class);
     }
 
     public Optional<Versioned<NetworkRecord>> byId(String id) {
-        return store.get(keys.network(id)).map(this::toRecord);
+        return store.get(keys.network(id)).map(kv -> versioned(kv, NetworkRecord.class));
     }
 
     /** The network holding a name. */
@@ -68,24 +62,23 @@ public final class NetworkRepository {
 
     /** Creates a network with its name and GRE key, if no network changed since the catalog and both are free. */
     public boolean create(Catalog seen, NetworkRecord network) {
-        Txn txn = TxnPart.join(guardAsSeen(seen.guard()), TxnPart.when(Cmp.absent(keys.networkName(network.name())),
+        return commit(guardAsSeen(seen.guard()), TxnPart.when(Cmp.absent(keys.networkName(network.name())),
                         Cmp.absent(keys.tunnelKey(network.tunnelKey()))),
                 TxnPart.then(Op.put(keys.networkGuard(), "created " + network.id()),
                         Op.put(keys.network(network.id()), codec.encode(network)),
                         Op.put(keys.networkName(network.name()), network.id()),
                         Op.put(keys.tunnelKey(network.tunnelKey()), network.id())));
-        return store.commit(txn).succeeded();
     }
 
     /** Marks a network as being deleted; false if it already is. */
     public boolean markDeleting(String networkId) {
         String mark = keys.networkDeleting(networkId);
-        return store.commit(Txn.when(Cmp.absent(mark)).then(Op.put(mark, "deleting"))).succeeded();
+        return commit(TxnPart.when(Cmp.absent(mark)), TxnPart.then(Op.put(mark, "deleting")));
     }
 
     /** Removes the mark of a delete that did not happen. */
     public void unmarkDeleting(String networkId) {
-        store.commit(Txn.when().then(Op.delete(keys.networkDeleting(networkId))));
+        commit(TxnPart.then(Op.delete(keys.networkDeleting(networkId))));
     }
 
     /** Whether the network is gone or being deleted (why a transaction conditional on {@link #open} failed). */
@@ -104,19 +97,14 @@ public final class NetworkRepository {
      * aggregates keep in it: its endpoints), if no network was created or deleted since the guard was read.
      */
     public boolean delete(Guard seen, NetworkRecord network, TxnPart contents) {
-        Txn txn = TxnPart.join(guardAsSeen(seen), TxnPart.then(Op.put(keys.networkGuard(), "deleted " + network.id()),
+        return commit(guardAsSeen(seen), TxnPart.then(Op.put(keys.networkGuard(), "deleted " + network.id()),
                 Op.delete(keys.network(network.id())), Op.delete(keys.networkName(network.name())),
                 Op.delete(keys.tunnelKey(network.tunnelKey()))), contents,
                 TxnPart.then(Op.delete(keys.networkDeleting(network.id()))));
-        return store.commit(txn).succeeded();
     }
 
     private TxnPart guardAsSeen(Guard seen) {
         return TxnPart.when(seen.revision() == 0 ? Cmp.absent(keys.networkGuard())
                 : Cmp.modRevision(keys.networkGuard(), seen.revision()));
-    }
-
-    private Versioned<NetworkRecord> toRecord(KeyValue kv) {
-        return new Versioned<>(codec.decode(kv.key(), kv.value(), NetworkRecord.class), kv.modRevision());
     }
 }

@@ -11,18 +11,12 @@ import java.util.Optional;
  * that a dead host's report goes with it. The only place that knows these keys. Reports are not topology: the
  * topology feed never sees them.
  */
-public final class ReportRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class ReportRepository extends Repository {
     /** A stored report and the revision it was written at. */
     public record Stored(HostId host, HostReport report, long modRevision) {}
 
     ReportRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     public Optional<HostReport> find(HostId host) {
@@ -31,7 +25,7 @@ public final class ReportRepository {
 
     /** Replaces a host's report, bound to its lease. */
     public void put(HostId host, HostReport report, long leaseId) {
-        store.commit(Txn.when().then(Op.put(keys.report(host), codec.encode(report), leaseId)));
+        commit(TxnPart.then(Op.put(keys.report(host), codec.encode(report), leaseId)));
     }
 
     /** Every stored report, in key order. */

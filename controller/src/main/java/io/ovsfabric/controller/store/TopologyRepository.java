@@ -15,11 +15,7 @@ import java.util.Optional;
  * {@link Entry entries} (the plan, host records, live keys, networks, endpoints; every other key is left out). The
  * topology never sees a key or a JSON value; this class is where a watch cache would attach.
  */
-public final class TopologyRepository {
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-
+public final class TopologyRepository extends Repository {
     /** One stored topology item as written ({@code present}) or deleted at some revision. */
     public sealed interface Entry {}
 
@@ -54,9 +50,7 @@ public final class TopologyRepository {
     }
 
     TopologyRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+        super(store, keys, codec);
     }
 
     /** The topology now. */

@@ -124,11 +124,34 @@ public final class Controller implements AutoCloseable {
     /** Graceful stop: resigns leadership, drains calls for a moment, closes etcd. */
     @Override
     public void close() {
+        if (stop(true)) {
+            log.info("controller {} stopped", config.controllerId());
+        }
+    }
+
+    /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
+    public void kill() {
+        stop(false);
+    }
+
+    /** Stops once; false if already stopped. */
+    private boolean stop(boolean graceful) {
         if (!stopped.compareAndSet(false, true)) {
-            return;
+            return false;
         }
         sweeps.shutdownNow();
-        election.close();
+        if (graceful) {
+            election.close();
+            drain();
+        } else {
+            election.abandon();
+            server.shutdownNow();
+        }
+        store.close();
+        return true;
+    }
+
+    private void drain() {
         server.shutdown();
         try {
             if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
@@ -138,19 +161,6 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        store.close();
-        log.info("controller {} stopped", config.controllerId());
-    }
-
-    /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
-    public void kill() {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        sweeps.shutdownNow();
-        election.abandon();
-        server.shutdownNow();
-        store.close();
     }
 
     /** How often the leader sweeps for dead hosts and expired grace periods: a quarter TTL, 250 ms to 2 s. */
