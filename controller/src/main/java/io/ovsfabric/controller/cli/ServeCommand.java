@@ -3,7 +3,7 @@ package io.ovsfabric.controller.cli;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.ipam.PlanRequest;
-import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.FabricStore;
 import io.ovsfabric.controller.wiring.Controller;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -67,7 +67,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + " the stored plan; default for a new fabric: 10m)")
     Duration reclaimGrace;
 
-    @Option(names = "--key-prefix", defaultValue = KeyLayout.DEFAULT_PREFIX, paramLabel = "PREFIX",
+    @Option(names = "--key-prefix", defaultValue = FabricStore.DEFAULT_PREFIX, paramLabel = "PREFIX",
             description = "etcd key prefix holding this fabric (default: ${DEFAULT-VALUE})")
     String keyPrefix;
 
@@ -101,7 +101,7 @@ public final class ServeCommand implements Callable<Integer> {
             problems.add("--etcd: '" + etcd + "' must be one or more http(s):// URLs separated by commas");
         }
         try {
-            new KeyLayout(keyPrefix);
+            FabricStore.checkPrefix(keyPrefix);
         } catch (InvalidInputException e) {
             problems.add(e.getMessage());
         }

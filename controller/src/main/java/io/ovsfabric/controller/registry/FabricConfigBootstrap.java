@@ -4,11 +4,7 @@ import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.FabricException.Code;
 import io.ovsfabric.controller.ipam.PlanRequest;
 import io.ovsfabric.controller.model.FabricPlan;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KeyValue;
-import io.ovsfabric.controller.store.KvStore;
-import io.ovsfabric.controller.store.Txn;
+import io.ovsfabric.controller.store.ConfigRepository;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -23,40 +19,36 @@ import org.slf4j.LoggerFactory;
 public final class FabricConfigBootstrap {
     private static final Logger log = LoggerFactory.getLogger(FabricConfigBootstrap.class);
 
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
+    private final ConfigRepository config;
     private final Clock clock;
 
-    public FabricConfigBootstrap(KvStore store, KeyLayout keys, JsonCodec codec, Clock clock) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+    public FabricConfigBootstrap(ConfigRepository config, Clock clock) {
+        this.config = config;
         this.clock = clock;
     }
 
     /** Returns the plan in force. INVALID_ARGUMENT for bad flags, FAILED_PRECONDITION when they disagree with etcd. */
     public FabricPlan ensure(PlanRequest request) {
         request.validate();
-        Optional<KeyValue> stored = store.get(keys.config());
+        Optional<FabricPlan> stored = config.find();
         if (stored.isEmpty()) {
             FabricPlan plan = request.toNewPlan(UUID.randomUUID().toString(), clock.millis());
-            if (store.commit(Txn.when(Txn.Cmp.absent(keys.config())).then(Txn.Op.put(keys.config(), codec.encode(plan)))).succeeded()) {
+            if (config.createIfAbsent(plan)) {
                 log.info("stored the fabric config at {}: fabric {} with /{} per host, tunnel key {}, underlay MTU {}, lease TTL {}s,"
-                        + " reclaim grace {}s (fabric id {})", keys.config(), plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(),
+                        + " reclaim grace {}s (fabric id {})", config.location(), plan.fabricCidr(), plan.hostPrefix(), plan.tunnelKey(),
                         plan.underlayMtu(), plan.leaseTtl().toSeconds(), plan.reclaimGrace().toSeconds(), plan.fabricId());
                 return plan;
             }
-            stored = store.get(keys.config()); // another controller stored it first: check against theirs
+            stored = config.find(); // another controller stored it first: check against theirs
             if (stored.isEmpty()) {
-                throw new FabricException(Code.UNAVAILABLE, "the fabric config at " + keys.config() + " vanished while starting; retry");
+                throw new FabricException(Code.UNAVAILABLE, "the fabric config at " + config.location() + " vanished while starting; retry");
             }
         }
-        FabricPlan plan = codec.decode(keys.config(), stored.get().value(), FabricPlan.class);
+        FabricPlan plan = stored.get();
         List<String> diffs = request.differencesFrom(plan);
         if (!diffs.isEmpty()) {
-            throw new FabricException(Code.FAILED_PRECONDITION, "refusing to start: the fabric config stored in etcd at "
-                    + keys.config() + " differs from the command line: " + String.join("; ", diffs)
+            throw new FabricException(Code.REFUSED, "refusing to start: the fabric config stored in etcd at "
+                    + config.location() + " differs from the command line: " + String.join("; ", diffs)
                     + ". The plan is never rewritten under running hosts: start with the stored values (or leave those"
                     + " flags out to adopt them), or use another --key-prefix for a new fabric");
         }

@@ -12,14 +12,9 @@ import io.ovsfabric.controller.model.HostRecord;
 import io.ovsfabric.controller.model.HostState;
 import io.ovsfabric.controller.model.HostView;
 import io.ovsfabric.controller.model.LiveRecord;
-import io.ovsfabric.controller.model.SubnetClaim;
 import io.ovsfabric.controller.model.Versioned;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KvStore;
-import io.ovsfabric.controller.store.Txn;
-import io.ovsfabric.controller.store.Txn.Cmp;
-import io.ovsfabric.controller.store.Txn.Op;
+import io.ovsfabric.controller.store.HostRepository;
+import io.ovsfabric.controller.store.HostRepository.Live;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -33,18 +28,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Host registration, reservation, liveness and release. Every write is a conditional etcd transaction: a subnet is
- * claimed only if its claim key is absent, a host record is changed only at the revision it was read, so any number
- * of controllers racing can never give one subnet to two hosts. A lost race re-reads and tries again.
+ * Host registration, reservation, liveness and release. Every write is one of the {@link HostRepository}'s
+ * conditional transactions (a subnet is claimed only if unclaimed, a host record changes only at the revision it was
+ * read), so any number of controllers racing can never give one subnet to two hosts. A lost race re-reads and tries
+ * again.
  */
 public final class HostRegistry {
     private static final Logger log = LoggerFactory.getLogger(HostRegistry.class);
     private static final int MAX_ATTEMPTS = 64;
 
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-    private final HostStore hosts;
+    private final HostRepository hosts;
     private final FabricPlan plan;
     private final SubnetPool pool;
     private final Duration leaseTtl;
@@ -63,11 +56,8 @@ public final class HostRegistry {
     /** Host subnet usage for the admin view and the exhaustion message. */
     public record SubnetUsage(List<HostView> holders, long assignable, long held) {}
 
-    public HostRegistry(KvStore store, KeyLayout keys, JsonCodec codec, HostStore hosts, FabricPlan plan, Duration leaseTtl,
-            Clock clock, String controllerId, RandomGenerator random, EndpointReleaser endpoints) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+    public HostRegistry(HostRepository hosts, FabricPlan plan, Duration leaseTtl, Clock clock, String controllerId,
+            RandomGenerator random, EndpointReleaser endpoints) {
         this.hosts = hosts;
         this.plan = plan;
         this.pool = new SubnetPool(plan);
@@ -86,11 +76,11 @@ public final class HostRegistry {
     public Registration register(String hostId, String underlayIp, Map<String, String> capabilities, int underlayMtu) {
         HostInput input = HostInput.parse(hostId, underlayIp, plan);
         if (underlayMtu != 0 && underlayMtu < plan.underlayMtu()) {
-            throw new FabricException(Code.FAILED_PRECONDITION, "host " + input.hostId() + " has an underlay MTU of " + underlayMtu
+            throw new FabricException(Code.REFUSED, "host " + input.hostId() + " has an underlay MTU of " + underlayMtu
                     + " but the fabric needs " + plan.underlayMtu() + ": tunnelled frames would be dropped. Raise the"
                     + " underlay interface's MTU, or run the fabric with a smaller --underlay-mtu");
         }
-        long lease = store.grantLease(leaseTtl);
+        long lease = hosts.grantLease(leaseTtl);
         boolean used = false;
         try {
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -111,23 +101,18 @@ public final class HostRegistry {
     private Optional<Registration> tryRegister(HostInput input, Map<String, String> capabilities, long lease, int attempt) {
         HostId id = input.hostId();
         long now = clock.millis();
-        Optional<Versioned<HostRecord>> current = hosts.host(id);
-        Optional<HostStore.Live> live = hosts.live(id);
+        Optional<Versioned<HostRecord>> current = hosts.find(id);
+        Optional<Live> live = hosts.live(id);
         if (live.isPresent() && !live.get().record().underlayIp().equals(input.underlayIp())) {
             throw heldByLiveHost(id, live.get(), input.underlayIp());
         }
         requireUnderlayNotUsedByAnotherLiveHost(id, input.underlayIp());
         LiveRecord liveRecord = new LiveRecord(id, lease, input.underlayIp(), now, controllerId);
-        Cmp liveCondition = live.map(l -> Cmp.modRevision(keys.live(id), l.modRevision())).orElse(Cmp.absent(keys.live(id)));
         HostRecord record;
-        Txn txn;
         if (current.isPresent()) {
             HostRecord previous = current.get().value();
             record = previous.registeredAgain(input.underlayIp(), capabilities, now);
-            txn = Txn.when(Cmp.modRevision(keys.host(id), current.get().modRevision())).and(liveCondition).then(
-                    Op.put(keys.host(id), codec.encode(record)),
-                    Op.put(keys.live(id), codec.encode(liveRecord), lease));
-            if (!store.commit(txn).succeeded()) {
+            if (!hosts.rebind(current.get(), record, live, liveRecord)) {
                 return Optional.empty();
             }
             live.ifPresent(l -> revokeQuietly(l.leaseId())); // the previous boot's lease: its key now has the new lease
@@ -141,17 +126,13 @@ public final class HostRegistry {
         } else {
             Cidr subnet = chooseSubnet(attempt);
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
-            txn = Txn.when(Cmp.absent(keys.host(id)), Cmp.absent(keys.subnet(subnet))).and(liveCondition).then(
-                    Op.put(keys.subnet(subnet), codec.encode(new SubnetClaim(id, now))),
-                    Op.put(keys.host(id), codec.encode(record)),
-                    Op.put(keys.live(id), codec.encode(liveRecord), lease));
-            if (!store.commit(txn).succeeded()) {
+            if (!hosts.claimAndBind(record, live, liveRecord)) {
                 return Optional.empty();
             }
             log.info("host {} registered from {}: allocated subnet {} (lease {})", id, input.underlayIp(), subnet,
                     Long.toHexString(lease));
         }
-        return Optional.of(new Registration(hosts.view(record, true), lease, leaseTtl.toSeconds()));
+        return Optional.of(new Registration(view(record, true), lease, leaseTtl.toSeconds()));
     }
 
     /** Reserves a subnet for a host before it boots, through the same allocation path as registration. */
@@ -159,14 +140,14 @@ public final class HostRegistry {
         HostInput input = HostInput.parse(hostId, underlayIp, plan);
         HostId id = input.hostId();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Optional<Versioned<HostRecord>> current = hosts.host(id);
+            Optional<Versioned<HostRecord>> current = hosts.find(id);
             if (current.isPresent()) {
                 HostRecord existing = current.get().value();
-                HostView view = hosts.view(existing, hosts.live(id).isPresent());
+                HostView view = view(existing, hosts.live(id).isPresent());
                 if (existing.underlayIp().equals(input.underlayIp())) {
                     return view; // already holds a subnet: reserving again changes nothing
                 }
-                throw new FabricException(Code.ALREADY_EXISTS, "host " + id + " already holds subnet " + existing.subnet()
+                throw new FabricException(Code.CONFLICT, "host " + id + " already holds subnet " + existing.subnet()
                         + " (" + view.state() + " at " + existing.underlayIp() + "); release it first with"
                         + " 'ovsfabricctl hosts release " + id + "'");
             }
@@ -174,12 +155,9 @@ public final class HostRegistry {
             long now = clock.millis();
             Cidr subnet = chooseSubnet(attempt);
             HostRecord record = new HostRecord(id, input.underlayIp(), subnet, Map.of(), now, false, 0, 0);
-            Txn txn = Txn.when(Cmp.absent(keys.host(id)), Cmp.absent(keys.subnet(subnet))).then(
-                    Op.put(keys.subnet(subnet), codec.encode(new SubnetClaim(id, now))),
-                    Op.put(keys.host(id), codec.encode(record)));
-            if (store.commit(txn).succeeded()) {
+            if (hosts.claim(record)) {
                 log.info("reserved subnet {} for host {} at {} (not registered yet)", subnet, id, input.underlayIp());
-                return hosts.view(record, false);
+                return view(record, false);
             }
         }
         throw contention("reserve host " + id);
@@ -188,12 +166,12 @@ public final class HostRegistry {
     /** Refreshes a host's lease; NOT_FOUND when it expired or belongs to an older registration. */
     public long keepAlive(String hostId, long leaseId) {
         HostId id = HostId.of(hostId);
-        Optional<HostStore.Live> live = hosts.live(id);
+        Optional<Live> live = hosts.live(id);
         if (live.isEmpty() || live.get().leaseId() != leaseId) {
             throw leaseGone(id, leaseId);
         }
         try {
-            return store.keepAliveOnce(leaseId);
+            return hosts.refreshLease(leaseId);
         } catch (FabricException e) {
             if (e.code() == Code.NOT_FOUND) {
                 throw leaseGone(id, leaseId);
@@ -205,20 +183,18 @@ public final class HostRegistry {
     /** Graceful leave: the host turns DOWN now; its subnet stays reserved for the grace period. Idempotent. */
     public void deregister(String hostId, long leaseId) {
         HostId id = HostId.of(hostId);
-        Optional<HostStore.Live> live = hosts.live(id);
+        Optional<Live> live = hosts.live(id);
         if (live.isEmpty() || live.get().leaseId() != leaseId) {
             log.info("host {} deregistered with lease {} that is no longer its live lease: nothing to do", id, Long.toHexString(leaseId));
             return;
         }
-        store.revokeLease(leaseId);
+        hosts.revokeLease(leaseId);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Optional<Versioned<HostRecord>> current = hosts.host(id);
+            Optional<Versioned<HostRecord>> current = hosts.find(id);
             if (current.isEmpty() || hosts.live(id).isPresent() || current.get().value().downSinceMs() != 0) {
                 break;
             }
-            HostRecord down = current.get().value().markedDown(clock.millis());
-            if (store.commit(Txn.when(Cmp.modRevision(keys.host(id), current.get().modRevision()), Cmp.absent(keys.live(id)))
-                    .then(Op.put(keys.host(id), codec.encode(down)))).succeeded()) {
+            if (hosts.markDown(current.get(), current.get().value().markedDown(clock.millis()))) {
                 break;
             }
         }
@@ -229,23 +205,20 @@ public final class HostRegistry {
     public HostView release(String hostId, boolean force) {
         HostId id = HostId.of(hostId);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Versioned<HostRecord> current = hosts.host(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND,
+            Versioned<HostRecord> current = hosts.find(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND,
                     "no host " + id + " holds a subnet (list them with 'ovsfabricctl hosts')"));
-            Optional<HostStore.Live> live = hosts.live(id);
+            Optional<Live> live = hosts.live(id);
             HostRecord record = current.value();
             if (live.isPresent() && !force) {
-                throw new FabricException(Code.FAILED_PRECONDITION, "host " + id + " is live (UP at " + record.underlayIp()
+                throw new FabricException(Code.REFUSED, "host " + id + " is live (UP at " + record.underlayIp()
                         + "): releasing would let another host take " + record.subnet() + " while its containers still use"
                         + " addresses from it. Stop its agent first (it turns DOWN after the lease TTL of " + leaseTtl.toSeconds()
                         + "s), or pass --force");
             }
-            Cmp liveCondition = live.map(l -> Cmp.modRevision(keys.live(id), l.modRevision())).orElse(Cmp.absent(keys.live(id)));
-            Txn txn = Txn.when(Cmp.modRevision(keys.host(id), current.modRevision())).and(liveCondition).then(
-                    Op.delete(keys.host(id)), Op.delete(keys.subnet(record.subnet())), Op.delete(keys.live(id)));
-            if (store.commit(txn).succeeded()) {
+            if (hosts.release(current, live)) {
                 live.ifPresent(l -> revokeQuietly(l.leaseId()));
                 int released = endpoints.releaseHostEndpoints(id);
-                HostView was = hosts.view(record, live.isPresent());
+                HostView was = view(record, live.isPresent());
                 log.info("released subnet {} of host {} ({}{}{})", record.subnet(), id, was.state(),
                         live.isPresent() ? ", forced while live" : "",
                         released > 0 ? ", " + released + " endpoint addresses freed" : "");
@@ -256,14 +229,14 @@ public final class HostRegistry {
     }
 
     public List<HostView> list() {
-        HostStore.Hosts all = hosts.all();
-        return all.records().stream().map(v -> hosts.view(v.value(), all.isLive(v.value().hostId())))
+        HostRepository.Hosts all = hosts.all();
+        return all.records().stream().map(v -> view(v.value(), all.isLive(v.value().hostId())))
                 .sorted((a, b) -> a.record().hostId().compareTo(b.record().hostId())).toList();
     }
 
     public Optional<HostView> get(String hostId) {
         HostId id = HostId.of(hostId);
-        return hosts.host(id).map(v -> hosts.view(v.value(), hosts.live(id).isPresent()));
+        return hosts.find(id).map(v -> view(v.value(), hosts.live(id).isPresent()));
     }
 
     public SubnetUsage subnets() {
@@ -271,28 +244,31 @@ public final class HostRegistry {
         return new SubnetUsage(holders, plan.assignableSubnets(), holders.size());
     }
 
+    private HostView view(HostRecord record, boolean live) {
+        return HostView.of(record, live, plan.reclaimGrace());
+    }
+
     private Cidr chooseSubnet(int attempt) {
-        Set<Cidr> held = store.getPrefix(keys.subnetsPrefix()).kvs().stream()
-                .map(kv -> Cidr.fromKeyForm(kv.key().substring(keys.subnetsPrefix().length()))).collect(Collectors.toSet());
+        Set<Cidr> held = hosts.claimedSubnets();
         return pool.choose(held, attempt, random).orElseThrow(() -> {
             Map<HostState, Long> byState = new EnumMap<>(HostState.class);
             byState.putAll(list().stream().collect(Collectors.groupingBy(HostView::state, Collectors.counting())));
-            return new FabricException(Code.RESOURCE_EXHAUSTED, pool.exhaustedMessage(byState));
+            return new FabricException(Code.EXHAUSTED, pool.exhaustedMessage(byState));
         });
     }
 
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
-        Map<HostId, HostStore.Live> live = hosts.all().live();
+        Map<HostId, Live> live = hosts.all().live();
         live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
                 .findFirst().ifPresent(l -> {
-                    throw new FabricException(Code.ALREADY_EXISTS, "underlay IP " + underlayIp + " is in use by live host "
+                    throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
                             + l.record().hostId() + ": every host needs its own underlay address (is host " + id
                             + " configured with the right --underlay-ip?)");
                 });
     }
 
-    private FabricException heldByLiveHost(HostId id, HostStore.Live live, Ipv4Address requested) {
-        return new FabricException(Code.ALREADY_EXISTS, "host id " + id + " is held by a live host at underlay IP "
+    private FabricException heldByLiveHost(HostId id, Live live, Ipv4Address requested) {
+        return new FabricException(Code.CONFLICT, "host id " + id + " is held by a live host at underlay IP "
                 + live.record().underlayIp() + " (registered through controller " + live.record().controllerId()
                 + ", lease " + Long.toHexString(live.leaseId()) + "); refusing the registration from " + requested
                 + ". Give this host another --host-id, or stop the other one and wait for its lease to expire");
@@ -304,13 +280,13 @@ public final class HostRegistry {
     }
 
     private FabricException contention(String what) {
-        return new FabricException(Code.ABORTED, "could not " + what + " after " + MAX_ATTEMPTS
+        return new FabricException(Code.CONTENDED, "could not " + what + " after " + MAX_ATTEMPTS
                 + " attempts: other controllers kept changing the same keys; retry");
     }
 
     private void revokeQuietly(long lease) {
         try {
-            store.revokeLease(lease);
+            hosts.revokeLease(lease);
         } catch (FabricException e) {
             log.warn("could not revoke unused lease {} ({}); it expires by itself within {}s", Long.toHexString(lease),
                     e.getMessage(), leaseTtl.toSeconds());

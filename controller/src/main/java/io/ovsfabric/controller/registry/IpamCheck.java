@@ -9,11 +9,8 @@ import io.ovsfabric.controller.ipam.IpamAudit.HostObservation;
 import io.ovsfabric.controller.model.EndpointRecord;
 import io.ovsfabric.controller.model.HostRecord;
 import io.ovsfabric.controller.model.Versioned;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KeyValue;
-import io.ovsfabric.controller.store.KvStore;
-import io.ovsfabric.controller.store.Txn;
+import io.ovsfabric.controller.store.HostRepository;
+import io.ovsfabric.controller.store.ReportRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,11 +38,9 @@ public final class IpamCheck {
     public static final Duration DEFAULT_MIN_AGE = Duration.ofSeconds(60);
     public static final Duration REFRESH = Duration.ofMinutes(5);
 
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
+    private final ReportRepository reports;
     private final EndpointRegistry endpoints;
-    private final HostStore hosts;
+    private final HostRepository hosts;
     private final Clock clock;
     /** The last report this controller received per host (possibly newer than etcd's, when unchanged). */
     private final Map<HostId, HostReport> heard = new ConcurrentHashMap<>();
@@ -55,11 +50,8 @@ public final class IpamCheck {
 
     public record Outcome(List<Checked> findings, List<HostId> unreportedHosts, List<String> partialHosts) {}
 
-    public IpamCheck(KvStore store, KeyLayout keys, JsonCodec codec, EndpointRegistry endpoints, HostStore hosts,
-            Clock clock) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+    public IpamCheck(ReportRepository reports, EndpointRegistry endpoints, HostRepository hosts, Clock clock) {
+        this.reports = reports;
         this.endpoints = endpoints;
         this.hosts = hosts;
         this.clock = clock;
@@ -70,16 +62,16 @@ public final class IpamCheck {
      * the report is bound to its lease (FAILED_PRECONDITION otherwise; the agent re-registers and reports again).
      */
     public void report(HostId host, HostReport what) {
-        HostStore.Live live = hosts.live(host).orElseThrow(() -> new FabricException(FabricException.Code.FAILED_PRECONDITION,
+        HostRepository.Live live = hosts.live(host).orElseThrow(() -> new FabricException(FabricException.Code.REFUSED,
                 "host " + host + " has no live lease; register it before it reports its endpoints"));
         HostReport stamped = what.receivedAt(clock.millis());
-        Optional<HostReport> stored = store.get(keys.report(host)).map(kv -> codec.decode(kv.key(), kv.value(), HostReport.class));
+        Optional<HostReport> last = reports.find(host);
         heard.put(host, stamped);
-        if (stored.isPresent() && stored.get().sameHoldings(stamped)
-                && stamped.receivedAtMs() - stored.get().receivedAtMs() < REFRESH.toMillis()) {
+        if (last.isPresent() && last.get().sameHoldings(stamped)
+                && stamped.receivedAtMs() - last.get().receivedAtMs() < REFRESH.toMillis()) {
             return;     // unchanged: remembered here, written at the next refresh
         }
-        store.commit(Txn.when().then(Txn.Op.put(keys.report(host), codec.encode(stamped), live.leaseId())));
+        reports.put(host, stamped, live.leaseId());
         log.debug("host {} reports {} plugin addresses, {} Docker endpoints{}, {} bridge ports{}", host,
                 what.plugin().size(), what.docker().size(), what.dockerObserved() ? "" : " (Docker not observed)",
                 what.ports().size(), what.ovsObserved() ? "" : " (OVS not observed)");
@@ -87,17 +79,13 @@ public final class IpamCheck {
 
     public Outcome check(boolean repair, Duration minAge) {
         // Reports first, then etcd: an allocation made after a report is younger than the report and never judged.
-        List<KeyValue> reportKvs = store.getPrefix(keys.reportsPrefix()).kvs();
-        HostStore.Hosts all = hosts.all();
+        List<ReportRepository.Stored> reported = reports.all();
+        HostRepository.Hosts all = hosts.all();
         List<EndpointRecord> allocations = endpoints.list(null, null);
         Map<HostId, HostObservation> observations = new HashMap<>();
-        for (KeyValue kv : reportKvs) {
-            Optional<KeyLayout.ParsedKey> parsed = keys.parse(kv.key());
-            if (parsed.isEmpty()) {
-                continue;
-            }
-            HostId host = HostId.of(parsed.get().first());
-            HostReport report = codec.decode(kv.key(), kv.value(), HostReport.class);
+        for (ReportRepository.Stored kv : reported) {
+            HostId host = kv.host();
+            HostReport report = kv.report();
             HostReport later = heard.get(host);
             if (later != null && later.receivedAtMs() > report.receivedAtMs() && later.sameHoldings(report)) {
                 report = later;     // heard unchanged since it was written: judge with the newer time
@@ -125,8 +113,7 @@ public final class IpamCheck {
 
     private Optional<List<EndpointRecord>> allocationsAt(HostId host, long revision) {
         try {
-            return Optional.of(store.getPrefix(keys.addressesPrefix(), revision).kvs().stream()
-                    .map(kv -> codec.decode(kv.key(), kv.value(), EndpointRecord.class)).toList());
+            return Optional.of(endpoints.allAt(revision));
         } catch (FabricException e) {
             // Compacted away (or etcd refused): that host's orphans are not judged this time.
             log.info("ipam check: etcd cannot read revision {} of host {}'s report ({}); its orphans are not judged",

@@ -2,12 +2,7 @@ package io.ovsfabric.controller.registry;
 
 import io.ovsfabric.controller.ipam.SweepPlanner;
 import io.ovsfabric.controller.model.HostRecord;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KvStore;
-import io.ovsfabric.controller.store.Txn;
-import io.ovsfabric.controller.store.Txn.Cmp;
-import io.ovsfabric.controller.store.Txn.Op;
+import io.ovsfabric.controller.store.HostRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,19 +18,12 @@ import org.slf4j.LoggerFactory;
 public final class Sweeper {
     private static final Logger log = LoggerFactory.getLogger(Sweeper.class);
 
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
-    private final HostStore hosts;
+    private final HostRepository hosts;
     private final Duration grace;
     private final Clock clock;
     private final HostRegistry.EndpointReleaser endpoints;
 
-    public Sweeper(KvStore store, KeyLayout keys, JsonCodec codec, HostStore hosts, Duration grace, Clock clock,
-            HostRegistry.EndpointReleaser endpoints) {
-        this.store = store;
-        this.keys = keys;
-        this.codec = codec;
+    public Sweeper(HostRepository hosts, Duration grace, Clock clock, HostRegistry.EndpointReleaser endpoints) {
         this.hosts = hosts;
         this.grace = grace;
         this.clock = clock;
@@ -44,24 +32,21 @@ public final class Sweeper {
 
     /** One pass; returns how many changes it applied. */
     public int sweepOnce() {
-        HostStore.Hosts all = hosts.all();
+        HostRepository.Hosts all = hosts.all();
         long now = clock.millis();
         List<SweepPlanner.Action> actions = SweepPlanner.plan(all.records(), all.live().keySet(), now, grace);
         int applied = 0;
         for (SweepPlanner.Action action : actions) {
             if (action instanceof SweepPlanner.MarkDown down) {
                 HostRecord updated = down.updated();
-                if (store.commit(Txn.when(Cmp.modRevision(keys.host(down.hostId()), down.current().modRevision()),
-                        Cmp.absent(keys.live(down.hostId()))).then(Op.put(keys.host(down.hostId()), codec.encode(updated)))).succeeded()) {
+                if (hosts.markDown(down.current(), updated)) {
                     applied++;
                     log.info("host {} at {} is DOWN (its lease expired); subnet {} stays reserved to it until {}",
                             down.hostId(), updated.underlayIp(), updated.subnet(), Instant.ofEpochMilli(now + grace.toMillis()));
                 }
             } else if (action instanceof SweepPlanner.Reclaim reclaim) {
                 HostRecord record = reclaim.current().value();
-                if (store.commit(Txn.when(Cmp.modRevision(keys.host(reclaim.hostId()), reclaim.current().modRevision()),
-                        Cmp.absent(keys.live(reclaim.hostId()))).then(Op.delete(keys.host(reclaim.hostId())),
-                        Op.delete(keys.subnet(record.subnet())))).succeeded()) {
+                if (hosts.reclaim(reclaim.current())) {
                     applied++;
                     int released = endpoints.releaseHostEndpoints(reclaim.hostId());
                     log.info("reclaimed subnet {} of host {}: DOWN since {}, grace period of {} over{}", record.subnet(),

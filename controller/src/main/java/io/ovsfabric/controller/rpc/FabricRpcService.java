@@ -58,7 +58,7 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
                 (ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent>) observer;
         String watcher = request.getHostId().isEmpty() ? "(anonymous)" : request.getHostId();
         if (request.getResumeRevision() < 0) {
-            observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, new FabricException(FabricException.Code.INVALID_ARGUMENT,
+            observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, new FabricException(FabricException.Code.INVALID,
                     "resume_revision " + request.getResumeRevision() + " is negative: use 0 for a snapshot")));
             return;
         }

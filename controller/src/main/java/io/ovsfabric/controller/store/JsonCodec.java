@@ -20,12 +20,13 @@ import java.util.function.Function;
 
 /**
  * Encodes stored values as readable JSON (so {@code etcdctl get --prefix} shows them) with typed addresses and ids
- * written as plain strings. Unknown fields are ignored: a newer controller may add some.
+ * written as plain strings. Unknown fields are ignored: a newer controller may add some. Package-private: only the
+ * repositories encode and decode.
  */
-public final class JsonCodec {
+final class JsonCodec {
     private final ObjectMapper mapper;
 
-    public JsonCodec() {
+    JsonCodec() {
         SimpleModule types = new SimpleModule("ovsfabric-types");
         text(types, Cidr.class, Cidr::parse);
         text(types, Ipv4Address.class, Ipv4Address::parse);
@@ -35,7 +36,7 @@ public final class JsonCodec {
                 .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     }
 
-    public String encode(Object value) {
+    String encode(Object value) {
         try {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -44,7 +45,7 @@ public final class JsonCodec {
     }
 
     /** Decodes a stored value; a value that does not parse names its key, so an admin can inspect it with etcdctl. */
-    public <T> T decode(String key, String json, Class<T> type) {
+    <T> T decode(String key, String json, Class<T> type) {
         try {
             return mapper.readValue(json, type);
         } catch (IOException | RuntimeException e) {

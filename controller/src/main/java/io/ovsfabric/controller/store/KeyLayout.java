@@ -7,7 +7,8 @@ import io.ovsfabric.common.Ipv4Address;
 import java.util.Optional;
 
 /**
- * The one owner of the etcd key layout. Everything lives under a versioned prefix (default {@code /ovsfabric/v1/}):
+ * The etcd key layout, in one table. Package-private: each repository of this package uses only its own aggregate's
+ * keys (see {@link FabricStore}); nothing outside the store package builds a key. Everything lives under a versioned prefix (default {@code /ovsfabric/v1/}):
  * <pre>
  * config                          the fabric plan (JSON), created once
  * subnets/&lt;net&gt;-&lt;len&gt;             subnet claim -&gt; {"hostId":..}, created only if absent
@@ -24,122 +25,122 @@ import java.util.Optional;
  * reports/&lt;host-id&gt;                what the host last reported having (for ipam check), bound to its lease
  * </pre>
  */
-public final class KeyLayout {
-    public static final String DEFAULT_PREFIX = "/ovsfabric/v1/";
+final class KeyLayout {
+    static final String DEFAULT_PREFIX = FabricStore.DEFAULT_PREFIX;
 
-    public enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE, REPORT }
+    enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE, REPORT }
 
     /** A key under the prefix, split into its kind and its one or two name parts. */
-    public record ParsedKey(Kind kind, String first, String second) {}
+    record ParsedKey(Kind kind, String first, String second) {}
 
     private final String root;
 
-    public KeyLayout(String prefix) {
+    KeyLayout(String prefix) {
         if (prefix == null || !prefix.startsWith("/") || prefix.contains("//") || prefix.isBlank()) {
             throw new InvalidInputException("--key-prefix '" + prefix + "' must be an absolute path such as " + DEFAULT_PREFIX);
         }
         this.root = prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
-    public String root() {
+    String root() {
         return root;
     }
 
-    public String config() {
+    String config() {
         return root + "config";
     }
 
-    public String subnetsPrefix() {
+    String subnetsPrefix() {
         return root + "subnets/";
     }
 
-    public String subnet(Cidr subnet) {
+    String subnet(Cidr subnet) {
         return subnetsPrefix() + subnet.keyForm();
     }
 
-    public String hostsPrefix() {
+    String hostsPrefix() {
         return root + "hosts/";
     }
 
-    public String host(HostId id) {
+    String host(HostId id) {
         return hostsPrefix() + id;
     }
 
-    public String livePrefix() {
+    String livePrefix() {
         return root + "live/";
     }
 
-    public String live(HostId id) {
+    String live(HostId id) {
         return livePrefix() + id;
     }
 
     /** The etcd election name; candidates' keys are {@code leader/<lease>}. */
-    public String election() {
+    String election() {
         return root + "leader";
     }
 
-    public String networkGuard() {
+    String networkGuard() {
         return root + "network-guard";
     }
 
-    public String networksPrefix() {
+    String networksPrefix() {
         return root + "networks/";
     }
 
-    public String network(String networkId) {
+    String network(String networkId) {
         return networksPrefix() + networkId;
     }
 
-    public String networkDeleting(String networkId) {
+    String networkDeleting(String networkId) {
         return root + "network-deleting/" + networkId;
     }
 
-    public String networkNamesPrefix() {
+    String networkNamesPrefix() {
         return root + "network-names/";
     }
 
-    public String tunnelKeysPrefix() {
+    String tunnelKeysPrefix() {
         return root + "tunnel-keys/";
     }
 
-    public String networkName(String name) {
+    String networkName(String name) {
         return root + "network-names/" + name;
     }
 
-    public String tunnelKey(long key) {
+    String tunnelKey(long key) {
         return root + "tunnel-keys/" + key;
     }
 
-    public String addressesPrefix() {
+    String addressesPrefix() {
         return root + "addresses/";
     }
 
-    public String addressesPrefix(String networkId) {
+    String addressesPrefix(String networkId) {
         return addressesPrefix() + networkId + "/";
     }
 
-    public String address(String networkId, Ipv4Address address) {
+    String address(String networkId, Ipv4Address address) {
         return addressesPrefix(networkId) + address;
     }
 
-    public String handlesPrefix(String networkId) {
+    String handlesPrefix(String networkId) {
         return root + "handles/" + networkId + "/";
     }
 
-    public String handle(String networkId, String endpointId) {
+    String handle(String networkId, String endpointId) {
         return handlesPrefix(networkId) + endpointId;
     }
 
-    public String reportsPrefix() {
+    String reportsPrefix() {
         return root + "reports/";
     }
 
-    public String report(HostId id) {
+    String report(HostId id) {
         return reportsPrefix() + id.value();
     }
 
     /** Classifies a key read or watched under the root; empty for keys this version does not know. */
-    public Optional<ParsedKey> parse(String key) {
+    Optional<ParsedKey> parse(String key) {
         if (!key.startsWith(root)) {
             return Optional.empty();
         }

@@ -1,12 +1,8 @@
 package io.ovsfabric.controller.topology;
 
 import io.ovsfabric.controller.FabricException;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KvEvent;
-import io.ovsfabric.controller.store.KvRange;
 import io.ovsfabric.controller.store.KvStore;
-import io.ovsfabric.controller.store.WatchListener;
+import io.ovsfabric.controller.store.TopologyRepository;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -20,9 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class TopologyFeed {
     private static final Logger log = LoggerFactory.getLogger(TopologyFeed.class);
 
-    private final KvStore store;
-    private final KeyLayout keys;
-    private final JsonCodec codec;
+    private final TopologyRepository store;
     private final Duration grace;
 
     /** Receives one watcher's events; never called concurrently. */
@@ -33,10 +27,8 @@ public final class TopologyFeed {
         void onError(FabricException error);
     }
 
-    public TopologyFeed(KvStore store, KeyLayout keys, JsonCodec codec, Duration grace) {
+    public TopologyFeed(TopologyRepository store, Duration grace) {
         this.store = store;
-        this.keys = keys;
-        this.codec = codec;
         this.grace = grace;
     }
 
@@ -47,7 +39,7 @@ public final class TopologyFeed {
         return subscription;
     }
 
-    public final class Subscription implements AutoCloseable, WatchListener {
+    public final class Subscription implements AutoCloseable, TopologyRepository.Listener {
         private final String watcher;
         private final Sink sink;
         private TopologyState state;
@@ -62,9 +54,9 @@ public final class TopologyFeed {
         private synchronized void begin(long resumeRevision) {
             if (resumeRevision > 0) {
                 try {
-                    KvRange atResume = store.getPrefix(keys.root(), resumeRevision);
-                    state = new TopologyState(keys, codec, grace);
-                    state.load(atResume.kvs());
+                    TopologyRepository.Snapshot atResume = store.readAt(resumeRevision);
+                    state = new TopologyState(grace);
+                    state.load(atResume.entries());
                     log.info("topology watcher {} resumes after revision {}", watcher, resumeRevision);
                     startWatch(resumeRevision + 1);
                     return;
@@ -80,9 +72,9 @@ public final class TopologyFeed {
         }
 
         private void sendSnapshot() {
-            KvRange range = store.getPrefix(keys.root());
-            state = new TopologyState(keys, codec, grace);
-            state.load(range.kvs());
+            TopologyRepository.Snapshot range = store.read();
+            state = new TopologyState(grace);
+            state.load(range.entries());
             TopologyEvent.Snapshot snapshot = state.snapshot();
             log.info("topology watcher {} gets a snapshot at revision {} ({} hosts, {} networks, {} endpoints)", watcher,
                     range.revision(), snapshot.hosts().size(), snapshot.networks().size(), snapshot.endpoints().size());
@@ -91,15 +83,15 @@ public final class TopologyFeed {
         }
 
         private void startWatch(long fromRevision) {
-            watch = store.watch(keys.root(), fromRevision, this);
+            watch = store.watch(fromRevision, this);
         }
 
         @Override
-        public synchronized void onEvents(long revision, List<KvEvent> events) {
+        public synchronized void onEntries(long revision, List<TopologyRepository.Entry> entries) {
             if (closed) {
                 return;
             }
-            List<TopologyChange> changes = state.apply(events);
+            List<TopologyChange> changes = state.apply(entries);
             if (!changes.isEmpty()) {
                 sink.onEvent(TopologyEvent.delta(revision, changes));
             }

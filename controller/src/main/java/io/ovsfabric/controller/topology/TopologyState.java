@@ -6,10 +6,12 @@ import io.ovsfabric.controller.model.FabricPlan;
 import io.ovsfabric.controller.model.HostRecord;
 import io.ovsfabric.controller.model.HostView;
 import io.ovsfabric.controller.model.NetworkRecord;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
-import io.ovsfabric.controller.store.KeyValue;
-import io.ovsfabric.controller.store.KvEvent;
+import io.ovsfabric.controller.store.TopologyRepository.EndpointEntry;
+import io.ovsfabric.controller.store.TopologyRepository.Entry;
+import io.ovsfabric.controller.store.TopologyRepository.HostEntry;
+import io.ovsfabric.controller.store.TopologyRepository.LiveEntry;
+import io.ovsfabric.controller.store.TopologyRepository.NetworkEntry;
+import io.ovsfabric.controller.store.TopologyRepository.PlanEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,32 +23,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The fabric as one watcher has seen it (pure, not thread-safe): built from a range read, advanced by watch events,
- * turning raw key changes into topology changes. A host's state depends on two keys (its record and its live key),
- * so all events of one revision are applied first and each touched host, network or endpoint is reported once.
+ * The fabric as one watcher has seen it (pure, not thread-safe): built from a snapshot's entries, advanced by watch
+ * entries, turning stored changes into topology changes. A host's state depends on two entries (its record and its
+ * live key), so all entries of one revision are applied first and each touched host, network or endpoint is
+ * reported once.
  */
 public final class TopologyState {
-    private final KeyLayout keys;
-    private final JsonCodec codec;
     private final Duration grace;
     private FabricPlan plan;
     private final Map<HostId, HostRecord> hosts = new TreeMap<>();
     private final Set<HostId> live = new HashSet<>();
     private final Map<String, NetworkRecord> networks = new TreeMap<>();
-    private final Map<String, EndpointRecord> endpoints = new TreeMap<>(); // by address key
+    private final Map<String, EndpointRecord> endpoints = new TreeMap<>(); // by network id and address
 
-    public TopologyState(KeyLayout keys, JsonCodec codec, Duration grace) {
-        this.keys = keys;
-        this.codec = codec;
+    public TopologyState(Duration grace) {
         this.grace = grace;
     }
 
-    public void load(List<KeyValue> kvs) {
-        for (KeyValue kv : kvs) {
-            put(kv);
-        }
+    public void load(List<Entry> entries) {
+        entries.forEach(this::put);
     }
 
     public TopologyEvent.Snapshot snapshot() {
@@ -56,30 +55,25 @@ public final class TopologyState {
         return new TopologyEvent.Snapshot(plan, views, List.copyOf(networks.values()), eps);
     }
 
-    /** Applies one revision's events and returns what changed for clients (possibly nothing). */
-    public List<TopologyChange> apply(List<KvEvent> events) {
+    /** Applies one revision's entries and returns what changed for clients (possibly nothing). */
+    public List<TopologyChange> apply(List<Entry> entries) {
         Map<HostId, Optional<HostRecord>> hostsBefore = new LinkedHashMap<>();
         Map<HostId, Boolean> liveBefore = new HashMap<>();
         Map<String, Optional<NetworkRecord>> networksBefore = new LinkedHashMap<>();
         Map<String, Optional<EndpointRecord>> endpointsBefore = new LinkedHashMap<>();
-        for (KvEvent event : events) {
-            keys.parse(event.kv().key()).ifPresent(parsed -> {
-                switch (parsed.kind()) {
-                    case HOST, LIVE -> {
-                        HostId id = HostId.of(parsed.first());
-                        hostsBefore.putIfAbsent(id, Optional.ofNullable(hosts.get(id)));
-                        liveBefore.putIfAbsent(id, live.contains(id));
-                    }
-                    case NETWORK -> networksBefore.putIfAbsent(parsed.first(), Optional.ofNullable(networks.get(parsed.first())));
-                    case ADDRESS -> endpointsBefore.putIfAbsent(event.kv().key(), Optional.ofNullable(endpoints.get(event.kv().key())));
-                    default -> { }
-                }
+        for (Entry entry : entries) {
+            Optional<HostId> host = entry instanceof HostEntry h ? Optional.of(h.hostId())
+                    : entry instanceof LiveEntry l ? Optional.of(l.hostId()) : Optional.empty();
+            host.ifPresent(id -> {
+                hostsBefore.putIfAbsent(id, Optional.ofNullable(hosts.get(id)));
+                liveBefore.putIfAbsent(id, live.contains(id));
             });
-            if (event.type() == KvEvent.Type.PUT) {
-                put(event.kv());
-            } else {
-                delete(event.kv().key());
+            if (entry instanceof NetworkEntry n) {
+                networksBefore.putIfAbsent(n.networkId(), Optional.ofNullable(networks.get(n.networkId())));
+            } else if (entry instanceof EndpointEntry e) {
+                endpointsBefore.putIfAbsent(key(e), Optional.ofNullable(endpoints.get(key(e))));
             }
+            put(entry);
         }
         List<TopologyChange> changes = new ArrayList<>();
         hostsBefore.forEach((id, before) -> {
@@ -92,47 +86,47 @@ public final class TopologyState {
                 changes.add(new TopologyChange.HostRemoved(id));
             }
         });
-        networksBefore.forEach((id, before) -> {
-            NetworkRecord now = networks.get(id);
-            if (now != null) {
-                changes.add(new TopologyChange.NetworkUpserted(now));
-            } else if (before.isPresent()) {
-                changes.add(new TopologyChange.NetworkRemoved(id));
-            }
-        });
-        endpointsBefore.forEach((key, before) -> {
-            EndpointRecord now = endpoints.get(key);
-            if (now != null) {
-                changes.add(new TopologyChange.EndpointUpserted(now));
-            } else if (before.isPresent()) {
-                changes.add(new TopologyChange.EndpointRemoved(before.get().networkId(), before.get().endpointId()));
+        changes.addAll(upsertsAndRemovals(networksBefore, networks, TopologyChange.NetworkUpserted::new,
+                (id, before) -> new TopologyChange.NetworkRemoved(id)));
+        changes.addAll(upsertsAndRemovals(endpointsBefore, endpoints, TopologyChange.EndpointUpserted::new,
+                (key, before) -> new TopologyChange.EndpointRemoved(before.networkId(), before.endpointId())));
+        return changes;
+    }
+
+    /** For each touched key: an upsert if it exists now, a removal if it existed before and is gone. */
+    private static <T> List<TopologyChange> upsertsAndRemovals(Map<String, Optional<T>> before, Map<String, T> now,
+            Function<T, TopologyChange> upserted, BiFunction<String, T, TopologyChange> removed) {
+        List<TopologyChange> changes = new ArrayList<>();
+        before.forEach((key, was) -> {
+            T is = now.get(key);
+            if (is != null) {
+                changes.add(upserted.apply(is));
+            } else if (was.isPresent()) {
+                changes.add(removed.apply(key, was.get()));
             }
         });
         return changes;
     }
 
-    private void put(KeyValue kv) {
-        keys.parse(kv.key()).ifPresent(parsed -> {
-            switch (parsed.kind()) {
-                case CONFIG -> plan = codec.decode(kv.key(), kv.value(), FabricPlan.class);
-                case HOST -> hosts.put(HostId.of(parsed.first()), codec.decode(kv.key(), kv.value(), HostRecord.class));
-                case LIVE -> live.add(HostId.of(parsed.first()));
-                case NETWORK -> networks.put(parsed.first(), codec.decode(kv.key(), kv.value(), NetworkRecord.class));
-                case ADDRESS -> endpoints.put(kv.key(), codec.decode(kv.key(), kv.value(), EndpointRecord.class));
-                default -> { }
+    private void put(Entry entry) {
+        if (entry instanceof PlanEntry p) {
+            plan = p.plan();
+        } else if (entry instanceof HostEntry h) {
+            h.record().ifPresentOrElse(r -> hosts.put(h.hostId(), r), () -> hosts.remove(h.hostId()));
+        } else if (entry instanceof LiveEntry l) {
+            if (l.live()) {
+                live.add(l.hostId());
+            } else {
+                live.remove(l.hostId());
             }
-        });
+        } else if (entry instanceof NetworkEntry n) {
+            n.record().ifPresentOrElse(r -> networks.put(n.networkId(), r), () -> networks.remove(n.networkId()));
+        } else if (entry instanceof EndpointEntry e) {
+            e.record().ifPresentOrElse(r -> endpoints.put(key(e), r), () -> endpoints.remove(key(e)));
+        }
     }
 
-    private void delete(String key) {
-        keys.parse(key).ifPresent(parsed -> {
-            switch (parsed.kind()) {
-                case HOST -> hosts.remove(HostId.of(parsed.first()));
-                case LIVE -> live.remove(HostId.of(parsed.first()));
-                case NETWORK -> networks.remove(parsed.first());
-                case ADDRESS -> endpoints.remove(key);
-                default -> { }
-            }
-        });
+    private static String key(EndpointEntry e) {
+        return e.networkId() + "/" + e.address();
     }
 }

@@ -8,18 +8,18 @@ import io.ovsfabric.controller.cli.ControllerConfig;
 import io.ovsfabric.controller.model.FabricPlan;
 import io.ovsfabric.controller.registry.EndpointRegistry;
 import io.ovsfabric.controller.registry.FabricConfigBootstrap;
-import io.ovsfabric.controller.registry.NetworkRegistry;
 import io.ovsfabric.controller.registry.HostRegistry;
-import io.ovsfabric.controller.registry.HostStore;
+import io.ovsfabric.controller.registry.IpamCheck;
+import io.ovsfabric.controller.registry.NetworkRegistry;
 import io.ovsfabric.controller.registry.Sweeper;
 import io.ovsfabric.controller.rpc.AdminRpcService;
 import io.ovsfabric.controller.rpc.FabricRpcService;
 import io.ovsfabric.controller.rpc.NetworkRpc;
 import io.ovsfabric.controller.store.EtcdKvStore;
 import io.ovsfabric.controller.store.EtcdLeaderElection;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
+import io.ovsfabric.controller.store.FabricStore;
 import io.ovsfabric.controller.store.LeaderElection;
+import io.ovsfabric.controller.topology.TopologyFeed;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -59,32 +59,29 @@ public final class Controller implements AutoCloseable {
      */
     public static Controller start(ControllerConfig config) throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        KeyLayout keys = new KeyLayout(config.keyPrefix());
-        JsonCodec codec = new JsonCodec();
         EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT);
         try {
-            FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(store, keys, codec, clock));
-            HostStore hostStore = new HostStore(store, keys, codec, plan.reclaimGrace());
-            NetworkRegistry networks = new NetworkRegistry(store, keys, codec, plan, clock);
-            EndpointRegistry endpoints = new EndpointRegistry(store, keys, codec, networks, hostStore, clock, new SecureRandom());
+            FabricStore fabric = new FabricStore(store, config.keyPrefix());
+            FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(fabric.config(), clock));
+            NetworkRegistry networks = new NetworkRegistry(fabric.networks(), fabric.endpoints(), plan, clock);
+            EndpointRegistry endpoints = new EndpointRegistry(fabric.endpoints(), networks, fabric.hosts(), clock, new SecureRandom());
             NetworkRpc networkRpc = new NetworkRpc(networks, endpoints,
-                    new io.ovsfabric.controller.registry.IpamCheck(store, keys, codec, endpoints, hostStore, clock));
-            HostRegistry registry = new HostRegistry(store, keys, codec, hostStore, plan, plan.leaseTtl(), clock,
-                    config.controllerId(), new SecureRandom(), endpoints);
-            Sweeper sweeper = new Sweeper(store, keys, codec, hostStore, plan.reclaimGrace(), clock, endpoints);
-            io.ovsfabric.controller.topology.TopologyFeed feed =
-                    new io.ovsfabric.controller.topology.TopologyFeed(store, keys, codec, plan.reclaimGrace());
-            LeaderElection election = new EtcdLeaderElection(store, keys.election(), config.controllerId(), plan.leaseTtl());
+                    new IpamCheck(fabric.reports(), endpoints, fabric.hosts(), clock));
+            HostRegistry registry = new HostRegistry(fabric.hosts(), plan, plan.leaseTtl(), clock, config.controllerId(),
+                    new SecureRandom(), endpoints);
+            Sweeper sweeper = new Sweeper(fabric.hosts(), plan.reclaimGrace(), clock, endpoints);
+            TopologyFeed feed = new TopologyFeed(fabric.topology(), plan.reclaimGrace());
+            LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                             InsecureServerCredentials.create())
                     .addService(new FabricRpcService(registry, feed, networkRpc))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
-                            () -> store.getPrefix(keys.config()).revision(), networkRpc))
+                            fabric.config()::currentRevision, networkRpc))
                     .build();
             try {
                 server.start();
             } catch (IOException e) {
-                throw new FabricException(FabricException.Code.FAILED_PRECONDITION, "cannot listen on " + config.listenHost()
+                throw new FabricException(FabricException.Code.REFUSED, "cannot listen on " + config.listenHost()
                         + ":" + config.listenPort() + " (" + e.getMessage() + "): is another controller running there? Pick"
                         + " another --listen address", e);
             }
@@ -98,7 +95,7 @@ public final class Controller implements AutoCloseable {
             sweeps.scheduleWithFixedDelay(() -> sweep(election, sweeper), period, period, TimeUnit.MILLISECONDS);
             log.info("controller {} serves FabricService and AdminService on {}:{} (etcd {}, keys under {}, lease TTL {}s,"
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
-                    String.join(",", config.etcdEndpoints()), keys.root(), plan.leaseTtl().toSeconds(),
+                    String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
                     plan.reclaimGrace().toSeconds());
             return new Controller(config, store, election, server, sweeps);
         } catch (RuntimeException | InterruptedException e) {
@@ -127,11 +124,34 @@ public final class Controller implements AutoCloseable {
     /** Graceful stop: resigns leadership, drains calls for a moment, closes etcd. */
     @Override
     public void close() {
+        if (stop(true)) {
+            log.info("controller {} stopped", config.controllerId());
+        }
+    }
+
+    /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
+    public void kill() {
+        stop(false);
+    }
+
+    /** Stops once; false if already stopped. */
+    private boolean stop(boolean graceful) {
         if (!stopped.compareAndSet(false, true)) {
-            return;
+            return false;
         }
         sweeps.shutdownNow();
-        election.close();
+        if (graceful) {
+            election.close();
+            drain();
+        } else {
+            election.abandon();
+            server.shutdownNow();
+        }
+        store.close();
+        return true;
+    }
+
+    private void drain() {
         server.shutdown();
         try {
             if (!server.awaitTermination(3, TimeUnit.SECONDS)) {
@@ -141,19 +161,6 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
-        store.close();
-        log.info("controller {} stopped", config.controllerId());
-    }
-
-    /** Stops abruptly, as a crash would (tests): no resign, no drain; leases expire by themselves. */
-    public void kill() {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        sweeps.shutdownNow();
-        election.abandon();
-        server.shutdownNow();
-        store.close();
     }
 
     /** How often the leader sweeps for dead hosts and expired grace periods: a quarter TTL, 250 ms to 2 s. */

@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.FabricException.Code;
 import io.ovsfabric.controller.model.HostState;
-import io.ovsfabric.controller.model.SubnetClaim;
-import io.ovsfabric.controller.store.Txn;
+import io.ovsfabric.controller.model.HostRecord;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class HostRegistryTest {
         f.registry.register("h1", "192.0.2.11", Map.of(), 0);
         long before = f.store.revision();
         FabricException e = assertThrows(FabricException.class, () -> f.registry.register("h1", "192.0.2.99", Map.of(), 0));
-        assertEquals(Code.ALREADY_EXISTS, e.code());
+        assertEquals(Code.CONFLICT, e.code());
         assertTrue(e.getMessage().contains("held by a live host at underlay IP 192.0.2.11"), e.getMessage());
         assertEquals(before, f.store.revision(), "nothing written on refusal");
     }
@@ -57,7 +57,7 @@ class HostRegistryTest {
     void anotherLiveHostsUnderlayIsRefused() {
         f.registry.register("h1", "192.0.2.11", Map.of(), 0);
         FabricException e = assertThrows(FabricException.class, () -> f.registry.register("h2", "192.0.2.11", Map.of(), 0));
-        assertEquals(Code.ALREADY_EXISTS, e.code());
+        assertEquals(Code.CONFLICT, e.code());
         assertTrue(e.getMessage().contains("in use by live host h1"), e.getMessage());
     }
 
@@ -68,7 +68,7 @@ class HostRegistryTest {
         f.registry.reserve("h3", "192.0.2.13");
         long before = f.store.revision();
         FabricException e = assertThrows(FabricException.class, () -> f.registry.register("h4", "192.0.2.14", Map.of(), 0));
-        assertEquals(Code.RESOURCE_EXHAUSTED, e.code());
+        assertEquals(Code.EXHAUSTED, e.code());
         assertTrue(e.getMessage().contains("holds 4 subnets of /24, 3 assignable"), e.getMessage());
         assertTrue(e.getMessage().contains("all 3 are held (2 up, 0 down within their grace period, 1 reserved)"), e.getMessage());
         assertEquals(before, f.store.revision());
@@ -81,15 +81,15 @@ class HostRegistryTest {
         assertThrows(InvalidInputException.class, () -> f.registry.register("h1", "10.200.1.9", Map.of(), 0));
         assertThrows(InvalidInputException.class, () -> f.registry.register("h1", "300.1.1.1", Map.of(), 0));
         FabricException mtu = assertThrows(FabricException.class, () -> f.registry.register("h1", "192.0.2.11", Map.of(), 1400));
-        assertEquals(Code.FAILED_PRECONDITION, mtu.code());
+        assertEquals(Code.REFUSED, mtu.code());
         assertEquals(before, f.store.revision());
     }
 
     @Test
     void aRacingControllerClaimingTheSameSubnetNeverLeadsToADoubleAllocation() {
         // Another controller claims 10.200.1.0/24 for h9 between our read and our transaction.
-        f.store.beforeNextCommit(s -> s.commit(Txn.when(Txn.Cmp.absent(f.keys.subnet(Cidr.parse("10.200.1.0/24"))))
-                .then(Txn.Op.put(f.keys.subnet(Cidr.parse("10.200.1.0/24")), f.codec.encode(new SubnetClaim(HostId.of("h9"), 0))))));
+        f.store.beforeNextCommit(s -> assertTrue(f.other.hosts().claim(new HostRecord(HostId.of("h9"), Ipv4Address.parse("192.0.2.99"),
+                Cidr.parse("10.200.1.0/24"), Map.of(), 0, false, 0, 0))));
         HostRegistry.Registration mine = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
         assertNotEquals(Cidr.parse("10.200.1.0/24"), mine.host().record().subnet());
         assertTrue(f.store.commits() >= 3, "lost the race once, then retried");
@@ -102,7 +102,7 @@ class HostRegistryTest {
         assertTrue(f.store.leaseExists(r.leaseId()));
         f.store.failNextCommits(1000);
         FabricException e = assertThrows(FabricException.class, () -> f.registry.register("h2", "192.0.2.12", Map.of(), 0));
-        assertEquals(Code.ABORTED, e.code());
+        assertEquals(Code.CONTENDED, e.code());
     }
 
     @Test
@@ -120,7 +120,7 @@ class HostRegistryTest {
         assertEquals(HostState.RESERVED, f.registry.reserve("h1", "192.0.2.11").state());
         assertEquals(HostState.RESERVED, f.registry.reserve("h1", "192.0.2.11").state(), "reserving again is idempotent");
         FabricException e = assertThrows(FabricException.class, () -> f.registry.reserve("h1", "192.0.2.99"));
-        assertEquals(Code.ALREADY_EXISTS, e.code());
+        assertEquals(Code.CONFLICT, e.code());
         HostRegistry.Registration r = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
         assertEquals(Cidr.parse("10.200.1.0/24"), r.host().record().subnet());
         assertEquals(HostState.UP, r.host().state());
@@ -130,7 +130,7 @@ class HostRegistryTest {
     void releaseIsRefusedWhileLiveUnlessForced() {
         HostRegistry.Registration r = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
         FabricException e = assertThrows(FabricException.class, () -> f.registry.release("h1", false));
-        assertEquals(Code.FAILED_PRECONDITION, e.code());
+        assertEquals(Code.REFUSED, e.code());
         assertTrue(e.getMessage().contains("or pass --force"), e.getMessage());
         assertEquals(HostState.UP, f.registry.release("h1", true).state());
         assertFalse(f.store.leaseExists(r.leaseId()));
@@ -153,7 +153,7 @@ class HostRegistryTest {
 
         f.clock.advance(RegistryFixture.GRACE.minusSeconds(1));
         assertEquals(0, f.sweeper.sweepOnce());
-        assertEquals(Code.RESOURCE_EXHAUSTED,
+        assertEquals(Code.EXHAUSTED,
                 assertThrows(FabricException.class, () -> f.registry.register("h4", "192.0.2.14", Map.of(), 0)).code());
 
         f.clock.advance(Duration.ofSeconds(1));

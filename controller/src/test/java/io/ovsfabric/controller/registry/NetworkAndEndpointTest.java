@@ -10,7 +10,6 @@ import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.FabricException.Code;
 import io.ovsfabric.controller.model.EndpointRecord;
 import io.ovsfabric.controller.model.NetworkRecord;
-import io.ovsfabric.controller.store.Txn;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class NetworkAndEndpointTest {
     private final RegistryFixture f = new RegistryFixture("10.200.0.0/16", 24);
-    private final NetworkRegistry networks = new NetworkRegistry(f.store, f.keys, f.codec, f.plan, f.clock);
-    private final EndpointRegistry endpoints = new EndpointRegistry(f.store, f.keys, f.codec, networks, f.hostStore, f.clock, new Random(5));
+    private final NetworkRegistry networks = new NetworkRegistry(f.fabric.networks(), f.fabric.endpoints(), f.plan, f.clock);
+    private final EndpointRegistry endpoints = new EndpointRegistry(f.fabric.endpoints(), networks, f.fabric.hosts(), f.clock, new Random(5));
 
     @BeforeEach
     void hosts() {
@@ -41,7 +40,7 @@ class NetworkAndEndpointTest {
         assertEquals(app, networks.require(app.id()).value());
         assertEquals(app, networks.require("appnet").value());
 
-        assertEquals(Code.ALREADY_EXISTS, assertThrows(FabricException.class, () -> networks.create("appnet", "10.203.0.0/16", "", Map.of())).code());
+        assertEquals(Code.CONFLICT, assertThrows(FabricException.class, () -> networks.create("appnet", "10.203.0.0/16", "", Map.of())).code());
         FabricException overlap = assertThrows(FabricException.class, () -> networks.create("third", "10.201.128.0/17", "", Map.of()));
         assertTrue(overlap.getMessage().contains("overlaps network appnet (10.201.0.0/16)"), overlap.getMessage());
         InvalidInputException fabric = assertThrows(InvalidInputException.class, () -> networks.create("x", "10.200.5.0/24", "", Map.of()));
@@ -63,13 +62,13 @@ class NetworkAndEndpointTest {
         assertTrue(taken.getMessage().contains("held by endpoint ep-b on host h2"), taken.getMessage());
         assertThrows(InvalidInputException.class, () -> endpoints.allocate("small", "h1", "ep-c", "10.201.0.1"));
         assertThrows(InvalidInputException.class, () -> endpoints.allocate("small", "h1", "ep-c", "10.201.0.7"));
-        assertEquals(Code.ALREADY_EXISTS, assertThrows(FabricException.class, () -> endpoints.allocate("small", "h2", "ep-a", "")).code());
-        assertEquals(Code.FAILED_PRECONDITION, assertThrows(FabricException.class, () -> endpoints.allocate("small", "h9", "ep-z", "")).code());
+        assertEquals(Code.CONFLICT, assertThrows(FabricException.class, () -> endpoints.allocate("small", "h2", "ep-a", "")).code());
+        assertEquals(Code.REFUSED, assertThrows(FabricException.class, () -> endpoints.allocate("small", "h9", "ep-z", "")).code());
         endpoints.allocate("small", "h1", "ep-c", "");
         endpoints.allocate("small", "h1", "ep-d", "");
         endpoints.allocate("small", "h1", "ep-e", "");
         FabricException full = assertThrows(FabricException.class, () -> endpoints.allocate("small", "h1", "ep-f", ""));
-        assertEquals(Code.RESOURCE_EXHAUSTED, full.code());
+        assertEquals(Code.EXHAUSTED, full.code());
         assertTrue(full.getMessage().contains("has 5 endpoint addresses and all 5 are held"), full.getMessage());
 
         assertEquals("ep-a", endpoints.release("small", "10.201.0.2", "").orElseThrow().endpointId());
@@ -83,11 +82,9 @@ class NetworkAndEndpointTest {
         networks.create("net", "10.201.0.0/24", "", Map.of());
         String netId = networks.require("net").value().id();
         // another controller takes 10.201.0.2 between our read and our transaction
-        f.store.beforeNextCommit(s -> s.commit(Txn.when().then(
-                Txn.Op.put(f.keys.address(netId, io.ovsfabric.common.Ipv4Address.parse("10.201.0.2")),
-                        f.codec.encode(new EndpointRecord(netId, "other", io.ovsfabric.common.HostId.of("h2"),
-                                io.ovsfabric.common.Ipv4Address.parse("10.201.0.2"), "", "", "", List.of(), 0))),
-                Txn.Op.put(f.keys.handle(netId, "other"), "10.201.0.2"))));
+        f.store.beforeNextCommit(s -> assertTrue(f.other.endpoints().allocate(new EndpointRecord(netId, "other",
+                io.ovsfabric.common.HostId.of("h2"), io.ovsfabric.common.Ipv4Address.parse("10.201.0.2"), "", "", "", List.of(), 0),
+                f.other.networks().open(f.other.networks().byId(netId).orElseThrow()))));
         EndpointRecord mine = endpoints.allocate("net", "h1", "mine", "").endpoint();
         assertNotEquals("10.201.0.2", mine.address().toString());
         Set<String> seen = new HashSet<>();
@@ -113,7 +110,7 @@ class NetworkAndEndpointTest {
         endpoints.allocate("net", "h1", "ep1", "");
         endpoints.allocate("net", "h2", "ep2", "");
         FabricException refused = assertThrows(FabricException.class, () -> networks.delete("net", false));
-        assertEquals(Code.FAILED_PRECONDITION, refused.code());
+        assertEquals(Code.REFUSED, refused.code());
         assertTrue(refused.getMessage().contains("still has 2 endpoints (on hosts h1, h2)"), refused.getMessage());
         endpoints.allocate("net", "h1", "ep3", ""); // the refused delete left the network usable
         assertEquals(3, networks.delete("net", true).releasedAddresses());
@@ -124,9 +121,8 @@ class NetworkAndEndpointTest {
 
     @Test
     void reclaimingADownHostReleasesItsEndpoints() {
-        HostRegistry registry = new HostRegistry(f.store, f.keys, f.codec, f.hostStore, f.plan, RegistryFixture.TTL, f.clock, "c1",
-                new Random(1), endpoints);
-        Sweeper sweeper = new Sweeper(f.store, f.keys, f.codec, f.hostStore, RegistryFixture.GRACE, f.clock, endpoints);
+        HostRegistry registry = new HostRegistry(f.fabric.hosts(), f.plan, RegistryFixture.TTL, f.clock, "c1", new Random(1), endpoints);
+        Sweeper sweeper = new Sweeper(f.fabric.hosts(), RegistryFixture.GRACE, f.clock, endpoints);
         HostRegistry.Registration h3 = registry.register("h3", "192.0.2.13", Map.of(), 0);
         networks.create("net", "10.201.0.0/24", "", Map.of());
         endpoints.allocate("net", "h3", "ep1", "");

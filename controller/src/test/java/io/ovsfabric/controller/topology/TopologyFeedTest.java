@@ -12,11 +12,9 @@ import io.ovsfabric.controller.model.FabricPlan;
 import io.ovsfabric.controller.model.HostState;
 import io.ovsfabric.controller.registry.FabricConfigBootstrap;
 import io.ovsfabric.controller.registry.HostRegistry;
-import io.ovsfabric.controller.registry.HostStore;
 import io.ovsfabric.controller.registry.Sweeper;
+import io.ovsfabric.controller.store.FabricStore;
 import io.ovsfabric.controller.store.FakeKvStore;
-import io.ovsfabric.controller.store.JsonCodec;
-import io.ovsfabric.controller.store.KeyLayout;
 import io.ovsfabric.common.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,15 +27,13 @@ import org.junit.jupiter.api.Test;
 class TopologyFeedTest {
     private static final Duration GRACE = Duration.ofMinutes(10);
     private final FakeKvStore store = new FakeKvStore();
-    private final KeyLayout keys = new KeyLayout(KeyLayout.DEFAULT_PREFIX);
-    private final JsonCodec codec = new JsonCodec();
+    private final FabricStore fabric = new FabricStore(store, FabricStore.DEFAULT_PREFIX);
     private final MutableClock clock = new MutableClock(Instant.parse("2024-01-01T00:00:00Z"));
-    private final FabricPlan plan = new FabricConfigBootstrap(store, keys, codec, clock).ensure(new PlanRequest("10.200.0.0/16", 24, null, null));
-    private final HostStore hosts = new HostStore(store, keys, codec, GRACE);
-    private final HostRegistry registry = new HostRegistry(store, keys, codec, hosts, plan, Duration.ofSeconds(10), clock, "c1",
+    private final FabricPlan plan = new FabricConfigBootstrap(fabric.config(), clock).ensure(new PlanRequest("10.200.0.0/16", 24, null, null));
+    private final HostRegistry registry = new HostRegistry(fabric.hosts(), plan, Duration.ofSeconds(10), clock, "c1",
             new Random(1), h -> 0);
-    private final Sweeper sweeper = new Sweeper(store, keys, codec, hosts, GRACE, clock, h -> 0);
-    private final TopologyFeed feed = new TopologyFeed(store, keys, codec, GRACE);
+    private final Sweeper sweeper = new Sweeper(fabric.hosts(), GRACE, clock, h -> 0);
+    private final TopologyFeed feed = new TopologyFeed(fabric.topology(), GRACE);
 
     private static final class Recorder implements TopologyFeed.Sink {
         final List<TopologyEvent> events = new ArrayList<>();

@@ -155,7 +155,7 @@ class ControllerIT {
         harness.start(new PlanRequest("10.200.0.0/16", 24, 5L, 1500), TTL, Duration.ofMinutes(10));
         FabricException e = assertThrows(FabricException.class,
                 () -> harness.start(new PlanRequest("10.201.0.0/16", 26, 5L, 1500), TTL, Duration.ofMinutes(10)));
-        assertEquals(FabricException.Code.FAILED_PRECONDITION, e.code());
+        assertEquals(FabricException.Code.REFUSED, e.code());
         assertTrue(e.getMessage().contains("--fabric-cidr: stored 10.200.0.0/16, given 10.201.0.0/16"), e.getMessage());
         assertTrue(e.getMessage().contains("--host-prefix: stored 24, given 26"), e.getMessage());
         assertTrue(!e.getMessage().contains("--tunnel-key"), e.getMessage());

@@ -1,0 +1,94 @@
+package io.ovsfabric.controller.store;
+
+import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.controller.model.EndpointRecord;
+import io.ovsfabric.controller.model.Versioned;
+import io.ovsfabric.controller.store.Txn.Cmp;
+import io.ovsfabric.controller.store.Txn.Op;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The endpoint aggregate: endpoint records by address ({@code addresses/<net>/<ip>}) and allocation handles
+ * ({@code handles/<net>/<endpoint>} -> address). The only place that knows these keys and how their transactions
+ * look. Writes return whether they applied ({@code false}: someone changed one of the keys first; re-read).
+ *
+ * <p>The invariant kept here: an address has at most one holder and a handle at most one address, because both keys
+ * are create-if-absent and written together ({@link #allocate}).
+ */
+public final class EndpointRepository extends Repository {
+    EndpointRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+        super(store, keys, codec);
+    }
+
+    /** The endpoint holding an address. */
+    public Optional<Versioned<EndpointRecord>> atAddress(String networkId, Ipv4Address address) {
+        return store.get(keys.address(networkId, address)).map(kv -> versioned(kv, EndpointRecord.class));
+    }
+
+    /**
+     * The endpoint at the address a handle points to. The record may belong to another endpoint when the address was
+     * released and re-used meanwhile: callers compare {@code endpointId()}.
+     */
+    public Optional<Versioned<EndpointRecord>> atHandle(String networkId, String endpointId) {
+        return store.get(keys.handle(networkId, endpointId)).flatMap(h -> atAddress(networkId, Ipv4Address.parse(h.value())));
+    }
+
+    /** The addresses held in a network. */
+    public Set<Ipv4Address> heldAddresses(String networkId) {
+        String prefix = keys.addressesPrefix(networkId);
+        return store.getPrefix(prefix).kvs().stream().map(kv -> Ipv4Address.parse(kv.key().substring(prefix.length())))
+                .collect(Collectors.toSet());
+    }
+
+    /** Every endpoint of one network, in key order. */
+    public List<Versioned<EndpointRecord>> inNetwork(String networkId) {
+        return read(store.getPrefix(keys.addressesPrefix(networkId)));
+    }
+
+    /** Every endpoint of every network, in key order. */
+    public List<Versioned<EndpointRecord>> all() {
+        return read(store.getPrefix(keys.addressesPrefix()));
+    }
+
+    /** Every endpoint as it was at an older revision; COMPACTED if etcd no longer has it. */
+    public List<Versioned<EndpointRecord>> allAt(long revision) {
+        return read(store.getPrefix(keys.addressesPrefix(), revision));
+    }
+
+    /**
+     * Gives {@code record.address()} to {@code record.endpointId()}: writes the address and the handle if both are
+     * free and {@code network} (its {@link NetworkRepository#open} condition) still holds.
+     */
+    public boolean allocate(EndpointRecord record, TxnPart network) {
+        String address = keys.address(record.networkId(), record.address());
+        String handle = keys.handle(record.networkId(), record.endpointId());
+        return commit(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
+                TxnPart.then(Op.put(address, codec.encode(record)), Op.put(handle, record.address().toString())));
+    }
+
+    /** Rewrites an endpoint's record, if unchanged since read. */
+    public boolean update(Versioned<EndpointRecord> current, EndpointRecord updated) {
+        String address = keys.address(current.value().networkId(), current.value().address());
+        return commit(TxnPart.when(Cmp.modRevision(address, current.modRevision())), TxnPart.then(Op.put(address, codec.encode(updated))));
+    }
+
+    /** Frees an endpoint's address and handle, if its record is unchanged since read. */
+    public boolean release(Versioned<EndpointRecord> current) {
+        EndpointRecord e = current.value();
+        String address = keys.address(e.networkId(), e.address());
+        return commit(TxnPart.when(Cmp.modRevision(address, current.modRevision())),
+                TxnPart.then(Op.delete(address), Op.delete(keys.handle(e.networkId(), e.endpointId()))));
+    }
+
+    /** Every address and handle of a network, for the transaction that deletes the network. */
+    public TxnPart everythingIn(String networkId) {
+        return TxnPart.then(Op.deletePrefix(keys.addressesPrefix(networkId)), Op.deletePrefix(keys.handlesPrefix(networkId)));
+    }
+
+    private List<Versioned<EndpointRecord>> read(KvRange range) {
+        return versioned(range, EndpointRecord.class);
+    }
+}

@@ -1,0 +1,150 @@
+package io.ovsfabric.controller.store;
+
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.controller.model.HostRecord;
+import io.ovsfabric.controller.model.LiveRecord;
+import io.ovsfabric.controller.model.SubnetClaim;
+import io.ovsfabric.controller.model.Versioned;
+import io.ovsfabric.controller.store.Txn.Cmp;
+import io.ovsfabric.controller.store.Txn.Op;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The host aggregate: subnet claims ({@code subnets/}), host records ({@code hosts/}), live keys ({@code live/}) and
+ * the leases they are bound to. The only place that knows these keys and how their transactions look. Every write is
+ * one compare-and-set transaction against what the caller read, and returns whether it applied: {@code false} means
+ * someone else changed one of the keys first (nothing was written; re-read and decide again).
+ *
+ * <p>The invariant kept here: a subnet is claimed by at most one host ({@code subnets/<net>} is create-if-absent and
+ * written together with the host record that points at it), and a host record changes only at the revision read.
+ */
+public final class HostRepository extends Repository {
+    /** A host's live key as read; the version is the key's mod revision and the lease comes from etcd itself. */
+    public record Live(LiveRecord record, long leaseId, long modRevision) {}
+
+    /** A consistent read of every host record and live key. */
+    public record Hosts(List<Versioned<HostRecord>> records, Map<HostId, Live> live, long revision) {
+        public boolean isLive(HostId id) {
+            return live.containsKey(id);
+        }
+    }
+
+    HostRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+        super(store, keys, codec);
+    }
+
+    public Optional<Versioned<HostRecord>> find(HostId id) {
+        return store.get(keys.host(id)).map(kv -> versioned(kv, HostRecord.class));
+    }
+
+    public Optional<Live> live(HostId id) {
+        return store.get(keys.live(id)).map(this::toLive);
+    }
+
+    /** Every host record and every live key, read at one revision. */
+    public Hosts all() {
+        KvRange hostRange = store.getPrefix(keys.hostsPrefix());
+        KvRange liveRange = store.getPrefix(keys.livePrefix(), hostRange.revision());
+        List<Versioned<HostRecord>> records = versioned(hostRange, HostRecord.class);
+        Map<HostId, Live> live = new HashMap<>();
+        for (KeyValue kv : liveRange.kvs()) {
+            Live l = toLive(kv);
+            live.put(l.record().hostId(), l);
+        }
+        return new Hosts(records, live, hostRange.revision());
+    }
+
+    /** Every claimed host subnet. */
+    public Set<Cidr> claimedSubnets() {
+        String prefix = keys.subnetsPrefix();
+        return store.getPrefix(prefix).kvs().stream().map(kv -> Cidr.fromKeyForm(kv.key().substring(prefix.length())))
+                .collect(Collectors.toSet());
+    }
+
+    /**
+     * A new host: claims its subnet, writes its record and binds its live key to {@code live.leaseId()}, if the host
+     * has no record, the subnet is unclaimed and the live key is as read.
+     */
+    public boolean claimAndBind(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {
+        return commit(claimFor(record), liveAsRead(record.hostId(), liveAsRead), bind(live));
+    }
+
+    /** A host reserved before it boots: claims its subnet and writes its record, if neither exists. */
+    public boolean claim(HostRecord record) {
+        return commit(claimFor(record));
+    }
+
+    /** A known host registering again: rewrites its record and binds its live key to a new lease. */
+    public boolean rebind(Versioned<HostRecord> current, HostRecord updated, Optional<Live> liveAsRead, LiveRecord live) {
+        return commit(unchanged(current), liveAsRead(updated.hostId(), liveAsRead),
+                TxnPart.then(Op.put(keys.host(updated.hostId()), codec.encode(updated))), bind(live));
+    }
+
+    /** Stamps a host DOWN, if its record is unchanged and it has no live key. */
+    public boolean markDown(Versioned<HostRecord> current, HostRecord down) {
+        return commit(unchanged(current), notLive(down.hostId()), TxnPart.then(Op.put(keys.host(down.hostId()), codec.encode(down))));
+    }
+
+    /** Frees the subnet of a dead host (record and claim), if its record is unchanged and it has no live key. */
+    public boolean reclaim(Versioned<HostRecord> current) {
+        HostRecord record = current.value();
+        return commit(unchanged(current), notLive(record.hostId()),
+                TxnPart.then(Op.delete(keys.host(record.hostId())), Op.delete(keys.subnet(record.subnet()))));
+    }
+
+    /** Frees a host's subnet whatever its liveness: record, claim and live key, if record and live key are as read. */
+    public boolean release(Versioned<HostRecord> current, Optional<Live> liveAsRead) {
+        HostId id = current.value().hostId();
+        return commit(unchanged(current), liveAsRead(id, liveAsRead), TxnPart.then(Op.delete(keys.host(id)),
+                Op.delete(keys.subnet(current.value().subnet())), Op.delete(keys.live(id))));
+    }
+
+    /** A new lease for a live key; returns its id. */
+    public long grantLease(Duration ttl) {
+        return store.grantLease(ttl);
+    }
+
+    /** Refreshes a lease once; returns its TTL in seconds. NOT_FOUND when it has expired or was revoked. */
+    public long refreshLease(long leaseId) {
+        return store.keepAliveOnce(leaseId);
+    }
+
+    /** Revokes a lease (its live key goes with it); revoking a lease that is gone succeeds. */
+    public void revokeLease(long leaseId) {
+        store.revokeLease(leaseId);
+    }
+
+    private TxnPart claimFor(HostRecord record) {
+        HostId id = record.hostId();
+        return new TxnPart(List.of(Cmp.absent(keys.host(id)), Cmp.absent(keys.subnet(record.subnet()))), List.of(
+                Op.put(keys.subnet(record.subnet()), codec.encode(new SubnetClaim(id, record.allocatedAtMs()))),
+                Op.put(keys.host(id), codec.encode(record))));
+    }
+
+    private TxnPart unchanged(Versioned<HostRecord> current) {
+        return TxnPart.when(Cmp.modRevision(keys.host(current.value().hostId()), current.modRevision()));
+    }
+
+    private TxnPart liveAsRead(HostId id, Optional<Live> live) {
+        return TxnPart.when(live.map(l -> Cmp.modRevision(keys.live(id), l.modRevision())).orElse(Cmp.absent(keys.live(id))));
+    }
+
+    private TxnPart notLive(HostId id) {
+        return TxnPart.when(Cmp.absent(keys.live(id)));
+    }
+
+    private TxnPart bind(LiveRecord live) {
+        return TxnPart.then(Op.put(keys.live(live.hostId()), codec.encode(live), live.leaseId()));
+    }
+
+    private Live toLive(KeyValue kv) {
+        return new Live(codec.decode(kv.key(), kv.value(), LiveRecord.class), kv.leaseId(), kv.modRevision());
+    }
+}
