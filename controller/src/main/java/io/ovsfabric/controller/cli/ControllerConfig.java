@@ -1,6 +1,7 @@
 package io.ovsfabric.controller.cli;
 
 import io.ovsfabric.controller.ipam.PlanRequest;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -12,11 +13,18 @@ import java.util.List;
  * @param plan           the fabric plan flags (null fields: adopt the stored value)
  * @param keyPrefix      etcd key prefix
  * @param controllerId   this controller's name in logs, live keys and the leader election
+ * @param historyWindow  how much etcd history the leader keeps (older revisions are compacted away)
  */
 public record ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
-        String keyPrefix, String controllerId) {
+        String keyPrefix, String controllerId, Duration historyWindow) {
+    public static final Duration DEFAULT_HISTORY_WINDOW = Duration.ofHours(1);
 
     public ControllerConfig {
         etcdEndpoints = List.copyOf(etcdEndpoints);
+    }
+
+    public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
+            String keyPrefix, String controllerId) {
+        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, DEFAULT_HISTORY_WINDOW);
     }
 }

@@ -75,6 +75,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "this controller's name in logs and the leader election (default: <hostname>-<pid>)")
     String controllerId;
 
+    @Option(names = "--history-window", converter = DurationConverter.class, defaultValue = "1h",
+            paramLabel = "DURATION", description = "etcd history the leading controller keeps; older revisions are"
+                    + " compacted away, so etcd stays below its space quota. An agent that reconnects within the window"
+                    + " resumes where it was, a later one gets a fresh snapshot (default: ${DEFAULT-VALUE})")
+    Duration historyWindow;
+
     @Override
     public Integer call() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -111,7 +117,12 @@ public final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         String id = controllerId != null ? controllerId : defaultId();
-        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id);
+        if (historyWindow.compareTo(Duration.ofMinutes(1)) < 0) {
+            System.err.println("ovsfabric-controller: cannot start:\n  - --history-window " + historyWindow
+                    + " is shorter than 1m: agents reconnecting after a short outage would all need fresh snapshots");
+            return 2;
+        }
+        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow);
         Controller controller;
         try {
             controller = Controller.start(config);

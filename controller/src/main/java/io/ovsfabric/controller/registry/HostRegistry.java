@@ -74,7 +74,20 @@ public final class HostRegistry {
 
     /** Registers (or re-registers) a host: the same id from the same underlay IP always gets its subnet back. */
     public Registration register(String hostId, String underlayIp, Map<String, String> capabilities, int underlayMtu) {
+        return register(hostId, underlayIp, capabilities, underlayMtu, "");
+    }
+
+    /**
+     * Registers a host that may already forward a subnet ({@code heldSubnet}, from its saved state; "" for none).
+     * While its record exists it gets that record's subnet. When the record is gone (the host was cut off longer
+     * than the reclaim grace and its subnet was reclaimed) it gets the subnet it holds back if that is still free,
+     * so its containers keep their addresses; if another host holds it now, the registration is REFUSED: two hosts
+     * must never forward one range.
+     */
+    public Registration register(String hostId, String underlayIp, Map<String, String> capabilities, int underlayMtu,
+            String heldSubnet) {
         HostInput input = HostInput.parse(hostId, underlayIp, plan);
+        Optional<Cidr> held = heldSubnet(input.hostId(), heldSubnet);
         if (underlayMtu != 0 && underlayMtu < plan.underlayMtu()) {
             throw new FabricException(Code.REFUSED, "host " + input.hostId() + " has an underlay MTU of " + underlayMtu
                     + " but the fabric needs " + plan.underlayMtu() + ": tunnelled frames would be dropped. Raise the"
@@ -84,7 +97,7 @@ public final class HostRegistry {
         boolean used = false;
         try {
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-                Optional<Registration> done = tryRegister(input, capabilities, lease, attempt);
+                Optional<Registration> done = tryRegister(input, capabilities, lease, attempt, held);
                 if (done.isPresent()) {
                     used = true;
                     return done.get();
@@ -98,7 +111,8 @@ public final class HostRegistry {
         throw contention("register host " + input.hostId());
     }
 
-    private Optional<Registration> tryRegister(HostInput input, Map<String, String> capabilities, long lease, int attempt) {
+    private Optional<Registration> tryRegister(HostInput input, Map<String, String> capabilities, long lease, int attempt,
+            Optional<Cidr> held) {
         HostId id = input.hostId();
         long now = clock.millis();
         Optional<Versioned<HostRecord>> current = hosts.find(id);
@@ -124,15 +138,49 @@ public final class HostRegistry {
                         record.subnet(), Long.toHexString(lease));
             }
         } else {
-            Cidr subnet = chooseSubnet(attempt);
+            Cidr subnet = held.isPresent() ? reclaimHeld(id, held.get()) : chooseSubnet(attempt);
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
             if (!hosts.claimAndBind(record, live, liveRecord)) {
                 return Optional.empty();
             }
-            log.info("host {} registered from {}: allocated subnet {} (lease {})", id, input.underlayIp(), subnet,
-                    Long.toHexString(lease));
+            log.info("host {} registered from {}: {} subnet {} (lease {})", id, input.underlayIp(),
+                    held.isPresent() ? "took back the" : "allocated", subnet, Long.toHexString(lease));
         }
         return Optional.of(new Registration(view(record, true), lease, leaseTtl.toSeconds()));
+    }
+
+    /** A held subnet the plan could have given out; anything else is ignored (the host gets a fresh one). */
+    private Optional<Cidr> heldSubnet(HostId id, String text) {
+        if (text == null || text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Cidr subnet = Cidr.parse(text);
+            if (subnet.prefixLength() == plan.hostPrefix() && plan.fabricCidr().contains(subnet)
+                    && !subnet.equals(plan.subnet(0))) {
+                return Optional.of(subnet);
+            }
+        } catch (RuntimeException e) {
+            // fall through: a bad saved subnet must not keep a host out
+        }
+        log.warn("host {} says it holds subnet '{}', which is not a host subnet of fabric {}: ignored", id, text,
+                plan.fabricCidr());
+        return Optional.empty();
+    }
+
+    /** The subnet a host without a record still forwards: its own again if free, else a refusal that says why. */
+    private Cidr reclaimHeld(HostId id, Cidr held) {
+        Optional<HostRecord> holder = hosts.all().records().stream().map(Versioned::value)
+                .filter(r -> r.subnet().equals(held) && !r.hostId().equals(id)).findFirst();
+        if (holder.isPresent()) {
+            throw new FabricException(Code.REFUSED, "host " + id + " still forwards subnet " + held + ", but it was"
+                    + " reclaimed after the host was DOWN for longer than the reclaim grace (" + plan.reclaimGrace().toSeconds()
+                    + "s) and now belongs to host " + holder.get().hostId() + " at " + holder.get().underlayIp()
+                    + ". Host " + id + " has left the fabric's forwarding so that no range is forwarded twice. To bring"
+                    + " it back with a new subnet: stop its containers, run 'ovsfabric-agent teardown', then start the"
+                    + " agent and restart Docker with the new 'ovsfabric-agent docker-opts'");
+        }
+        return held;
     }
 
     /** Reserves a subnet for a host before it boots, through the same allocation path as registration. */
@@ -191,14 +239,15 @@ public final class HostRegistry {
         hosts.revokeLease(leaseId);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Versioned<HostRecord>> current = hosts.find(id);
-            if (current.isEmpty() || hosts.live(id).isPresent() || current.get().value().downSinceMs() != 0) {
+            if (current.isEmpty() || hosts.live(id).isPresent() || current.get().value().left()) {
                 break;
             }
-            if (hosts.markDown(current.get(), current.get().value().markedDown(clock.millis()))) {
+            if (hosts.markDown(current.get(), current.get().value().leftGracefully(clock.millis()))) {
                 break;
             }
         }
-        log.info("host {} deregistered: it is DOWN and its subnet stays reserved for the grace period", id);
+        log.info("host {} deregistered: it is DOWN, peers drop its tunnel, and its subnet stays reserved for the grace"
+                + " period", id);
     }
 
     /** Frees a host's subnet. FAILED_PRECONDITION while it is live, unless forced. Returns the host as it was. */

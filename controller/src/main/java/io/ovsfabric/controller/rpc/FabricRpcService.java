@@ -31,7 +31,7 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
     public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
         GrpcErrors.unary("Register " + request.getHostId(), observer, () -> {
             HostRegistry.Registration registration = hosts.register(request.getHostId(), request.getUnderlayIp(),
-                    request.getCapabilitiesMap(), request.getUnderlayMtu());
+                    request.getCapabilitiesMap(), request.getUnderlayMtu(), request.getHeldSubnet());
             return RegisterResponse.newBuilder().setHost(ProtoMapper.host(registration.host()))
                     .setConfig(ProtoMapper.config(hosts.plan())).setLeaseId(registration.leaseId())
                     .setLeaseTtlSeconds((int) registration.ttlSeconds()).setMtu(hosts.plan().overlayMtu()).build();

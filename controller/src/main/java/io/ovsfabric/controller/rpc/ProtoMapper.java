@@ -30,7 +30,8 @@ final class ProtoMapper {
                 .setSubnet(view.record().subnet().toString()).setGateway(view.gateway().toString()).setState(state(view))
                 .putAllCapabilities(view.record().capabilities()).setRegisteredAtUnixMs(view.record().allocatedAtMs())
                 .setDownSinceUnixMs(view.state() == io.ovsfabric.controller.model.HostState.DOWN ? view.record().downSinceMs() : 0)
-                .setReclaimableAtUnixMs(view.reclaimableAtMs()).build();
+                .setReclaimableAtUnixMs(view.reclaimableAtMs())
+                .setLeft(view.state() == io.ovsfabric.controller.model.HostState.DOWN && view.record().left()).build();
     }
 
     static HostState state(HostView view) {

@@ -42,7 +42,9 @@ public final class EtcdKvStore implements KvStore {
         this.endpoints = String.join(",", endpoints);
         this.opTimeout = opTimeout;
         this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
-                .connectTimeout(Duration.ofSeconds(2)).retryMaxDuration(opTimeout).build();
+                .connectTimeout(Duration.ofSeconds(2)).retryMaxDuration(opTimeout)
+                // notice a member that stopped answering (killed, cut off) and move to another one
+                .keepaliveTime(Duration.ofSeconds(5)).keepaliveTimeout(Duration.ofSeconds(3)).build();
     }
 
     /** The jetcd client, for the election in this package only. */
@@ -126,7 +128,9 @@ public final class EtcdKvStore implements KvStore {
 
     @Override
     public WatchHandle watch(String prefix, long fromRevision, WatchListener listener) {
-        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).build();
+        // Require a leader: an etcd member cut off from its quorum ends the watch instead of serving a frozen view.
+        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).withRequireLeader(true)
+                .build();
         Watch.Watcher watcher = client.getWatchClient().watch(bytes(prefix), option, new Watch.Listener() {
             @Override
             public void onNext(WatchResponse response) {
@@ -149,6 +153,23 @@ public final class EtcdKvStore implements KvStore {
             }
         });
         return watcher::close;
+    }
+
+    @Override
+    public long revision() {
+        GetOption option = GetOption.builder().withCountOnly(true).build();
+        return await("read the revision", client.getKVClient().get(bytes("\0"), option)).getHeader().getRevision();
+    }
+
+    @Override
+    public void compact(long revision) {
+        try {
+            await("compact to revision " + revision, client.getKVClient().compact(revision));
+        } catch (FabricException e) {
+            if (e.code() != Code.COMPACTED) {
+                throw e;
+            }
+        }
     }
 
     @Override

@@ -38,6 +38,15 @@ public interface KvStore extends AutoCloseable {
      */
     WatchHandle watch(String prefix, long fromRevision, WatchListener listener);
 
+    /** The store's current revision. */
+    long revision();
+
+    /**
+     * Forgets the history up to {@code revision} (etcd's compaction): older revisions can no longer be read or
+     * watched from. Compacting to a revision that is already compacted succeeds.
+     */
+    void compact(long revision);
+
     @Override
     void close();
 

@@ -17,7 +17,9 @@ import io.ovsfabric.controller.rpc.FabricRpcService;
 import io.ovsfabric.controller.rpc.NetworkRpc;
 import io.ovsfabric.controller.store.EtcdKvStore;
 import io.ovsfabric.controller.store.EtcdLeaderElection;
+import io.ovsfabric.common.rpc.ControllerChannels;
 import io.ovsfabric.controller.store.FabricStore;
+import io.ovsfabric.controller.store.HistoryCompactor;
 import io.ovsfabric.controller.store.LeaderElection;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import java.io.IOException;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /** The only place that builds the real adapters (etcd, election, gRPC server) and wires the controller together. */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
-    private static final Duration ETCD_OP_TIMEOUT = Duration.ofSeconds(5);
+    /** Below the clients' 5 s bound for a refused allocation, so "etcd lost its quorum" comes back as UNAVAILABLE. */
+    private static final Duration ETCD_OP_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration COMPACTION_TICK = Duration.ofMinutes(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final ControllerConfig config;
@@ -74,6 +78,9 @@ public final class Controller implements AutoCloseable {
             LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                             InsecureServerCredentials.create())
+                    .maxInboundMessageSize(ControllerChannels.MAX_MESSAGE_BYTES)
+                    // clients ping every 10 s to notice a dead controller; allow it (the default allows one per 5 min)
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                     .addService(new FabricRpcService(registry, feed, networkRpc))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
                             fabric.config()::currentRevision, networkRpc))
@@ -93,6 +100,9 @@ public final class Controller implements AutoCloseable {
             });
             long period = sweepInterval(plan.leaseTtl()).toMillis();
             sweeps.scheduleWithFixedDelay(() -> sweep(election, sweeper), period, period, TimeUnit.MILLISECONDS);
+            HistoryCompactor compactor = new HistoryCompactor(store, config.historyWindow(), clock);
+            long tick = COMPACTION_TICK.toMillis();
+            sweeps.scheduleWithFixedDelay(() -> compact(election, compactor), tick, tick, TimeUnit.MILLISECONDS);
             log.info("controller {} serves FabricService and AdminService on {}:{} (etcd {}, keys under {}, lease TTL {}s,"
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
@@ -178,6 +188,20 @@ public final class Controller implements AutoCloseable {
             log.warn("sweep failed, retrying at the next tick: {}", e.getMessage());
         } catch (RuntimeException e) {
             log.error("sweep failed unexpectedly, retrying at the next tick", e);
+        }
+    }
+
+    private static void compact(LeaderElection election, HistoryCompactor compactor) {
+        if (!election.isLeader()) {
+            compactor.reset();
+            return;
+        }
+        try {
+            compactor.tick();
+        } catch (FabricException e) {
+            log.warn("etcd history compaction failed, retrying at the next tick: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("etcd history compaction failed unexpectedly, retrying at the next tick", e);
         }
     }
 

@@ -173,4 +173,62 @@ class HostRegistryTest {
         assertEquals(0, f.sweeper.sweepOnce());
         assertEquals(HostState.UP, f.registry.get("h1").orElseThrow().state());
     }
+
+    @Test
+    void aGracefulLeaveIsMarkedSoPeersDropTheTunnelButALeaseExpiryIsNot() {
+        HostRegistry.Registration h1 = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
+        HostRegistry.Registration h2 = f.registry.register("h2", "192.0.2.12", Map.of(), 0);
+        f.store.expireLease(h1.leaseId());
+        f.sweeper.sweepOnce();
+        assertEquals(HostState.DOWN, f.registry.get("h1").orElseThrow().state());
+        assertFalse(f.registry.get("h1").orElseThrow().record().left(), "only cut off: peers keep its tunnel");
+
+        f.registry.deregister("h2", h2.leaseId());
+        assertEquals(HostState.DOWN, f.registry.get("h2").orElseThrow().state());
+        assertTrue(f.registry.get("h2").orElseThrow().record().left());
+        f.registry.deregister("h2", h2.leaseId());   // idempotent
+        assertFalse(f.registry.register("h2", "192.0.2.12", Map.of(), 0).host().record().left(), "back: not left");
+    }
+
+    @Test
+    void aReclaimedHostGetsTheSubnetItStillForwardsBackWhileItIsFree() {
+        HostRegistry.Registration r = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
+        f.registry.register("h2", "192.0.2.12", Map.of(), 0);
+        Cidr held = r.host().record().subnet();
+        f.store.expireLease(r.leaseId());
+        f.sweeper.sweepOnce();
+        f.clock.advance(RegistryFixture.GRACE);
+        f.sweeper.sweepOnce();
+        assertTrue(f.registry.get("h1").isEmpty(), "reclaimed");
+        assertEquals(held, f.registry.register("h1", "192.0.2.11", Map.of(), 0, held.toString()).host().record()
+                .subnet());
+    }
+
+    @Test
+    void aReclaimedHostWhoseSubnetWentToAnotherIsRefusedAndNothingIsWritten() {
+        HostRegistry.Registration r = f.registry.register("h1", "192.0.2.11", Map.of(), 0);
+        Cidr held = r.host().record().subnet();
+        f.store.expireLease(r.leaseId());
+        f.sweeper.sweepOnce();
+        f.clock.advance(RegistryFixture.GRACE);
+        f.sweeper.sweepOnce();
+        assertEquals(held, f.registry.register("h5", "192.0.2.15", Map.of(), 0).host().record().subnet());
+        long before = f.store.revision();
+        FabricException e = assertThrows(FabricException.class,
+                () -> f.registry.register("h1", "192.0.2.11", Map.of(), 0, held.toString()));
+        assertEquals(Code.REFUSED, e.code());
+        assertTrue(e.getMessage().contains("host h1 still forwards subnet " + held + ", but it was reclaimed"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("now belongs to host h5 at 192.0.2.15"), e.getMessage());
+        assertEquals(before, f.store.revision(), "nothing written on refusal");
+        assertTrue(f.registry.get("h1").isEmpty());
+    }
+
+    @Test
+    void aHeldSubnetThatIsNotAHostSubnetOfTheFabricIsIgnored() {
+        assertEquals(Cidr.parse("10.200.1.0/24"),
+                f.registry.register("h1", "192.0.2.11", Map.of(), 0, "10.9.0.0/24").host().record().subnet());
+        assertEquals(Cidr.parse("10.200.2.0/24"),
+                f.registry.register("h2", "192.0.2.12", Map.of(), 0, "10.200.0.0/24").host().record().subnet());
+    }
 }
