@@ -8,10 +8,10 @@ import java.time.Duration;
  * certificate runs out (see docs/security.md).
  */
 public record LeafLifetimes(Duration host, Duration controller, Duration admin) {
-    public static final LeafLifetimes DEFAULTS =
-            new LeafLifetimes(Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(365));
     /** Anything shorter leaves no room for renewal and clock skew. */
     public static final Duration MIN = Duration.ofMinutes(10);
+    public static final LeafLifetimes DEFAULTS =
+            new LeafLifetimes(Duration.ofDays(30), Duration.ofDays(30), Duration.ofDays(365));
 
     public LeafLifetimes {
         check("host", host);

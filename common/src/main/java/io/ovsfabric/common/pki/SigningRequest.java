@@ -6,6 +6,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.ContentVerifierProvider;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -13,7 +14,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
@@ -32,13 +32,12 @@ public final class SigningRequest {
     private SigningRequest(PKCS10CertificationRequest request, String source) {
         this.request = request;
         try {
-            ContentVerifierProvider verifier = new JcaContentVerifierProviderBuilder()
-                    .build(request.getSubjectPublicKeyInfo());
+            this.publicKey = new JcaPEMKeyConverter().getPublicKey(request.getSubjectPublicKeyInfo());
+            ContentVerifierProvider verifier = new JcaContentVerifierProviderBuilder().build(publicKey);
             if (!request.isSignatureValid(verifier)) {
                 throw new PkiException(source + ": the request's signature does not match its public key");
             }
-            this.publicKey = new JcaPKCS10CertificationRequest(request).getPublicKey();
-        } catch (OperatorCreationException | PKCSException | java.security.GeneralSecurityException e) {
+        } catch (OperatorCreationException | PKCSException | IOException e) {
             throw new PkiException(source + ": cannot verify the request's signature", e);
         }
         EcKeys.requireP256(publicKey, source + ": the requested key");
