@@ -61,9 +61,14 @@ public final class FabricTls {
     }
 
     public static ServerCredentials serverCredentials(X509Certificate ca, CertifiedKey self) {
+        return serverCredentials(ca, self, provider());
+    }
+
+    /** With a given provider: tests run both. */
+    static ServerCredentials serverCredentials(X509Certificate ca, CertifiedKey self, SslProvider provider) {
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(self.privateKey(), self.certificate());
-            SslContext context = GrpcSslContexts.configure(builder, provider())
+            SslContext context = GrpcSslContexts.configure(builder, provider)
                     .trustManager(new FabricTrustManager(ca, false))
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOL)
@@ -79,10 +84,15 @@ public final class FabricTls {
     }
 
     public static ChannelCredentials channelCredentials(X509Certificate ca, CertifiedKey self, ServerCheck check) {
+        return channelCredentials(ca, self, check, provider());
+    }
+
+    static ChannelCredentials channelCredentials(X509Certificate ca, CertifiedKey self, ServerCheck check,
+                                                 SslProvider provider) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
                     .keyManager(self.privateKey(), self.certificate());
-            SslContext context = GrpcSslContexts.configure(builder, provider())
+            SslContext context = GrpcSslContexts.configure(builder, provider)
                     .trustManager(new FabricTrustManager(ca, check == ServerCheck.CONTROLLER_IDENTITY_AND_HOSTNAME))
                     .protocols(PROTOCOL)
                     .build();
@@ -96,7 +106,7 @@ public final class FabricTls {
         return channelCredentials(files.readCa(), files.readSelf(), check);
     }
 
-    private static SslProvider provider() {
+    static SslProvider provider() {
         return OpenSsl.isAvailable() && SslProvider.isTlsv13Supported(SslProvider.OPENSSL)
                 ? SslProvider.OPENSSL : SslProvider.JDK;
     }
