@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLException;
 
 /**
@@ -42,10 +43,13 @@ public final class FabricTls {
         CONTROLLER_IDENTITY_AND_HOSTNAME
     }
 
-    /** Paths of the fabric CA certificate and of this member's certificate and key (these two may be one file). */
+    /**
+     * Paths of the fabric CA certificate(s) and of this member's certificate and key (these two may be one file).
+     * {@code caCert} may hold several certificates: all are trusted (the old and the new CA during a rotation).
+     */
     public record PemPaths(Path caCert, Path cert, Path key) {
-        public X509Certificate readCa() {
-            return PemFiles.readCertificates(caCert).get(0);
+        public List<X509Certificate> readCa() {
+            return PemFiles.readCertificates(caCert);
         }
 
         public CertifiedKey readSelf() {
@@ -60,16 +64,16 @@ public final class FabricTls {
         return provider() == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
     }
 
-    public static ServerCredentials serverCredentials(X509Certificate ca, CertifiedKey self) {
-        return serverCredentials(ca, self, provider());
+    public static ServerCredentials serverCredentials(List<X509Certificate> trusted, CertifiedKey self) {
+        return serverCredentials(trusted, self, provider());
     }
 
     /** With a given provider: tests run both. */
-    static ServerCredentials serverCredentials(X509Certificate ca, CertifiedKey self, SslProvider provider) {
+    static ServerCredentials serverCredentials(List<X509Certificate> trusted, CertifiedKey self, SslProvider provider) {
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(self.privateKey(), self.certificate());
             SslContext context = GrpcSslContexts.configure(builder, provider)
-                    .trustManager(new FabricTrustManager(ca, false))
+                    .trustManager(new FabricTrustManager(trusted, false))
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOL)
                     .build();
@@ -83,17 +87,17 @@ public final class FabricTls {
         return serverCredentials(files.readCa(), files.readSelf());
     }
 
-    public static ChannelCredentials channelCredentials(X509Certificate ca, CertifiedKey self, ServerCheck check) {
-        return channelCredentials(ca, self, check, provider());
+    public static ChannelCredentials channelCredentials(List<X509Certificate> trusted, CertifiedKey self, ServerCheck check) {
+        return channelCredentials(trusted, self, check, provider());
     }
 
-    static ChannelCredentials channelCredentials(X509Certificate ca, CertifiedKey self, ServerCheck check,
+    static ChannelCredentials channelCredentials(List<X509Certificate> trusted, CertifiedKey self, ServerCheck check,
                                                  SslProvider provider) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
                     .keyManager(self.privateKey(), self.certificate());
             SslContext context = GrpcSslContexts.configure(builder, provider)
-                    .trustManager(new FabricTrustManager(ca, check == ServerCheck.CONTROLLER_IDENTITY_AND_HOSTNAME))
+                    .trustManager(new FabricTrustManager(trusted, check == ServerCheck.CONTROLLER_IDENTITY_AND_HOSTNAME))
                     .protocols(PROTOCOL)
                     .build();
             return NettySslContextChannelCredentials.create(context);

@@ -5,32 +5,38 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Trusts exactly one anchor, the fabric CA, through the JDK's PKIX validation (signature, validity dates, CA
+ * Trusts only the fabric CA (during a CA rotation, the old and the new one), through the JDK's PKIX validation (signature, validity dates, CA
  * constraints, and the serverAuth/clientAuth extended key usage of the side being checked). As a client it also
  * requires the server to be a fabric {@link Identity.Controller}: a host or admin certificate from the same CA
  * cannot pose as a controller. Whether the server's DNS/IP names must match the dialled authority is chosen by
  * the caller (see {@link FabricTls.ServerCheck}).
  */
 final class FabricTrustManager extends X509ExtendedTrustManager {
-    private final X509Certificate ca;
+    private final List<X509Certificate> anchors;
     private final X509ExtendedTrustManager pkix;
     private final boolean checkHostname;
 
-    FabricTrustManager(X509Certificate ca, boolean checkHostname) {
-        this.ca = ca;
+    FabricTrustManager(List<X509Certificate> anchors, boolean checkHostname) {
+        if (anchors.isEmpty()) {
+            throw new PkiException("no fabric CA certificate to trust");
+        }
+        this.anchors = List.copyOf(anchors);
         this.checkHostname = checkHostname;
         try {
-            KeyStore anchors = KeyStore.getInstance("PKCS12");
-            anchors.load(null, null);
-            anchors.setCertificateEntry("ovsfabric-ca", ca);
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < this.anchors.size(); i++) {
+                store.setCertificateEntry("ovsfabric-ca-" + i, this.anchors.get(i));
+            }
             TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-            factory.init(anchors);
+            factory.init(store);
             X509ExtendedTrustManager found = null;
             for (TrustManager tm : factory.getTrustManagers()) {
                 if (tm instanceof X509ExtendedTrustManager x) {
@@ -93,7 +99,7 @@ final class FabricTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[] {ca};
+        return anchors.toArray(X509Certificate[]::new);
     }
 
     private static void requireController(X509Certificate[] chain) throws CertificateException {

@@ -163,8 +163,12 @@ public final class PemFiles {
                 Files.setPosixFilePermissions(tmp, mode);    // the umask may have narrowed 0644
             }
             if (overwrite == Overwrite.REFUSE) {
-                Files.createLink(target, tmp);               // fails if someone made the file meanwhile
-                Files.delete(tmp);
+                try {
+                    Files.createLink(target, tmp);           // fails if someone made the file meanwhile
+                    Files.delete(tmp);
+                } catch (UnsupportedOperationException e) {
+                    Files.move(tmp, target);                 // no hard links here: refuses an existing file too
+                }
             } else {
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

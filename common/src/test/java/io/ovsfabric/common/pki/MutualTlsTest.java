@@ -40,6 +40,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,9 +123,9 @@ class MutualTlsTest {
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
     void aHostCertificateGetsInOverTls13AndTheServerSeesItsHost(SslProvider provider) {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller, provider));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller, provider));
         CertifiedKey host = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
-        String seen = whoAmI(port, FabricTls.channelCredentials(ca.certificate(), host,
+        String seen = whoAmI(port, FabricTls.channelCredentials(List.of(ca.certificate()), host,
                 FabricTls.ServerCheck.CONTROLLER_IDENTITY, provider));
         assertEquals("ovsfabric://host/h7", seen);
         assertEquals(Identity.host(H7), Identity.parseUri(seen));
@@ -133,7 +134,7 @@ class MutualTlsTest {
 
     @Test
     void adminsAndControllersAreSeenAsThemselves() {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         CertifiedKey admin = ca.issueWithNewKey(LeafSpec.of(Identity.admin("alice")));
         assertEquals("ovsfabric://admin/alice", whoAmI(port, client(admin)));
         assertEquals("ovsfabric://controller/c1", whoAmI(port, client(controller)));
@@ -141,19 +142,19 @@ class MutualTlsTest {
 
     @Test
     void aPlaintextClientIsRefused() {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         assertCode(Status.Code.UNAVAILABLE, () -> whoAmI(port, InsecureChannelCredentials.create()));
     }
 
     @Test
     void aClientWithACertificateFromAnotherCaIsRefused() throws Exception {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         FabricCa other = FabricCa.create("other", clock);
         CertifiedKey stranger = other.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
         // It trusts our CA (it may know the public certificate), but its own certificate is not ours.
         // The server asks for certificates issued by the fabric CA, so the client has none to send.
         assertHandshakeRefused("CERTIFICATE_REQUIRED", () -> whoAmI(port, FabricTls.channelCredentials(
-                ca.certificate(), stranger, FabricTls.ServerCheck.CONTROLLER_IDENTITY)));
+                List.of(ca.certificate()), stranger, FabricTls.ServerCheck.CONTROLLER_IDENTITY)));
         // Sent anyway (a client that offers it whatever the server asks): the chain does not lead to our CA.
         ChannelCredentials pushy = NettySslContextChannelCredentials.create(GrpcSslContexts.forClient()
                 .keyManager(new ForcedKeyManager(stranger)).trustManager(ca.certificate()).build());
@@ -166,7 +167,7 @@ class MutualTlsTest {
 
     @Test
     void aCertificateWhoseIdentityIsUnparseableIsRefusedAsUnauthenticated() throws Exception {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         KeyPair key = EcKeys.generate();
         CertifiedKey noUri = new CertifiedKey(key.getPrivate(),
                 Forge.leaf(ca.certificate(), caKey, key.getPublic(), "CN=h7", Forge.dns("h7.lab")));
@@ -180,14 +181,14 @@ class MutualTlsTest {
 
     @Test
     void anExpiredCertificateIsRefused() {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         assertTrue(RenewalPolicy.expired(expiredHost.certificate(), clock));
         assertHandshakeRefused("CERTIFICATE_EXPIRED", () -> whoAmI(port, client(expiredHost)));
     }
 
     @Test
     void aTls12OnlyClientIsRefused() throws Exception {
-        int port = serve(FabricTls.serverCredentials(ca.certificate(), controller));
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
         CertifiedKey host = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
         ChannelCredentials tls12 = NettySslContextChannelCredentials.create(GrpcSslContexts.forClient()
                 .keyManager(host.privateKey(), host.certificate()).trustManager(ca.certificate())
@@ -206,13 +207,13 @@ class MutualTlsTest {
         KeyPair key = EcKeys.generate();
         CertifiedKey posingHost = new CertifiedKey(key.getPrivate(), Forge.leaf(ca.certificate(), caKey,
                 key.getPublic(), "CN=h8", Forge.uri("ovsfabric://host/h8")));
-        int posing = serve(FabricTls.serverCredentials(ca.certificate(), posingHost));
+        int posing = serve(FabricTls.serverCredentials(List.of(ca.certificate()), posingHost));
         assertHandshakeRefused("not a controller identity", () -> whoAmI(posing, client(host)));
         // A controller of another fabric.
         FabricCa other = FabricCa.create("other", clock);
         CertifiedKey foreign = other.issueWithNewKey(LeafSpec.controller("c1", List.of(),
                 List.of(InetAddress.getByName("127.0.0.1"))));
-        int foreignPort = serve(FabricTls.serverCredentials(other.certificate(), foreign));
+        int foreignPort = serve(FabricTls.serverCredentials(List.of(other.certificate()), foreign));
         assertHandshakeRefused("unable to find valid certification path", () -> whoAmI(foreignPort, client(host)));
     }
 
@@ -220,14 +221,31 @@ class MutualTlsTest {
     void hostnameCheckingIsOptionalBecauseOneChannelFailsOverUnderOneAuthority() throws Exception {
         CertifiedKey host = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
         CertifiedKey elsewhere = ca.issueWithNewKey(LeafSpec.controller("c2", List.of("c2.lab"), List.of()));
-        int matching = serve(FabricTls.serverCredentials(ca.certificate(), controller));
-        int notMatching = serve(FabricTls.serverCredentials(ca.certificate(), elsewhere));
-        ChannelCredentials strict = FabricTls.channelCredentials(ca.certificate(), host,
+        int matching = serve(FabricTls.serverCredentials(List.of(ca.certificate()), controller));
+        int notMatching = serve(FabricTls.serverCredentials(List.of(ca.certificate()), elsewhere));
+        ChannelCredentials strict = FabricTls.channelCredentials(List.of(ca.certificate()), host,
                 FabricTls.ServerCheck.CONTROLLER_IDENTITY_AND_HOSTNAME);
         assertEquals("ovsfabric://host/h7", whoAmI(matching, strict));
         assertHandshakeRefused("No subject alternative names matching IP address 127.0.0.1",
                 () -> whoAmI(notMatching, strict));
         assertEquals("ovsfabric://host/h7", whoAmI(notMatching, client(host)));
+    }
+
+    @Test
+    void duringACaRotationBothCasAreTrustedAndAfterItOnlyTheNewOne() throws Exception {
+        FabricCa next = FabricCa.create("test-2", clock);
+        CertifiedKey oldHost = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
+        CertifiedKey newHost = next.issueWithNewKey(LeafSpec.of(Identity.host(HostId.of("h8"))));
+        List<X509Certificate> both = List.of(ca.certificate(), next.certificate());
+        CertifiedKey newController = next.issueWithNewKey(LeafSpec.controller("c1", List.of(), List.of()));
+        int rotating = serve(FabricTls.serverCredentials(both, newController));
+        assertEquals("ovsfabric://host/h7", whoAmI(rotating,
+                FabricTls.channelCredentials(both, oldHost, FabricTls.ServerCheck.CONTROLLER_IDENTITY)));
+        assertEquals("ovsfabric://host/h8", whoAmI(rotating,
+                FabricTls.channelCredentials(both, newHost, FabricTls.ServerCheck.CONTROLLER_IDENTITY)));
+        int rotated = serve(FabricTls.serverCredentials(List.of(next.certificate()), newController));
+        assertCode(Status.Code.UNAVAILABLE, () -> whoAmI(rotated,
+                FabricTls.channelCredentials(both, oldHost, FabricTls.ServerCheck.CONTROLLER_IDENTITY)));
     }
 
     @Test
@@ -254,7 +272,7 @@ class MutualTlsTest {
     }
 
     private ChannelCredentials client(CertifiedKey self) {
-        return FabricTls.channelCredentials(ca.certificate(), self, FabricTls.ServerCheck.CONTROLLER_IDENTITY);
+        return FabricTls.channelCredentials(List.of(ca.certificate()), self, FabricTls.ServerCheck.CONTROLLER_IDENTITY);
     }
 
     private int serve(ServerCredentials credentials) {
