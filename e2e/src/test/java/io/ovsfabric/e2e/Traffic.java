@@ -150,8 +150,9 @@ final class Traffic implements AutoCloseable {
             if (containers.size() >= 2) {
                 Lab.Container client = containers.get(0);
                 Lab.Container server = containers.get(containers.size() - 1);
+                // busybox nc stops at the end of its stdin: give the sink one that never ends
                 streams.add(open(lab, dir, client.host() + "-" + server.host() + " tcp", server, TCP_LINE,
-                        "nc", "-l", "-p", Integer.toString(TCP_PORT)));
+                        "sh", "-c", "sleep 86400 | nc -l -p " + TCP_PORT));
                 Poll.until("the TCP sink listens in " + server.name(), Duration.ofSeconds(20), () ->
                         lab.docker(server.host(), "exec", server.name(), "netstat", "-ltn").out().contains(":" + TCP_PORT)
                                 ? Optional.of(true) : Optional.empty(), () -> "no listener on " + TCP_PORT);
@@ -290,7 +291,7 @@ final class Traffic implements AutoCloseable {
         java.util.Set<String> done = new java.util.HashSet<>();
         for (Stream s : streams) {
             if (done.add(s.host + "/" + s.container)) {
-                lab.docker(s.host, "exec", s.container, "killall", "ping", "nc");
+                lab.docker(s.host, "exec", s.container, "killall", "ping", "nc", "sleep");
             }
         }
         for (Stream s : streams) {
