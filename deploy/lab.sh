@@ -20,11 +20,15 @@ OVS, agent and Docker engine; hosts are 192.0.2.11, .12, ... on an underlay swit
 run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100.
 
 commands:
-  up [--hosts N] [--controllers K] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR] [--no-build]
+  up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
+     [--agent-controllers auto|one|all] [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
-                      hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, lease TTL 10s, grace 10m.
+                      hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, 1 etcd member, lease TTL 10s,
+                      grace 10m. E members e1..eE form one etcd cluster; every controller gets every member.
+                      Agents get one controller each, round-robin (one), or every controller, their own
+                      first (all); auto = all if this build's agent takes a list.
   status              processes, namespaces, hosts, containers and the controller's view; exit 1 if unhealthy
   matrix [SECONDS]    ping every container from every other one (retrying up to SECONDS, default 30)
   docker hN ARGS...   the docker CLI against host hN's engine      e.g. deploy/lab.sh docker h1 ps
@@ -36,6 +40,19 @@ commands:
   kill-host hN        crash host hN: agent, engine, containers and OVS SIGKILLed, its underlay link removed
   restart-agent hN    stop hN's agent (SIGTERM) and start it again; waits until it registered
   restart-engine hN   stop hN's dockerd (SIGTERM) and start it again; waits until it answers
+
+faults (each prints what it did on stdout and returns once it is in effect):
+  kill-controller cN  SIGKILL controller cN; returns once its port is closed
+  start-controller cN start cN again with the flags of up; returns once it listens
+  kill-etcd eN        SIGKILL etcd member eN (says if it was the leader)
+  start-etcd eN       start eN again on its data dir (it rejoins); returns once it reports healthy
+  partition hN        the underlay switch drops everything between hN and the controller namespace (controllers
+                      and etcd), both ways; hN's peers stay reachable
+  heal hN             remove exactly that partition (prints how many frames it dropped)
+  restart-ovs hN [--ovsdb]
+                      SIGKILL hN's ovs-vswitchd (and ovsdb-server), start them again with the same options;
+                      returns once vswitchd answers
+  leader              the leading controller, the etcd leader, and which controller each agent is connected to
   down [--force]      remove every namespace, process, mount and file of the lab (safe to run twice); refuses
                       when namespaces of that name belong to a lab of another checkout, unless --force
 
@@ -153,8 +170,10 @@ new_state() {
   mkdir -p "$STATE"/{pids,logs,hosts}
   echo "$NAME" >"$STATE/.ovsfabric-lab"
   echo "$CONTROLLERS" >"$STATE/controllers"
-  printf 'NAME=%s\nCONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nCREATED=%s\n' \
-    "$NAME" "$CONTROLLERS" "$FABRIC_CIDR" "$HOST_PREFIX" "$LEASE_TTL" "$RECLAIM_GRACE" "$CONTAINERS" "$(date -Is)" >"$STATE/lab.env"
+  echo "$ETCD_MEMBERS" >"$STATE/etcd-members"
+  printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nCREATED=%s\n' \
+    "$NAME" "$CONTROLLERS" "$ETCD_MEMBERS" "$AGENT_CONTROLLERS" "$FABRIC_CIDR" "$HOST_PREFIX" "$LEASE_TTL" "$RECLAIM_GRACE" \
+    "$CONTAINERS" "$(date -Is)" >"$STATE/lab.env"
 }
 
 load_state() {
@@ -163,13 +182,21 @@ load_state() {
   . "$STATE/lab.env"
 }
 
+# Does this build's agent take several controllers (--controller a:7070,b:7070)? Its `run --help` says so.
+agent_takes_controller_list() {
+  "$BIN/ovsfabric-agent" run --help 2>&1 | grep -A2 -- '--controller=' | grep -qiE '\[,|,\.\.\.|comma|several'
+}
+
 cmd_up() {
   local hosts=3 h i
-  CONTROLLERS=1 CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
+  CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
+  FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       --controllers) CONTROLLERS=$2; shift 2 ;;
+      --etcd-members) ETCD_MEMBERS=$2; shift 2 ;;
+      --agent-controllers) AGENT_CONTROLLERS=$2; shift 2 ;;
       --containers) CONTAINERS=$2; shift 2 ;;
       --lease-ttl) LEASE_TTL=$2; shift 2 ;;
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
@@ -180,14 +207,19 @@ cmd_up() {
   [[ $hosts =~ ^[0-9]+$ ]] && ((hosts >= 1 && hosts <= 40)) || { echo "lab.sh up: --hosts must be 1..40" >&2; exit 2; }
   [[ $CONTROLLERS =~ ^[0-9]+$ ]] && ((CONTROLLERS >= 1 && CONTROLLERS <= 8)) || { echo "lab.sh up: --controllers must be 1..8" >&2; exit 2; }
   [[ $CONTAINERS =~ ^[0-9]+$ ]] && ((CONTAINERS <= 20)) || { echo "lab.sh up: --containers must be 0..20" >&2; exit 2; }
+  [[ $ETCD_MEMBERS =~ ^[1-7]$ ]] || { echo "lab.sh up: --etcd-members must be 1..7 (3 or 5 for a cluster that survives a member)" >&2; exit 2; }
+  [[ $AGENT_CONTROLLERS =~ ^(auto|one|all)$ ]] || { echo "lab.sh up: --agent-controllers must be auto, one or all" >&2; exit 2; }
   take_lock
-  progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s); state and logs in $STATE"
+  progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s), $ETCD_MEMBERS etcd member(s); state and logs in $STATE"
   refuse_foreign_lab
   down_all quiet
   claim_lab
   new_state
   trap 'on_err $LINENO' ERR
   preflight
+  [ "$AGENT_CONTROLLERS" != auto ] || AGENT_CONTROLLERS=$(agent_takes_controller_list && echo all || echo one)
+  sed -i "s/^AGENT_CONTROLLERS=.*/AGENT_CONTROLLERS=$AGENT_CONTROLLERS/" "$STATE/lab.env"
+  progress "agents get $([ "$AGENT_CONTROLLERS" = all ] && echo "every controller (their own first)" || echo "one controller each (round-robin)")"
   underlay_up
   containerd_up
   control_plane_up
@@ -284,6 +316,135 @@ cmd_restart_engine() {
   progress "$h: dockerd restarted (containers with a restart policy come back)"
 }
 
+# ---- faults: controllers, etcd members, partitions, OVS ----------------------------------------------------
+# Each prints one line on stdout saying what it did, and returns once that is in effect (a killed process is gone,
+# a started one answers). The fault suite (e2e FaultSuiteIT) and people use them alike.
+begin_fault() { take_lock; trap 'on_err $LINENO' ERR; }
+
+want_controller() {
+  controller_index "${1:-}" >/dev/null || { echo "lab.sh: no controller '${1:-}' in lab $NAME (controllers: c1..c$(controller_count))" >&2; exit 2; }
+}
+want_etcd() {
+  etcd_index "${1:-}" >/dev/null || { echo "lab.sh: no etcd member '${1:-}' in lab $NAME (members: e1..e$(etcd_members))" >&2; exit 2; }
+}
+want_live_host() {
+  need_host "${1:-}"
+  [ ! -e "$(host_dir "$1")/killed" ] || { echo "lab.sh: $1 was killed" >&2; exit 1; }
+}
+
+cmd_kill_controller() {
+  local i pid; load_state; want_controller "${1:-}"; i=$(controller_index "$1"); begin_fault
+  pid=$(tracked_pid "controller-c$i") || die "controller c$i is not running (start it with: deploy/lab.sh --name $NAME start-controller c$i)"
+  step "killing controller c$i (pid $pid, SIGKILL)" "$LOGS/controller-c$i.log"
+  kill_role "controller-c$i"
+  wait_until 10 controller_closed "$i" || progress "WARNING: $(controller_ip "$i"):$CONTROLLER_PORT still listens"
+  echo "killed controller c$i (pid $pid, $(controller_ip "$i"):$CONTROLLER_PORT)"
+}
+
+controller_closed() { ! controller_listening "$1"; }
+
+cmd_start_controller() {
+  local i t; load_state; want_controller "${1:-}"; i=$(controller_index "$1"); begin_fault
+  if tracked_pid "controller-c$i" >/dev/null; then echo "controller c$i already runs"; return 0; fi
+  t=$SECONDS
+  step "starting controller c$i (the flags of up, etcd $(etcd_endpoints))" "$LOGS/controller-c$i.log"
+  controller_start "$i"
+  await "controller-c$i" 90 "controller c$i listens on $(controller_ip "$i"):$CONTROLLER_PORT" "$LOGS/controller-c$i.log" controller_listening "$i"
+  echo "started controller c$i (pid $(tracked_pid "controller-c$i")); it listens on $(controller_ip "$i"):$CONTROLLER_PORT after $((SECONDS - t))s"
+}
+
+cmd_kill_etcd() {
+  local i pid was; load_state; want_etcd "${1:-}"; i=$(etcd_index "$1"); begin_fault
+  pid=$(tracked_pid "etcd-e$i") || die "etcd member e$i is not running (start it with: deploy/lab.sh --name $NAME start-etcd e$i)"
+  was=$(etcd_leader)
+  step "killing etcd member e$i (pid $pid, SIGKILL)" "$LOGS/etcd-e$i.log"
+  kill_role "etcd-e$i"
+  echo "killed etcd member e$i (pid $pid, $(etcd_client_url "$i"))$([ "$was" = "e$i" ] && echo ", the leader" || true)"
+}
+
+cmd_start_etcd() {
+  local i t; load_state; want_etcd "${1:-}"; i=$(etcd_index "$1"); begin_fault
+  if tracked_pid "etcd-e$i" >/dev/null; then echo "etcd member e$i already runs"; return 0; fi
+  t=$SECONDS
+  step "starting etcd member e$i with its data dir $STATE/ctrl/etcd-e$i (it rejoins the cluster)" "$LOGS/etcd-e$i.log"
+  etcd_start "$i"
+  await "etcd-e$i" 60 "etcd member e$i reports healthy (it needs a quorum of the $(etcd_members) members)" "$LOGS/etcd-e$i.log" etcd_healthy "$i"
+  echo "started etcd member e$i (pid $(tracked_pid "etcd-e$i")); healthy after $((SECONDS - t))s, leader $(etcd_leader)"
+}
+
+# partition hN: the underlay switch drops every frame between hN's port and the controller namespace's port
+# (the controllers and etcd), both ways, in an nftables table of its own; hN's peers stay reachable. heal deletes
+# exactly that table.
+partition_table() { echo "partition_$1"; }
+partitioned() { in_ns "$NS_SW" nft list table bridge "$(partition_table "$1")" >/dev/null 2>&1; }
+
+cmd_partition() {
+  local h=${1:-} tbl; load_state; want_live_host "$h"; begin_fault
+  tbl=$(partition_table "$h")
+  if partitioned "$h"; then echo "$h is already partitioned"; return 0; fi
+  step "partitioning $h: switch $NS_SW drops frames between port $h ($(host_ip "$h")) and port ctrl (controllers, etcd)"
+  printf 'table bridge %s {\n  chain cut {\n    type filter hook forward priority -10; policy accept;\n    iifname "%s" oifname "ctrl" counter drop\n    iifname "ctrl" oifname "%s" counter drop\n  }\n}\n' \
+    "$tbl" "$h" "$h" | in_ns "$NS_SW" nft -f -
+  date -Is >"$(host_dir "$h")/partitioned"
+  echo "partitioned $h from the controllers and etcd ($h's peers stay reachable); undo with: deploy/lab.sh --name $NAME heal $h"
+}
+
+cmd_heal() {
+  local h=${1:-} tbl dropped; load_state; want_live_host "$h"; begin_fault
+  tbl=$(partition_table "$h")
+  if ! partitioned "$h"; then
+    rm -f "$(host_dir "$h")/partitioned"
+    echo "$h is not partitioned"; return 0
+  fi
+  dropped=$(in_ns "$NS_SW" nft list table bridge "$tbl" \
+    | awk '/counter packets/ {for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1)} END {print n + 0}')
+  in_ns "$NS_SW" nft delete table bridge "$tbl"
+  rm -f "$(host_dir "$h")/partitioned"
+  echo "healed $h: removed the partition ($dropped frames dropped while it lasted)"
+}
+
+# restart-ovs hN [--ovsdb]: SIGKILL ovs-vswitchd (and ovsdb-server with --ovsdb), then start them again with the
+# same options; returns once vswitchd answers. Bridges and ports come back from the database; the flows and the
+# underlay address on br-phy (a device of the killed vswitchd) are for the agent to restore.
+cmd_restart_ovs() {
+  local h=${1:-} db=no t
+  [ "${2:-}" != --ovsdb ] || db=yes
+  load_state; want_live_host "$h"; begin_fault
+  t=$SECONDS
+  step "$h: killing ovs-vswitchd$([ $db = yes ] && echo " and ovsdb-server" || true) (SIGKILL)" "$LOGS/$h-vswitchd.log"
+  kill_role "$h-vswitchd"
+  [ $db = no ] || kill_role "$h-ovsdb"
+  [ $db = no ] || host_start_ovsdb "$h"
+  host_start_vswitchd "$h"
+  echo "restarted $h's ovs-vswitchd$([ $db = yes ] && echo " and ovsdb-server" || true) (pid $(tracked_pid "$h-vswitchd")); it answers after $((SECONDS - t))s"
+}
+
+# leader: which controller leads (the election, as a live controller reports it), which etcd member leads, and
+# which controller each agent is connected to (established gRPC connections in the controller namespace).
+cmd_leader() {
+  load_state
+  local i c lead="" json asked=""
+  for ((i = 1; i <= $(controller_count); i++)); do
+    controller_listening "$i" 2>/dev/null || continue
+    json=$(in_ns "$NS_CTRL" timeout 10 "$BIN/ovsfabricctl" --controller "$(controller_ip "$i"):$CONTROLLER_PORT" fabric -o json 2>/dev/null) || continue
+    lead=$(sed -n 's/.*"leader" *: *"\([^"]*\)".*/\1/p' <<<"$json" | head -1) asked=c$i
+    break
+  done
+  if [ -z "$asked" ]; then c="(no controller answers)"; elif [ -z "$lead" ]; then c="(none elected; asked $asked)"; else c="$lead"; fi
+  echo "controller leader: $c"
+  echo "etcd leader:       $(etcd_leader | grep . || echo "(none: no quorum)")"
+  echo "agents:            $(agent_connections | grep . || echo "(none connected)")"
+}
+
+# "hN->cK" for every established connection from a host's underlay address to a controller (one per host and
+# controller; a host attached to two shows both).
+agent_connections() {
+  in_ns "$NS_CTRL" ss -Htn state established "( sport = :$CONTROLLER_PORT )" 2>/dev/null \
+    | grep -oE "$UNDERLAY_NET\.[0-9]+\]?:[0-9]+ +\[?(::ffff:)?$UNDERLAY_NET\.[0-9]+" \
+    | sed -E "s/^$UNDERLAY_NET\.([0-9]+)\]?:[0-9]+ +\[?(::ffff:)?$UNDERLAY_NET\.([0-9]+)/\3 \1/" \
+    | awk '$1 > 10 && $1 < 100 {print "h" ($1 - 10) "->c" ($2 - 1)}' | sort -uV | paste -sd' ' -
+}
+
 # ---- down --------------------------------------------------------------------------------------------------
 # down_all [quiet]: safe to run twice, and after a crash (it finds what is left by the lab's names and paths).
 down_all() {
@@ -364,6 +525,14 @@ case $CMD in
   kill-host) need_root; cmd_kill_host "$@" ;;
   restart-agent) need_root; cmd_restart_agent "$@" ;;
   restart-engine) need_root; cmd_restart_engine "$@" ;;
+  kill-controller) need_root; cmd_kill_controller "$@" ;;
+  start-controller) need_root; cmd_start_controller "$@" ;;
+  kill-etcd) need_root; cmd_kill_etcd "$@" ;;
+  start-etcd) need_root; cmd_start_etcd "$@" ;;
+  partition) need_root; cmd_partition "$@" ;;
+  heal) need_root; cmd_heal "$@" ;;
+  restart-ovs) need_root; cmd_restart_ovs "$@" ;;
+  leader) need_root; cmd_leader ;;
   docker)
     need_root; load_state; need_host "${1:-}"; h=$1; shift
     exec "$DOCKER" -H "unix://$(host_dir "$h")/docker/docker.sock" "$@" ;;

@@ -15,11 +15,25 @@ host_ns() { echo "$NAME-$1"; }
 host_index() { echo "${1#h}"; }
 host_ip() { echo "$UNDERLAY_NET.$((10 + $(host_index "$1")))"; }
 controller_ip() { echo "$UNDERLAY_NET.$((1 + $1))"; }      # controller i (1-based) at .2, .3, ...
-host_controller() { # agents are spread round-robin over the controllers
-  local k; k=$(cat "$STATE/controllers")
-  echo "$(controller_ip $(( ($(host_index "$1") - 1) % k + 1 ))):$CONTROLLER_PORT"
+# The controller(s) host hN's agent is given. Agents are spread round-robin over the controllers (h1 -> c1,
+# h2 -> c2, ...); with AGENT_CONTROLLERS=all (an agent that fails over) every controller follows, its own first.
+host_controller() {
+  local k i first all=(); k=$(cat "$STATE/controllers")
+  first=$(( ($(host_index "$1") - 1) % k + 1 ))
+  all+=("$(controller_ip "$first"):$CONTROLLER_PORT")
+  if [ "${AGENT_CONTROLLERS:-one}" = all ]; then
+    for ((i = 1; i <= k; i++)); do ((i == first)) || all+=("$(controller_ip "$i"):$CONTROLLER_PORT"); done
+  fi
+  (IFS=,; echo "${all[*]}")
 }
-first_controller() { echo "$(controller_ip 1):$CONTROLLER_PORT"; }
+# The controller `ctl` and the reports talk to: the first one that listens now (c1 unless it is down).
+first_controller() {
+  local i k; k=$(cat "$STATE/controllers" 2>/dev/null || echo 1)
+  for ((i = 1; i <= k; i++)); do
+    controller_listening "$i" 2>/dev/null && { echo "$(controller_ip "$i"):$CONTROLLER_PORT"; return 0; }
+  done
+  echo "$(controller_ip 1):$CONTROLLER_PORT"
+}
 
 # All hosts ever added (killed ones too), in numeric order; live_hosts leaves the killed ones out.
 lab_hosts() { [ -d "$STATE/hosts" ] && ls "$STATE/hosts" | grep -E '^h[0-9]+$' | sort -V || true; }
@@ -83,22 +97,75 @@ EOF
 }
 
 # ---- etcd and controllers --------------------------------------------------------------------------------
-control_plane_up() {
-  local log=$LOGS/etcd.log
-  step "etcd in $NS_CTRL on 127.0.0.1:2379 (that namespace's own loopback)" "$log"
+# etcd member eI (1-based) listens on the controller namespace's loopback: clients on 2379, 2389, 2399, ...,
+# peers on 2380, 2390, 2400, ... (e1 keeps etcd's usual ports). All members form one cluster.
+etcd_members() { cat "$STATE/etcd-members" 2>/dev/null || echo 1; }
+etcd_client_url() { echo "http://127.0.0.1:$((2379 + 10 * ($1 - 1)))"; }
+etcd_peer_url() { echo "http://127.0.0.1:$((2380 + 10 * ($1 - 1)))"; }
+etcd_endpoints() { # every member's client URL, comma-separated (what the controllers get)
+  local i n urls=(); n=$(etcd_members)
+  for ((i = 1; i <= n; i++)); do urls+=("$(etcd_client_url "$i")"); done
+  (IFS=,; echo "${urls[*]}")
+}
+etcd_initial_cluster() {
+  local i n c=(); n=$(etcd_members)
+  for ((i = 1; i <= n; i++)); do c+=("e$i=$(etcd_peer_url "$i")"); done
+  (IFS=,; echo "${c[*]}")
+}
+etcd_index() { [[ ${1:-} =~ ^e([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= $(etcd_members))) && echo "${BASH_REMATCH[1]}"; }
+
+# etcd_start I: member eI with its own data dir. The same flags start a new member and restart one: with a data dir
+# in place, etcd ignores the --initial-* flags and rejoins the cluster it belongs to.
+etcd_start() {
+  local i=$1 log=$LOGS/etcd-e$1.log
   mkdir -p "$STATE/ctrl"
-  spawn etcd "$log" ip netns exec "$NS_CTRL" etcd --name "$NAME-etcd" --data-dir "$STATE/ctrl/etcd" \
-    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
-    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-    --initial-cluster "$NAME-etcd=http://127.0.0.1:2380"
-  await etcd 60 "etcd reports healthy" "$log" in_ns "$NS_CTRL" etcdctl --endpoints http://127.0.0.1:2379 endpoint health
-  local i
+  spawn "etcd-e$i" "$log" ip netns exec "$NS_CTRL" etcd --name "e$i" --data-dir "$STATE/ctrl/etcd-e$i" \
+    --listen-client-urls "$(etcd_client_url "$i")" --advertise-client-urls "$(etcd_client_url "$i")" \
+    --listen-peer-urls "$(etcd_peer_url "$i")" --initial-advertise-peer-urls "$(etcd_peer_url "$i")" \
+    --initial-cluster "$(etcd_initial_cluster)" --initial-cluster-token "$NAME-etcd" --initial-cluster-state new
+}
+
+etcd_healthy() { in_ns "$NS_CTRL" etcdctl --endpoints "$(etcd_client_url "$1")" --command-timeout 2s endpoint health; }
+
+# etcd_status_lines: "eI URL leader|follower|DOWN RAFT_TERM" per member (from etcdctl endpoint status).
+etcd_status_lines() {
+  local i n line; n=$(etcd_members)
+  for ((i = 1; i <= n; i++)); do
+    # simple format: ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, IS LEARNER, RAFT TERM, RAFT INDEX, ...
+    line=$(in_ns "$NS_CTRL" etcdctl --endpoints "$(etcd_client_url "$i")" --dial-timeout 1s --command-timeout 2s \
+      endpoint status -w simple 2>/dev/null | head -1) || line=
+    if [ -z "$line" ]; then echo "e$i $(etcd_client_url "$i") DOWN -"; continue; fi
+    awk -F', ' -v m="e$i" '{print m, $1, ($5 == "true" ? "leader" : "follower"), $7}' <<<"$line"
+  done
+}
+
+etcd_leader() { etcd_status_lines | awk '$3 == "leader" {print $1; exit}'; }
+
+controller_count() { cat "$STATE/controllers"; }
+controller_index() { [[ ${1:-} =~ ^c([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= $(controller_count))) && echo "${BASH_REMATCH[1]}"; }
+
+# controller_start I: controller cI with the flags of `up` (from lab.env), every etcd member, its name in the election.
+controller_start() {
+  local i=$1 log=$LOGS/controller-c$1.log
+  spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
+    --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
+    --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE"
+}
+
+control_plane_up() {
+  local i n log
+  n=$(etcd_members)
+  step "etcd: $n member(s) e1..e$n in $NS_CTRL on its loopback, clients at $(etcd_endpoints)" "$LOGS/etcd-e1.log"
+  for ((i = 1; i <= n; i++)); do etcd_start "$i"; done
+  for ((i = 1; i <= n; i++)); do
+    log=$LOGS/etcd-e$i.log
+    step "waiting for etcd member e$i to report healthy" "$log"
+    await "etcd-e$i" 60 "etcd member e$i reports healthy" "$log" etcd_healthy "$i"
+  done
   for ((i = 1; i <= CONTROLLERS; i++)); do
     log=$LOGS/controller-c$i.log
     step "controller c$i on $(controller_ip "$i"):$CONTROLLER_PORT (lease TTL $LEASE_TTL, reclaim grace $RECLAIM_GRACE)" "$log"
-    spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
-      --etcd http://127.0.0.1:2379 --listen "$(controller_ip "$i"):$CONTROLLER_PORT" \
-      --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE"
+    controller_start "$i"
   done
   for ((i = 1; i <= CONTROLLERS; i++)); do
     log=$LOGS/controller-c$i.log
@@ -147,20 +214,38 @@ host_prepare() {
   printf 'HOST=%s\nNETNS=%s\nUNDERLAY_IP=%s\nCONTROLLER=%s\n' "$h" "$ns" "$ip" "$(host_controller "$h")" >"$H/host.env"
   new_ns "$ns"
   attach "$ns" "$h" "$ip/24"
-  log=$LOGS/$h-ovsdb.log
-  step "$h: ovsdb-server (unix:$ovs/db.sock and ptcp:6640:127.0.0.1 in $ns)" "$log"
   ovsdb-tool create "$ovs/conf.db" "$OVS_SCHEMA"
+  host_start_ovsdb "$h"
+  ovs-vsctl --db="unix:$ovs/db.sock" --no-wait -- init \
+    -- set Open_vSwitch . external_ids:system-id="$NAME-$h" external_ids:hostname="$h"
+  host_start_vswitchd "$h"
+}
+
+# host_start_ovsdb HOST / host_start_vswitchd HOST: the host's OVS daemons (at up, and again for restart-ovs), each
+# returning once it answers. After a kill -9 their sockets and pidfiles are stale, so readiness is a real answer.
+host_start_ovsdb() {
+  local h=$1 ns ovs log=$LOGS/$1-ovsdb.log
+  ns=$(host_ns "$h") ovs=$(host_dir "$h")/ovs
+  step "$h: ovsdb-server (unix:$ovs/db.sock and ptcp:6640:127.0.0.1 in $ns)" "$log"
   spawn "$h-ovsdb" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovsdb-server "$ovs/conf.db" \
     --remote="punix:$ovs/db.sock" --remote=ptcp:6640:127.0.0.1 --remote=db:Open_vSwitch,Open_vSwitch,manager_options \
     --pidfile="$ovs/ovsdb-server.pid" --unixctl="$ovs/ovsdb-server.ctl" -vconsole:off --log-file="$log"
-  await "$h-ovsdb" 20 "$h: ovsdb-server opens $ovs/db.sock" "$log" test -S "$ovs/db.sock"
-  ovs-vsctl --db="unix:$ovs/db.sock" --no-wait -- init \
-    -- set Open_vSwitch . external_ids:system-id="$NAME-$h" external_ids:hostname="$h"
-  log=$LOGS/$h-vswitchd.log
+  await "$h-ovsdb" 20 "$h: ovsdb-server answers on $ovs/db.sock" "$log" timeout 2 ovsdb-client list-dbs "unix:$ovs/db.sock"
+}
+
+host_start_vswitchd() {
+  local h=$1 ns ovs log=$LOGS/$1-vswitchd.log
+  ns=$(host_ns "$h") ovs=$(host_dir "$h")/ovs
   step "$h: ovs-vswitchd (userspace datapath; run dir $ovs)" "$log"
   spawn "$h-vswitchd" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovs-vswitchd "unix:$ovs/db.sock" \
     --pidfile="$ovs/ovs-vswitchd.pid" -vconsole:off --log-file="$log"
-  await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" host_ovs "$h" ovs-appctl -t ovs-vswitchd version
+  await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" vswitchd_answers "$h"
+}
+
+# The running vswitchd (by our tracked pid, not the pidfile, which a killed one leaves behind) answers on its socket.
+vswitchd_answers() {
+  local pid; pid=$(tracked_pid "$1-vswitchd") || return 1
+  host_ovs "$1" timeout 2 ovs-appctl -t "$(host_dir "$1")/ovs/ovs-vswitchd.$pid.ctl" version
 }
 
 # host_ovs HOST CMD...: an OVS tool (or anything) inside the host's namespace, pointed at the host's own OVS.
@@ -195,7 +280,7 @@ host_docker_opts() {
 docker_opts_once() {
   local h=$1 H; H=$(host_dir "$h")
   in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --controller "$(host_controller "$h")" --host-id "$h" \
-    >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
+    --state-dir "$H/agent" >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
   [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
 }
 

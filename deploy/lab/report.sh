@@ -123,6 +123,17 @@ containers_table() {
   inventory | awk '{printf "  %-5s %-8s %s\n", $1, $2, $3}'
 }
 
+# The etcd members: process, endpoint, role, raft term. Fails if any member is down or there is no leader.
+etcd_table() {
+  local lines rc=0
+  lines=$(etcd_status_lines)
+  echo "etcd members (clients use $(etcd_endpoints)):"
+  awk '{printf "  %-4s %-24s %-9s %s\n", $1, $2, $3, ($4 == "-" ? "" : "raft term " $4)}' <<<"$lines"
+  grep -q ' DOWN ' <<<"$lines" && rc=1
+  grep -q ' leader ' <<<"$lines" || { echo "  no leader: etcd has no quorum"; rc=1; }
+  return "$rc"
+}
+
 controller_view() {
   echo "controller view (ovsfabricctl hosts):"
   in_ns "$NS_CTRL" "$BIN/ovsfabricctl" --controller "$(first_controller)" hosts 2>&1 | sed 's/^/  /' || true
@@ -131,7 +142,7 @@ controller_view() {
 status() {
   [ -f "$STATE/lab.env" ] || { echo "lab $NAME: not up (no state in $STATE)"; return 1; }
   local bad=0 f role pid ns
-  echo "lab $NAME: state dir $STATE, $(cat "$STATE/controllers") controller(s), hosts: $(lab_hosts | tr '\n' ' ')"
+  echo "lab $NAME: state dir $STATE, $(cat "$STATE/controllers") controller(s), $(etcd_members) etcd member(s), hosts: $(lab_hosts | tr '\n' ' ')"
   echo "namespaces: $(lab_namespaces | tr '\n' ' ')"
   echo "processes started by the lab:"
   for f in "$STATE"/pids/*.pid; do
@@ -147,6 +158,10 @@ status() {
   for ns in "$NS_SW" "$NS_CTRL" "$NS_OUT"; do
     lab_namespaces | grep -qx "$ns" || { echo "  namespace $ns is MISSING"; bad=1; }
   done
+  echo
+  etcd_table || bad=1
+  local p; p=$(for h in $(live_hosts); do [ -e "$(host_dir "$h")/partitioned" ] && echo "$h"; done | paste -sd' ' -)
+  [ -z "$p" ] || echo "partitioned from the controllers and etcd: $p (deploy/lab.sh heal hN)"
   echo
   hosts_table
   echo

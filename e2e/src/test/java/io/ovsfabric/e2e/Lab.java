@@ -205,6 +205,50 @@ final class Lab {
         return all;
     }
 
+    /** What {@code lab.sh leader} prints: the leading controller, the etcd leader, each agent's controller(s). */
+    record Leaders(String controller, String etcd, Map<String, List<String>> agents) {
+        /** The controller most agents are attached to (the one "the agents use"). */
+        String controllerMostUsed() {
+            Map<String, Integer> count = new java.util.TreeMap<>();
+            agents.values().forEach(cs -> cs.forEach(c -> count.merge(c, 1, Integer::sum)));
+            return count.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                    .orElseThrow(() -> new AssertionError("no agent is attached to any controller: " + agents));
+        }
+    }
+
+    /**
+     * A fault command of lab.sh (kill-controller c1, start-etcd e2, partition h2, restart-ovs h3, ...): prints what it
+     * did and returns its stdout; fails if lab.sh did.
+     */
+    String fault(String... args) {
+        Cmd.Result r = lab(Duration.ofMinutes(3), args);
+        System.out.print(r.out());
+        return r.orThrow().out().strip();
+    }
+
+    Leaders leader() {
+        String out = lab(Duration.ofMinutes(1), "leader").orThrow().out();
+        String controller = field(out, "controller leader");
+        String etcd = field(out, "etcd leader");
+        Map<String, List<String>> agents = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(h\\d+)->(c\\d+)").matcher(field(out, "agents"));
+        while (m.find()) {
+            agents.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(m.group(2));
+        }
+        return new Leaders(controller, etcd, agents);
+    }
+
+    private static String field(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + ":")).map(l -> l.substring(name.length() + 1).strip())
+                .findFirst().orElseThrow(() -> new IllegalStateException("lab.sh leader printed no '" + name + "':\n" + text));
+    }
+
+    /** br0's flows on a host without counters, sorted: equal lists mean no flow churn. */
+    List<String> flows(String host) {
+        String out = exec(host, "ovs-ofctl", "-O", "OpenFlow13", "--no-stats", "dump-flows", "br0").orThrow().out();
+        return out.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("OFPST_FLOW")).sorted().toList();
+    }
+
     static String underlayIp(String host) {
         return "192.0.2." + (10 + Integer.parseInt(host.substring(1)));
     }
