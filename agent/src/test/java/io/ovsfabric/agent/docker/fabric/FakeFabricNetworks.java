@@ -16,8 +16,8 @@ import java.util.Optional;
  * broadcast addresses are never handed out). Can be told to fail the next call of an operation.
  */
 public final class FakeFabricNetworks implements FabricNetworks {
-    private final Map<String, FabricNetwork> networks = new LinkedHashMap<>();
-    private final Map<String, Map<String, FabricEndpoint>> endpoints = new HashMap<>();
+    private final Map<String, OverlayNetwork> networks = new LinkedHashMap<>();
+    private final Map<String, Map<String, NetworkEndpoint>> endpoints = new HashMap<>();
     private final Map<String, PluginException.Kind> failNext = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
     private final Map<HostId, HostInventory> reports = new HashMap<>();
@@ -31,8 +31,8 @@ public final class FakeFabricNetworks implements FabricNetworks {
         return calls.getOrDefault(operation, 0);
     }
 
-    public synchronized List<FabricEndpoint> endpoints() {
-        List<FabricEndpoint> all = new ArrayList<>();
+    public synchronized List<NetworkEndpoint> endpoints() {
+        List<NetworkEndpoint> all = new ArrayList<>();
         endpoints.values().forEach(m -> all.addAll(m.values()));
         return all;
     }
@@ -46,7 +46,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
     @Override
     public synchronized void deleteNetwork(String id) {
         enter("deleteNetwork");
-        Map<String, FabricEndpoint> held = endpoints.getOrDefault(id, Map.of());
+        Map<String, NetworkEndpoint> held = endpoints.getOrDefault(id, Map.of());
         if (!held.isEmpty()) {
             throw PluginException.conflict("fake controller: network " + id + " still has " + held.size()
                     + " endpoint(s)");
@@ -56,15 +56,15 @@ public final class FakeFabricNetworks implements FabricNetworks {
     }
 
     @Override
-    public synchronized List<FabricNetwork> listNetworks() {
+    public synchronized List<OverlayNetwork> listNetworks() {
         enter("listNetworks");
         return List.copyOf(networks.values());
     }
 
     @Override
-    public synchronized FabricNetwork createNetwork(NetworkSpec spec) {
+    public synchronized OverlayNetwork createNetwork(NetworkSpec spec) {
         enter("createNetwork");
-        for (FabricNetwork n : networks.values()) {
+        for (OverlayNetwork n : networks.values()) {
             if (n.name().equals(spec.name()) && n.subnet().equals(spec.subnet())) {
                 return n;
             }
@@ -74,7 +74,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
             }
         }
         String id = String.format("fn%04d", nextNetwork++);
-        FabricNetwork network = new FabricNetwork(id, spec.name(), spec.subnet(),
+        OverlayNetwork network = new OverlayNetwork(id, spec.name(), spec.subnet(),
                 spec.gateway().orElse(spec.subnet().firstUsable()), 1000 + nextNetwork, spec.labels());
         networks.put(id, network);
         endpoints.put(id, new LinkedHashMap<>());
@@ -85,9 +85,9 @@ public final class FakeFabricNetworks implements FabricNetworks {
     public synchronized AddressLease allocateAddress(String networkId, AllocationHandle handle,
             Optional<Ipv4Address> preferred) {
         enter("allocateAddress");
-        FabricNetwork network = network(networkId);
-        Map<String, FabricEndpoint> held = endpoints.get(networkId);
-        FabricEndpoint existing = held.get(handle.toString());
+        OverlayNetwork network = network(networkId);
+        Map<String, NetworkEndpoint> held = endpoints.get(networkId);
+        NetworkEndpoint existing = held.get(handle.toString());
         if (existing != null) {
             return lease(network, handle, existing.address());
         }
@@ -110,7 +110,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
                 throw PluginException.conflict("fake controller: network " + network.name() + " is full");
             }
         }
-        held.put(handle.toString(), new FabricEndpoint(networkId, handle.toString(), handle.host(), address,
+        held.put(handle.toString(), new NetworkEndpoint(networkId, handle.toString(), handle.host(), address,
                 Optional.empty(), "", "", List.of()));
         return lease(network, handle, address);
     }
@@ -118,17 +118,17 @@ public final class FakeFabricNetworks implements FabricNetworks {
     @Override
     public synchronized void releaseAddress(String networkId, AllocationHandle handle) {
         enter("releaseAddress");
-        Map<String, FabricEndpoint> held = endpoints.get(networkId);
+        Map<String, NetworkEndpoint> held = endpoints.get(networkId);
         if (held != null) {
             held.remove(handle.toString());
         }
     }
 
     @Override
-    public synchronized void updateEndpoint(FabricEndpoint endpoint) {
+    public synchronized void updateEndpoint(NetworkEndpoint endpoint) {
         enter("updateEndpoint");
-        Map<String, FabricEndpoint> held = endpoints.get(endpoint.networkId());
-        FabricEndpoint existing = held == null ? null : held.get(endpoint.handle());
+        Map<String, NetworkEndpoint> held = endpoints.get(endpoint.networkId());
+        NetworkEndpoint existing = held == null ? null : held.get(endpoint.handle());
         if (existing == null) {
             throw PluginException.notFound("fake controller: no endpoint " + endpoint.handle());
         }
@@ -140,23 +140,23 @@ public final class FakeFabricNetworks implements FabricNetworks {
     }
 
     @Override
-    public synchronized List<FabricEndpoint> listEndpoints(Optional<HostId> host) {
+    public synchronized List<NetworkEndpoint> listEndpoints(Optional<HostId> host) {
         enter("listEndpoints");
         return endpoints().stream().filter(e -> host.isEmpty() || e.host().equals(host.get())).toList();
     }
 
-    private static boolean taken(FabricNetwork network, Map<String, FabricEndpoint> held, Ipv4Address address) {
+    private static boolean taken(OverlayNetwork network, Map<String, NetworkEndpoint> held, Ipv4Address address) {
         return address.equals(network.gateway()) || address.equals(network.subnet().network())
                 || address.equals(network.subnet().broadcast())
                 || held.values().stream().anyMatch(e -> e.address().equals(address));
     }
 
-    private static AddressLease lease(FabricNetwork network, AllocationHandle handle, Ipv4Address address) {
+    private static AddressLease lease(OverlayNetwork network, AllocationHandle handle, Ipv4Address address) {
         return new AddressLease(network.id(), handle, address, network.subnet().prefixLength(), network.gateway());
     }
 
-    private FabricNetwork network(String id) {
-        FabricNetwork network = networks.get(id);
+    private OverlayNetwork network(String id) {
+        OverlayNetwork network = networks.get(id);
         if (network == null) {
             throw PluginException.notFound("fake controller: no network " + id);
         }

@@ -152,8 +152,8 @@ class GrpcFabricNetworksTest {
 
     @Test
     void networksAreMappedWithLabelsAndDefaultGateway() {
-        List<FabricNetwork> networks = fabric.listNetworks();
-        assertEquals(new FabricNetwork("fn1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 201,
+        List<OverlayNetwork> networks = fabric.listNetworks();
+        assertEquals(new OverlayNetwork("fn1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 201,
                 Map.of("io.ovsfabric.pool-id", "ofx-abc")), networks.get(0));
         assertEquals("ofx-abc", networks.get(0).poolId());
         assertEquals(Ipv4Address.parse("10.202.0.1"), networks.get(1).gateway());
@@ -164,7 +164,7 @@ class GrpcFabricNetworksTest {
 
     @Test
     void createNetworkSendsTheSpecAndTreatsTheSameDefinitionAsExisting() {
-        FabricNetwork created = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.203.0.0/24"),
+        OverlayNetwork created = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.203.0.0/24"),
                 Optional.of(Ipv4Address.parse("10.203.0.1")), Map.of("io.ovsfabric.origin-host", "h1")));
         assertEquals("fn9", created.id());
         CreateNetworkRequest sent = (CreateNetworkRequest) requests.get(0);
@@ -213,14 +213,14 @@ class GrpcFabricNetworksTest {
         fabric.releaseAddress("fn1", handle);
         assertEquals(ReleaseAddressRequest.newBuilder().setNetworkId("fn1").setEndpointId("h1:fn1:00aa").build(), requests.get(1));
 
-        fabric.updateEndpoint(new FabricEndpoint("fn1", "h1:fn1:00aa", HostId.of("h1"), Ipv4Address.parse("10.201.0.9"),
+        fabric.updateEndpoint(new NetworkEndpoint("fn1", "h1:fn1:00aa", HostId.of("h1"), Ipv4Address.parse("10.201.0.9"),
                 Optional.of(MacAddress.parse("02:42:0a:c9:00:09")), "cid", "web", List.of("w")));
         Endpoint updated = ((UpdateEndpointRequest) requests.get(2)).getEndpoint();
         assertEquals("02:42:0a:c9:00:09", updated.getMac());
         assertEquals("web", updated.getContainerName());
         assertEquals(List.of("w"), updated.getAliasesList());
 
-        List<FabricEndpoint> listed = fabric.listEndpoints(Optional.of(HostId.of("h1")));
+        List<NetworkEndpoint> listed = fabric.listEndpoints(Optional.of(HostId.of("h1")));
         assertEquals("h1", ((ListEndpointsRequest) requests.get(3)).getHostId());
         assertEquals("web", listed.get(0).containerName());
         assertEquals(AllocationHandle.parse(listed.get(0).handle()).slot(), "aa");

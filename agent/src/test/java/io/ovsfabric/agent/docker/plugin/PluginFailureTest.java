@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
+import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class PluginFailureTest {
     }
 
     /** Snapshot of everything a refused call must leave alone. */
-    private record World(PluginState state, List<FabricEndpoint> fabric, Map<String, EndpointLink> links) {}
+    private record World(PluginState state, List<NetworkEndpoint> fabric, Map<String, EndpointLink> links) {}
 
     private World world() {
         return new World(host.runtime.state(), host.fabric.endpoints(), host.plumbing.links());

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
