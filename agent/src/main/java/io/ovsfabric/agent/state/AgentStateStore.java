@@ -40,7 +40,8 @@ public final class AgentStateStore {
     record FabricJson(String fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
             int reservedHead, String fabricId) {}
 
-    record NetworkJson(String id, String name, String subnet, String gateway, long tunnelKey) {}
+    /** {@code labels} null in files written before networks carried them. */
+    record NetworkJson(String id, String name, String subnet, String gateway, long tunnelKey, Map<String, String> labels) {}
 
     record EndpointJson(String networkId, String endpointId, String host, String address, String mac, String containerId,
             String containerName, List<String> aliases) {}
@@ -88,7 +89,7 @@ public final class AgentStateStore {
             }
             for (NetworkJson n : s.networks()) {
                 networks.put(n.id(), new OverlayNetwork(n.id(), n.name(), Cidr.parse(n.subnet()), Ipv4Address.parse(n.gateway()),
-                        tunnelKey(n.tunnelKey())));
+                        tunnelKey(n.tunnelKey()), n.labels()));
             }
             for (EndpointJson e : s.endpoints()) {
                 NetworkEndpoint endpoint = new NetworkEndpoint(e.networkId(), e.endpointId(), HostId.of(e.host()),
@@ -125,7 +126,7 @@ public final class AgentStateStore {
                         h.subnet().toString(), h.up())).toList(),
                 state.view().revision(),
                 state.view().networks().values().stream().map(n -> new NetworkJson(n.id(), n.name(), n.subnet().toString(),
-                        n.gateway().toString(), n.tunnelKey().value())).toList(),
+                        n.gateway().toString(), n.tunnelKey().value(), n.labels())).toList(),
                 state.view().endpoints().values().stream().map(e -> new EndpointJson(e.networkId(), e.endpointId(),
                         e.host().value(), e.address().toString(), e.mac(), e.containerId(), e.containerName(), e.aliases()))
                         .toList());

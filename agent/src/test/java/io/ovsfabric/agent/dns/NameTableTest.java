@@ -3,6 +3,7 @@ package io.ovsfabric.agent.dns;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -20,12 +21,12 @@ class NameTableTest {
 
     static OverlayNetwork net(String id, String name, String subnet) {
         Cidr c = Cidr.parse(subnet);
-        return new OverlayNetwork(id, name, c, c.firstUsable(), 1, Map.of());
+        return new OverlayNetwork(id, name, c, c.firstUsable(), TunnelKey.of(1), Map.of());
     }
 
     static NetworkEndpoint ep(OverlayNetwork n, String host, String ip, String container, String name, String... aliases) {
         return new NetworkEndpoint(n.id(), host + ":" + n.id() + ":" + ip.replace(".", ""), HostId.of(host),
-                Ipv4Address.parse(ip), Optional.empty(), container, name, List.of(aliases));
+                Ipv4Address.parse(ip), "", container, name, List.of(aliases));
     }
 
     /** web on h1 in appnet; db on h2 in appnet and othernet; cache on h3 in othernet only; api with a dotted net. */

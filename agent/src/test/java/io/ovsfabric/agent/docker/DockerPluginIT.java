@@ -4,7 +4,7 @@ import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
@@ -154,12 +154,12 @@ class DockerPluginIT {
         String vethHost = "ofxh" + endpointId.substring(0, 11);
         assertTrue(host.inNetns().run(List.of("ip", "link", "show", "dev", vethHost)).ok(), vethHost + " exists");
         Map<String, String> ids = host.ovsExternalIds(vethHost);
-        assertEquals(held.handle(), ids.get("ovsfabric-endpoint"));
+        assertEquals(held.endpointId(), ids.get("ovsfabric-endpoint"));
         assertEquals(endpointId, ids.get("ovsfabric-docker-endpoint"));
         assertEquals("agent", ids.get("ovsfabric-owner"));
         assertTrue(host.dockerOk("exec", c1, "ip", "-o", "addr", "show", "eth0").contains("inet 10.251.0.2/24"));
         assertEquals("1458", host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/mtu"));
-        assertEquals(held.mac().orElseThrow().toString(), host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/address"));
+        assertEquals(held.mac(), host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/address"));
         assertTrue(host.dockerOk("exec", c1, "ip", "route").contains("default via 10.251.0.1"));
 
         assertEquals(1, sync.syncEndpoints());

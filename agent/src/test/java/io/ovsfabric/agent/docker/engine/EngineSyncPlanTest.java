@@ -2,6 +2,7 @@ package io.ovsfabric.agent.docker.engine;
 
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class EngineSyncPlanTest {
 
     private static OverlayNetwork fabric(String id, String name, String subnet) {
         Cidr cidr = Cidr.parse(subnet);
-        return new OverlayNetwork(id, name, cidr, cidr.firstUsable(), 100, Map.of());
+        return new OverlayNetwork(id, name, cidr, cidr.firstUsable(), TunnelKey.of(100), Map.of());
     }
 
     private static EngineNetwork engine(String id, String name, String subnet, String fabricLabel) {

@@ -3,7 +3,7 @@ package io.ovsfabric.agent.docker.engine;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;
@@ -155,7 +155,7 @@ class EngineSyncTest {
         String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
         sync.syncNetworks();
         OverlayNetwork web = fabric.findNetwork("web").orElseThrow();
-        fabric.allocateAddress(web.id(), new io.ovsfabric.agent.docker.fabric.AllocationHandle(HostId.of("h2"), web.id(),
+        fabric.allocateAddress(web.id(), new io.ovsfabric.agent.model.AllocationHandle(HostId.of("h2"), web.id(),
                 "abcdef"), Optional.empty());   // a container on h2
         dockerNetworkRm(poolId);
         sync.syncNetworks();
@@ -218,11 +218,11 @@ class EngineSyncTest {
                 Optional.of(MacAddress.parse("02:42:0a:ca:00:02"))));
         String fabricId = fabric.findNetwork("web").orElseThrow().id();
         engine.attach("cid1", "web1", NID, EID, List.of("web1"));
-        bridgePorts.add(new AttachedPort("ofx-1", fabricId, fabric.endpoints().get(0).handle(), EID));
+        bridgePorts.add(new AttachedPort("ofx-1", fabricId, fabric.endpoints().get(0).endpointId(), EID));
         sync.runOnce();
         HostInventory report = fabric.lastReport(HostId.of("h1")).orElseThrow();
         assertEquals(1, report.plugin().size(), report.toString());
-        assertEquals(fabric.endpoints().get(0).handle(), report.plugin().get(0).handle().toString());
+        assertEquals(fabric.endpoints().get(0).endpointId(), report.plugin().get(0).handle().toString());
         assertEquals(fabricId, report.plugin().get(0).handle().networkId());
         assertEquals(fabric.endpoints().get(0).address().toString(), report.plugin().get(0).address());
         HostInventory.DockerEndpoint seen = report.docker().orElseThrow().get(0);

@@ -3,7 +3,7 @@ package io.ovsfabric.agent.docker.plugin;
 import java.time.Instant;
 import io.ovsfabric.common.testing.MutableClock;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;

@@ -46,19 +46,19 @@ class PluginLifecycleTest {
         assertEquals("10.201.0.2/24", ep.address());
         NetworkEndpoint held = host.fabric.endpoints().get(0);
         assertEquals("h1", held.host().value());
-        assertTrue(held.handle().startsWith("h1:" + appnet.id() + ":"), held.handle());
-        assertEquals(MAC1, held.mac().orElseThrow().toString());
+        assertTrue(held.endpointId().startsWith("h1:" + appnet.id() + ":"), held.endpointId());
+        assertEquals(MAC1, held.mac());
 
         EndpointLink link = host.plumbing.links().get("ofxh" + ep.id().substring(0, 11));
         assertEquals("ofxc" + ep.id().substring(0, 11), link.containerInterface());
         assertEquals(1458, link.mtu());
         assertEquals("br0", link.bridge());
         assertEquals(appnet.id(), link.externalIds().get("ovsfabric-network"));
-        assertEquals(held.handle(), link.externalIds().get("ovsfabric-endpoint"));
+        assertEquals(held.endpointId(), link.externalIds().get("ovsfabric-endpoint"));
         assertEquals(ep.id(), link.externalIds().get("ovsfabric-docker-endpoint"));
 
         JsonNode info = host.docker.ok("/NetworkDriver.EndpointOperInfo", host.docker.pair(net, ep.id()));
-        assertEquals(held.handle(), info.get("Value").get("io.ovsfabric.handle").asText());
+        assertEquals(held.endpointId(), info.get("Value").get("io.ovsfabric.handle").asText());
 
         host.docker.remove(ep);
         assertEquals(List.of(), host.fabric.endpoints());

@@ -3,7 +3,7 @@ package io.ovsfabric.agent.docker.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;
