@@ -20,11 +20,13 @@ OVS, agent and Docker engine; hosts are 192.0.2.11, .12, ... on an underlay swit
 run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100.
 
 commands:
-  up [--hosts N] [--controllers K] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR] [--no-build]
+  up [--hosts N] [--controllers K] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR] [--tunnel-key KEY]
+     [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
-                      hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, lease TTL 10s, grace 10m.
+                      hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, lease TTL 10s, grace 10m,
+                      the controller's default GRE key (--tunnel-key: the docker0 network's, 1-4294967295).
   status              processes, namespaces, hosts, containers and the controller's view; exit 1 if unhealthy
   matrix [SECONDS]    ping every container from every other one (retrying up to SECONDS, default 30)
   docker hN ARGS...   the docker CLI against host hN's engine      e.g. deploy/lab.sh docker h1 ps
@@ -166,6 +168,7 @@ load_state() {
 cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
+  TUNNEL_KEY=
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -173,6 +176,7 @@ cmd_up() {
       --containers) CONTAINERS=$2; shift 2 ;;
       --lease-ttl) LEASE_TTL=$2; shift 2 ;;
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
+      --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
       *) echo "lab.sh up: unknown option $1" >&2; exit 2 ;;
     esac

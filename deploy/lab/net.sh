@@ -98,7 +98,8 @@ control_plane_up() {
     step "controller c$i on $(controller_ip "$i"):$CONTROLLER_PORT (lease TTL $LEASE_TTL, reclaim grace $RECLAIM_GRACE)" "$log"
     spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
       --etcd http://127.0.0.1:2379 --listen "$(controller_ip "$i"):$CONTROLLER_PORT" \
-      --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE"
+      --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
+      ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
   done
   for ((i = 1; i <= CONTROLLERS; i++)); do
     log=$LOGS/controller-c$i.log
