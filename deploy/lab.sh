@@ -21,12 +21,14 @@ run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100
 
 commands:
   up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
-     [--agent-controllers auto|one|all] [--no-build]
+     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
                       hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, 1 etcd member, lease TTL 10s,
-                      grace 10m. E members e1..eE form one etcd cluster; every controller gets every member.
+                      grace 10m,
+                      the controller's default GRE key (--tunnel-key: the docker0 network's, 1-4294967295).
+                      E members e1..eE form one etcd cluster; every controller gets every member.
                       Agents get one controller each, round-robin (one), or every controller, their own
                       first (all); auto = all if this build's agent takes a list.
   status              processes, namespaces, hosts, containers and the controller's view; exit 1 if unhealthy
@@ -171,9 +173,9 @@ new_state() {
   echo "$NAME" >"$STATE/.ovsfabric-lab"
   echo "$CONTROLLERS" >"$STATE/controllers"
   echo "$ETCD_MEMBERS" >"$STATE/etcd-members"
-  printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nCREATED=%s\n' \
+  printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nTUNNEL_KEY=%s\nCREATED=%s\n' \
     "$NAME" "$CONTROLLERS" "$ETCD_MEMBERS" "$AGENT_CONTROLLERS" "$FABRIC_CIDR" "$HOST_PREFIX" "$LEASE_TTL" "$RECLAIM_GRACE" \
-    "$CONTAINERS" "$(date -Is)" >"$STATE/lab.env"
+    "$CONTAINERS" "$TUNNEL_KEY" "$(date -Is)" >"$STATE/lab.env"
 }
 
 load_state() {
@@ -191,6 +193,7 @@ cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
   FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
+  TUNNEL_KEY=
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -200,6 +203,7 @@ cmd_up() {
       --containers) CONTAINERS=$2; shift 2 ;;
       --lease-ttl) LEASE_TTL=$2; shift 2 ;;
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
+      --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
       *) echo "lab.sh up: unknown option $1" >&2; exit 2 ;;
     esac

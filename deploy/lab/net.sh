@@ -149,7 +149,8 @@ controller_start() {
   local i=$1 log=$LOGS/controller-c$1.log
   spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
-    --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE"
+    --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
+    ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
 }
 
 control_plane_up() {

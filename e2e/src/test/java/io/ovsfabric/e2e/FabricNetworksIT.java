@@ -1,6 +1,7 @@
 package io.ovsfabric.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * User-defined fabric networks end to end (issue 5): two networks defined once with ovsfabricctl appear in every
  * host's engine; containers on them get distinct addresses from the controller, reach each other across hosts by IP
  * and by name, cannot reach the other network, and give their addresses back when they and the networks go.
+ * The fabric runs with the largest GRE key (4294967295, a uint32 that Java reads as -1) on its default network, so
+ * every test here also proves the key stays unsigned from the controller to br0.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FabricNetworksIT {
@@ -38,6 +42,8 @@ class FabricNetworksIT {
     private static final Map<String, String> SUBNETS = Map.of("appnet", "10.201.0.0/16", "othernet", "10.202.0.0/16");
     private static final int PER_HOST = 5; // two networks: 10 containers per host, as issue 5 asks
     private static final int PARALLEL = 3;
+    /** The default (docker0) network's GRE key: 2^32 - 1, the largest the controller accepts. */
+    private static final String MAX_TUNNEL_KEY = "4294967295";
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static Lab lab;
@@ -50,13 +56,48 @@ class FabricNetworksIT {
     static void up() {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(FabricNetworksIT.class.getSimpleName());
-        lab.up("--hosts", "3", "--containers", "1");
+        lab.up("--hosts", "3", "--containers", "1", "--tunnel-key", MAX_TUNNEL_KEY);
     }
 
     @AfterAll
     static void down() {
         if (lab != null) {
             lab.saveLogsAndDown();
+        }
+    }
+
+    @Test
+    @Order(0)
+    void theGreKey4294967295GoesUnsignedFromTheControllerToBr0() {
+        String fabric = lab.ctl("fabric").orThrow().out();
+        assertTrue(fabric.contains(MAX_TUNNEL_KEY), fabric);
+        Map<String, String> ips = new LinkedHashMap<>();
+        try {
+            for (String host : List.of("h1", "h2")) {
+                String name = "key-" + host;
+                lab.docker(host, "run", "-d", "--name", name, "busybox:lab", "sleep", "900").orThrow();
+                ips.put(host, lab.docker(host, "inspect", "-f",
+                        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).orThrow().out().strip());
+            }
+            for (String[] pair : new String[][] {{"h1", "h2"}, {"h2", "h1"}}) {
+                String src = "key-" + pair[0];
+                String target = ips.get(pair[1]);
+                Poll.until(src + " pings key-" + pair[1] + " (" + target + ") through GRE key " + MAX_TUNNEL_KEY,
+                        Duration.ofSeconds(30), () -> ping(pair[0], src, target) ? Optional.of(true) : Optional.empty(),
+                        () -> lab.docker(pair[0], "exec", src, "ping", "-c1", "-W1", target).out());
+            }
+            // what OVS holds: the key as 32 unsigned bits, never sign-extended to 64 or truncated
+            Pattern wrong = Pattern.compile("tun_id=-|tun_id=0x[0-9a-f]{9,}|0x[0-9a-f]{9,}->tun_id|-[0-9]+->tun_id");
+            for (String host : List.of("h1", "h2")) {
+                String flows = lab.exec(host, "ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "br0").orThrow().out();
+                assertTrue(flows.contains("tun_id=0xffffffff"), host + " classifies on tun_id=0xffffffff:\n" + flows);
+                assertTrue(flows.contains("set_field:0xffffffff->tun_id"), host + " sets tun_id 0xffffffff:\n" + flows);
+                assertFalse(wrong.matcher(flows).find(), host + " has a negative or widened key:\n" + flows);
+            }
+        } finally {
+            for (String host : List.of("h1", "h2")) {
+                lab.docker(host, "rm", "-f", "key-" + host);
+            }
         }
     }
 

@@ -6,8 +6,8 @@ import io.ovsfabric.agent.model.DockerOptions;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.rpc.ControllerException;
+import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.FabricClient;
-import io.ovsfabric.agent.rpc.GrpcFabricClient;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
@@ -64,12 +64,14 @@ final class DockerOptsCommand implements Callable<Integer> {
         }
         HostId host = HostId.of(hostId);
         DockerOptions opts;
-        try (FabricClient client = GrpcFabricClient.connect(controller.address)) {
+        try (ControllerClient controllerClient = ControllerClient.connect(controller.address)) {
+            FabricClient client = controllerClient.membership();
             FabricSettings fabric = client.fabric();
             FabricHost record = client.host(host);
             opts = DockerOptions.of(fabric, record.subnet(), record.subnet().firstUsable());
         } catch (ControllerException e) {
-            if (e.kind() != ControllerException.Kind.UNAVAILABLE) {
+            // unreachable, or failing inside: the controller cannot answer now (a refusal is not hidden)
+            if (e.kind() != ControllerException.Kind.UNAVAILABLE && e.kind() != ControllerException.Kind.FAILED) {
                 throw e;
             }
             opts = saved(host, e);

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.dns;
 
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
 
 import java.util.List;
 
@@ -11,7 +11,7 @@ public interface EndpointDirectory {
     /** The latest known networks and endpoints; cheap to call (no I/O). */
     Snapshot snapshot();
 
-    record Snapshot(List<FabricNetwork> networks, List<FabricEndpoint> endpoints) {
+    record Snapshot(List<OverlayNetwork> networks, List<NetworkEndpoint> endpoints) {
         public Snapshot {
             networks = List.copyOf(networks);
             endpoints = List.copyOf(endpoints);

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.dns;
 
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Ipv4Address;
 
 import java.util.HashMap;
@@ -27,12 +27,12 @@ public final class NameTable {
     private final Map<Ipv4Address, Set<String>> networksOfAddress = new HashMap<>();
 
     public NameTable(EndpointDirectory.Snapshot snapshot) {
-        for (FabricNetwork n : snapshot.networks()) {
+        for (OverlayNetwork n : snapshot.networks()) {
             networkIdsByName.put(normalize(n.name()), n.id());
             names.put(n.id(), new HashMap<>());
         }
         Map<String, Set<String>> networksOfContainer = new HashMap<>();
-        for (FabricEndpoint e : snapshot.endpoints()) {
+        for (NetworkEndpoint e : snapshot.endpoints()) {
             Map<String, Set<Ipv4Address>> inNetwork = names.get(e.networkId());
             if (inNetwork == null) {
                 continue;   // network removed before its endpoints: ignore
@@ -43,11 +43,11 @@ public final class NameTable {
             }
             e.aliases().forEach(a -> labels.add(normalize(a)));
             labels.forEach(l -> inNetwork.computeIfAbsent(l, k -> new TreeSet<>()).add(e.address()));
-            String owner = e.containerId().isEmpty() ? "endpoint:" + e.handle() : e.containerId();
+            String owner = e.containerId().isEmpty() ? "endpoint:" + e.endpointId() : e.containerId();
             networksOfContainer.computeIfAbsent(owner, k -> new HashSet<>()).add(e.networkId());
         }
-        for (FabricEndpoint e : snapshot.endpoints()) {
-            String owner = e.containerId().isEmpty() ? "endpoint:" + e.handle() : e.containerId();
+        for (NetworkEndpoint e : snapshot.endpoints()) {
+            String owner = e.containerId().isEmpty() ? "endpoint:" + e.endpointId() : e.containerId();
             networksOfAddress.computeIfAbsent(e.address(), k -> new HashSet<>())
                     .addAll(networksOfContainer.getOrDefault(owner, Set.of()));
         }

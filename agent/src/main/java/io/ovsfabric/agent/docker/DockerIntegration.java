@@ -3,7 +3,7 @@ package io.ovsfabric.agent.docker;
 import io.ovsfabric.agent.docker.engine.ContainerEngine;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.EngineSync;
-import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.PortForwarding;
 import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;

@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.model;
 
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 
 /**
  * The fabric-wide plan as the agent sees it (from the controller's RegisterResponse / snapshot).
@@ -10,7 +11,7 @@ import io.ovsfabric.common.Cidr;
  * @param tunnelOverhead bytes the encapsulation adds (42 for GRE with a key)
  * @param reservedHead   addresses at the start of each host subnet kept out of Docker's hands
  */
-public record FabricSettings(Cidr fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
+public record FabricSettings(Cidr fabricCidr, int hostPrefix, TunnelKey tunnelKey, int underlayMtu, int tunnelOverhead,
         int reservedHead, String fabricId) {
 
     /** MTU for docker0, the docker0-br0 link and containers: what fits inside one tunnelled underlay frame. */

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One address held in a fabric network and the endpoint holding it.
+ * One address held in a fabric network and the endpoint holding it. Container id and name are empty until the
+ * engine sync has seen the container (Docker tells a network plugin neither).
  *
  * @param endpointId    the allocation handle, as the plugin tags the endpoint's OVS port ({@code ovsfabric-endpoint})
  * @param mac           "" until the plugin reported it
@@ -24,6 +25,10 @@ public record NetworkEndpoint(String networkId, String endpointId, HostId host, 
         containerId = containerId == null ? "" : containerId;
         containerName = containerName == null ? "" : containerName;
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
+    }
+
+    public NetworkEndpoint withContainer(String id, String name, List<String> newAliases) {
+        return new NetworkEndpoint(networkId, endpointId, host, address, mac, id, name, newAliases);
     }
 
     public Key key() {

@@ -35,7 +35,7 @@ public final class FlowPlanner {
     public static List<Flow> flows(Topology topology, PlanSettings settings) {
         String br = settings.names().integrationBridge();
         int round = settings.round();
-        long key = topology.fabric().tunnelKey();
+        long key = topology.fabric().tunnelKey().value();
         long classify = new Cookie(FlowCategory.CLASSIFIER, round).value();
         long drop = new Cookie(FlowCategory.DEFAULT_DROP, round).value();
         long local = new Cookie(FlowCategory.LOCAL_DELIVERY, round).value();

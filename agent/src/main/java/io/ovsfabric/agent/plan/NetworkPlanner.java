@@ -53,7 +53,7 @@ public final class NetworkPlanner {
 
     /** The networks this host forwards: all of them, except one reusing the default network's key. */
     static List<OverlayNetwork> networks(Topology topology) {
-        return topology.networks().stream().filter(n -> n.tunnelKey() != topology.fabric().tunnelKey()).toList();
+        return topology.networks().stream().filter(n -> !n.tunnelKey().equals(topology.fabric().tunnelKey())).toList();
     }
 
     /** Linux name of a network's gateway port: "ofxg" + the first 11 letters/digits of the network id. */
@@ -63,7 +63,7 @@ public final class NetworkPlanner {
     }
 
     static int gatewayOfport(OverlayNetwork network) {
-        return GATEWAY_PORT_BASE + (int) (network.tunnelKey() % GATEWAY_PORT_SPAN);
+        return GATEWAY_PORT_BASE + (int) (network.tunnelKey().value() % GATEWAY_PORT_SPAN);
     }
 
     static List<PortSpec> gatewayPorts(Topology topology, Map<String, String> marks, int mtu) {
@@ -90,7 +90,7 @@ public final class NetworkPlanner {
 
         Map<Flow.Key, Flow> flows = new LinkedHashMap<>();
         for (OverlayNetwork network : networks(topology)) {
-            long key = network.tunnelKey();
+            long key = network.tunnelKey().value();
             int gw = gatewayOfport(network);
             List<NetworkEndpoint> endpoints = topology.endpoints().stream()
                     .filter(e -> e.networkId().equals(network.id())).toList();

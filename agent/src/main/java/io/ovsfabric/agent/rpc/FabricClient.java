@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The agent's view of the controller. Every method fails with {@link ControllerException}; none returns a
- * success flag.
+ * The controller as the host's membership sees it: registration, lease, topology stream, admin reads. Every method
+ * fails with {@link ControllerException}; none returns a success flag. The real one is
+ * {@link ControllerClient#membership()}, on the agent's one controller channel (which {@link ControllerClient} closes).
  */
-public interface FabricClient extends AutoCloseable {
+public interface FabricClient {
 
     record Registration(LocalHost self, FabricSettings fabric, long leaseId, Duration leaseTtl) {}
 
@@ -36,7 +37,4 @@ public interface FabricClient extends AutoCloseable {
 
     /** One host's record, or {@link ControllerException.Kind#NOT_FOUND}. */
     FabricHost host(HostId host);
-
-    @Override
-    void close();
 }

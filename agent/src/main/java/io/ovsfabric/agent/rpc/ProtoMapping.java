@@ -1,56 +1,112 @@
 package io.ovsfabric.agent.rpc;
 
+import io.ovsfabric.agent.model.AddressLease;
+import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.HostInventory;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.TunnelKey;
+import io.ovsfabric.proto.v1.AllocateAddressResponse;
+import io.ovsfabric.proto.v1.CreateNetworkRequest;
+import io.ovsfabric.proto.v1.DockerEndpoint;
 import io.ovsfabric.proto.v1.Endpoint;
+import io.ovsfabric.proto.v1.EndpointPort;
 import io.ovsfabric.proto.v1.FabricConfig;
 import io.ovsfabric.proto.v1.Host;
 import io.ovsfabric.proto.v1.HostState;
 import io.ovsfabric.proto.v1.Network;
+import io.ovsfabric.proto.v1.PluginAddress;
 import io.ovsfabric.proto.v1.RegisterResponse;
+import io.ovsfabric.proto.v1.ReportEndpointsRequest;
 import io.ovsfabric.proto.v1.TopologyChange;
 import io.ovsfabric.proto.v1.TopologyEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** Protobuf to agent model. Proto types stop here. */
+/**
+ * The agent's one mapper between protobuf and the agent model, both ways. Proto types stop here. GRE keys are
+ * {@code uint32} on the wire and always cross with {@link TunnelKey#fromWire(int)} / {@link TunnelKey#toWire()}.
+ */
 final class ProtoMapping {
     private ProtoMapping() {}
 
     static FabricSettings fabric(FabricConfig c) {
-        return new FabricSettings(Cidr.parse(c.getFabricCidr()), c.getHostPrefix(), c.getTunnelKey(),
-                c.getUnderlayMtu(), c.getTunnelOverhead(), c.getReservedHead(), c.getFabricId());
+        return parsed("fabric plan", () -> new FabricSettings(Cidr.parse(c.getFabricCidr()), c.getHostPrefix(),
+                TunnelKey.fromWire(c.getTunnelKey()), c.getUnderlayMtu(), c.getTunnelOverhead(), c.getReservedHead(),
+                c.getFabricId()));
     }
 
     static FabricHost host(Host h) {
-        return new FabricHost(HostId.of(h.getHostId()), Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()),
-                h.getState() == HostState.HOST_STATE_UP);
+        return parsed("host " + h.getHostId(), () -> new FabricHost(HostId.of(h.getHostId()),
+                Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), h.getState() == HostState.HOST_STATE_UP));
     }
 
     static OverlayNetwork network(Network n) {
-        Cidr subnet = Cidr.parse(n.getSubnet());
-        Ipv4Address gateway = n.getGateway().isEmpty() ? subnet.firstUsable() : Ipv4Address.parse(n.getGateway());
-        return new OverlayNetwork(n.getId(), n.getName(), subnet, gateway, Integer.toUnsignedLong(n.getTunnelKey()));
+        return parsed("network " + n.getName() + " (" + n.getId() + ")", () -> {
+            Cidr subnet = Cidr.parse(n.getSubnet());
+            Ipv4Address gateway = n.getGateway().isEmpty() ? subnet.firstUsable() : Ipv4Address.parse(n.getGateway());
+            return new OverlayNetwork(n.getId(), n.getName(), subnet, gateway, TunnelKey.fromWire(n.getTunnelKey()),
+                    n.getLabelsMap());
+        });
     }
 
     static NetworkEndpoint endpoint(Endpoint e) {
-        return new NetworkEndpoint(e.getNetworkId(), e.getEndpointId(), HostId.of(e.getHostId()),
-                Ipv4Address.parse(e.getAddress()), e.getMac(), e.getContainerId(), e.getContainerName(),
-                e.getAliasesList());
+        return parsed("endpoint " + e.getEndpointId() + " of network " + e.getNetworkId(),
+                () -> new NetworkEndpoint(e.getNetworkId(), e.getEndpointId(), HostId.of(e.getHostId()),
+                        Ipv4Address.parse(e.getAddress()), e.getMac(), e.getContainerId(), e.getContainerName(),
+                        e.getAliasesList()));
+    }
+
+    static Endpoint endpoint(NetworkEndpoint e) {
+        return Endpoint.newBuilder().setNetworkId(e.networkId()).setEndpointId(e.endpointId())
+                .setHostId(e.host().value()).setAddress(e.address().toString()).setMac(e.mac())
+                .setContainerId(e.containerId()).setContainerName(e.containerName()).addAllAliases(e.aliases()).build();
     }
 
     static LocalHost self(RegisterResponse r) {
         Host h = r.getHost();
-        return new LocalHost(HostId.of(h.getHostId()), Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()),
-                Ipv4Address.parse(h.getGateway()), r.getMtu());
+        return parsed("registration of " + h.getHostId(), () -> new LocalHost(HostId.of(h.getHostId()),
+                Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), Ipv4Address.parse(h.getGateway()),
+                r.getMtu()));
+    }
+
+    static CreateNetworkRequest createRequest(NetworkSpec spec) {
+        CreateNetworkRequest.Builder request = CreateNetworkRequest.newBuilder()
+                .setName(spec.name()).setSubnet(spec.subnet().toString()).putAllLabels(spec.labels());
+        spec.gateway().ifPresent(g -> request.setGateway(g.toString()));
+        return request.build();
+    }
+
+    static AddressLease lease(String networkId, AllocationHandle handle, AllocateAddressResponse r) {
+        return parsed("the address of " + handle, () -> new AddressLease(networkId, handle,
+                Ipv4Address.parse(r.getEndpoint().getAddress()), r.getPrefixLength(), Ipv4Address.parse(r.getGateway())));
+    }
+
+    static ReportEndpointsRequest report(HostId host, HostInventory inventory) {
+        io.ovsfabric.proto.v1.HostInventory.Builder inv = io.ovsfabric.proto.v1.HostInventory.newBuilder()
+                .setDockerObserved(inventory.docker().isPresent()).setOvsObserved(inventory.ports().isPresent())
+                .setTopologyRevision(inventory.topologyRevision());
+        inventory.plugin().forEach(a -> inv.addPlugin(PluginAddress.newBuilder().setNetworkId(a.handle().networkId())
+                .setEndpointId(a.handle().toString()).setAddress(a.address()).setReserved(a.reserved())
+                .setDockerEndpointId(a.dockerEndpointId())));
+        inventory.docker().orElse(List.of()).forEach(d -> inv.addDocker(DockerEndpoint.newBuilder()
+                .setNetworkId(d.networkId()).setDockerNetworkId(d.dockerNetworkId())
+                .setDockerEndpointId(d.dockerEndpointId()).setContainerId(d.containerId())
+                .setContainerName(d.containerName()).setAddress(d.address())));
+        inventory.ports().orElse(List.of()).forEach(p -> inv.addOvsPorts(EndpointPort.newBuilder().setPort(p.port())
+                .setNetworkId(p.networkId()).setEndpointId(p.handle()).setDockerEndpointId(p.dockerEndpointId())));
+        return ReportEndpointsRequest.newBuilder().setHostId(host.value()).setInventory(inv).build();
     }
 
     /** Empty for events that carry nothing the agent follows (a delta of changes it does not know is kept). */
@@ -86,5 +142,15 @@ final class ProtoMapping {
             return Optional.of(new TopologyUpdate.Delta(changes, e.getRevision()));
         }
         return Optional.empty();
+    }
+
+    /** A field the controller sent that the agent cannot use is the controller's failure, said with what it was. */
+    private static <T> T parsed(String what, Supplier<T> mapping) {
+        try {
+            return mapping.get();
+        } catch (InvalidInputException e) {
+            throw new ControllerException(ControllerException.Kind.FAILED, "the controller sent " + what
+                    + " with unusable fields: " + e.getMessage(), e);
+        }
     }
 }

@@ -11,6 +11,7 @@ import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.TunnelKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -30,7 +31,8 @@ import java.util.TreeMap;
 public final class AgentStateStore {
     static final String FILE = "agent-state.json";
 
-    // The file format: plain strings, so it stays readable and stable when model types change.
+    // The file format: plain strings, so it stays readable and stable when model types change. GRE keys are numbers
+    // (unsigned decimal); see tunnelKey(long) for the negative ones older agents wrote.
     record HostJson(String id, String underlayIp, String subnet, boolean up) {}
 
     record SelfJson(String id, String underlayIp, String subnet, String gateway, int mtu) {}
@@ -38,7 +40,8 @@ public final class AgentStateStore {
     record FabricJson(String fabricCidr, int hostPrefix, long tunnelKey, int underlayMtu, int tunnelOverhead,
             int reservedHead, String fabricId) {}
 
-    record NetworkJson(String id, String name, String subnet, String gateway, long tunnelKey) {}
+    /** {@code labels} null in files written before networks carried them. */
+    record NetworkJson(String id, String name, String subnet, String gateway, long tunnelKey, Map<String, String> labels) {}
 
     record EndpointJson(String networkId, String endpointId, String host, String address, String mac, String containerId,
             String containerName, List<String> aliases) {}
@@ -70,7 +73,7 @@ public final class AgentStateStore {
             LocalHost self = new LocalHost(HostId.of(s.self().id()), Ipv4Address.parse(s.self().underlayIp()),
                     Cidr.parse(s.self().subnet()), Ipv4Address.parse(s.self().gateway()), s.self().mtu());
             FabricJson f = s.fabric();
-            FabricSettings fabric = new FabricSettings(Cidr.parse(f.fabricCidr()), f.hostPrefix(), f.tunnelKey(),
+            FabricSettings fabric = new FabricSettings(Cidr.parse(f.fabricCidr()), f.hostPrefix(), tunnelKey(f.tunnelKey()),
                     f.underlayMtu(), f.tunnelOverhead(), f.reservedHead(), f.fabricId());
             Map<HostId, FabricHost> hosts = new TreeMap<>();
             for (HostJson h : s.hosts()) {
@@ -86,7 +89,7 @@ public final class AgentStateStore {
             }
             for (NetworkJson n : s.networks()) {
                 networks.put(n.id(), new OverlayNetwork(n.id(), n.name(), Cidr.parse(n.subnet()), Ipv4Address.parse(n.gateway()),
-                        n.tunnelKey()));
+                        tunnelKey(n.tunnelKey()), n.labels()));
             }
             for (EndpointJson e : s.endpoints()) {
                 NetworkEndpoint endpoint = new NetworkEndpoint(e.networkId(), e.endpointId(), HostId.of(e.host()),
@@ -100,19 +103,30 @@ public final class AgentStateStore {
         }
     }
 
+    /**
+     * A key as the file holds it. Agents before the unsigned TunnelKey read the default network's key signed, and
+     * saved a key of 2^31 or more as a negative number: those are the same 32 bits, read back unsigned.
+     */
+    static TunnelKey tunnelKey(long stored) {
+        if (stored < 0 && stored >= Integer.MIN_VALUE) {
+            return TunnelKey.fromWire((int) stored);
+        }
+        return TunnelKey.of(stored);
+    }
+
     public void save(AgentState state) {
         LocalHost self = state.self();
         FabricSettings f = state.view().fabric();
         StateJson s = new StateJson(VERSION,
                 new SelfJson(self.id().value(), self.underlayIp().toString(), self.subnet().toString(),
                         self.gateway().toString(), self.mtu()),
-                new FabricJson(f.fabricCidr().toString(), f.hostPrefix(), f.tunnelKey(), f.underlayMtu(),
+                new FabricJson(f.fabricCidr().toString(), f.hostPrefix(), f.tunnelKey().value(), f.underlayMtu(),
                         f.tunnelOverhead(), f.reservedHead(), f.fabricId()),
                 state.view().hostList().stream().map(h -> new HostJson(h.id().value(), h.underlayIp().toString(),
                         h.subnet().toString(), h.up())).toList(),
                 state.view().revision(),
                 state.view().networks().values().stream().map(n -> new NetworkJson(n.id(), n.name(), n.subnet().toString(),
-                        n.gateway().toString(), n.tunnelKey())).toList(),
+                        n.gateway().toString(), n.tunnelKey().value(), n.labels())).toList(),
                 state.view().endpoints().values().stream().map(e -> new EndpointJson(e.networkId(), e.endpointId(),
                         e.host().value(), e.address().toString(), e.mac(), e.containerId(), e.containerName(), e.aliases()))
                         .toList());

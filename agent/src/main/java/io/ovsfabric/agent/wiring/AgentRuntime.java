@@ -144,7 +144,7 @@ public final class AgentRuntime implements AutoCloseable {
                         registration = null;
                         pause = Duration.ZERO;
                     }
-                    case REFUSED -> log.error("Host {}: {}. Fix this; retrying in {}s", options.host(),
+                    case INVALID, CONFLICT, REFUSED -> log.error("Host {}: {}. Fix this; retrying in {}s", options.host(),
                             e.getMessage(), pause.toSeconds());
                     default -> log.warn("Host {}: {}; keeping the last known topology, retrying in {} ms",
                             options.host(), e.getMessage(), pause.toMillis());

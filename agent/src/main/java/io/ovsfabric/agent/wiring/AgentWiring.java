@@ -1,8 +1,7 @@
 package io.ovsfabric.agent.wiring;
 
 import io.ovsfabric.agent.model.DataPlane;
-import io.ovsfabric.agent.rpc.FabricClient;
-import io.ovsfabric.agent.rpc.GrpcFabricClient;
+import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -27,12 +26,12 @@ public final class AgentWiring implements AutoCloseable {
         }
     }
 
-    private final FabricClient client;
+    private final ControllerClient client;
     private final DataPlane dataPlane;
     private final AgentRuntime runtime;
     private final DockerWiring docker;
 
-    private AgentWiring(FabricClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker) {
+    private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker) {
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
@@ -46,7 +45,8 @@ public final class AgentWiring implements AutoCloseable {
 
     public static AgentWiring start(Config config) {
         DataPlane dataPlane = dataPlaneFactory().open(config.dataPlane());
-        FabricClient client = GrpcFabricClient.connect(config.controller());
+        // the one controller client: one channel under the host's membership and the Docker side
+        ControllerClient client = ControllerClient.connect(config.controller());
         AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
                 HostFacts.underlayMtu(config.dataPlane().underlayInterface()),
                 HostFacts.capabilities(config.dataPlane().datapath()));
@@ -55,15 +55,15 @@ public final class AgentWiring implements AutoCloseable {
                 defaults.maxBackoff());
         log.info("Agent for host {} starting: controller {}, underlay {}, OVSDB {}, state {}", config.host(),
                 config.controller(), config.underlayIp(), config.dataPlane().ovsdb(), config.stateDir());
-        AgentRuntime runtime = new AgentRuntime(options, client, dataPlane, new AgentStateStore(config.stateDir()));
+        AgentRuntime runtime = new AgentRuntime(options, client.membership(), dataPlane, new AgentStateStore(config.stateDir()));
         DockerWiring docker = null;
         if (config.dockerHost().isPresent()) {
             String datapath = config.dataPlane().datapath();
             boolean netdev = "netdev".equalsIgnoreCase(datapath)
                     || (!"system".equalsIgnoreCase(datapath) && !Files.exists(Path.of("/sys/module/openvswitch")));
-            docker = new DockerWiring(new DockerWiring.Settings(config.controller(), config.host(), config.pluginDir(),
+            docker = new DockerWiring(new DockerWiring.Settings(config.host(), config.pluginDir(),
                     config.stateDir(), config.dockerHost().get(), config.dataPlane().ovsdb(), netdev,
-                    Path.of("/etc/resolv.conf")), runtime::requestReconcile,
+                    Path.of("/etc/resolv.conf")), client.networks(), runtime::requestReconcile,
                     dataPlane::endpointPorts);
             runtime.onTopologyApplied(docker);
             log.info("Host {}: Docker plugin and DNS start after the first full pass (engine {}, plugin dir {})",

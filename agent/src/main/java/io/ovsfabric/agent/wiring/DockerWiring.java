@@ -1,8 +1,5 @@
 package io.ovsfabric.agent.wiring;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.ovsfabric.agent.dns.DnsConfig;
 import io.ovsfabric.agent.dns.EndpointDirectory;
 import io.ovsfabric.agent.dns.FabricDnsServer;
@@ -10,12 +7,8 @@ import io.ovsfabric.agent.dns.FabricEndpointDirectory;
 import io.ovsfabric.agent.dns.ResolvConf;
 import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
-import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.GrpcFabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
@@ -24,9 +17,9 @@ import io.ovsfabric.agent.docker.link.SystemProcessRunner;
 import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.agent.linux.IptablesPacketFilter;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
-import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.common.HostId;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,9 +29,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,23 +48,28 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
      * @param ovsdb      OVSDB target for the plugin's ovs-vsctl (the data plane's)
      * @param netdev     userspace datapath: TX checksum offload off on endpoint veths
      */
-    record Settings(String controller, HostId host, Path pluginDir, Path stateDir, String dockerHost, String ovsdb,
+    record Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, String ovsdb,
             boolean netdev, Path resolvConf) {}
 
     private final Settings settings;
+    private final FabricNetworks controller;
     private final Runnable reconcileSoon;
     private final Supplier<List<AttachedPort>> bridgePorts;
     private final FabricEndpointDirectory directory = new FabricEndpointDirectory();
-    private ManagedChannel channel;
     private DockerIntegration docker;
     private FabricDnsServer dns;
     private List<OverlayNetwork> networks = List.of();
     private boolean closed;
     private volatile long appliedRevision;
 
-    /** @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS */
-    DockerWiring(Settings settings, Runnable reconcileSoon, Supplier<List<AttachedPort>> bridgePorts) {
+    /**
+     * @param controller  the networks role of the agent's one controller client (the wiring closes it)
+     * @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS
+     */
+    DockerWiring(Settings settings, FabricNetworks controller, Runnable reconcileSoon,
+            Supplier<List<AttachedPort>> bridgePorts) {
         this.settings = settings;
+        this.controller = controller;
         this.reconcileSoon = reconcileSoon;
         this.bridgePorts = bridgePorts;
     }
@@ -85,7 +80,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
             return;
         }
         appliedRevision = topology.revision();
-        directory.update(snapshot(topology));
+        directory.update(new EndpointDirectory.Snapshot(topology.networks(), topology.endpoints()));
         if (dns == null) {
             try {
                 startDns(topology);
@@ -108,14 +103,11 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     }
 
     private void startDocker(Topology topology) {
-        if (channel == null) {
-            channel = Grpc.newChannelBuilder(settings.controller(), InsecureChannelCredentials.create()).build();
-        }
         EndpointPlumbing plumbing = new ReconcilingPlumbing(new IpEndpointPlumbing(
                 new SystemProcessRunner(Duration.ofSeconds(30)), settings.ovsdb(), settings.netdev()), reconcileSoon);
         docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
                         settings.stateDir(), topology.self().mtu()),
-                new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
+                controller, plumbing,
                 new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.local())),
                 DockerJavaEngine.connect(settings.dockerHost()), new DataPlaneView() {
                     @Override
@@ -157,46 +149,16 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                 listen, upstreams);
     }
 
-    /** The DNS server's view of the topology: every network and endpoint, in the plugin's types. */
-    static EndpointDirectory.Snapshot snapshot(Topology topology) {
-        List<FabricNetwork> nets = topology.networks().stream().map(n -> new FabricNetwork(n.id(), n.name(),
-                n.subnet(), n.gateway(), n.tunnelKey(), Map.of())).toList();
-        List<FabricEndpoint> endpoints = topology.endpoints().stream().map(DockerWiring::endpoint).toList();
-        return new EndpointDirectory.Snapshot(nets, endpoints);
-    }
-
-    private static FabricEndpoint endpoint(NetworkEndpoint e) {
-        Optional<MacAddress> mac = Optional.empty();
-        try {
-            mac = e.mac().isEmpty() ? Optional.empty() : Optional.of(MacAddress.parse(e.mac()));
-        } catch (RuntimeException ignored) {
-            // a MAC the plugin cannot read does not matter for names
-        }
-        return new FabricEndpoint(e.networkId(), e.endpointId(), e.host(), e.address(), mac, e.containerId(),
-                e.containerName(), e.aliases());
-    }
-
     @Override
     public synchronized void close() {
         closed = true;
-        try {
-            if (docker != null) {
-                docker.close();
-            }
-            if (dns != null) {
-                dns.close();
-            }
-            directory.close();
-        } finally {
-            if (channel != null) {
-                channel.shutdownNow();
-                try {
-                    channel.awaitTermination(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        if (docker != null) {
+            docker.close();
         }
+        if (dns != null) {
+            dns.close();
+        }
+        directory.close();
     }
 
     /** The plugin's veth plumbing, asking the data plane for a pass after each change (new ports need flows). */

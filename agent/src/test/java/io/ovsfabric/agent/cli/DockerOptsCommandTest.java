@@ -11,6 +11,7 @@ import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.io.StringWriter;
@@ -27,7 +28,7 @@ class DockerOptsCommandTest {
     Path state;
 
     private void saveStateOf(String host) {
-        FabricSettings fabric = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 7, 1500, 42, 2, "fab-1");
+        FabricSettings fabric = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, TunnelKey.of(7), 1500, 42, 2, "fab-1");
         LocalHost self = new LocalHost(HostId.of(host), Ipv4Address.parse("192.0.2.11"), Cidr.parse("10.200.1.0/24"),
                 Ipv4Address.parse("10.200.1.1"), 1458);
         new AgentStateStore(state).save(new AgentState(self, FabricView.of(new TopologyUpdate.Snapshot(fabric, List.of(

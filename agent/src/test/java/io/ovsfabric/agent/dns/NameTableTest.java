@@ -1,8 +1,9 @@
 package io.ovsfabric.agent.dns;
 
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -14,18 +15,18 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class NameTableTest {
-    static final FabricNetwork APPNET = net("fn1", "appnet", "10.201.0.0/16");
-    static final FabricNetwork OTHERNET = net("fn2", "othernet", "10.202.0.0/16");
-    static final FabricNetwork DOTTED = net("fn3", "team.prod", "10.203.0.0/16");
+    static final OverlayNetwork APPNET = net("fn1", "appnet", "10.201.0.0/16");
+    static final OverlayNetwork OTHERNET = net("fn2", "othernet", "10.202.0.0/16");
+    static final OverlayNetwork DOTTED = net("fn3", "team.prod", "10.203.0.0/16");
 
-    static FabricNetwork net(String id, String name, String subnet) {
+    static OverlayNetwork net(String id, String name, String subnet) {
         Cidr c = Cidr.parse(subnet);
-        return new FabricNetwork(id, name, c, c.firstUsable(), 1, Map.of());
+        return new OverlayNetwork(id, name, c, c.firstUsable(), TunnelKey.of(1), Map.of());
     }
 
-    static FabricEndpoint ep(FabricNetwork n, String host, String ip, String container, String name, String... aliases) {
-        return new FabricEndpoint(n.id(), host + ":" + n.id() + ":" + ip.replace(".", ""), HostId.of(host),
-                Ipv4Address.parse(ip), Optional.empty(), container, name, List.of(aliases));
+    static NetworkEndpoint ep(OverlayNetwork n, String host, String ip, String container, String name, String... aliases) {
+        return new NetworkEndpoint(n.id(), host + ":" + n.id() + ":" + ip.replace(".", ""), HostId.of(host),
+                Ipv4Address.parse(ip), "", container, name, List.of(aliases));
     }
 
     /** web on h1 in appnet; db on h2 in appnet and othernet; cache on h3 in othernet only; api with a dotted net. */

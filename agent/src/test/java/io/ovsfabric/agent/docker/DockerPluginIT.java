@@ -2,10 +2,10 @@ package io.ovsfabric.agent.docker;
 
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.engine.EngineSync;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
@@ -130,12 +130,12 @@ class DockerPluginIT {
 
         sync.syncNetworks();
 
-        FabricNetwork registered = fabric.findNetwork(netA).orElseThrow();
+        OverlayNetwork registered = fabric.findNetwork(netA).orElseThrow();
         assertEquals(Cidr.parse("10.251.0.0/24"), registered.subnet());
         PluginState.Pool pool = runtime.state().poolForSubnet(registered.subnet()).orElseThrow();
         assertEquals(pool.poolId(), registered.poolId(), "the pool id travels with the network");
         assertEquals(registered.id(), pool.fabricNetworkId());
-        assertEquals("h1", registered.labels().get(FabricNetwork.ORIGIN_HOST_LABEL));
+        assertEquals("h1", registered.labels().get(OverlayNetwork.ORIGIN_HOST_LABEL));
         assertEquals("10.251.0.1", registered.gateway().toString(), "the gateway libnetwork asked the IPAM for");
     }
 
@@ -148,22 +148,22 @@ class DockerPluginIT {
         String endpointId = host.dockerOk("inspect", c1, "--format",
                 "{{(index .NetworkSettings.Networks \"" + netA + "\").EndpointID}}");
         assertEquals("10.251.0.2", ip);
-        FabricEndpoint held = single(fabric.endpoints(), ip);
+        NetworkEndpoint held = single(fabric.endpoints(), ip);
         assertEquals(hostId, held.host());
 
         String vethHost = "ofxh" + endpointId.substring(0, 11);
         assertTrue(host.inNetns().run(List.of("ip", "link", "show", "dev", vethHost)).ok(), vethHost + " exists");
         Map<String, String> ids = host.ovsExternalIds(vethHost);
-        assertEquals(held.handle(), ids.get("ovsfabric-endpoint"));
+        assertEquals(held.endpointId(), ids.get("ovsfabric-endpoint"));
         assertEquals(endpointId, ids.get("ovsfabric-docker-endpoint"));
         assertEquals("agent", ids.get("ovsfabric-owner"));
         assertTrue(host.dockerOk("exec", c1, "ip", "-o", "addr", "show", "eth0").contains("inet 10.251.0.2/24"));
         assertEquals("1458", host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/mtu"));
-        assertEquals(held.mac().orElseThrow().toString(), host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/address"));
+        assertEquals(held.mac(), host.dockerOk("exec", c1, "cat", "/sys/class/net/eth0/address"));
         assertTrue(host.dockerOk("exec", c1, "ip", "route").contains("default via 10.251.0.1"));
 
         assertEquals(1, sync.syncEndpoints());
-        FabricEndpoint described = single(fabric.endpoints(), ip);
+        NetworkEndpoint described = single(fabric.endpoints(), ip);
         assertEquals(c1, described.containerName());
         assertEquals(host.dockerOk("inspect", c1, "--format", "{{.Id}}"), described.containerId());
     }
@@ -171,7 +171,7 @@ class DockerPluginIT {
     @Test
     @Order(3)
     void aFabricNetworkIsCreatedInTheEngineWithTheSameSubnet() {
-        FabricNetwork b = fabric.createNetwork(new NetworkSpec(netB, Cidr.parse("10.252.0.0/24"), Optional.empty(), Map.of()));
+        OverlayNetwork b = fabric.createNetwork(new NetworkSpec(netB, Cidr.parse("10.252.0.0/24"), Optional.empty(), Map.of()));
         sync.syncNetworks();
         assertEquals("ovsfabric 10.252.0.0/24 10.252.0.1 " + b.id(), host.dockerOk("network", "inspect", netB, "--format",
                 "{{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}}"
@@ -271,8 +271,8 @@ class DockerPluginIT {
                 .filter(n -> n.startsWith("ofxh") || n.startsWith("ofxc")).sorted().toList();
     }
 
-    private static FabricEndpoint single(List<FabricEndpoint> endpoints, String ip) {
-        List<FabricEndpoint> matching = endpoints.stream().filter(e -> e.address().toString().equals(ip)).toList();
+    private static NetworkEndpoint single(List<NetworkEndpoint> endpoints, String ip) {
+        List<NetworkEndpoint> matching = endpoints.stream().filter(e -> e.address().toString().equals(ip)).toList();
         assertEquals(1, matching.size(), endpoints.toString());
         return matching.get(0);
     }

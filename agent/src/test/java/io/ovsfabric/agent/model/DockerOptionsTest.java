@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class DockerOptionsTest {
 
     private static final FabricSettings FABRIC =
-            new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 1, 1500, 42, 2, "f");
+            new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, TunnelKey.of(1), 1500, 42, 2, "f");
 
     @Test
     void slash24WithHeadOfTwoGetsTheUpperHalf() {

@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FabricViewTest {
-    static final FabricSettings FABRIC = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 1, 1500, 42, 2, "f");
+    static final FabricSettings FABRIC = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, TunnelKey.of(1), 1500, 42, 2, "f");
     static final LocalHost SELF = new LocalHost(HostId.of("h1"), Ipv4Address.parse("192.0.2.11"),
             Cidr.parse("10.200.1.0/24"), Ipv4Address.parse("10.200.1.1"), 1458);
 
@@ -49,7 +50,7 @@ class FabricViewTest {
 
     static OverlayNetwork net(String id, int second, long key) {
         return new OverlayNetwork(id, "n" + id, Cidr.parse("10." + second + ".0.0/16"),
-                Ipv4Address.parse("10." + second + ".0.1"), key);
+                Ipv4Address.parse("10." + second + ".0.1"), TunnelKey.of(key));
     }
 
     static NetworkEndpoint ep(String net, String id, int host, String address) {
@@ -79,6 +80,6 @@ class FabricViewTest {
 
         FabricView again = next.apply(new TopologyUpdate.Delta(List.of(
                 new TopologyUpdate.NetworkUpserted(net("fn1", 201, 9))), 12));
-        assertEquals(9, again.topology(SELF).networks().get(0).tunnelKey());
+        assertEquals(9, again.topology(SELF).networks().get(0).tunnelKey().value());
     }
 }

@@ -30,7 +30,7 @@ class FlowMessagesTest {
         io.ovsfabric.agent.model.Topology base = Topologies.of(1, 4);
         io.ovsfabric.agent.model.OverlayNetwork net = new io.ovsfabric.agent.model.OverlayNetwork("n1", "appnet",
                 io.ovsfabric.common.Cidr.parse("10.201.0.0/16"), io.ovsfabric.common.Ipv4Address.parse("10.201.0.1"),
-                0x101);
+                io.ovsfabric.common.TunnelKey.of(0x101));
         List<io.ovsfabric.agent.model.NetworkEndpoint> endpoints = List.of(
                 new io.ovsfabric.agent.model.NetworkEndpoint("n1", "e1", base.self().id(),
                         io.ovsfabric.common.Ipv4Address.parse("10.201.0.2"), "", "", "", List.of()),

@@ -7,6 +7,7 @@ import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.ArrayList;
@@ -23,9 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 class NetworkPlannerTest {
     static final OverlayNetwork APP = new OverlayNetwork("a1b2c3d4e5f60718293a4b5c6d7e8f90", "appnet",
-            Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 0x101);
+            Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), TunnelKey.of(0x101));
     static final OverlayNetwork OTHER = new OverlayNetwork("ffee0011223344556677889900aabbcc", "othernet",
-            Cidr.parse("10.202.0.0/16"), Ipv4Address.parse("10.202.0.1"), 0x102);
+            Cidr.parse("10.202.0.0/16"), Ipv4Address.parse("10.202.0.1"), TunnelKey.of(0x102));
     static final PlanSettings SETTINGS = new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 3);
 
     static Ipv4Address address(OverlayNetwork net, int host, int n) {

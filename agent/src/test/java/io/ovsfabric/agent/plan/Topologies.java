@@ -5,6 +5,7 @@ import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.PeerHost;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ public final class Topologies {
     private Topologies() {}
 
     public static FabricSettings fabric() {
-        return new FabricSettings(FABRIC, 24, KEY, 1500, 42, 2, "fab-test");
+        return new FabricSettings(FABRIC, 24, TunnelKey.of(KEY), 1500, 42, 2, "fab-test");
     }
 
     public static LocalHost host(int n) {

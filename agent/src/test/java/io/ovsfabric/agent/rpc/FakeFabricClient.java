@@ -97,6 +97,4 @@ public final class FakeFabricClient implements FabricClient {
         return new FabricHost(host, registration.self().underlayIp(), registration.self().subnet(), true);
     }
 
-    @Override
-    public void close() {}
 }

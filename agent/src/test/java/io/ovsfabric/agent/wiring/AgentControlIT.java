@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ovsfabric.agent.model.FabricHost;
-import io.ovsfabric.agent.rpc.GrpcFabricClient;
+import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.agent.testing.FakeDataPlane;
 import io.ovsfabric.agent.testing.Poll;
@@ -60,11 +60,11 @@ class AgentControlIT {
     }
 
     private Agent agent(String id, int n) {
-        GrpcFabricClient client = GrpcFabricClient.connect("127.0.0.1:" + port);
+        ControllerClient client = ControllerClient.connect("127.0.0.1:" + port);
         FakeDataPlane plane = new FakeDataPlane();
         AgentRuntime runtime = new AgentRuntime(new AgentRuntime.Options(HostId.of(id),
                 Ipv4Address.parse("192.0.2." + n), 1500, Map.of("datapath", "netdev"), Duration.ofSeconds(30),
-                Duration.ofMillis(100), Duration.ofSeconds(1)), client, plane,
+                Duration.ofMillis(100), Duration.ofSeconds(1)), client.membership(), plane,
                 new AgentStateStore(tmp.resolve(id))).start();
         toClose.add(client);
         toClose.add(runtime);
@@ -107,8 +107,8 @@ class AgentControlIT {
         awaitPeers(h1, List.of("h3"));
         awaitPeers(h3, List.of("h1"));
 
-        try (GrpcFabricClient admin = GrpcFabricClient.connect("127.0.0.1:" + port)) {
-            FabricHost down = admin.host(HostId.of("h2"));
+        try (ControllerClient admin = ControllerClient.connect("127.0.0.1:" + port)) {
+            FabricHost down = admin.membership().host(HostId.of("h2"));
             assertTrue(!down.up(), "h2 should be DOWN");
         }
     }

@@ -13,6 +13,7 @@ import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.agent.testing.FakeDataPlane;
 import io.ovsfabric.agent.testing.Poll;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AgentRuntimeTest {
     static final Duration WAIT = Duration.ofSeconds(10);
-    static final FabricSettings FABRIC = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, 1, 1500, 42, 2, "fab");
+    static final FabricSettings FABRIC = new FabricSettings(Cidr.parse("10.200.0.0/16"), 24, TunnelKey.of(1), 1500, 42, 2, "fab");
     static final HostId H1 = HostId.of("h1");
     static final LocalHost SELF = new LocalHost(H1, Ipv4Address.parse("192.0.2.11"), Cidr.parse("10.200.1.0/24"),
             Ipv4Address.parse("10.200.1.1"), 1458);

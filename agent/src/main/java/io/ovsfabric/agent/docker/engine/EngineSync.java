@@ -1,10 +1,11 @@
 package io.ovsfabric.agent.docker.engine;
 
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.FabricNetworks;
-import io.ovsfabric.agent.docker.fabric.HostInventory;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.docker.PluginFabricNetworks;
+import io.ovsfabric.agent.rpc.FabricNetworks;
+import io.ovsfabric.agent.model.HostInventory;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginState;
 import io.ovsfabric.agent.model.AttachedPort;
@@ -56,7 +57,7 @@ public final class EngineSync implements AutoCloseable {
     public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host,
             DataPlaneView dataPlane) {
         this.engine = engine;
-        this.fabric = fabric;
+        this.fabric = PluginFabricNetworks.wrap(fabric);
         this.plugin = plugin;
         this.host = host;
         this.dataPlane = dataPlane;
@@ -65,7 +66,7 @@ public final class EngineSync implements AutoCloseable {
     /** One network pass; returns the actions it planned (each applied or logged). */
     public List<EngineSyncPlan.Action> syncNetworks() {
         followUpRemovals();
-        List<FabricNetwork> networks = fabric.listNetworks();
+        List<OverlayNetwork> networks = fabric.listNetworks();
         List<EngineNetwork> local = engine.listNetworks(DRIVER);
         Set<String> removing = plugin.removedFabricNetworks();   // read after the engine: see followUpRemovals
         List<EngineSyncPlan.Action> actions = EngineSyncPlan.plan(networks, local, plugin.networkBindings()).stream()
@@ -98,15 +99,15 @@ public final class EngineSync implements AutoCloseable {
         if (removed.isEmpty()) {
             return;
         }
-        List<FabricNetwork> networks = fabric.listNetworks();
+        List<OverlayNetwork> networks = fabric.listNetworks();
         for (String id : removed) {
-            Optional<FabricNetwork> found = networks.stream().filter(n -> n.id().equals(id)).findFirst();
+            Optional<OverlayNetwork> found = networks.stream().filter(n -> n.id().equals(id)).findFirst();
             if (found.isEmpty()) {
                 plugin.forgetRemoved(id);   // deleted in the controller already (ovsfabricctl network rm, the origin)
                 continue;
             }
-            FabricNetwork f = found.get();
-            String origin = f.labels().getOrDefault(FabricNetwork.ORIGIN_HOST_LABEL, "");
+            OverlayNetwork f = found.get();
+            String origin = f.labels().getOrDefault(OverlayNetwork.ORIGIN_HOST_LABEL, "");
             if (!origin.equals(host.value())) {
                 log.info("docker network {} was removed on {}, which did not define it ({}): fabric network {} stays and"
                         + " is created here again; to delete it everywhere run docker network rm {} on {}", f.name(),
@@ -250,7 +251,7 @@ public final class EngineSync implements AutoCloseable {
 
     private void apply(EngineSyncPlan.Action action) {
         if (action instanceof EngineSyncPlan.CreateInEngine c) {
-            FabricNetwork f = c.network();
+            OverlayNetwork f = c.network();
             String id = engine.createNetwork(new EngineNetworkSpec(f.name(), DRIVER, DRIVER, f.subnet(), f.gateway(),
                     Map.of(EngineSyncPlan.NETWORK_ID_KEY, f.id()),
                     Map.of(EngineSyncPlan.NETWORK_ID_KEY, f.id(), "io.ovsfabric.managed-by", "ovsfabric-agent")));
@@ -273,9 +274,9 @@ public final class EngineSync implements AutoCloseable {
     private void register(EngineNetwork e) {
         PluginState.Pool pool = plugin.state().poolForSubnet(e.subnet().orElseThrow()).orElseThrow(() ->
                 PluginException.conflict("no IPAM pool for " + e.subnet().get() + " of docker network " + e.name()));
-        FabricNetwork f = fabric.createNetwork(new NetworkSpec(e.name(), e.subnet().get(),
+        OverlayNetwork f = fabric.createNetwork(new NetworkSpec(e.name(), e.subnet().get(),
                 e.gateway().or(() -> Optional.ofNullable(pool.gateway())),
-                Map.of(FabricNetwork.POOL_ID_LABEL, pool.poolId(), FabricNetwork.ORIGIN_HOST_LABEL, host.value())));
+                Map.of(OverlayNetwork.POOL_ID_LABEL, pool.poolId(), OverlayNetwork.ORIGIN_HOST_LABEL, host.value())));
         plugin.bindPool(pool.poolId(), f);
         log.info("registered docker network {} ({}) with the controller as fabric network {}", e.name(),
                 e.subnet().get(), f.id());

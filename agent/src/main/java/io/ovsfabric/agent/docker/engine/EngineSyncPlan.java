@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.docker.engine;
 
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.OverlayNetwork;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,7 +24,7 @@ public final class EngineSyncPlan {
     public sealed interface Action permits CreateInEngine, RegisterWithFabric, RemoveFromEngine, Conflict {}
 
     /** The fabric network has no docker network here yet. */
-    public record CreateInEngine(FabricNetwork network) implements Action {}
+    public record CreateInEngine(OverlayNetwork network) implements Action {}
 
     /** A docker network made on this host that the controller does not know yet. */
     public record RegisterWithFabric(EngineNetwork network) implements Action {}
@@ -35,12 +35,12 @@ public final class EngineSyncPlan {
     /** Something an operator must sort out; nothing is changed. */
     public record Conflict(String message) implements Action {}
 
-    public static List<Action> plan(List<FabricNetwork> fabric, List<EngineNetwork> engine, Map<String, String> bindings) {
+    public static List<Action> plan(List<OverlayNetwork> fabric, List<EngineNetwork> engine, Map<String, String> bindings) {
         List<Action> actions = new ArrayList<>();
         Set<String> present = new HashSet<>();
         for (EngineNetwork e : engine) {
             Optional<String> fabricId = fabricIdOf(e, bindings);
-            Optional<FabricNetwork> match = fabricId.isPresent()
+            Optional<OverlayNetwork> match = fabricId.isPresent()
                     ? fabric.stream().filter(f -> f.id().equals(fabricId.get())).findFirst()
                     : fabric.stream().filter(f -> e.subnet().isPresent() && f.subnet().equals(e.subnet().get())).findFirst();
             if (match.isPresent()) {
@@ -64,7 +64,7 @@ public final class EngineSyncPlan {
         }
         Set<String> engineNames = new HashSet<>();
         engine.forEach(e -> engineNames.add(e.name()));
-        for (FabricNetwork f : fabric) {
+        for (OverlayNetwork f : fabric) {
             if (present.contains(f.id())) {
                 continue;
             }

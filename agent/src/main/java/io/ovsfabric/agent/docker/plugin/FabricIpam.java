@@ -1,9 +1,9 @@
 package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.AddressLease;
-import io.ovsfabric.agent.docker.fabric.AllocationHandle;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.AddressLease;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
 import io.ovsfabric.agent.docker.plugin.PluginState.AllocationKind;
 import io.ovsfabric.agent.docker.plugin.PluginState.Pool;
@@ -46,10 +46,10 @@ final class FabricIpam implements IpamService {
                 + " (or define the network once with ovsfabricctl network create)"));
         core.lock.lock();
         try {
-            List<FabricNetwork> all = core.fabric.listNetworks();
-            Optional<FabricNetwork> exact = all.stream().filter(n -> n.subnet().equals(subnet)).findFirst();
+            List<OverlayNetwork> all = core.fabric.listNetworks();
+            Optional<OverlayNetwork> exact = all.stream().filter(n -> n.subnet().equals(subnet)).findFirst();
             if (exact.isEmpty()) {
-                Optional<FabricNetwork> overlap = all.stream().filter(n -> n.subnet().overlaps(subnet)).findFirst();
+                Optional<OverlayNetwork> overlap = all.stream().filter(n -> n.subnet().overlaps(subnet)).findFirst();
                 if (overlap.isPresent()) {
                     throw PluginException.conflict("IpamDriver.RequestPool: " + subnet + " overlaps fabric network "
                             + overlap.get().name() + " (" + overlap.get().subnet() + "); pick another subnet");
@@ -179,7 +179,7 @@ final class FabricIpam implements IpamService {
     }
 
     /** Binds a pool that was waiting for its fabric network (called once the engine sync registered it). */
-    void bindPool(String poolId, FabricNetwork network) {
+    void bindPool(String poolId, OverlayNetwork network) {
         core.lock.lock();
         try {
             Pool pool = core.state.current().pools().get(poolId);
@@ -214,7 +214,7 @@ final class FabricIpam implements IpamService {
         if (pool.bound()) {
             return pool;
         }
-        Optional<FabricNetwork> network = core.fabric.findBySubnet(pool.subnet());
+        Optional<OverlayNetwork> network = core.fabric.findBySubnet(pool.subnet());
         if (network.isEmpty()) {
             throw PluginException.unavailable("IpamDriver.RequestAddress: the docker network with subnet "
                     + pool.subnet() + " is not registered with the controller yet (the agent registers networks"
@@ -236,7 +236,7 @@ final class FabricIpam implements IpamService {
         return next;
     }
 
-    private static Pool bind(Pool pool, FabricNetwork network, int references) {
+    private static Pool bind(Pool pool, OverlayNetwork network, int references) {
         return new Pool(pool.poolId(), pool.subnet(), network.id(), network.gateway(), references);
     }
 

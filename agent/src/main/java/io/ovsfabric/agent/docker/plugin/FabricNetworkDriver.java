@@ -2,8 +2,8 @@ package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.AllocationHandle;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
 import io.ovsfabric.agent.docker.plugin.PluginState.Endpoint;
@@ -149,8 +149,8 @@ final class FabricNetworkDriver implements NetworkDriverService {
                     .orElseGet(() -> MacAddress.fromIpv4(call.address()));
             String id = call.endpointId();
             // The controller learns the MAC now (peers need it); container name and aliases follow from the sync.
-            core.fabric.updateEndpoint(new FabricEndpoint(allocation.parsedHandle().networkId(), allocation.handle(),
-                    core.settings.host(), call.address(), Optional.of(mac), "", "", List.of()));
+            core.fabric.updateEndpoint(new NetworkEndpoint(allocation.parsedHandle().networkId(), allocation.handle(),
+                    core.settings.host(), call.address(), mac.toString(), "", "", List.of()));
             Endpoint endpoint = new Endpoint(id, call.networkId(), allocation.handle(), call.address(),
                     call.prefixLength(), mac, "ofxh" + id.substring(0, 11), "ofxc" + id.substring(0, 11), "", "", "",
                     List.of(), List.of());
@@ -284,8 +284,8 @@ final class FabricNetworkDriver implements NetworkDriverService {
                     && endpoint.aliases().equals(aliases)) {
                 return true;
             }
-            core.fabric.updateEndpoint(new FabricEndpoint(fabricNetworkId(endpoint), endpoint.handle(), core.settings.host(),
-                    endpoint.address(), Optional.of(endpoint.mac()), containerId, containerName, aliases));
+            core.fabric.updateEndpoint(new NetworkEndpoint(fabricNetworkId(endpoint), endpoint.handle(), core.settings.host(),
+                    endpoint.address(), endpoint.mac().toString(), containerId, containerName, aliases));
             core.state.update(s -> s.withEndpoint(endpoint.withContainer(containerId, containerName, aliases)));
             log.info("endpoint {} ({}) belongs to container {} ({})", PluginCore.shortId(endpointId),
                     endpoint.address(), containerName, PluginCore.shortId(containerId));

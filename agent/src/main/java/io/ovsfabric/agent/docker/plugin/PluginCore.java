@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.docker.PluginFabricNetworks;
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.PortForwarding;
 
@@ -26,7 +27,7 @@ final class PluginCore {
     PluginCore(StateHolder state, FabricNetworks fabric, EndpointPlumbing plumbing, PortForwarding ports,
             PluginSettings settings, Clock clock, RandomGenerator random) {
         this.state = state;
-        this.fabric = fabric;
+        this.fabric = PluginFabricNetworks.wrap(fabric);
         this.plumbing = plumbing;
         this.ports = ports;
         this.settings = settings;

@@ -1,8 +1,8 @@
 package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.FabricNetworks;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.docker.link.EndpointPlumbing;
 import io.ovsfabric.agent.docker.link.PortForwarding;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
@@ -13,7 +13,7 @@ import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.ovsfabric.agent.docker.fabric.HostInventory;
+import io.ovsfabric.agent.model.HostInventory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -172,7 +172,7 @@ public final class PluginRuntime {
     }
 
     /** Binds a pool created by `docker network create` here to the fabric network the sync registered for it. */
-    public void bindPool(String poolId, FabricNetwork network) {
+    public void bindPool(String poolId, OverlayNetwork network) {
         ipam.bindPool(poolId, network);
     }
 

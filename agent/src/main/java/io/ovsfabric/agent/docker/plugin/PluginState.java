@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.fabric.AllocationHandle;
+import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;

@@ -1,7 +1,8 @@
 package io.ovsfabric.agent.docker.engine;
 
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EngineSyncPlanTest {
-    private static final FabricNetwork APPNET = fabric("fn1", "appnet", "10.201.0.0/24");
-    private static final FabricNetwork WEB = fabric("fn2", "web", "10.202.0.0/24");
+    private static final OverlayNetwork APPNET = fabric("fn1", "appnet", "10.201.0.0/24");
+    private static final OverlayNetwork WEB = fabric("fn2", "web", "10.202.0.0/24");
 
-    private static FabricNetwork fabric(String id, String name, String subnet) {
+    private static OverlayNetwork fabric(String id, String name, String subnet) {
         Cidr cidr = Cidr.parse(subnet);
-        return new FabricNetwork(id, name, cidr, cidr.firstUsable(), 100, Map.of());
+        return new OverlayNetwork(id, name, cidr, cidr.firstUsable(), TunnelKey.of(100), Map.of());
     }
 
     private static EngineNetwork engine(String id, String name, String subnet, String fabricLabel) {

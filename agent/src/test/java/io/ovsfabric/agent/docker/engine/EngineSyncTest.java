@@ -1,10 +1,10 @@
 package io.ovsfabric.agent.docker.engine;
 
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
@@ -13,7 +13,7 @@ import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.protocol.IpamService;
 import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
 import io.ovsfabric.common.Cidr;
-import io.ovsfabric.agent.docker.fabric.HostInventory;
+import io.ovsfabric.agent.model.HostInventory;
 import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -85,7 +85,7 @@ class EngineSyncTest {
 
     @Test
     void fabricNetworksAppearInTheEngineOnce() {
-        FabricNetwork appnet = fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
+        OverlayNetwork appnet = fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
         sync.syncNetworks();
         EngineNetwork created = engine.networks().values().iterator().next();
         assertEquals("appnet", created.name());
@@ -102,17 +102,17 @@ class EngineSyncTest {
         String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
         assertEquals(Map.of(NID, ""), plugin.networkBindings());
         sync.syncNetworks();
-        FabricNetwork web = fabric.findNetwork("web").orElseThrow();
+        OverlayNetwork web = fabric.findNetwork("web").orElseThrow();
         assertEquals(poolId, web.poolId());
         assertEquals(Ipv4Address.parse("10.202.0.1"), web.gateway());
-        assertEquals("h1", web.labels().get(FabricNetwork.ORIGIN_HOST_LABEL));
+        assertEquals("h1", web.labels().get(OverlayNetwork.ORIGIN_HOST_LABEL));
         assertEquals(Map.of(NID, web.id()), plugin.networkBindings());
         assertEquals(List.of(), sync.syncNetworks(), "registered once, not again");
     }
 
     @Test
     void aDeletedFabricNetworkLeavesTheEngineWhenNoContainerUsesIt() {
-        FabricNetwork appnet = fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
+        OverlayNetwork appnet = fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
         sync.syncNetworks();
         String id = engine.networks().keySet().iterator().next();
         engine.attach("c1", "web", id, EID, List.of());
@@ -132,7 +132,7 @@ class EngineSyncTest {
         engine.removeNetwork(NID);
     }
 
-    private static boolean hasCopy(FakeContainerEngine engine, FabricNetwork f) {
+    private static boolean hasCopy(FakeContainerEngine engine, OverlayNetwork f) {
         return engine.networks().values().stream().anyMatch(n -> n.name().equals(f.name())
                 && f.id().equals(n.labels().get(EngineSyncPlan.NETWORK_ID_KEY)));
     }
@@ -154,8 +154,8 @@ class EngineSyncTest {
     void dockerNetworkRmOnTheOriginHostKeepsANetworkOtherHostsUseAndCreatesItAgain() {
         String poolId = dockerNetworkCreate("web", "10.202.0.0/24");
         sync.syncNetworks();
-        FabricNetwork web = fabric.findNetwork("web").orElseThrow();
-        fabric.allocateAddress(web.id(), new io.ovsfabric.agent.docker.fabric.AllocationHandle(HostId.of("h2"), web.id(),
+        OverlayNetwork web = fabric.findNetwork("web").orElseThrow();
+        fabric.allocateAddress(web.id(), new io.ovsfabric.agent.model.AllocationHandle(HostId.of("h2"), web.id(),
                 "abcdef"), Optional.empty());   // a container on h2
         dockerNetworkRm(poolId);
         sync.syncNetworks();
@@ -166,8 +166,8 @@ class EngineSyncTest {
 
     @Test
     void dockerNetworkRmOfACopyRemovesOnlyTheCopyWhichComesBack() {
-        FabricNetwork web = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"), Optional.empty(),
-                Map.of(FabricNetwork.ORIGIN_HOST_LABEL, "h2")));
+        OverlayNetwork web = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"), Optional.empty(),
+                Map.of(OverlayNetwork.ORIGIN_HOST_LABEL, "h2")));
         String poolId = dockerNetworkCreate("web", "10.202.0.0/24");   // the copy, as the sync made it
         dockerNetworkRm(poolId);
         sync.syncNetworks();
@@ -180,8 +180,8 @@ class EngineSyncTest {
     void aNetworkTheControllerRefusesLeavesTheEngine() {
         dockerNetworkCreate("web", "10.202.0.0/25");
         // another host registered an overlapping network first (both passed RequestPool before either registered)
-        FabricNetwork other = fabric.createNetwork(new NetworkSpec("other", Cidr.parse("10.202.0.0/24"),
-                Optional.empty(), Map.of(FabricNetwork.ORIGIN_HOST_LABEL, "h2")));
+        OverlayNetwork other = fabric.createNetwork(new NetworkSpec("other", Cidr.parse("10.202.0.0/24"),
+                Optional.empty(), Map.of(OverlayNetwork.ORIGIN_HOST_LABEL, "h2")));
         sync.syncNetworks();
         assertEquals(List.of(other), fabric.listNetworks());
         assertTrue(engine.networks().values().stream().noneMatch(n -> n.name().equals("web")), engine.networks().toString());
@@ -199,7 +199,7 @@ class EngineSyncTest {
 
         assertEquals(1, sync.syncEndpoints());
         assertEquals(0, sync.syncEndpoints(), "already described");
-        FabricEndpoint held = fabric.endpoints().get(0);
+        NetworkEndpoint held = fabric.endpoints().get(0);
         assertEquals("web1", held.containerName());
         assertEquals(List.of("web1", "cid1"), held.aliases());
 
@@ -218,11 +218,11 @@ class EngineSyncTest {
                 Optional.of(MacAddress.parse("02:42:0a:ca:00:02"))));
         String fabricId = fabric.findNetwork("web").orElseThrow().id();
         engine.attach("cid1", "web1", NID, EID, List.of("web1"));
-        bridgePorts.add(new AttachedPort("ofx-1", fabricId, fabric.endpoints().get(0).handle(), EID));
+        bridgePorts.add(new AttachedPort("ofx-1", fabricId, fabric.endpoints().get(0).endpointId(), EID));
         sync.runOnce();
         HostInventory report = fabric.lastReport(HostId.of("h1")).orElseThrow();
         assertEquals(1, report.plugin().size(), report.toString());
-        assertEquals(fabric.endpoints().get(0).handle(), report.plugin().get(0).handle().toString());
+        assertEquals(fabric.endpoints().get(0).endpointId(), report.plugin().get(0).handle().toString());
         assertEquals(fabricId, report.plugin().get(0).handle().networkId());
         assertEquals(fabric.endpoints().get(0).address().toString(), report.plugin().get(0).address());
         HostInventory.DockerEndpoint seen = report.docker().orElseThrow().get(0);

@@ -2,9 +2,9 @@ package io.ovsfabric.agent.docker.plugin;
 
 import java.time.Instant;
 import io.ovsfabric.common.testing.MutableClock;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.FakeFabricNetworks;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.rpc.FakeFabricNetworks;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
 import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.protocol.PluginProtocol;
@@ -44,7 +44,7 @@ final class PluginFixture {
         protocol = runtime.protocol();
     }
 
-    FabricNetwork fabricNetwork(String name, String subnet) {
+    OverlayNetwork fabricNetwork(String name, String subnet) {
         return fabric.createNetwork(new NetworkSpec(name, Cidr.parse(subnet), Optional.empty(), Map.of()));
     }
 }

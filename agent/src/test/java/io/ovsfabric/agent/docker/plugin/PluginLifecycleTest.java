@@ -1,9 +1,9 @@
 package io.ovsfabric.agent.docker.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
-import io.ovsfabric.agent.docker.fabric.FabricNetwork;
-import io.ovsfabric.agent.docker.fabric.NetworkSpec;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
@@ -35,7 +35,7 @@ class PluginLifecycleTest {
     @Test
     void fabricNetworkContainerLifecycleLeavesNothingBehind() {
         PluginFixture host = new PluginFixture();
-        FabricNetwork appnet = host.fabricNetwork("appnet", "10.201.0.0/24");
+        OverlayNetwork appnet = host.fabricNetwork("appnet", "10.201.0.0/24");
 
         Libnetwork.Net net = host.docker.createNetwork("appnet-h1", "10.201.0.0/24", null, "");
         assertEquals(appnet.poolId(), net.poolId());
@@ -44,21 +44,21 @@ class PluginLifecycleTest {
 
         Libnetwork.Ep ep = host.docker.run(net, "c1", MAC1);
         assertEquals("10.201.0.2/24", ep.address());
-        FabricEndpoint held = host.fabric.endpoints().get(0);
+        NetworkEndpoint held = host.fabric.endpoints().get(0);
         assertEquals("h1", held.host().value());
-        assertTrue(held.handle().startsWith("h1:" + appnet.id() + ":"), held.handle());
-        assertEquals(MAC1, held.mac().orElseThrow().toString());
+        assertTrue(held.endpointId().startsWith("h1:" + appnet.id() + ":"), held.endpointId());
+        assertEquals(MAC1, held.mac());
 
         EndpointLink link = host.plumbing.links().get("ofxh" + ep.id().substring(0, 11));
         assertEquals("ofxc" + ep.id().substring(0, 11), link.containerInterface());
         assertEquals(1458, link.mtu());
         assertEquals("br0", link.bridge());
         assertEquals(appnet.id(), link.externalIds().get("ovsfabric-network"));
-        assertEquals(held.handle(), link.externalIds().get("ovsfabric-endpoint"));
+        assertEquals(held.endpointId(), link.externalIds().get("ovsfabric-endpoint"));
         assertEquals(ep.id(), link.externalIds().get("ovsfabric-docker-endpoint"));
 
         JsonNode info = host.docker.ok("/NetworkDriver.EndpointOperInfo", host.docker.pair(net, ep.id()));
-        assertEquals(held.handle(), info.get("Value").get("io.ovsfabric.handle").asText());
+        assertEquals(held.endpointId(), info.get("Value").get("io.ovsfabric.handle").asText());
 
         host.docker.remove(ep);
         assertEquals(List.of(), host.fabric.endpoints());
@@ -90,7 +90,7 @@ class PluginLifecycleTest {
         PluginFixture h1 = new PluginFixture();
         h1.fabricNetwork("appnet", "10.201.0.0/24");
         PluginFixture h2 = new PluginFixture();
-        FabricNetwork appnet = h2.fabricNetwork("appnet", "10.201.0.0/24");   // the same definition on h2's fake
+        OverlayNetwork appnet = h2.fabricNetwork("appnet", "10.201.0.0/24");   // the same definition on h2's fake
         assertEquals(h1.docker.createNetwork("a1", "10.201.0.0/24", null, "").poolId(),
                 h2.docker.createNetwork("a2", "10.201.0.0/24", null, "").poolId());
         assertEquals("ofx-" + appnet.id(), h1.runtime.state().pools().values().iterator().next().poolId());
@@ -107,8 +107,8 @@ class PluginLifecycleTest {
         assertEquals(List.of(), h1.fabric.endpoints());
 
         // What the engine sync does once it has seen the network in the engine:
-        FabricNetwork registered = h1.fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"),
-                Optional.of(Ipv4Address.parse("10.202.0.1")), Map.of(FabricNetwork.POOL_ID_LABEL, local.poolId())));
+        OverlayNetwork registered = h1.fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.202.0.0/24"),
+                Optional.of(Ipv4Address.parse("10.202.0.1")), Map.of(OverlayNetwork.POOL_ID_LABEL, local.poolId())));
         h1.runtime.bindPool(local.poolId(), registered);
         assertEquals(local.poolId(), registered.poolId());
         assertEquals(Map.of(local.id(), registered.id()), h1.runtime.networkBindings());
@@ -273,7 +273,7 @@ class PluginLifecycleTest {
         assertTrue(host.runtime.describeContainer(ep.id(), "cid1", "web", List.of("web", "cid1")));
         assertTrue(host.runtime.describeContainer(ep.id(), "cid1", "web", List.of("web", "cid1")));
         assertEquals(updates + 1, host.fabric.calls("updateEndpoint"));
-        FabricEndpoint held = host.fabric.endpoints().get(0);
+        NetworkEndpoint held = host.fabric.endpoints().get(0);
         assertEquals("web", held.containerName());
         assertEquals(List.of("web", "cid1"), held.aliases());
         assertFalse(host.runtime.describeContainer(Libnetwork.id("other"), "cid2", "db", List.of()));

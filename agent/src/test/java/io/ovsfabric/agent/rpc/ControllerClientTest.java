@@ -1,4 +1,4 @@
-package io.ovsfabric.agent.docker.fabric;
+package io.ovsfabric.agent.rpc;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -8,17 +8,28 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.PluginFabricNetworks;
+import io.ovsfabric.agent.model.AddressLease;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.HostInventory;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.NetworkSpec;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;
 import io.ovsfabric.proto.v1.AllocateAddressRequest;
 import io.ovsfabric.proto.v1.AllocateAddressResponse;
 import io.ovsfabric.proto.v1.CreateNetworkRequest;
 import io.ovsfabric.proto.v1.CreateNetworkResponse;
 import io.ovsfabric.proto.v1.Endpoint;
+import io.ovsfabric.proto.v1.KeepAliveRequest;
+import io.ovsfabric.proto.v1.KeepAliveResponse;
+import io.ovsfabric.proto.v1.RegisterRequest;
+import io.ovsfabric.proto.v1.RegisterResponse;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
 import io.ovsfabric.proto.v1.ListEndpointsRequest;
 import io.ovsfabric.proto.v1.ListEndpointsResponse;
@@ -46,16 +57,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The mapping between FabricNetworks and the v1 RPCs, against a scripted gRPC server on loopback. */
-class GrpcFabricNetworksTest {
+/**
+ * The agent's one controller client against a scripted gRPC server on loopback: the mapping between its two roles
+ * and the v1 RPCs, and its one status table (seen raw, and as the plugin sees it through PluginFabricNetworks).
+ */
+class ControllerClientTest {
     private static final Network APPNET = Network.newBuilder().setId("fn1").setName("appnet").setSubnet("10.201.0.0/16")
             .setGateway("10.201.0.1").setTunnelKey(201).putLabels("io.ovsfabric.pool-id", "ofx-abc").build();
 
     private final List<Object> requests = new ArrayList<>();
     private Status failWith;
     private Server server;
-    private ManagedChannel channel;
-    private GrpcFabricNetworks fabric;
+    private ControllerClient client;
+    /** The networks role as the Docker plugin uses it (plugin failure kinds). */
+    private FabricNetworks fabric;
 
     private boolean fail(StreamObserver<?> out) {
         if (failWith != null) {
@@ -78,6 +93,22 @@ class GrpcFabricNetworksTest {
                         .setEndpointId(r.getEndpointId()).setHostId(r.getHostId()).setAddress("10.201.0.9"))
                         .setPrefixLength(16).setGateway("10.201.0.1").build());
                 out.onCompleted();
+            }
+
+            @Override
+            public void register(RegisterRequest r, StreamObserver<RegisterResponse> out) {
+                requests.add(r);
+                out.onError(Status.ALREADY_EXISTS.withDescription("host " + r.getHostId() + " is registered from"
+                        + " another underlay address").asRuntimeException());
+            }
+
+            @Override
+            public void keepAlive(KeepAliveRequest r, StreamObserver<KeepAliveResponse> out) {
+                requests.add(r);
+                if (!fail(out)) {
+                    out.onNext(KeepAliveResponse.getDefaultInstance());
+                    out.onCompleted();
+                }
             }
 
             @Override
@@ -112,7 +143,11 @@ class GrpcFabricNetworksTest {
             @Override
             public void listNetworks(ListNetworksRequest r, StreamObserver<ListNetworksResponse> out) {
                 out.onNext(ListNetworksResponse.newBuilder().addNetworks(APPNET).addNetworks(Network.newBuilder()
-                        .setId("fn2").setName("nogw").setSubnet("10.202.0.0/24").build()).build());
+                        .setId("fn2").setName("nogw").setSubnet("10.202.0.0/24").build())
+                        .addNetworks(Network.newBuilder().setId("fn3").setName("high").setSubnet("10.203.0.0/24")
+                                .setTunnelKey(0x80000000))
+                        .addNetworks(Network.newBuilder().setId("fn4").setName("max").setSubnet("10.204.0.0/24")
+                                .setTunnelKey(0xffffffff)).build());
                 out.onCompleted();
             }
 
@@ -140,20 +175,20 @@ class GrpcFabricNetworksTest {
         };
         server = NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0),
                 InsecureServerCredentials.create()).addService(fabricService).addService(adminService).build().start();
-        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
-        fabric = new GrpcFabricNetworks(channel, Duration.ofSeconds(5));
+        client = ControllerClient.connect("127.0.0.1:" + server.getPort(), Duration.ofSeconds(5));
+        fabric = PluginFabricNetworks.wrap(client.networks());
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        client.close();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
     @Test
     void networksAreMappedWithLabelsAndDefaultGateway() {
-        List<FabricNetwork> networks = fabric.listNetworks();
-        assertEquals(new FabricNetwork("fn1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), 201,
+        List<OverlayNetwork> networks = fabric.listNetworks();
+        assertEquals(new OverlayNetwork("fn1", "appnet", Cidr.parse("10.201.0.0/16"), Ipv4Address.parse("10.201.0.1"), TunnelKey.of(201),
                 Map.of("io.ovsfabric.pool-id", "ofx-abc")), networks.get(0));
         assertEquals("ofx-abc", networks.get(0).poolId());
         assertEquals(Ipv4Address.parse("10.202.0.1"), networks.get(1).gateway());
@@ -164,7 +199,7 @@ class GrpcFabricNetworksTest {
 
     @Test
     void createNetworkSendsTheSpecAndTreatsTheSameDefinitionAsExisting() {
-        FabricNetwork created = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.203.0.0/24"),
+        OverlayNetwork created = fabric.createNetwork(new NetworkSpec("web", Cidr.parse("10.203.0.0/24"),
                 Optional.of(Ipv4Address.parse("10.203.0.1")), Map.of("io.ovsfabric.origin-host", "h1")));
         assertEquals("fn9", created.id());
         CreateNetworkRequest sent = (CreateNetworkRequest) requests.get(0);
@@ -213,17 +248,18 @@ class GrpcFabricNetworksTest {
         fabric.releaseAddress("fn1", handle);
         assertEquals(ReleaseAddressRequest.newBuilder().setNetworkId("fn1").setEndpointId("h1:fn1:00aa").build(), requests.get(1));
 
-        fabric.updateEndpoint(new FabricEndpoint("fn1", "h1:fn1:00aa", HostId.of("h1"), Ipv4Address.parse("10.201.0.9"),
-                Optional.of(MacAddress.parse("02:42:0a:c9:00:09")), "cid", "web", List.of("w")));
+        fabric.updateEndpoint(new NetworkEndpoint("fn1", "h1:fn1:00aa", HostId.of("h1"), Ipv4Address.parse("10.201.0.9"),
+                "02:42:0a:c9:00:09", "cid", "web", List.of("w")));
         Endpoint updated = ((UpdateEndpointRequest) requests.get(2)).getEndpoint();
         assertEquals("02:42:0a:c9:00:09", updated.getMac());
         assertEquals("web", updated.getContainerName());
         assertEquals(List.of("w"), updated.getAliasesList());
 
-        List<FabricEndpoint> listed = fabric.listEndpoints(Optional.of(HostId.of("h1")));
+        List<NetworkEndpoint> listed = fabric.listEndpoints(Optional.of(HostId.of("h1")));
         assertEquals("h1", ((ListEndpointsRequest) requests.get(3)).getHostId());
         assertEquals("web", listed.get(0).containerName());
-        assertEquals(AllocationHandle.parse(listed.get(0).handle()).slot(), "aa");
+        assertEquals(AllocationHandle.parse(listed.get(0).endpointId()).slot(), "aa");
+        assertEquals("02:42:0a:c9:00:09", listed.get(0).mac());
     }
 
     @Test
@@ -249,12 +285,57 @@ class GrpcFabricNetworksTest {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         ManagedChannel dead = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
         try {
-            PluginException e = assertThrows(PluginException.class,
-                    () -> new GrpcFabricNetworks(dead, Duration.ofSeconds(2)).listNetworks());
+            PluginException e = assertThrows(PluginException.class, () -> PluginFabricNetworks.wrap(
+                    new ControllerClient(new ControllerChannel("127.0.0.1:" + port, dead, Duration.ofSeconds(2)))
+                            .networks()).listNetworks());
             assertEquals(PluginException.Kind.UNAVAILABLE, e.kind());
             assertTrue(e.getMessage().contains("is the controller running"), e.getMessage());
         } finally {
             dead.shutdownNow();
         }
+    }
+
+    @Test
+    void tunnelKeysOfTwoToThe31AndMoreStayUnsigned() {
+        List<OverlayNetwork> networks = client.networks().listNetworks();
+        assertEquals(TunnelKey.of(0x80000000L), networks.get(2).tunnelKey());
+        assertEquals(TunnelKey.of(4294967295L), networks.get(3).tunnelKey());
+        assertEquals("4294967295", networks.get(3).tunnelKey().toString());
+        assertEquals("0xffffffff", networks.get(3).tunnelKey().hex());
+    }
+
+    @Test
+    void oneStatusTableForBothRoles() {
+        AllocationHandle handle = new AllocationHandle(HostId.of("h1"), "fn1", "00aa");
+        Map<Status, ControllerException.Kind> cases = Map.of(
+                Status.UNAVAILABLE, ControllerException.Kind.UNAVAILABLE,
+                Status.DEADLINE_EXCEEDED, ControllerException.Kind.UNAVAILABLE,
+                Status.ALREADY_EXISTS, ControllerException.Kind.CONFLICT,
+                Status.RESOURCE_EXHAUSTED, ControllerException.Kind.CONFLICT,
+                Status.NOT_FOUND, ControllerException.Kind.NOT_FOUND,
+                Status.INVALID_ARGUMENT, ControllerException.Kind.INVALID,
+                Status.PERMISSION_DENIED, ControllerException.Kind.REFUSED,
+                Status.INTERNAL, ControllerException.Kind.FAILED);
+        cases.forEach((status, kind) -> {
+            failWith = status;
+            ControllerException e = assertThrows(ControllerException.class,
+                    () -> client.networks().allocateAddress("fn1", handle, Optional.empty()));
+            assertEquals(kind, e.kind(), status.toString());
+            if (kind != ControllerException.Kind.NOT_FOUND) {
+                // the membership role maps the same codes the same way (NOT_FOUND on a keep-alive: the lease is gone)
+                ControllerException k = assertThrows(ControllerException.class,
+                        () -> client.membership().keepAlive(HostId.of("h1"), 7));
+                assertEquals(kind, k.kind(), "keep-alive " + status);
+            }
+        });
+        failWith = Status.NOT_FOUND;
+        assertEquals(ControllerException.Kind.LEASE_LOST, assertThrows(ControllerException.class,
+                () -> client.membership().keepAlive(HostId.of("h1"), 7)).kind());
+        // ALREADY_EXISTS is a CONFLICT for a host registration as for a network (it was REFUSED in one table)
+        ControllerException taken = assertThrows(ControllerException.class, () -> client.membership().register(
+                HostId.of("h1"), Ipv4Address.parse("192.0.2.11"), 1500, Map.of()));
+        assertEquals(ControllerException.Kind.CONFLICT, taken.kind());
+        assertTrue(taken.kind().operatorMustAct());
+        assertTrue(taken.getMessage().contains("another underlay address"), taken.getMessage());
     }
 }

@@ -1,6 +1,5 @@
-package io.ovsfabric.agent.docker.fabric;
+package io.ovsfabric.agent.model;
 
-import io.ovsfabric.agent.model.AttachedPort;
 import java.util.List;
 import java.util.Optional;
 

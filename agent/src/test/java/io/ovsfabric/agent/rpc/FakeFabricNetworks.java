@@ -1,8 +1,14 @@
-package io.ovsfabric.agent.docker.fabric;
+package io.ovsfabric.agent.rpc;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.model.AddressLease;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.HostInventory;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.NetworkSpec;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.TunnelKey;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,17 +19,18 @@ import java.util.Optional;
 
 /**
  * In-memory controller: networks and a collision-free allocator (lowest free address; network, gateway and
- * broadcast addresses are never handed out). Can be told to fail the next call of an operation.
+ * broadcast addresses are never handed out). Can be told to fail the next call of an operation. Fails as the real
+ * client does, with {@link ControllerException}s.
  */
 public final class FakeFabricNetworks implements FabricNetworks {
-    private final Map<String, FabricNetwork> networks = new LinkedHashMap<>();
-    private final Map<String, Map<String, FabricEndpoint>> endpoints = new HashMap<>();
-    private final Map<String, PluginException.Kind> failNext = new HashMap<>();
+    private final Map<String, OverlayNetwork> networks = new LinkedHashMap<>();
+    private final Map<String, Map<String, NetworkEndpoint>> endpoints = new HashMap<>();
+    private final Map<String, ControllerException.Kind> failNext = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
     private final Map<HostId, HostInventory> reports = new HashMap<>();
     private int nextNetwork = 1;
 
-    public synchronized void failNext(String operation, PluginException.Kind kind) {
+    public synchronized void failNext(String operation, ControllerException.Kind kind) {
         failNext.put(operation, kind);
     }
 
@@ -31,8 +38,8 @@ public final class FakeFabricNetworks implements FabricNetworks {
         return calls.getOrDefault(operation, 0);
     }
 
-    public synchronized List<FabricEndpoint> endpoints() {
-        List<FabricEndpoint> all = new ArrayList<>();
+    public synchronized List<NetworkEndpoint> endpoints() {
+        List<NetworkEndpoint> all = new ArrayList<>();
         endpoints.values().forEach(m -> all.addAll(m.values()));
         return all;
     }
@@ -46,9 +53,9 @@ public final class FakeFabricNetworks implements FabricNetworks {
     @Override
     public synchronized void deleteNetwork(String id) {
         enter("deleteNetwork");
-        Map<String, FabricEndpoint> held = endpoints.getOrDefault(id, Map.of());
+        Map<String, NetworkEndpoint> held = endpoints.getOrDefault(id, Map.of());
         if (!held.isEmpty()) {
-            throw PluginException.conflict("fake controller: network " + id + " still has " + held.size()
+            throw failure(ControllerException.Kind.CONFLICT, "fake controller: network " + id + " still has " + held.size()
                     + " endpoint(s)");
         }
         networks.remove(id);
@@ -56,26 +63,26 @@ public final class FakeFabricNetworks implements FabricNetworks {
     }
 
     @Override
-    public synchronized List<FabricNetwork> listNetworks() {
+    public synchronized List<OverlayNetwork> listNetworks() {
         enter("listNetworks");
         return List.copyOf(networks.values());
     }
 
     @Override
-    public synchronized FabricNetwork createNetwork(NetworkSpec spec) {
+    public synchronized OverlayNetwork createNetwork(NetworkSpec spec) {
         enter("createNetwork");
-        for (FabricNetwork n : networks.values()) {
+        for (OverlayNetwork n : networks.values()) {
             if (n.name().equals(spec.name()) && n.subnet().equals(spec.subnet())) {
                 return n;
             }
             if (n.name().equals(spec.name()) || n.subnet().overlaps(spec.subnet())) {
-                throw PluginException.conflict("fake controller: " + spec.name() + " " + spec.subnet()
+                throw failure(ControllerException.Kind.CONFLICT, "fake controller: " + spec.name() + " " + spec.subnet()
                         + " clashes with " + n.name() + " " + n.subnet());
             }
         }
         String id = String.format("fn%04d", nextNetwork++);
-        FabricNetwork network = new FabricNetwork(id, spec.name(), spec.subnet(),
-                spec.gateway().orElse(spec.subnet().firstUsable()), 1000 + nextNetwork, spec.labels());
+        OverlayNetwork network = new OverlayNetwork(id, spec.name(), spec.subnet(),
+                spec.gateway().orElse(spec.subnet().firstUsable()), TunnelKey.of(1000 + nextNetwork), spec.labels());
         networks.put(id, network);
         endpoints.put(id, new LinkedHashMap<>());
         return network;
@@ -85,9 +92,9 @@ public final class FakeFabricNetworks implements FabricNetworks {
     public synchronized AddressLease allocateAddress(String networkId, AllocationHandle handle,
             Optional<Ipv4Address> preferred) {
         enter("allocateAddress");
-        FabricNetwork network = network(networkId);
-        Map<String, FabricEndpoint> held = endpoints.get(networkId);
-        FabricEndpoint existing = held.get(handle.toString());
+        OverlayNetwork network = network(networkId);
+        Map<String, NetworkEndpoint> held = endpoints.get(networkId);
+        NetworkEndpoint existing = held.get(handle.toString());
         if (existing != null) {
             return lease(network, handle, existing.address());
         }
@@ -95,7 +102,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
         if (preferred.isPresent()) {
             address = preferred.get();
             if (taken(network, held, address)) {
-                throw PluginException.conflict("fake controller: " + address + " is taken in " + network.name());
+                throw failure(ControllerException.Kind.CONFLICT, "fake controller: " + address + " is taken in " + network.name());
             }
         } else {
             address = null;
@@ -107,68 +114,72 @@ public final class FakeFabricNetworks implements FabricNetworks {
                 }
             }
             if (address == null) {
-                throw PluginException.conflict("fake controller: network " + network.name() + " is full");
+                throw failure(ControllerException.Kind.CONFLICT, "fake controller: network " + network.name() + " is full");
             }
         }
-        held.put(handle.toString(), new FabricEndpoint(networkId, handle.toString(), handle.host(), address,
-                Optional.empty(), "", "", List.of()));
+        held.put(handle.toString(), new NetworkEndpoint(networkId, handle.toString(), handle.host(), address,
+                "", "", "", List.of()));
         return lease(network, handle, address);
     }
 
     @Override
     public synchronized void releaseAddress(String networkId, AllocationHandle handle) {
         enter("releaseAddress");
-        Map<String, FabricEndpoint> held = endpoints.get(networkId);
+        Map<String, NetworkEndpoint> held = endpoints.get(networkId);
         if (held != null) {
             held.remove(handle.toString());
         }
     }
 
     @Override
-    public synchronized void updateEndpoint(FabricEndpoint endpoint) {
+    public synchronized void updateEndpoint(NetworkEndpoint endpoint) {
         enter("updateEndpoint");
-        Map<String, FabricEndpoint> held = endpoints.get(endpoint.networkId());
-        FabricEndpoint existing = held == null ? null : held.get(endpoint.handle());
+        Map<String, NetworkEndpoint> held = endpoints.get(endpoint.networkId());
+        NetworkEndpoint existing = held == null ? null : held.get(endpoint.endpointId());
         if (existing == null) {
-            throw PluginException.notFound("fake controller: no endpoint " + endpoint.handle());
+            throw failure(ControllerException.Kind.NOT_FOUND, "fake controller: no endpoint " + endpoint.endpointId());
         }
         if (!existing.address().equals(endpoint.address())) {
-            throw PluginException.invalid("fake controller: endpoint " + endpoint.handle() + " holds "
+            throw failure(ControllerException.Kind.INVALID, "fake controller: endpoint " + endpoint.endpointId() + " holds "
                     + existing.address() + ", not " + endpoint.address());
         }
-        held.put(endpoint.handle(), endpoint);
+        held.put(endpoint.endpointId(), endpoint);
     }
 
     @Override
-    public synchronized List<FabricEndpoint> listEndpoints(Optional<HostId> host) {
+    public synchronized List<NetworkEndpoint> listEndpoints(Optional<HostId> host) {
         enter("listEndpoints");
         return endpoints().stream().filter(e -> host.isEmpty() || e.host().equals(host.get())).toList();
     }
 
-    private static boolean taken(FabricNetwork network, Map<String, FabricEndpoint> held, Ipv4Address address) {
+    private static boolean taken(OverlayNetwork network, Map<String, NetworkEndpoint> held, Ipv4Address address) {
         return address.equals(network.gateway()) || address.equals(network.subnet().network())
                 || address.equals(network.subnet().broadcast())
                 || held.values().stream().anyMatch(e -> e.address().equals(address));
     }
 
-    private static AddressLease lease(FabricNetwork network, AllocationHandle handle, Ipv4Address address) {
+    private static AddressLease lease(OverlayNetwork network, AllocationHandle handle, Ipv4Address address) {
         return new AddressLease(network.id(), handle, address, network.subnet().prefixLength(), network.gateway());
     }
 
-    private FabricNetwork network(String id) {
-        FabricNetwork network = networks.get(id);
+    private OverlayNetwork network(String id) {
+        OverlayNetwork network = networks.get(id);
         if (network == null) {
-            throw PluginException.notFound("fake controller: no network " + id);
+            throw failure(ControllerException.Kind.NOT_FOUND, "fake controller: no network " + id);
         }
         return network;
     }
 
     private void enter(String operation) {
         calls.merge(operation, 1, Integer::sum);
-        PluginException.Kind kind = failNext.remove(operation);
+        ControllerException.Kind kind = failNext.remove(operation);
         if (kind != null) {
-            throw new PluginException(kind, "fake controller: injected failure of " + operation);
+            throw failure(kind, "fake controller: injected failure of " + operation);
         }
+    }
+
+    private static ControllerException failure(ControllerException.Kind kind, String message) {
+        return new ControllerException(kind, message, null);
     }
 
     @Override

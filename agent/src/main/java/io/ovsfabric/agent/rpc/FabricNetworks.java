@@ -1,5 +1,11 @@
-package io.ovsfabric.agent.docker.fabric;
+package io.ovsfabric.agent.rpc;
 
+import io.ovsfabric.agent.model.AddressLease;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.HostInventory;
+import io.ovsfabric.agent.model.NetworkEndpoint;
+import io.ovsfabric.agent.model.NetworkSpec;
+import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -8,17 +14,18 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The controller calls the Docker integration needs: fabric networks and endpoint addresses in the global IPAM.
- * Failures are {@link io.ovsfabric.agent.docker.PluginException}s; {@code UNAVAILABLE} ones are safe to retry.
+ * The controller as the Docker integration needs it: fabric networks and endpoint addresses in the global IPAM.
+ * Failures are {@link ControllerException}s; {@link ControllerException.Kind#UNAVAILABLE} ones are safe to retry.
+ * The real one is {@link ControllerClient#networks()}, on the agent's one controller channel.
  */
 public interface FabricNetworks {
 
     /** Every fabric network. */
-    List<FabricNetwork> listNetworks();
+    List<OverlayNetwork> listNetworks();
 
     /** Creates a network. Idempotent: a network with the same name and subnet is returned as it is; a network
      *  with the same name and another subnet, or an overlapping subnet, is a CONFLICT. */
-    FabricNetwork createNetwork(NetworkSpec spec);
+    OverlayNetwork createNetwork(NetworkSpec spec);
 
     /** Deletes a network that no endpoint uses any more (never forced). Deleting what is absent succeeds; a
      *  network in which endpoints still hold addresses is a CONFLICT. */
@@ -31,22 +38,23 @@ public interface FabricNetworks {
     /** Releases the address held by a handle. Releasing what is absent succeeds. */
     void releaseAddress(String networkId, AllocationHandle handle);
 
-    /** Sets MAC, container and aliases of the endpoint picked by network id and handle; NOT_FOUND if absent. */
-    void updateEndpoint(FabricEndpoint endpoint);
+    /** Sets MAC, container and aliases of the endpoint picked by network id and endpoint id (the allocation
+     *  handle); NOT_FOUND if absent. */
+    void updateEndpoint(NetworkEndpoint endpoint);
 
     /** Endpoints, optionally only those of one host. */
-    List<FabricEndpoint> listEndpoints(Optional<HostId> host);
+    List<NetworkEndpoint> listEndpoints(Optional<HostId> host);
 
     /** Tells the controller what this host has now (replacing its last report), for `ipam check`. */
     void reportInventory(HostId host, HostInventory inventory);
 
-    default Optional<FabricNetwork> findNetwork(String nameOrId) {
-        List<FabricNetwork> all = listNetworks();
+    default Optional<OverlayNetwork> findNetwork(String nameOrId) {
+        List<OverlayNetwork> all = listNetworks();
         return all.stream().filter(n -> n.id().equals(nameOrId)).findFirst()
                 .or(() -> all.stream().filter(n -> n.name().equals(nameOrId)).findFirst());
     }
 
-    default Optional<FabricNetwork> findBySubnet(Cidr subnet) {
+    default Optional<OverlayNetwork> findBySubnet(Cidr subnet) {
         return listNetworks().stream().filter(n -> n.subnet().equals(subnet)).findFirst();
     }
 }

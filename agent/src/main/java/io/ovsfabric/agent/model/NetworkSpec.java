@@ -1,4 +1,4 @@
-package io.ovsfabric.agent.docker.fabric;
+package io.ovsfabric.agent.model;
 
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
