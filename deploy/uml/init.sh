@@ -21,6 +21,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+ln -sfn /proc/self/fd /dev/fd; ln -sfn fd/0 /dev/stdin; ln -sfn fd/1 /dev/stdout; ln -sfn fd/2 /dev/stderr
 [ -n "$IO_HOST" ] && [ -d "$IO_HOST" ] || fail "no run dir (kernel command line ovsfabric_io=DIR; got '$IO_HOST')"
 
 # /run first (the bind of the run dir lives there), then everything else that must not reach the host's disk.
@@ -29,9 +30,9 @@ mkdir -p "$IO" /run/openvswitch /run/netns /run/lock /run/docker /run/containerd
 mount --bind "$IO_HOST" "$IO" || fail "cannot bind $IO_HOST"
 exec >>"$IO/init.log" 2>&1   # this script's own chatter; the command's output goes to $IO/output
 for d in /tmp /var/tmp /var/log /var/cache /var/lib /etc/openvswitch /etc/docker /root; do
-  [ -d "$d" ] && mount -t tmpfs -o mode=1777 tmpfs "$d"
+  [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
 done
-chmod 755 /root 2>/dev/null; chmod 1777 /tmp
+chmod 1777 /tmp /var/tmp
 mkdir -p /var/log/openvswitch /var/lib/openvswitch/pki
 export HOME=/root TMPDIR=/tmp
 
