@@ -42,7 +42,7 @@ KVER=$(uname -r)
 mount -t tmpfs tmpfs /lib/modules; mkdir -p "/lib/modules/$KVER"
 mount --bind "/usr/lib/uml/modules/$KVER" "/lib/modules/$KVER"
 for m in openvswitch vport-gre ip_gre veth bridge vxlan br_netfilter overlay nf_nat nf_conntrack \
-  iptable_nat iptable_filter ip_tables nft_compat nft_chain_nat nft_masq xt_MASQUERADE xt_addrtype xt_conntrack \
+  iptable_nat iptable_filter ip_tables nft_compat nft_masq xt_MASQUERADE xt_addrtype xt_conntrack \
   xt_comment xt_mark xt_multiport xt_nat tun; do
   modprobe "$m" 2>>"$IO/init.log" || log "modprobe $m failed"
 done
@@ -66,6 +66,17 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 ip link set lo up
 hostname uml 2>/dev/null || true
 ulimit -n 65536 2>/dev/null || true
+
+# iptables: this UML kernel has nf_tables but neither NF_TABLES_IPV4 nor NFT_NAT, so iptables-nft (Debian's
+# default) cannot make a nat table ("TABLE_ADD failed (Operation not supported): table nat") and dockerd refuses to
+# start. The legacy backend (ip_tables, iptable_nat) works: iptables* names in a tmpfs dir first in PATH point there.
+mkdir -p /run/uml-path
+for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+  b=$(echo "$t" | sed 's/^\(ip6\{0,1\}tables\)/\1-legacy/')
+  [ -x "/usr/sbin/$b" ] && ln -sf "/usr/sbin/$b" "/run/uml-path/$t"
+done
+modprobe -a ip6_tables ip6table_filter ip6table_nat iptable_mangle iptable_raw xt_tcpudp 2>>"$IO/init.log" || true
+export PATH="/run/uml-path:$PATH"
 
 # The OVS wait lives in a shim first in PATH, so only what starts ovs-vswitchd waits for it.
 SELF_DIR=$(dirname "$(readlink -f "$0")")
