@@ -74,12 +74,12 @@ public record FabricView(FabricSettings fabric, Map<HostId, FabricHost> hosts, M
     }
 
     /**
-     * The data plane's input: this host plus every live peer (never itself, never a DOWN or RESERVED host), every
-     * network, and every endpoint of a known network.
+     * The data plane's input: this host plus every peer it forwards to (UP, or DOWN after a lease expiry; never
+     * itself, never one that left or is only reserved), every network, and every endpoint of a known network.
      */
     public Topology topology(LocalHost self) {
         List<PeerHost> peers = hosts.values().stream()
-                .filter(FabricHost::up)
+                .filter(FabricHost::tunnelled)
                 .filter(h -> !h.id().equals(self.id()))
                 .filter(h -> !h.underlayIp().equals(self.underlayIp()))
                 .map(h -> new PeerHost(h.id(), h.underlayIp(), h.subnet()))

@@ -17,6 +17,11 @@ public record Topology(FabricSettings fabric, LocalHost self, List<PeerHost> pee
         endpoints = endpoints.stream().sorted().toList();
     }
 
+    /** This host cut off from the fabric's forwarding: no peer, so no tunnel and no flow towards one. */
+    public Topology withoutPeers() {
+        return new Topology(fabric, self, List.of(), networks, endpoints, revision);
+    }
+
     /** The default network only (no user-defined networks). */
     public Topology(FabricSettings fabric, LocalHost self, List<PeerHost> peers, long revision) {
         this(fabric, self, peers, List.of(), List.of(), revision);

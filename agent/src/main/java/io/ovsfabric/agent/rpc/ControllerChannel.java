@@ -1,11 +1,13 @@
 package io.ovsfabric.agent.rpc;
 
 import io.grpc.Channel;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
+import io.ovsfabric.common.rpc.ControllerChannels;
+import io.ovsfabric.common.rpc.ControllerTargets;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
 import java.time.Duration;
@@ -13,12 +15,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The agent's one connection to the controller: owns the gRPC channel, gives every unary call its deadline, and holds
- * the one table from gRPC status to {@link ControllerException.Kind}. This is where choosing among several
- * controllers and retrying on another one belongs.
+ * The agent's one connection to the controllers: owns the gRPC channel (which knows every controller of
+ * {@code --controller a:7070,b:7070,...} and moves to the next when the one in use stops answering, see
+ * {@link ControllerChannels}), gives every unary call its deadline, retries a call that found its controller gone on
+ * another one within that deadline, and holds the one table from gRPC status to {@link ControllerException.Kind}.
+ * Every unary call of the fabric's API is safe to repeat (registration, keep-alive, allocation by handle, release,
+ * updates and reads are idempotent), so retrying on UNAVAILABLE never does anything twice.
  */
 final class ControllerChannel implements AutoCloseable {
     static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+    private static final int MAX_ATTEMPTS = 3;
+    /** How long a retry waits for a controller to accept the connection: a connect attempt's timeout and a bit. */
+    private static final Duration RETRY_WAIT = ControllerChannels.CONNECT_TIMEOUT.plusSeconds(1);
 
     private final String address;
     private final ManagedChannel channel;
@@ -30,10 +38,26 @@ final class ControllerChannel implements AutoCloseable {
         this.deadline = deadline;
     }
 
-    /** A channel to {@code host:port}; connecting is lazy, so this never fails on an unreachable controller. */
-    static ControllerChannel connect(String address, Duration deadline) {
-        return new ControllerChannel(address, Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
-                .keepAliveTime(30, TimeUnit.SECONDS).build(), deadline);
+    /**
+     * A channel to the controllers ({@code host:port[,host:port...]}, names may resolve to several); connecting is
+     * lazy, so this never fails on an unreachable controller.
+     *
+     * @throws io.ovsfabric.common.InvalidInputException naming every malformed entry
+     */
+    static ControllerChannel connect(String addresses, Duration deadline) {
+        ControllerTargets targets = ControllerTargets.parse(addresses);
+        return new ControllerChannel(targets.toString(), ControllerChannels.open(targets,
+                InsecureChannelCredentials.create()), deadline);
+    }
+
+    /** The same channel with another deadline for unary calls (the Docker side answers Docker within 5 s). */
+    ControllerChannel withDeadline(Duration other) {
+        return new ControllerChannel(address, channel, other);
+    }
+
+    /** Before a retry loop's next try: connect at once instead of waiting out gRPC's own reconnect backoff. */
+    void resetConnectBackoff() {
+        channel.resetConnectBackoff();
     }
 
     String address() {
@@ -45,23 +69,38 @@ final class ControllerChannel implements AutoCloseable {
         return channel;
     }
 
-    /** One unary FabricService call with the deadline; a failure becomes a {@link ControllerException}. */
+    /** One unary FabricService call within the deadline; a failure becomes a {@link ControllerException}. */
     <T> T fabric(String what, Function<FabricServiceGrpc.FabricServiceBlockingStub, T> rpc) {
-        try {
-            return rpc.apply(FabricServiceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (StatusRuntimeException e) {
-            throw translate(what, e);
-        }
+        return call(what, FabricServiceGrpc.newBlockingStub(channel), rpc);
     }
 
-    /** One unary AdminService call with the deadline; a failure becomes a {@link ControllerException}. */
+    /** One unary AdminService call within the deadline; a failure becomes a {@link ControllerException}. */
     <T> T admin(String what, Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
-        try {
-            return rpc.apply(AdminServiceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (StatusRuntimeException e) {
-            throw translate(what, e);
+        return call(what, AdminServiceGrpc.newBlockingStub(channel), rpc);
+    }
+
+    /**
+     * The call, again on the next controller when the one in use was found gone (UNAVAILABLE: connection refused or
+     * reset; the channel has moved on by then), all within one deadline. A call that ran out of time is not
+     * repeated: the deadline is the caller's bound.
+     */
+    private <S extends AbstractStub<S>, T> T call(String what, S stub, Function<S, T> rpc) {
+        long end = System.nanoTime() + deadline.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            long left = Math.max(end - System.nanoTime(), 1);
+            // A retry waits for a connection (up to RETRY_WAIT): right after the reset the channel is still
+            // connecting, and a fail-fast call would be refused before it had a chance.
+            S attemptStub = attempt == 1 ? stub.withDeadlineAfter(left, TimeUnit.NANOSECONDS)
+                    : stub.withWaitForReady().withDeadlineAfter(Math.min(left, RETRY_WAIT.toNanos()), TimeUnit.NANOSECONDS);
+            try {
+                return rpc.apply(attemptStub);
+            } catch (StatusRuntimeException e) {
+                boolean gone = e.getStatus().getCode() == Status.Code.UNAVAILABLE;
+                if (!gone || attempt >= MAX_ATTEMPTS || end - System.nanoTime() <= 0) {
+                    throw translate(what, e);
+                }
+                channel.resetConnectBackoff();
+            }
         }
     }
 

@@ -12,14 +12,20 @@ public final class ControllerClient implements AutoCloseable {
     private final FabricClient membership;
     private final FabricNetworks networks;
 
+    /**
+     * Docker's calls (address allocation, endpoint updates) answer within this, found controller or not: with no
+     * controller or no etcd quorum, {@code docker run --network <user net>} fails fast with the reason.
+     */
+    static final Duration NETWORKS_DEADLINE = Duration.ofMillis(4500);
+
     ControllerClient(ControllerChannel channel) {
         this.channel = channel;
         this.membership = new GrpcFabricClient(channel);
-        this.networks = new GrpcFabricNetworks(channel);
+        this.networks = new GrpcFabricNetworks(channel.withDeadline(NETWORKS_DEADLINE));
     }
 
-    /** A client of the controller at {@code host:port}; connecting is lazy, so this never fails on an unreachable
-     *  controller. Unary calls get a 10 s deadline. */
+    /** A client of the controllers at {@code host:port[,host:port...]}; connecting is lazy, so this never fails on
+     *  an unreachable controller. Membership calls get a 10 s deadline, Docker's calls 4.5 s. */
     public static ControllerClient connect(String address) {
         return connect(address, ControllerChannel.DEFAULT_DEADLINE);
     }
@@ -40,6 +46,11 @@ public final class ControllerClient implements AutoCloseable {
 
     public String address() {
         return channel.address();
+    }
+
+    /** Before a retry loop's next try: connect at once instead of waiting out gRPC's reconnect backoff. */
+    public void resetConnectBackoff() {
+        channel.resetConnectBackoff();
     }
 
     @Override

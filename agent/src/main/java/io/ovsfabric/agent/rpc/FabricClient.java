@@ -4,10 +4,12 @@ import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +22,18 @@ public interface FabricClient {
     record Registration(LocalHost self, FabricSettings fabric, long leaseId, Duration leaseTtl) {}
 
     /** Registers (or re-registers) the host; the same id from the same underlay IP always gets the same subnet. */
-    Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities);
+    default Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu,
+            Map<String, String> capabilities) {
+        return register(host, underlayIp, underlayMtu, capabilities, Optional.empty());
+    }
+
+    /**
+     * Registers a host that forwards {@code heldSubnet} now (from its saved state): a host whose record was reclaimed
+     * gets it back if it is free, and is refused ({@link ControllerException.Kind#CONFLICT}, the message names the
+     * new holder) if another host holds it.
+     */
+    Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities,
+            Optional<Cidr> heldSubnet);
 
     /** Refreshes the lease; {@link ControllerException.Kind#LEASE_LOST} means register again. */
     void keepAlive(HostId host, long leaseId);

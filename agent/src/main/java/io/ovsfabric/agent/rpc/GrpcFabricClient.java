@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
@@ -19,6 +20,7 @@ import io.ovsfabric.proto.v1.TopologyEvent;
 import io.ovsfabric.proto.v1.WatchTopologyRequest;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** {@link FabricClient} on the controller channel: unary calls with its deadline, the topology as a stream. */
@@ -30,10 +32,11 @@ final class GrpcFabricClient implements FabricClient {
     }
 
     @Override
-    public Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities) {
+    public Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities,
+            Optional<Cidr> heldSubnet) {
         RegisterResponse r = controller.fabric("register host " + host, stub -> stub.register(RegisterRequest.newBuilder()
                 .setHostId(host.value()).setUnderlayIp(underlayIp.toString()).setUnderlayMtu(Math.max(underlayMtu, 0))
-                .putAllCapabilities(capabilities).build()));
+                .putAllCapabilities(capabilities).setHeldSubnet(heldSubnet.map(Cidr::toString).orElse("")).build()));
         return new Registration(ProtoMapping.self(r), ProtoMapping.fabric(r.getConfig()), r.getLeaseId(),
                 Duration.ofSeconds(r.getLeaseTtlSeconds()));
     }
@@ -58,7 +61,10 @@ final class GrpcFabricClient implements FabricClient {
         Context.CancellableContext context = Context.current().withCancellation();
         WatchTopologyRequest request = WatchTopologyRequest.newBuilder().setHostId(host.value())
                 .setResumeRevision(resumeRevision).build();
-        context.run(() -> FabricServiceGrpc.newStub(controller.channel()).watchTopology(request, new StreamObserver<>() {
+        // waitForReady: a stream opened while no controller answers waits for one (the control loop's calls keep the
+        // channel reconnecting) instead of failing at once and backing off
+        context.run(() -> FabricServiceGrpc.newStub(controller.channel()).withWaitForReady()
+                .watchTopology(request, new StreamObserver<>() {
             @Override
             public void onNext(TopologyEvent event) {
                 ProtoMapping.update(event).ifPresent(onUpdate);

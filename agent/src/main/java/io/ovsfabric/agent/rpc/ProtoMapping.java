@@ -22,7 +22,6 @@ import io.ovsfabric.proto.v1.Endpoint;
 import io.ovsfabric.proto.v1.EndpointPort;
 import io.ovsfabric.proto.v1.FabricConfig;
 import io.ovsfabric.proto.v1.Host;
-import io.ovsfabric.proto.v1.HostState;
 import io.ovsfabric.proto.v1.Network;
 import io.ovsfabric.proto.v1.PluginAddress;
 import io.ovsfabric.proto.v1.RegisterResponse;
@@ -49,7 +48,15 @@ final class ProtoMapping {
 
     static FabricHost host(Host h) {
         return parsed("host " + h.getHostId(), () -> new FabricHost(HostId.of(h.getHostId()),
-                Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), h.getState() == HostState.HOST_STATE_UP));
+                Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), state(h)));
+    }
+
+    private static FabricHost.State state(Host h) {
+        return switch (h.getState()) {
+            case HOST_STATE_UP -> FabricHost.State.UP;
+            case HOST_STATE_RESERVED -> FabricHost.State.RESERVED;
+            default -> h.getLeft() ? FabricHost.State.LEFT : FabricHost.State.DOWN;
+        };
     }
 
     static OverlayNetwork network(Network n) {

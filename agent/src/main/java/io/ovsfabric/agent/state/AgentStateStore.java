@@ -33,7 +33,8 @@ public final class AgentStateStore {
 
     // The file format: plain strings, so it stays readable and stable when model types change. GRE keys are numbers
     // (unsigned decimal); see tunnelKey(long) for the negative ones older agents wrote.
-    record HostJson(String id, String underlayIp, String subnet, boolean up) {}
+    /** @param state UP, DOWN, LEFT or RESERVED; null in files of agents before it (then {@code up} says it) */
+    record HostJson(String id, String underlayIp, String subnet, boolean up, String state) {}
 
     record SelfJson(String id, String underlayIp, String subnet, String gateway, int mtu) {}
 
@@ -78,7 +79,8 @@ public final class AgentStateStore {
             Map<HostId, FabricHost> hosts = new TreeMap<>();
             for (HostJson h : s.hosts()) {
                 hosts.put(HostId.of(h.id()), new FabricHost(HostId.of(h.id()), Ipv4Address.parse(h.underlayIp()),
-                        Cidr.parse(h.subnet()), h.up()));
+                        Cidr.parse(h.subnet()), h.state() == null ? (h.up() ? FabricHost.State.UP
+                        : FabricHost.State.DOWN) : FabricHost.State.valueOf(h.state())));
             }
             Map<String, OverlayNetwork> networks = new TreeMap<>();
             Map<NetworkEndpoint.Key, NetworkEndpoint> endpoints = new TreeMap<>();
@@ -123,7 +125,7 @@ public final class AgentStateStore {
                 new FabricJson(f.fabricCidr().toString(), f.hostPrefix(), f.tunnelKey().value(), f.underlayMtu(),
                         f.tunnelOverhead(), f.reservedHead(), f.fabricId()),
                 state.view().hostList().stream().map(h -> new HostJson(h.id().value(), h.underlayIp().toString(),
-                        h.subnet().toString(), h.up())).toList(),
+                        h.subnet().toString(), h.up(), h.state().name())).toList(),
                 state.view().revision(),
                 state.view().networks().values().stream().map(n -> new NetworkJson(n.id(), n.name(), n.subnet().toString(),
                         n.gateway().toString(), n.tunnelKey().value(), n.labels())).toList(),

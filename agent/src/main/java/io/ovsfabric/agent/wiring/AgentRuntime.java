@@ -9,7 +9,9 @@ import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.rpc.Backoff;
 import io.ovsfabric.common.Ipv4Address;
 import java.time.Duration;
 import java.util.List;
@@ -38,8 +40,10 @@ public final class AgentRuntime implements AutoCloseable {
             Duration resyncPeriod, Duration initialBackoff, Duration maxBackoff) {
         public static Options defaults(HostId host, Ipv4Address underlayIp, int underlayMtu,
                 Map<String, String> capabilities) {
+            // retries back off from 200 ms with jitter up to 5 s, so agents are attached again within 5 s of a
+            // controller coming back, and a thousand of them do not come back in lock-step
             return new Options(host, underlayIp, underlayMtu, capabilities, Duration.ofSeconds(30),
-                    Duration.ofMillis(500), Duration.ofSeconds(15));
+                    Duration.ofMillis(200), Duration.ofSeconds(5));
         }
     }
 
@@ -56,6 +60,7 @@ public final class AgentRuntime implements AutoCloseable {
     private long appliedRevision = -1;      // reconcile thread only
     private long watchStartedAtNanos;       // guarded by lock
     private Duration watchBackoff = Duration.ZERO; // guarded by lock: grows while streams keep failing fast
+    private String withdrawn;               // guarded by lock: why this host left the forwarding, or null
 
     private final BlockingQueue<Boolean> reconcileWakeup = new ArrayBlockingQueue<>(1);
     private final BlockingQueue<Boolean> controlWakeup = new ArrayBlockingQueue<>(1);
@@ -111,14 +116,18 @@ public final class AgentRuntime implements AutoCloseable {
 
     public Optional<Topology> currentTopology() {
         synchronized (lock) {
-            return self == null || view == null ? Optional.empty() : Optional.of(view.topology(self));
+            if (self == null || view == null) {
+                return Optional.empty();
+            }
+            Topology topology = view.topology(self);
+            return Optional.of(withdrawn == null ? topology : topology.withoutPeers());
         }
     }
 
     // ---------------------------------------------------------------------------------------------- control loop
 
     private void controlLoop() {
-        Duration backoff = options.initialBackoff();
+        Backoff backoff = new Backoff(options.initialBackoff(), options.maxBackoff());
         while (running) {
             Duration pause;
             try {
@@ -127,7 +136,7 @@ public final class AgentRuntime implements AutoCloseable {
                 }
                 Duration watchWait = ensureWatch();
                 client.keepAlive(options.host(), registration.leaseId());
-                backoff = options.initialBackoff();
+                backoff.reset();
                 pause = registration.leaseTtl().dividedBy(3);
                 if (pause.isZero()) {
                     pause = Duration.ofSeconds(1);
@@ -136,8 +145,10 @@ public final class AgentRuntime implements AutoCloseable {
                     pause = min(pause, watchWait);
                 }
             } catch (ControllerException e) {
-                pause = backoff;
-                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+                pause = backoff.next();
+                if (registration == null && e.kind() == ControllerException.Kind.CONFLICT) {
+                    withdrawIfSubnetWentElsewhere(e);
+                }
                 switch (e.kind()) {
                     case LEASE_LOST -> {
                         log.warn("Host {}: {}; registering again", options.host(), e.getMessage());
@@ -150,8 +161,7 @@ public final class AgentRuntime implements AutoCloseable {
                             options.host(), e.getMessage(), pause.toMillis());
                 }
             } catch (RuntimeException e) {
-                pause = backoff;
-                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+                pause = backoff.next();
                 log.warn("Host {}: controller call failed unexpectedly ({}); retrying in {} ms", options.host(),
                         e.toString(), pause.toMillis());
             }
@@ -160,9 +170,18 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     private void register() {
-        FabricClient.Registration r = client.register(options.host(), options.underlayIp(), options.underlayMtu(),
-                options.capabilities());
+        Optional<Cidr> held;
         synchronized (lock) {
+            held = self == null ? Optional.empty() : Optional.of(self.subnet());
+        }
+        FabricClient.Registration r = client.register(options.host(), options.underlayIp(), options.underlayMtu(),
+                options.capabilities(), held);
+        synchronized (lock) {
+            if (withdrawn != null) {
+                log.info("Host {}: registered again with subnet {}; back in the fabric's forwarding", options.host(),
+                        r.self().subnet());
+                withdrawn = null;
+            }
             boolean samePlan = view != null && view.fabric().fabricId().equals(r.fabric().fabricId());
             if (!samePlan && view != null) {
                 log.warn("Host {}: the controller serves fabric {} but the saved topology is of fabric {}; "
@@ -177,6 +196,36 @@ public final class AgentRuntime implements AutoCloseable {
         log.info("Host {} registered at underlay {}: subnet {}, gateway {}, MTU {}, lease {} ({}s)", options.host(),
                 options.underlayIp(), r.self().subnet(), r.self().gateway(), r.self().mtu(), r.leaseId(),
                 r.leaseTtl().toSeconds());
+        wake(reconcileWakeup);
+    }
+
+    /**
+     * A refused registration while this host forwards a subnet: if the controller has no record of this host any
+     * more, its subnet was reclaimed (the host was cut off longer than the grace) and given to another host. Two
+     * hosts must never forward one range, so this one stops forwarding to its peers (its tunnels and their flows go)
+     * until an operator brings it back with a new subnet. The controller's refusal says what to do.
+     */
+    private void withdrawIfSubnetWentElsewhere(ControllerException refusal) {
+        Cidr held;
+        synchronized (lock) {
+            if (self == null || withdrawn != null) {
+                return;
+            }
+            held = self.subnet();
+        }
+        try {
+            client.host(options.host());
+            return;   // the controller still has our record: the refusal is about something else
+        } catch (ControllerException e) {
+            if (e.kind() != ControllerException.Kind.NOT_FOUND) {
+                return;
+            }
+        }
+        synchronized (lock) {
+            withdrawn = refusal.getMessage();
+        }
+        log.error("Host {}: withdrawing subnet {} from the fabric's forwarding (no tunnels to peers) because {}",
+                options.host(), held, refusal.getMessage());
         wake(reconcileWakeup);
     }
 

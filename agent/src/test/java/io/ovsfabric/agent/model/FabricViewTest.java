@@ -20,12 +20,19 @@ class FabricViewTest {
                 Cidr.parse("10.200." + n + ".0/24"), up);
     }
 
+    static FabricHost host(int n, FabricHost.State state) {
+        return new FabricHost(HostId.of("h" + n), Ipv4Address.parse("192.0.2." + (10 + n)),
+                Cidr.parse("10.200." + n + ".0/24"), state);
+    }
+
     @Test
-    void topologyHasOnlyLivePeersNeverSelf() {
+    void topologyKeepsPeersThatAreUpOrOnlyDownButNeverSelfOrHostsThatLeftOrAreReserved() {
         FabricView view = FabricView.of(new TopologyUpdate.Snapshot(FABRIC,
-                List.of(host(1, true), host(2, true), host(3, false), host(4, true)), 10));
+                List.of(host(1, true), host(2, true), host(3, FabricHost.State.LEFT), host(4, true),
+                        host(5, FabricHost.State.DOWN), host(6, FabricHost.State.RESERVED)), 10));
         Topology t = view.topology(SELF);
-        assertEquals(List.of("h2", "h4"), t.peers().stream().map(p -> p.id().value()).toList());
+        // h5's lease expired: it may only be cut off from the controllers, so its tunnel stays
+        assertEquals(List.of("h2", "h4", "h5"), t.peers().stream().map(p -> p.id().value()).toList());
         assertEquals(10, t.revision());
     }
 
@@ -33,7 +40,8 @@ class FabricViewTest {
     void deltasApplyInOrderAndStaleOnesAreIgnored() {
         FabricView view = FabricView.of(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
         FabricView next = view.apply(new TopologyUpdate.Delta(List.of(
-                new TopologyUpdate.HostUpserted(host(2, false)), new TopologyUpdate.HostUpserted(host(5, true))), 12));
+                new TopologyUpdate.HostUpserted(host(2, FabricHost.State.LEFT)),
+                new TopologyUpdate.HostUpserted(host(5, true))), 12));
         assertEquals(List.of("h5"), next.topology(SELF).peers().stream().map(p -> p.id().value()).toList());
         assertSame(next, next.apply(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostRemoved(HostId.of("h5"))), 12)));
         FabricView removed = next.apply(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostRemoved(HostId.of("h5"))), 13));

@@ -28,6 +28,11 @@ public final class FakeFabricClient implements FabricClient {
         this.reachable = reachable;
     }
 
+    /** What the last registration said it holds. */
+    public volatile java.util.Optional<io.ovsfabric.common.Cidr> lastHeldSubnet = java.util.Optional.empty();
+    /** When set, registrations fail with it (e.g. the held subnet went to another host). */
+    public volatile ControllerException refusal;
+
     public void loseLease() {
         leaseLost = true;
     }
@@ -39,9 +44,14 @@ public final class FakeFabricClient implements FabricClient {
     }
 
     @Override
-    public Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> caps) {
+    public Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> caps,
+            java.util.Optional<io.ovsfabric.common.Cidr> heldSubnet) {
         check();
+        lastHeldSubnet = heldSubnet;
         registrations++;
+        if (refusal != null) {
+            throw refusal;
+        }
         leaseLost = false;
         return registration;
     }
@@ -91,9 +101,15 @@ public final class FakeFabricClient implements FabricClient {
         return registration.fabric();
     }
 
+    /** When set, the controller has no record of any host (e.g. this one's subnet was reclaimed). */
+    public volatile boolean recordGone;
+
     @Override
     public FabricHost host(HostId host) {
         check();
+        if (recordGone) {
+            throw new ControllerException(ControllerException.Kind.NOT_FOUND, "no host " + host, null);
+        }
         return new FabricHost(host, registration.self().underlayIp(), registration.self().subnet(), true);
     }
 

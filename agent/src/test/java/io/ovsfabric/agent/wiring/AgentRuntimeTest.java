@@ -7,6 +7,7 @@ import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.rpc.FakeFabricClient;
 import io.ovsfabric.agent.state.AgentStateStore;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +71,9 @@ class AgentRuntimeTest {
             Poll.until(WAIT, () -> client.watches() == 2, () -> "no re-watch");
             assertEquals(List.of(0L, 11L), client.resumeRevisions());
             client.push(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostUpserted(host(2, false))), 12));
+            Poll.until(WAIT, () -> agent.currentTopology().orElseThrow().revision() == 12, () -> "delta 12 not seen");
+            assertEquals(List.of("h2", "h3"), peers(plane), "a DOWN peer keeps its tunnel");
+            client.push(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostRemoved(HostId.of("h2"))), 13));
             Poll.until(WAIT, () -> peers(plane).equals(List.of("h3")), () -> "peers " + peers(plane));
         }
     }
@@ -126,6 +131,45 @@ class AgentRuntimeTest {
             plane.failWith(null);
             assertTrue(agent.awaitReady(WAIT));
             assertEquals(List.of("h2"), peers(plane));
+        }
+    }
+
+    @Test
+    void aHostWhoseSubnetWentToAnotherHostWithdrawsFromTheForwardingInsteadOfForwardingItTwice() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+            Poll.until(WAIT, () -> peers(plane).equals(List.of("h2")), () -> "peers " + peers(plane));
+
+            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "host h1 still forwards subnet"
+                    + " 10.200.1.0/24, but it was reclaimed ... and now belongs to host h5", null);
+            client.recordGone = true;
+            client.loseLease();
+            Poll.until(WAIT, () -> peers(plane).isEmpty(), () -> "still forwarding to " + peers(plane));
+            assertEquals(Optional.of(SELF.subnet()), client.lastHeldSubnet, "the registration names the held subnet");
+
+            client.refusal = null;   // an operator made room (or the new holder left): registered again
+            client.recordGone = false;
+            Poll.until(WAIT, () -> peers(plane).equals(List.of("h2")), () -> "peers " + peers(plane));
+        }
+    }
+
+    @Test
+    void aRefusalWhileTheControllerStillHasTheRecordDoesNotWithdraw() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "underlay MTU too small", null);
+            int before = client.registrations;
+            client.loseLease();
+            Poll.until(WAIT, () -> client.registrations > before + 2, () -> "no retries");
+            assertEquals(List.of("h2"), peers(plane), "forwarding kept");
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * knows every controller ({@link ControllerTargets}) and uses {@code pick_first}: calls go to the first controller
  * that answers, and when its connection breaks the next call connects to the next one. A connection attempt gives
  * up after {@link #CONNECT_TIMEOUT}, so a controller that is cut off (no reset, no answer) delays a move by that
- * much at most. Message sizes are bounded explicitly on both ends.
+ * much at most; one that stops answering on an open connection is noticed by keep-alive pings within 15 s (the
+ * controller allows them every 5 s). Message sizes are bounded explicitly on both ends.
  */
 public final class ControllerChannels {
     /** The largest message either side accepts (a topology snapshot of a large fabric is the biggest). */
@@ -32,6 +33,8 @@ public final class ControllerChannels {
                 .defaultLoadBalancingPolicy("pick_first")
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                // a controller cut off without a reset (partition, frozen host) is noticed within 15 s
+                .keepAliveTime(10, TimeUnit.SECONDS).keepAliveTimeout(5, TimeUnit.SECONDS)
                 .idleTimeout(30, TimeUnit.MINUTES)
                 .build();
     }
