@@ -11,22 +11,19 @@ import io.ovsfabric.agent.dns.ResolvConf;
 import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
 import io.ovsfabric.agent.docker.MacAddress;
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.fabric.FabricEndpoint;
 import io.ovsfabric.agent.docker.fabric.FabricNetwork;
 import io.ovsfabric.agent.docker.fabric.GrpcFabricNetworks;
-import io.ovsfabric.agent.docker.link.EndpointLink;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IptablesPortForwarding;
-import io.ovsfabric.agent.docker.link.SystemProcessRunner;
+import io.ovsfabric.agent.linux.SocketPortProbe;
 import io.ovsfabric.agent.model.AttachedPort;
-import io.ovsfabric.agent.linux.IptablesPacketFilter;
-import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.common.HostId;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -38,6 +35,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -53,30 +53,43 @@ import org.slf4j.LoggerFactory;
 final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DockerWiring.class);
 
-    /**
-     * @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock
-     * @param ovsdb      OVSDB target for the plugin's ovs-vsctl (the data plane's)
-     * @param netdev     userspace datapath: TX checksum offload off on endpoint veths
-     */
-    record Settings(String controller, HostId host, Path pluginDir, Path stateDir, String dockerHost, String ovsdb,
-            boolean netdev, Path resolvConf) {}
+    /** How long a plugin call waits for the data plane pass it asked for (Docker's own call timeout is longer). */
+    static final Duration PASS_TIMEOUT = Duration.ofSeconds(15);
+
+    /** @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock */
+    record Settings(String controller, HostId host, Path pluginDir, Path stateDir, String dockerHost, Path resolvConf) {}
 
     private final Settings settings;
     private final Runnable reconcileSoon;
+    private final Supplier<CompletableFuture<Void>> reconcileNow;
     private final Supplier<List<AttachedPort>> bridgePorts;
     private final FabricEndpointDirectory directory = new FabricEndpointDirectory();
     private ManagedChannel channel;
-    private DockerIntegration docker;
+    private volatile DockerIntegration docker;
     private FabricDnsServer dns;
     private List<OverlayNetwork> networks = List.of();
     private boolean closed;
     private volatile long appliedRevision;
 
-    /** @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS */
-    DockerWiring(Settings settings, Runnable reconcileSoon, Supplier<List<AttachedPort>> bridgePorts) {
+    /**
+     * @param reconcileNow a data plane pass that starts after the call, and its end ({@code AgentRuntime.reconcileNow})
+     * @param bridgePorts  the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS
+     */
+    DockerWiring(Settings settings, Runnable reconcileSoon, Supplier<CompletableFuture<Void>> reconcileNow,
+            Supplier<List<AttachedPort>> bridgePorts) {
         this.settings = settings;
         this.reconcileSoon = reconcileSoon;
+        this.reconcileNow = reconcileNow;
         this.bridgePorts = bridgePorts;
+    }
+
+    /**
+     * The data plane's input from the plugin: its endpoints and published ports; empty until the plugin has loaded
+     * its state (the data plane then leaves endpoint objects alone). Never blocks.
+     */
+    Optional<LocalEndpoints> localEndpoints() {
+        DockerIntegration running = docker;
+        return running == null ? Optional.empty() : Optional.of(running.localEndpoints());
     }
 
     @Override
@@ -111,13 +124,10 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         if (channel == null) {
             channel = Grpc.newChannelBuilder(settings.controller(), InsecureChannelCredentials.create()).build();
         }
-        EndpointPlumbing plumbing = new ReconcilingPlumbing(new IpEndpointPlumbing(
-                new SystemProcessRunner(Duration.ofSeconds(30)), settings.ovsdb(), settings.netdev()), reconcileSoon);
         docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
                         settings.stateDir(), topology.self().mtu()),
-                new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), plumbing,
-                new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.local())),
-                DockerJavaEngine.connect(settings.dockerHost()), new DataPlaneView() {
+                new GrpcFabricNetworks(channel, Duration.ofSeconds(10)), new RuntimePass(reconcileNow, reconcileSoon),
+                new SocketPortProbe(), DockerJavaEngine.connect(settings.dockerHost()), new DataPlaneView() {
                     @Override
                     public List<AttachedPort> endpointPorts() {
                         return bridgePorts.get();
@@ -199,17 +209,27 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         }
     }
 
-    /** The plugin's veth plumbing, asking the data plane for a pass after each change (new ports need flows). */
-    private record ReconcilingPlumbing(EndpointPlumbing delegate, Runnable reconcileSoon) implements EndpointPlumbing {
+    /** The plugin's passes on the agent's reconcile loop: asked for, then waited for (bounded). */
+    private record RuntimePass(Supplier<CompletableFuture<Void>> reconcileNow, Runnable reconcileSoon)
+            implements DataPlanePass {
         @Override
-        public void ensureLink(EndpointLink link) {
-            delegate.ensureLink(link);
-            reconcileSoon.run();
+        public void applyNow(String why) {
+            try {
+                reconcileNow.get().get(PASS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw PluginException.unavailable(why + ": the data plane pass did not end within "
+                        + PASS_TIMEOUT.toSeconds() + " s (is OVS answering?); retry", e);
+            } catch (ExecutionException e) {
+                throw PluginException.failed(why + ": the data plane pass failed: " + e.getCause().getMessage(),
+                        e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw PluginException.unavailable(why + ": interrupted while waiting for the data plane", e);
+            }
         }
 
         @Override
-        public void removeLink(EndpointLink link) {
-            delegate.removeLink(link);
+        public void requestSoon() {
             reconcileSoon.run();
         }
     }
