@@ -64,6 +64,8 @@ final class ChangeApplier {
             host.setLink(c.name(), c.mtu(), c.up(), c.master(), c.alias());
         } else if (change instanceof Change.SetTxChecksum c) {
             host.setTxChecksum(c.link(), c.enabled());
+        } else if (change instanceof Change.SetMacAddress c) {
+            host.setMacAddress(c.link(), c.mac());
         } else if (change instanceof Change.SetArp c) {
             host.setArp(c.link(), c.enabled());
         } else if (change instanceof Change.AddAddress c) {

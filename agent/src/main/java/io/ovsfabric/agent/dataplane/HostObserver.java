@@ -44,9 +44,12 @@ final class HostObserver {
         }
         List<LinkState> links = host.links();
         Map<String, Boolean> txChecksum = new HashMap<>();
-        for (String veth : List.of(names.vethDockerSide(), names.vethBridgeSide())) {
-            if (links.stream().anyMatch(l -> l.name().equals(veth))) {
-                host.txChecksum(veth).ifPresent(on -> txChecksum.put(veth, on));
+        for (LinkState link : links) {
+            // ours and the endpoints' veths: the ones whose TX checksum offload the plan sets
+            boolean asked = link.name().equals(names.vethDockerSide()) || link.name().equals(names.vethBridgeSide())
+                    || (link.owned() && "veth".equals(link.kind()));
+            if (asked) {
+                host.txChecksum(link.name()).ifPresent(on -> txChecksum.put(link.name(), on));
             }
         }
         return new ObservedHost(bridges, flows, links, host.routes(), txChecksum, filter.observe());

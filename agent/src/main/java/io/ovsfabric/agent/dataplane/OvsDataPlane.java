@@ -23,6 +23,7 @@ import io.ovsfabric.agent.plan.DesiredHost;
 import io.ovsfabric.agent.plan.EndpointPort;
 import io.ovsfabric.agent.plan.HostDiff;
 import io.ovsfabric.agent.plan.HostPlanner;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.PlanSettings;
@@ -33,7 +34,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * iptables), computes the desired state from the topology ({@link HostPlanner}), diffs the two ({@link HostDiff})
  * and applies only the difference. Everything it creates is marked as ours, and {@link #teardown} removes exactly
  * that.
+ *
+ * <p>Besides the topology, the desired state has a second input: the Docker plugin's endpoints and published ports
+ * ({@link #useLocalEndpoints}), so that one planner, one diff and one applier own br0's ports, the endpoint veths and
+ * every {@code OVSFABRIC-*} chain; a hand-deleted endpoint port or DNAT rule comes back with the next pass.
  *
  * <p>Each instance is one "round" of flows: at its first pass it takes the round after the one recorded on the
  * integration bridge, re-installs every flow with the new round's cookie (an atomic replace, so traffic keeps
@@ -60,6 +67,7 @@ public final class OvsDataPlane implements DataPlane {
     private final HostObserver observer;
     private final ChangeApplier applier;
     private int round;
+    private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
             HostNetwork host, PacketFilter filter, EventLoopGroup group) {
@@ -97,6 +105,15 @@ public final class OvsDataPlane implements DataPlane {
         return new OvsDataPlane(config, mode.resolve(false), ovsdb, flowTable, host, filter, null);
     }
 
+    /**
+     * Where each pass reads the Docker plugin's endpoints and published ports (an immutable snapshot, read without
+     * blocking). Empty means "not known yet" (the plugin has not loaded its state): the pass then leaves endpoint
+     * ports, their veths and the published-port chain as they are. Without a source: none.
+     */
+    public void useLocalEndpoints(Supplier<Optional<LocalEndpoints>> source) {
+        localEndpoints = source;
+    }
+
     public DatapathMode datapathMode() {
         return mode;
     }
@@ -119,8 +136,21 @@ public final class OvsDataPlane implements DataPlane {
             return;
         }
         applier.apply(topology.self().id().value(), changes);
+        int applied = changes.size();
+        if (changes.stream().anyMatch(OvsDataPlane::newEndpointPort)) {
+            // the flows of a new endpoint port name the OpenFlow port vswitchd just gave it: one more pass at once,
+            // so that a container's port is forwarding when the pass that made it returns (Docker's Join)
+            List<Change> flows = plan(topology);
+            applier.apply(topology.self().id().value(), flows);
+            applied += flows.size();
+        }
         LOG.info("{}: reconciled to topology revision {} ({} peers, {} changes)", topology.self().id(),
-                topology.revision(), topology.peers().size(), changes.size());
+                topology.revision(), topology.peers().size(), applied);
+    }
+
+    private static boolean newEndpointPort(Change change) {
+        return change instanceof Change.EnsurePort p && p.create()
+                && p.port().interfaceIds().containsKey(EndpointPort.NETWORK_KEY);
     }
 
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
@@ -141,7 +171,7 @@ public final class OvsDataPlane implements DataPlane {
         List<EndpointPort> endpointPorts = observed.bridge(config.names().integrationBridge())
                 .map(EndpointPort::on).orElse(List.of());
         DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay,
-                endpointPorts);
+                endpointPorts, localEndpoints.get());
         List<Change> changes = HostDiff.changes(desired, observed);
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: overlay MTU {}, underlay {} on {}, {} flows desired, {} changes: {}", topology.self().id(),

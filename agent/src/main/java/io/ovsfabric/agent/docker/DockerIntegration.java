@@ -4,12 +4,13 @@ import io.ovsfabric.agent.docker.engine.ContainerEngine;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.rpc.FabricNetworks;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.PortForwarding;
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
 import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.server.PluginServer;
+import io.ovsfabric.agent.linux.PortProbe;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,9 @@ import java.time.Clock;
 
 /**
  * The agent's Docker side, started as one piece by the wiring: the network + IPAM plugin on its socket (state
- * loaded, crash leftovers released first) and the engine sync. The wiring owns the seams it passes in.
+ * loaded, crash leftovers released first) and the engine sync. The wiring owns the seams it passes in. The data plane
+ * builds what the plugin records ({@link #localEndpoints()}); the plugin asks it for passes through
+ * {@link DataPlanePass}.
  */
 public final class DockerIntegration implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DockerIntegration.class);
@@ -32,33 +35,30 @@ public final class DockerIntegration implements AutoCloseable {
         this.sync = sync;
     }
 
-    /** @param dataPlane the bridge's endpoint ports and the applied topology revision, for `ipam check` */
-    public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PortForwarding ports, ContainerEngine engine, DataPlaneView dataPlane, Clock clock) {
-        PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, plumbing, ports,
+    /**
+     * @param pass      runs data plane passes for the plugin's calls (and waits for them)
+     * @param ports     the bind probe for host ports to publish
+     * @param dataPlane the bridge's endpoint ports and the applied topology revision, for `ipam check`
+     */
+    public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, DataPlanePass pass,
+            PortProbe ports, ContainerEngine engine, DataPlaneView dataPlane, Clock clock) {
+        PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, pass, ports,
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
             plugin.recover();
         } catch (PluginException e) {
             log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
         }
-        try {
-            plugin.syncPublishedPorts();
-        } catch (PluginException e) {
-            log.warn("cannot restore the published ports now, the periodic pass retries: {}", e.getMessage());
-        }
+        pass.requestSoon();   // the state is known now: the data plane puts back what a restart or reboot lost
         PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
         EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), dataPlane);
         sync.start(config.syncInterval());
         return new DockerIntegration(plugin, server, sync);
     }
 
-    public PluginRuntime plugin() {
-        return plugin;
-    }
-
-    public EngineSync sync() {
-        return sync;
+    /** What the data plane must build for the plugin: read by every pass, without the plugin's lock. */
+    public LocalEndpoints localEndpoints() {
+        return plugin.localEndpoints();
     }
 
     /** Call when the controller's networks changed (topology stream): the engine follows soon. */

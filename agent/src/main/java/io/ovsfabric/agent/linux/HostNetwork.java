@@ -34,6 +34,9 @@ public interface HostNetwork {
 
     void setTxChecksum(String link, boolean enabled);
 
+    /** Sets the link's Ethernet address ({@code mac} in colon form). */
+    void setMacAddress(String link, String mac);
+
     /** Turns the kernel's ARP on the link on or off (ip link set dev LINK arp on|off). */
     void setArp(String link, boolean enabled);
 

@@ -90,6 +90,11 @@ public final class IpHostNetwork implements HostNetwork {
     }
 
     @Override
+    public void setMacAddress(String link, String mac) {
+        runner.check(Command.of("ip", "link", "set", "dev", link, "address", mac));
+    }
+
+    @Override
     public void setArp(String link, boolean enabled) {
         runner.check(Command.of("ip", "link", "set", "dev", link, "arp", enabled ? "on" : "off"));
     }

@@ -134,7 +134,8 @@ public final class OdlOvsDatabase implements OvsDatabase {
             Insert iface = op.insert(interfaces).withId("newiface")
                     .value(interfaces.column("name"), spec.name())
                     .value(interfaces.column("type"), spec.type())
-                    .value(interfaces.column("options"), OvsdbMap.fromMap(spec.options()));
+                    .value(interfaces.column("options"), OvsdbMap.fromMap(spec.options()))
+                    .value(interfaces.column("external_ids"), OvsdbMap.fromMap(spec.interfaceIds()));
             if (spec.ofportRequest() != null) {
                 iface.value(interfaces.column("ofport_request"), OvsdbSet.fromSet(Set.of((long) spec.ofportRequest())));
             }
@@ -152,6 +153,11 @@ public final class OdlOvsDatabase implements OvsDatabase {
             Update iface = op.update(interfaces)
                     .set(interfaces.column("type"), spec.type())
                     .set(interfaces.column("options"), OvsdbMap.fromMap(spec.options()));
+            if (!spec.interfaceIds().isEmpty()) {
+                Row<GenericTableSchema> current = findByName(interfaces, spec.name(), "external_ids");
+                iface.set(interfaces.column("external_ids"), OvsdbMap.fromMap(merged(
+                        current == null ? Map.of() : OvsdbRows.map(current, "external_ids"), spec.interfaceIds())));
+            }
             if (spec.ofportRequest() != null) {
                 iface.set(interfaces.column("ofport_request"), OvsdbSet.fromSet(Set.of((long) spec.ofportRequest())));
             }

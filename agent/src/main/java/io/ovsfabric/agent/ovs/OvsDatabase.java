@@ -21,7 +21,10 @@ public interface OvsDatabase extends AutoCloseable {
     /** Deletes the bridge (OVS removes its ports, interfaces and flows). */
     void deleteBridge(String name);
 
-    /** Creates the port with its interface, or updates type, options, ofport_request, mtu_request and external_ids. */
+    /**
+     * Creates the port with its interface, or updates type, options, ofport_request, mtu_request, the Port's
+     * external_ids and the spec's keys of the Interface's external_ids (other keys are left alone).
+     */
     void ensurePort(String bridge, PortSpec port);
 
     void deletePort(String bridge, String port);

@@ -83,6 +83,14 @@ public sealed interface Change {
         }
     }
 
+    /** Sets a link's Ethernet address (an endpoint veth's container end, before Docker takes it). */
+    record SetMacAddress(String link, String mac) implements Change {
+        @Override
+        public String toString() {
+            return "set link " + link + " address " + mac;
+        }
+    }
+
     record SetTxChecksum(String link, boolean enabled) implements Change {
         @Override
         public String toString() {
@@ -140,11 +148,11 @@ public sealed interface Change {
         }
     }
 
-    /** Applies an iptables-restore --noflush script (atomic per table). */
+    /** Applies a packet-filter restore script without flushing other chains (atomic per table). */
     record SyncFilter(String script, String summary) implements Change {
         @Override
         public String toString() {
-            return "iptables: " + summary;
+            return "packet filter: " + summary;
         }
     }
 }

@@ -15,7 +15,8 @@ import java.util.TreeSet;
 public final class FilterDiff {
     private FilterDiff() {}
 
-    public static Optional<Change> change(FilterRules desired, FilterState observed) {
+    public static Optional<Change> change(FilterRules wanted, FilterState observed) {
+        FilterRules desired = effective(wanted, observed);
         List<String> problems = new ArrayList<>();
         for (FilterRules.Chain chain : desired.chains()) {
             if (!observed.hasChain(chain.table(), chain.name())) {
@@ -29,7 +30,7 @@ public final class FilterDiff {
             int count = Collections.frequency(builtin, hook.rule());
             if (count != 1) {
                 problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " " + count + " times");
-            } else if (!inFront(builtin, hook.rule())) {
+            } else if (hook.inFront() && !inFront(builtin, hook.rule())) {
                 problems.add(hook.table() + " " + hook.builtinChain() + " jumps to " + hook.target() + " after other rules");
             }
         }
@@ -45,7 +46,8 @@ public final class FilterDiff {
     }
 
     /** The script that makes iptables match {@code desired}. */
-    public static String syncScript(FilterRules desired, FilterState observed) {
+    public static String syncScript(FilterRules wanted, FilterState observed) {
+        FilterRules desired = effective(wanted, observed);
         StringBuilder script = new StringBuilder();
         for (String table : FilterPlanner.TABLES) {
             List<String> lines = new ArrayList<>();
@@ -59,7 +61,7 @@ public final class FilterDiff {
                 if (hook.table().equals(table)) {
                     List<String> builtin = observed.rules(table, hook.builtinChain());
                     int count = Collections.frequency(builtin, hook.rule());
-                    if (count == 1 && inFront(builtin, hook.rule())) {
+                    if (count == 1 && (!hook.inFront() || inFront(builtin, hook.rule()))) {
                         continue;
                     }
                     for (int i = 0; i < count; i++) {
@@ -133,9 +135,22 @@ public final class FilterDiff {
     private static Set<String> staleChains(FilterRules desired, FilterState observed, String table) {
         Set<String> stale = new TreeSet<>(observed.ownedChains(table));
         desired.chains().stream().filter(c -> c.table().equals(table)).forEach(c -> stale.remove(c.name()));
-        if (table.equals(PortForwardingPlanner.TABLE)) {
-            stale.remove(PortForwardingPlanner.CHAIN); // the Docker plugin keeps it in step with its endpoints
-        }
+        stale.removeAll(desired.leaveAlone());
         return stale;
+    }
+
+    /**
+     * The chains and hooks this pass deals with: without the chains to leave alone, and without a chain that is only
+     * made when used while it has no rules and does not exist (nor the hooks to them).
+     */
+    static FilterRules effective(FilterRules desired, FilterState observed) {
+        List<FilterRules.Chain> chains = desired.chains().stream()
+                .filter(c -> !desired.leaveAlone().contains(c.name()))
+                .filter(c -> !c.onlyWhenUsed() || !c.rules().isEmpty() || observed.hasChain(c.table(), c.name()))
+                .toList();
+        List<FilterRules.Hook> hooks = desired.hooks().stream()
+                .filter(h -> chains.stream().anyMatch(c -> c.table().equals(h.table()) && c.name().equals(h.target())))
+                .toList();
+        return new FilterRules(chains, hooks, desired.leaveAlone());
     }
 }

@@ -1,27 +1,40 @@
 package io.ovsfabric.agent.plan;
 
 import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * NAT and forwarding rules, in chains of our own hooked from the builtin chains:
  * <pre>
  * nat    OVSFABRIC-POSTROUTING: fabric -> fabric ACCEPT (never NAT inside the fabric, whatever comes after us);
  *                               fabric -> outside, not via docker0: MASQUERADE
+ * nat    OVSFABRIC-PORTS:       published ports of containers on user networks (docker run -p), one DNAT each:
+ *                               [-d HOSTIP/32] -p tcp -m tcp --dport 8081 -m comment --comment ofx-ep-ID
+ *                               -j DNAT --to-destination 10.205.0.2:80; jumped to from PREROUTING
+ *                               (-m addrtype --dst-type LOCAL: from outside and containers) and OUTPUT
+ *                               (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL: from the host itself); made with the
+ *                               first published port, then kept (empty when none is left)
  * filter OVSFABRIC-FORWARD:     fabric <-> fabric ACCEPT; from docker0 with a fabric source ACCEPT;
  *                               replies to the fabric via docker0 ACCEPT (Docker's FORWARD policy is DROP)
  * </pre>
  * With user-defined networks (gateway ports {@code ofxg*}), first: nothing is forwarded between two networks' gateways
  * or between a network and docker0 (isolation), then connections DNATed to a network's gateway port (published
- * ports, {@link PortForwardingPlanner}) ACCEPT, then per network N: N -> outside ACCEPT, replies ACCEPT, and
+ * ports, OVSFABRIC-PORTS) ACCEPT, then per network N: N -> outside ACCEPT, replies ACCEPT, and
  * N -> outside MASQUERADE.
  * Rules are written exactly as iptables-save prints them, so that observed and desired compare as text.
  */
 public final class FilterPlanner {
     public static final String NAT_CHAIN = Ownership.CHAIN_PREFIX + "POSTROUTING";
     public static final String FORWARD_CHAIN = Ownership.CHAIN_PREFIX + "FORWARD";
+    /** The nat chain of the published ports' DNAT rules. */
+    public static final String PORTS_CHAIN = Ownership.CHAIN_PREFIX + "PORTS";
+    static final String PORTS_FROM_OUTSIDE = "-m addrtype --dst-type LOCAL";
+    static final String PORTS_FROM_HOST = "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL";
     /** The tables the agent writes to (and the only ones teardown looks at). */
     public static final List<String> TABLES = List.of("nat", "filter");
 
@@ -32,6 +45,15 @@ public final class FilterPlanner {
     }
 
     public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks) {
+        return rules(fabric, dockerBridge, networks, Optional.of(List.of()));
+    }
+
+    /**
+     * @param publishedPorts the host's published ports; empty when the Docker plugin's state is not known yet (the
+     *                       published-port chain is then left as it is)
+     */
+    public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks,
+            Optional<List<PublishedPort>> publishedPorts) {
         String f = fabric.toString();
         List<String> nat = new ArrayList<>(List.of(
                 "-s " + f + " -d " + f + " -j ACCEPT",
@@ -42,7 +64,7 @@ public final class FilterPlanner {
             forward.add("-i " + gateways + " -o " + gateways + " -j DROP");
             forward.add("-i " + gateways + " -o " + dockerBridge + " -j DROP");
             forward.add("-i " + dockerBridge + " -o " + gateways + " -j DROP");
-            // published ports: what our DNAT sent to a container of a network (PortForwardingPlanner)
+            // published ports: what our DNAT (OVSFABRIC-PORTS) sent to a container of a network
             forward.add("-o " + gateways + " -m conntrack --ctstate DNAT -j ACCEPT");
         }
         forward.addAll(List.of(
@@ -58,8 +80,35 @@ public final class FilterPlanner {
         }
         return new FilterRules(
                 List.of(new FilterRules.Chain("nat", NAT_CHAIN, nat),
-                        new FilterRules.Chain("filter", FORWARD_CHAIN, forward)),
+                        new FilterRules.Chain("filter", FORWARD_CHAIN, forward),
+                        new FilterRules.Chain("nat", PORTS_CHAIN, portRules(publishedPorts.orElse(List.of())), true)),
                 List.of(new FilterRules.Hook("nat", "POSTROUTING", NAT_CHAIN),
-                        new FilterRules.Hook("filter", "FORWARD", FORWARD_CHAIN)));
+                        new FilterRules.Hook("filter", "FORWARD", FORWARD_CHAIN),
+                        new FilterRules.Hook("nat", "PREROUTING", PORTS_CHAIN, PORTS_FROM_OUTSIDE, false),
+                        new FilterRules.Hook("nat", "OUTPUT", PORTS_CHAIN, PORTS_FROM_HOST, false)),
+                publishedPorts.isPresent() ? Set.of() : Set.of(PORTS_CHAIN));
+    }
+
+    /** The published-port chain's rules for these ports, in order. */
+    public static List<String> portRules(List<PublishedPort> ports) {
+        List<String> rules = new ArrayList<>();
+        for (PublishedPort p : ports) {
+            String proto = p.protocol().label();
+            StringBuilder rule = new StringBuilder();
+            if (!p.allAddresses()) {
+                rule.append("-d ").append(p.hostIp()).append("/32 ");
+            }
+            rule.append("-p ").append(proto).append(" -m ").append(proto).append(" --dport ").append(p.hostPort())
+                    .append(" -m comment --comment ").append(comment(p.endpointId()))
+                    .append(" -j DNAT --to-destination ").append(p.containerIp()).append(':').append(p.containerPort());
+            rules.add(rule.toString());
+        }
+        return rules;
+    }
+
+    /** Names the endpoint in the rule, so that an operator reading iptables-save knows whose port it is. */
+    static String comment(String endpointId) {
+        String id = endpointId.replaceAll("[^0-9a-zA-Z]", "");
+        return "ofx-ep-" + id.substring(0, Math.min(12, id.length()));
     }
 }

@@ -12,8 +12,8 @@ public final class HostDiff {
     private HostDiff() {}
 
     public static List<Change> changes(DesiredHost desired, ObservedHost observed) {
-        SwitchDiff switches = SwitchDiff.of(desired.bridges(), observed);
-        LinkDiff links = LinkDiff.of(desired.links(), observed);
+        SwitchDiff switches = SwitchDiff.of(desired.bridges(), observed, desired.keepEndpoints());
+        LinkDiff links = LinkDiff.of(desired.links(), observed, desired.keepEndpoints());
         List<Change> changes = new ArrayList<>(switches.bridgeUpdates());
         changes.addAll(links.creations());
         changes.addAll(switches.portUpdates());

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The desired host state for a topology: pure, no I/O. */
 public final class HostPlanner {
@@ -19,12 +21,20 @@ public final class HostPlanner {
         return desired(topology, settings, underlay, List.of());
     }
 
-    /**
-     * @param endpointPorts the container endpoint ports the Docker plugin put on the integration bridge (observed):
-     *                      user-defined networks get flows for those the topology knows
-     */
+    /** With the Docker plugin's endpoints not known: every observed endpoint port gets flows and is left alone. */
     public static DesiredHost desired(Topology topology, PlanSettings settings, UnderlayFacts underlay,
             List<EndpointPort> endpointPorts) {
+        return desired(topology, settings, underlay, endpointPorts, Optional.empty());
+    }
+
+    /**
+     * @param endpointPorts the container endpoint ports on the integration bridge as observed (their OpenFlow port
+     *                      numbers): user-defined networks get flows for those the topology knows
+     * @param local         the Docker plugin's endpoints and published ports; empty while its state is not known
+     *                      (then endpoint ports, their veths and the published-port chain are left as they are)
+     */
+    public static DesiredHost desired(Topology topology, PlanSettings settings, UnderlayFacts underlay,
+            List<EndpointPort> endpointPorts, Optional<LocalEndpoints> local) {
         DeviceNames names = settings.names();
         FabricSettings fabric = topology.fabric();
         boolean netdev = settings.mode() == DatapathMode.NETDEV;
@@ -39,6 +49,11 @@ public final class HostPlanner {
                 new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
                         FlowPlanner.TUNNEL_PORT, null, marks)));
         integrationPorts.addAll(NetworkPlanner.gatewayPorts(topology, marks, mtu));
+        List<LocalEndpoint> endpoints = local.map(LocalEndpoints::endpoints).orElse(List.of());
+        for (LocalEndpoint endpoint : endpoints) {
+            integrationPorts.add(new PortSpec(endpoint.hostInterface(), "", Map.of(), null, null, marks,
+                    endpoint.interfaceIds(marks)));
+        }
         bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,
                 integrationIds, integrationPorts));
 
@@ -54,6 +69,10 @@ public final class HostPlanner {
         links.add(new LinkSpec(names.vethBridgeSide(), LinkSpec.Kind.VETH, names.vethDockerSide(), null, mtu, true,
                 List.of(), null, vethChecksum, Boolean.FALSE));
         links.addAll(NetworkPlanner.gatewayLinks(topology, mtu));
+        for (LocalEndpoint endpoint : endpoints) {
+            links.add(LinkSpec.sandboxVeth(endpoint.hostInterface(), endpoint.containerInterface(), endpoint.mac(), mtu,
+                    vethChecksum));
+        }
 
         List<Route> routesToRemove = List.of();
         if (netdev) {
@@ -71,8 +90,12 @@ public final class HostPlanner {
             routesToRemove = underlay.routes().stream().map(r -> r.onDevice(underlay.interfaceName())).toList();
         }
         List<Flow> flows = new ArrayList<>(FlowPlanner.flows(topology, settings));
-        flows.addAll(NetworkPlanner.flows(topology, endpointPorts, settings));
+        Set<String> wantedPorts = endpoints.stream().map(LocalEndpoint::hostInterface).collect(Collectors.toSet());
+        List<EndpointPort> withFlows = local.isEmpty() ? endpointPorts
+                : endpointPorts.stream().filter(p -> wantedPorts.contains(p.name())).toList();
+        flows.addAll(NetworkPlanner.flows(topology, withFlows, settings));
         return new DesiredHost(bridges, flows, links, netdev ? underlay.routes() : List.of(), routesToRemove,
-                FilterPlanner.rules(fabricCidr, names.dockerBridge(), NetworkPlanner.networks(topology)), mtu);
+                FilterPlanner.rules(fabricCidr, names.dockerBridge(), NetworkPlanner.networks(topology),
+                        local.map(LocalEndpoints::publishedPorts)), mtu, local.isEmpty());
     }
 }

@@ -14,7 +14,11 @@ import java.util.Set;
 public record LinkDiff(List<Change> creations, List<Change> settings, List<Change> addressRemovals,
         List<Change> removals) {
 
-    public static LinkDiff of(List<LinkSpec> desired, ObservedHost observed) {
+    /**
+     * @param keepEndpointLinks leave stale endpoint veths alone (the Docker plugin's state is not known yet: never
+     *                          remove a container's link for want of knowing it)
+     */
+    public static LinkDiff of(List<LinkSpec> desired, ObservedHost observed, boolean keepEndpointLinks) {
         List<Change> creations = new ArrayList<>();
         List<Change> settings = new ArrayList<>();
         List<Change> addressRemovals = new ArrayList<>();
@@ -45,6 +49,13 @@ public record LinkDiff(List<Change> creations, List<Change> settings, List<Chang
                                 spec.markOwned() ? Ownership.LINK_ALIAS : null));
                     }
                 }
+                case SANDBOX_VETH -> {
+                    wanted.add(spec.peer());
+                    fresh = !sandboxVethPresent(spec, link);
+                    if (fresh) {
+                        creations.addAll(createSandboxVeth(spec, link, observed));
+                    }
+                }
                 case EXISTING -> { }
             }
             LinkState current = fresh ? null : link;
@@ -73,6 +84,9 @@ public record LinkDiff(List<Change> creations, List<Change> settings, List<Chang
         List<Change> removals = new ArrayList<>();
         Set<String> removed = new HashSet<>();
         for (LinkState link : observed.links()) {
+            if (keepEndpointLinks && LocalEndpoint.isEndpointLink(link.name())) {
+                continue;
+            }
             if (link.owned() && !wanted.contains(link.name()) && !removed.contains(link.name())) {
                 removals.add(new Change.DeleteLink(link.name()));
                 removed.add(link.name());
@@ -89,12 +103,39 @@ public record LinkDiff(List<Change> creations, List<Change> settings, List<Chang
         boolean up = current == null || !current.up();
         String master = spec.master() != null && (current == null || !spec.master().equals(current.master()))
                 ? spec.master() : null;
-        String alias = spec.markOwned() && spec.kind() == LinkSpec.Kind.VETH && current != null && !current.owned()
+        String alias = spec.markOwned() && (spec.kind() == LinkSpec.Kind.VETH || spec.kind() == LinkSpec.Kind.SANDBOX_VETH)
+                && current != null && !current.owned()
                 ? Ownership.LINK_ALIAS : null;
         if (mtu == null && !up && master == null && alias == null) {
             return List.of();
         }
         return List.of(new Change.SetLink(spec.name(), mtu, up, master, alias));
+    }
+
+    /** The host end is a veth whose peer is the container end, here or out of sight (in another namespace). */
+    private static boolean sandboxVethPresent(LinkSpec spec, LinkState hostEnd) {
+        return hostEnd != null && "veth".equals(hostEnd.kind())
+                && (hostEnd.peer() == null || spec.peer().equals(hostEnd.peer()));
+    }
+
+    /** Removes what stands in the way, creates the pair and sets up the container end, which Docker takes next. */
+    private static List<Change> createSandboxVeth(LinkSpec spec, LinkState hostEnd, ObservedHost observed) {
+        List<Change> changes = new ArrayList<>();
+        if (hostEnd != null) {
+            changes.add(new Change.DeleteLink(spec.name()));
+        }
+        if (observed.link(spec.peer()).isPresent() && (hostEnd == null || !spec.peer().equals(hostEnd.peer()))) {
+            changes.add(new Change.DeleteLink(spec.peer()));
+        }
+        changes.add(new Change.CreateVethPair(spec.name(), spec.peer(), spec.markOwned() ? Ownership.LINK_ALIAS : null));
+        changes.add(new Change.SetLink(spec.peer(), spec.mtu() > 0 ? spec.mtu() : null, false, null, null));
+        if (spec.peerMac() != null) {
+            changes.add(new Change.SetMacAddress(spec.peer(), spec.peerMac()));
+        }
+        if (spec.txChecksum() != null) {
+            changes.add(new Change.SetTxChecksum(spec.peer(), spec.txChecksum()));
+        }
+        return changes;
     }
 
     private static boolean vethPairIntact(LinkSpec spec, ObservedHost observed) {

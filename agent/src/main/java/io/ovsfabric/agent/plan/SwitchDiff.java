@@ -10,7 +10,11 @@ import java.util.stream.Collectors;
 /** Desired OVS bridges and ports against OVSDB. Only bridges and ports marked as ours are ever deleted. */
 public record SwitchDiff(List<Change> bridgeUpdates, List<Change> portUpdates, List<Change> removals) {
 
-    public static SwitchDiff of(List<BridgeSpec> desired, ObservedHost observed) {
+    /**
+     * @param keepEndpointPorts leave the bridges' endpoint ports alone (the Docker plugin's state is not known yet:
+     *                          never remove a container's port for want of knowing it)
+     */
+    public static SwitchDiff of(List<BridgeSpec> desired, ObservedHost observed, boolean keepEndpointPorts) {
         List<Change> bridgeUpdates = new ArrayList<>();
         List<Change> portUpdates = new ArrayList<>();
         List<Change> removals = new ArrayList<>();
@@ -42,6 +46,7 @@ public record SwitchDiff(List<Change> bridgeUpdates, List<Change> portUpdates, L
             }
             Set<String> wanted = spec.ports().stream().map(PortSpec::name).collect(Collectors.toSet());
             bridge.ports().stream().filter(p -> p.owned() && !wanted.contains(p.name()))
+                    .filter(p -> !keepEndpointPorts || !p.interfaceIds().containsKey(EndpointPort.NETWORK_KEY))
                     .forEach(p -> removals.add(new Change.DeletePort(spec.name(), p.name())));
         }
         Set<String> wantedBridges = desired.stream().map(BridgeSpec::name).collect(Collectors.toSet());
@@ -62,7 +67,8 @@ public record SwitchDiff(List<Change> bridgeUpdates, List<Change> portUpdates, L
         return spec.type().equals(port.type()) && spec.options().equals(port.options())
                 && Objects.equals(spec.ofportRequest(), port.ofportRequest())
                 && (spec.mtuRequest() == null || spec.mtuRequest().equals(port.mtuRequest()))
-                && contains(port.externalIds(), spec.externalIds());
+                && contains(port.externalIds(), spec.externalIds())
+                && contains(port.interfaceIds(), spec.interfaceIds());
     }
 
     /** vswitchd could not add it, or it holds another OpenFlow port number than the flows assume. */

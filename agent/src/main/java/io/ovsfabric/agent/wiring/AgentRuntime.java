@@ -14,11 +14,13 @@ import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.rpc.Backoff;
 import io.ovsfabric.common.Ipv4Address;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +68,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final BlockingQueue<Boolean> controlWakeup = new ArrayBlockingQueue<>(1);
     private final CountDownLatch ready = new CountDownLatch(1);
     private final List<Consumer<Topology>> listeners = new CopyOnWriteArrayList<>();
+    private final List<CompletableFuture<Void>> passWaiters = new ArrayList<>(); // guarded by itself
     private volatile boolean running = true;
     private final Thread controlThread;
     private final Thread reconcileThread;
@@ -107,6 +110,29 @@ public final class AgentRuntime implements AutoCloseable {
     /** Asks for a reconcile pass soon (e.g. the Docker plugin added an endpoint port that needs flows). */
     public void requestReconcile() {
         wake(reconcileWakeup);
+    }
+
+    /**
+     * Asks for a pass now and returns when one that started after this call has ended: completed when the data plane
+     * then matched the topology (and the inputs read at that pass, e.g. the Docker plugin's endpoints), failed with
+     * the pass's exception otherwise. The caller bounds its wait; the reconcile thread never waits for it.
+     */
+    public CompletableFuture<Void> reconcileNow() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (Thread.currentThread() == reconcileThread) {
+            done.completeExceptionally(new IllegalStateException("a pass cannot wait for a pass (called on the"
+                    + " reconcile thread)"));
+            return done;
+        }
+        if (!running) {
+            done.completeExceptionally(new IllegalStateException("the agent is stopping"));
+            return done;
+        }
+        synchronized (passWaiters) {
+            passWaiters.add(done);
+        }
+        wake(reconcileWakeup);
+        return done;
     }
 
     /** True once the data plane matched a topology for the first time in this run. */
@@ -309,15 +335,20 @@ public final class AgentRuntime implements AutoCloseable {
         while (running) {
             await(reconcileWakeup, pause);
             if (!running) {
+                failWaiters(takeWaiters(), new IllegalStateException("the agent is stopping"));
                 return;
             }
+            List<CompletableFuture<Void>> waiters = takeWaiters();   // before the pass reads its inputs
             Optional<Topology> topology = currentTopology();
             if (topology.isEmpty()) {
+                failWaiters(waiters, new IllegalStateException("host " + options.host()
+                        + " has no topology yet (not registered with the controller)"));
                 pause = options.resyncPeriod();
                 continue;
             }
             try {
                 dataPlane.reconcile(topology.get());
+                waiters.forEach(w -> w.complete(null));
                 if (topology.get().revision() != appliedRevision) {
                     log.info("Host {}: data plane matches topology revision {} ({} peers)", options.host(),
                             topology.get().revision(), topology.get().peers().size());
@@ -331,12 +362,25 @@ public final class AgentRuntime implements AutoCloseable {
                 pause = options.resyncPeriod();
                 notifyListeners(topology.get());
             } catch (RuntimeException e) {
+                failWaiters(waiters, e);
                 log.warn("Host {}: reconcile failed ({}); retrying in {} ms", options.host(), e.getMessage(),
                         backoff.toMillis());
                 pause = backoff;
                 backoff = min(backoff.multipliedBy(2), options.maxBackoff());
             }
         }
+    }
+
+    private List<CompletableFuture<Void>> takeWaiters() {
+        synchronized (passWaiters) {
+            List<CompletableFuture<Void>> taken = List.copyOf(passWaiters);
+            passWaiters.clear();
+            return taken;
+        }
+    }
+
+    private static void failWaiters(List<CompletableFuture<Void>> waiters, Throwable cause) {
+        waiters.forEach(w -> w.completeExceptionally(cause));
     }
 
     private void notifyListeners(Topology topology) {
@@ -388,5 +432,6 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        failWaiters(takeWaiters(), new IllegalStateException("the agent is stopping"));
     }
 }

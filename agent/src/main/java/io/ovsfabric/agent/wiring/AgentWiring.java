@@ -1,14 +1,15 @@
 package io.ovsfabric.agent.wiring;
 
 import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,13 @@ public final class AgentWiring implements AutoCloseable {
     }
 
     public static AgentWiring start(Config config) {
-        DataPlane dataPlane = dataPlaneFactory().open(config.dataPlane());
+        // The data plane reads the Docker plugin's endpoints and published ports at every pass: none without Docker,
+        // "not known yet" (leave them alone) until the plugin has loaded its state.
+        AtomicReference<DockerWiring> dockerSide = new AtomicReference<>();
+        boolean withDocker = config.dockerHost().isPresent();
+        DataPlane dataPlane = dataPlaneFactory().open(config.dataPlane(), () -> withDocker
+                ? Optional.ofNullable(dockerSide.get()).flatMap(DockerWiring::localEndpoints)
+                : Optional.of(LocalEndpoints.NONE));
         // the one controller client: one channel under the host's membership and the Docker side
         ControllerClient client = ControllerClient.connect(config.controller());
         AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
@@ -58,13 +65,10 @@ public final class AgentWiring implements AutoCloseable {
         AgentRuntime runtime = new AgentRuntime(options, client.membership(), dataPlane, new AgentStateStore(config.stateDir()));
         DockerWiring docker = null;
         if (config.dockerHost().isPresent()) {
-            String datapath = config.dataPlane().datapath();
-            boolean netdev = "netdev".equalsIgnoreCase(datapath)
-                    || (!"system".equalsIgnoreCase(datapath) && !Files.exists(Path.of("/sys/module/openvswitch")));
             docker = new DockerWiring(new DockerWiring.Settings(config.host(), config.pluginDir(),
-                    config.stateDir(), config.dockerHost().get(), config.dataPlane().ovsdb(), netdev,
-                    Path.of("/etc/resolv.conf")), client.networks(), runtime::requestReconcile,
-                    dataPlane::endpointPorts);
+                    config.stateDir(), config.dockerHost().get(), Path.of("/etc/resolv.conf")), client.networks(),
+                    runtime::requestReconcile, runtime::reconcileNow, dataPlane::endpointPorts);
+            dockerSide.set(docker);
             runtime.onTopologyApplied(docker);
             log.info("Host {}: Docker plugin and DNS start after the first full pass (engine {}, plugin dir {})",
                     config.host(), config.dockerHost().get(), config.pluginDir());

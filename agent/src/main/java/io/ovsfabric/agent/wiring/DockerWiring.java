@@ -9,16 +9,13 @@ import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
-import io.ovsfabric.agent.docker.link.EndpointLink;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IptablesPortForwarding;
-import io.ovsfabric.agent.docker.link.SystemProcessRunner;
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
+import io.ovsfabric.agent.linux.SocketPortProbe;
 import io.ovsfabric.agent.model.AttachedPort;
-import io.ovsfabric.agent.linux.IptablesPacketFilter;
-import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.common.HostId;
 import java.io.IOException;
@@ -28,6 +25,11 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -43,20 +45,19 @@ import org.slf4j.LoggerFactory;
 final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DockerWiring.class);
 
-    /**
-     * @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock
-     * @param ovsdb      OVSDB target for the plugin's ovs-vsctl (the data plane's)
-     * @param netdev     userspace datapath: TX checksum offload off on endpoint veths
-     */
-    record Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, String ovsdb,
-            boolean netdev, Path resolvConf) {}
+    /** How long a plugin call waits for the data plane pass it asked for (Docker's own call timeout is longer). */
+    static final Duration PASS_TIMEOUT = Duration.ofSeconds(15);
+
+    /** @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock */
+    record Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, Path resolvConf) {}
 
     private final Settings settings;
     private final FabricNetworks controller;
     private final Runnable reconcileSoon;
     private final Supplier<List<AttachedPort>> bridgePorts;
     private final FabricEndpointDirectory directory = new FabricEndpointDirectory();
-    private DockerIntegration docker;
+    private final Supplier<CompletableFuture<Void>> reconcileNow;
+    private volatile DockerIntegration docker;
     private FabricDnsServer dns;
     private List<OverlayNetwork> networks = List.of();
     private boolean closed;
@@ -64,14 +65,25 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
 
     /**
      * @param controller  the networks role of the agent's one controller client (the wiring closes it)
+     * @param reconcileNow a data plane pass that starts after the call, and its end ({@code AgentRuntime.reconcileNow})
      * @param bridgePorts the data plane's {@code endpointPorts()}: what the plugin's ports really are in OVS
      */
     DockerWiring(Settings settings, FabricNetworks controller, Runnable reconcileSoon,
-            Supplier<List<AttachedPort>> bridgePorts) {
+            Supplier<CompletableFuture<Void>> reconcileNow, Supplier<List<AttachedPort>> bridgePorts) {
         this.settings = settings;
         this.controller = controller;
         this.reconcileSoon = reconcileSoon;
+        this.reconcileNow = reconcileNow;
         this.bridgePorts = bridgePorts;
+    }
+
+    /**
+     * The data plane's input from the plugin: its endpoints and published ports; empty until the plugin has loaded
+     * its state (the data plane then leaves endpoint objects alone). Never blocks.
+     */
+    Optional<LocalEndpoints> localEndpoints() {
+        DockerIntegration running = docker;
+        return running == null ? Optional.empty() : Optional.of(running.localEndpoints());
     }
 
     @Override
@@ -103,12 +115,9 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     }
 
     private void startDocker(Topology topology) {
-        EndpointPlumbing plumbing = new ReconcilingPlumbing(new IpEndpointPlumbing(
-                new SystemProcessRunner(Duration.ofSeconds(30)), settings.ovsdb(), settings.netdev()), reconcileSoon);
         docker = DockerIntegration.start(DockerPluginConfig.defaults(settings.host(), settings.pluginDir(),
                         settings.stateDir(), topology.self().mtu()),
-                controller, plumbing,
-                new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.local())),
+                controller, new RuntimePass(reconcileNow, reconcileSoon), new SocketPortProbe(),
                 DockerJavaEngine.connect(settings.dockerHost()), new DataPlaneView() {
                     @Override
                     public List<AttachedPort> endpointPorts() {
@@ -161,17 +170,27 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
         directory.close();
     }
 
-    /** The plugin's veth plumbing, asking the data plane for a pass after each change (new ports need flows). */
-    private record ReconcilingPlumbing(EndpointPlumbing delegate, Runnable reconcileSoon) implements EndpointPlumbing {
+    /** The plugin's passes on the agent's reconcile loop: asked for, then waited for (bounded). */
+    private record RuntimePass(Supplier<CompletableFuture<Void>> reconcileNow, Runnable reconcileSoon)
+            implements DataPlanePass {
         @Override
-        public void ensureLink(EndpointLink link) {
-            delegate.ensureLink(link);
-            reconcileSoon.run();
+        public void applyNow(String why) {
+            try {
+                reconcileNow.get().get(PASS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw PluginException.unavailable(why + ": the data plane pass did not end within "
+                        + PASS_TIMEOUT.toSeconds() + " s (is OVS answering?); retry", e);
+            } catch (ExecutionException e) {
+                throw PluginException.failed(why + ": the data plane pass failed: " + e.getCause().getMessage(),
+                        e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw PluginException.unavailable(why + ": interrupted while waiting for the data plane", e);
+            }
         }
 
         @Override
-        public void removeLink(EndpointLink link) {
-            delegate.removeLink(link);
+        public void requestSoon() {
             reconcileSoon.run();
         }
     }

@@ -5,11 +5,14 @@ import io.ovsfabric.agent.dataplane.OvsDataPlane;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
 import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.plan.LocalEndpoints;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Opens {@link OvsDataPlane} from the command line's settings. */
 final class OvsDataPlaneFactory implements DataPlaneFactory {
     @Override
-    public DataPlane open(DataPlaneSettings settings) {
+    public DataPlane open(DataPlaneSettings settings, Supplier<Optional<LocalEndpoints>> localEndpoints) {
         DataPlaneConfig config = DataPlaneConfig.defaults(settings.underlayIp())
                 .withOvsdb(OvsdbTarget.parse(settings.ovsdb()))
                 .withOvsRundir(settings.ovsRundir())
@@ -18,6 +21,8 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
             config = config.withUnderlayInterface(settings.underlayInterface().get());
         }
         config.validate();
-        return OvsDataPlane.open(config);
+        OvsDataPlane dataPlane = OvsDataPlane.open(config);
+        dataPlane.useLocalEndpoints(localEndpoints);
+        return dataPlane;
     }
 }

@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.Change;
 import io.ovsfabric.agent.plan.DataPlaneException;
+import io.ovsfabric.agent.plan.FilterPlanner;
+import io.ovsfabric.agent.plan.LocalEndpoint;
+import io.ovsfabric.agent.plan.LocalEndpoints;
+import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.agent.plan.Topologies;
+import io.ovsfabric.agent.linux.Command;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.testing.OvsNamespace;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,5 +197,51 @@ class OvsDataPlaneIT {
         ns.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev");
         DataPlaneException e = assertThrows(DataPlaneException.class, () -> dataPlane.reconcile(Topologies.of(1, 2)));
         assertTrue(e.getMessage().contains("br0") && e.getMessage().contains("not ovsfabric's"), e.getMessage());
+    }
+
+    @Test
+    void aUserNetworkEndpointsPortAndDnatRuleComeBackAfterHandRemovalAndTeardownRemovesThem() {
+        String ep = "5ce4d2899abc".repeat(5) + "0123";
+        LocalEndpoint web = new LocalEndpoint(LocalEndpoint.hostInterfaceOf(ep), LocalEndpoint.containerInterfaceOf(ep),
+                "02:42:0a:cd:00:02", "fn-pub", "h1:fn-pub:0001", "dknet1", ep);
+        PublishedPort port = new PublishedPort(PublishedPort.Protocol.TCP, PublishedPort.ANY, 8081,
+                Ipv4Address.parse("10.205.0.2"), 80, ep);
+        dataPlane.useLocalEndpoints(() -> Optional.of(new LocalEndpoints(List.of(web), List.of(port))));
+        Topology topology = Topologies.of(1, 2);
+        String sandbox = OvsNamespace.plainNamespace(ns.name() + "-sb");
+        try {
+            dataPlane.reconcile(topology);
+            String hostEnd = web.hostInterface();
+            assertTrue(Integer.parseInt(ns.vsctl("get", "interface", hostEnd, "ofport").strip()) > 2);
+            assertEquals("\"h1:fn-pub:0001\"", ns.vsctl("get", "interface", hostEnd, "external_ids:ovsfabric-endpoint").strip());
+            assertEquals("agent", ns.vsctl("get", "port", hostEnd, "external_ids:ovsfabric-owner").strip());
+            String link = ns.exec("ip", "-d", "link", "show", hostEnd).stdout();
+            assertTrue(link.contains("mtu 1458") && link.contains("NOARP") && link.contains("alias ovsfabric-owner=agent"), link);
+            assertTrue(ns.exec("ethtool", "-k", hostEnd).stdout().contains("tx-checksumming: off"));
+            assertTrue(ns.exec("ip", "link", "show", web.containerInterface()).stdout().contains("02:42:0a:cd:00:02"));
+
+            // what libnetwork does right after Join: the container end goes into the sandbox
+            ns.exec("ip", "link", "set", web.containerInterface(), "netns", sandbox).requireSuccess();
+            assertEquals(List.of(), dataPlane.plan(topology), "the pair is not recreated for want of its peer");
+
+            ns.vsctl("del-port", "br0", hostEnd);
+            String rule = FilterPlanner.portRules(List.of(port)).get(0);
+            ns.exec(("iptables -t nat -D " + FilterPlanner.PORTS_CHAIN + " " + rule).split(" ")).requireSuccess();
+            assertEquals(2, dataPlane.plan(topology).size(), dataPlane.plan(topology).toString());
+            dataPlane.reconcile(topology);
+            assertTrue(Integer.parseInt(ns.vsctl("get", "interface", hostEnd, "ofport").strip()) > 2, "the port is back");
+            assertTrue(ns.exec("iptables-save", "-t", "nat").stdout().contains("-A OVSFABRIC-PORTS " + rule), "the rule is back");
+            assertTrue(ProcessCommandRunner.inNamespace(sandbox).run(Command.of("ip", "link", "show",
+                    web.containerInterface())).succeeded(), "the container's end is untouched");
+            assertEquals(List.of(), dataPlane.plan(topology));
+
+            dataPlane.teardown();
+            assertFalse(ns.runner().run(Command.of("ip", "link", "show", hostEnd)).succeeded(), "the endpoint veth is gone");
+            assertFalse(ns.exec("iptables-save", "-t", "nat").stdout().contains("OVSFABRIC"));
+            assertFalse(ProcessCommandRunner.inNamespace(sandbox).run(Command.of("ip", "link", "show",
+                    web.containerInterface())).succeeded(), "its peer went with it");
+        } finally {
+            OvsNamespace.deleteNamespace(sandbox);
+        }
     }
 }

@@ -8,13 +8,17 @@ import io.ovsfabric.agent.fakes.FakeFlowTable;
 import io.ovsfabric.agent.fakes.FakeHostNetwork;
 import io.ovsfabric.agent.fakes.FakeOvsDatabase;
 import io.ovsfabric.agent.fakes.FakePacketFilter;
+import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.Change;
 import io.ovsfabric.agent.plan.Cookie;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.Flow;
+import io.ovsfabric.agent.plan.FilterPlanner;
 import io.ovsfabric.agent.plan.InterfaceAddress;
+import io.ovsfabric.agent.plan.LocalEndpoint;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.plan.Match;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.Route;
@@ -23,6 +27,7 @@ import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -193,5 +198,105 @@ class OvsDataPlaneTest {
         dp.teardown();
         assertTrue(host.link("docker0").isPresent(), "a container still uses docker0");
         assertTrue(host.link("ofx-d0").isEmpty());
+    }
+
+    // ------------------------------------------------------------------ the Docker plugin's endpoints and ports
+
+    private static final String EP = "7c19b93b8c3c".repeat(5) + "abcd";
+    private static final LocalEndpoint WEB = new LocalEndpoint(LocalEndpoint.hostInterfaceOf(EP),
+            LocalEndpoint.containerInterfaceOf(EP), "02:42:0a:cd:00:02", "fn-pub", "h1:fn-pub:0001", "dknet1", EP);
+    private static final PublishedPort WEB_8081 = new PublishedPort(PublishedPort.Protocol.TCP, PublishedPort.ANY, 8081,
+            Ipv4Address.parse("10.205.0.2"), 80, EP);
+
+    private Optional<LocalEndpoints> local = Optional.of(new LocalEndpoints(List.of(WEB), List.of(WEB_8081)));
+
+    private OvsDataPlane withDocker() {
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        dp.useLocalEndpoints(() -> local);
+        return dp;
+    }
+
+    @Test
+    void aUserNetworkEndpointGetsItsVethAndTaggedPortAndItsDnatRule() {
+        OvsDataPlane dp = withDocker();
+        Topology topology = Topologies.of(1, 2);
+        dp.reconcile(topology);
+
+        String hostEnd = WEB.hostInterface();
+        var port = bridge("br0").port(hostEnd).orElseThrow();
+        assertTrue(port.ofport() > 2, "a port of its own: " + port);
+        assertEquals("agent", port.externalIds().get("ovsfabric-owner"));
+        assertEquals(Map.of("ovsfabric-owner", "agent", "ovsfabric-host", "h1", "ovsfabric-network", "fn-pub",
+                "ovsfabric-endpoint", "h1:fn-pub:0001", "ovsfabric-docker-network", "dknet1",
+                "ovsfabric-docker-endpoint", EP, "attached-mac", "02:42:0a:cd:00:02"), port.interfaceIds());
+        var link = host.link(hostEnd).orElseThrow();
+        assertEquals(List.of("veth", WEB.containerInterface(), 1458, true), List.of(link.kind(), link.peer(), link.mtu(),
+                link.owned()));
+        assertTrue(host.arpOff(hostEnd), "arp off on the host end");
+        assertEquals(1458, host.link(WEB.containerInterface()).orElseThrow().mtu());
+        assertEquals("02:42:0a:cd:00:02", host.mac(WEB.containerInterface()));
+        assertEquals(List.of(false, false), List.of(host.txChecksum(hostEnd).orElseThrow(),
+                host.txChecksum(WEB.containerInterface()).orElseThrow()), "TX checksum off on netdev");
+        assertEquals(FilterPlanner.portRules(List.of(WEB_8081)), filter.observe().rules("nat", FilterPlanner.PORTS_CHAIN));
+        assertEquals(List.of(), dp.plan(topology));
+        assertEquals(List.of(new io.ovsfabric.agent.model.AttachedPort(hostEnd, "fn-pub", "h1:fn-pub:0001", EP)),
+                dp.endpointPorts());
+    }
+
+    @Test
+    void onceDockerTookTheContainerEndOnlyTheHostEndIsKeptAndAPortRemovedByHandComesBack() {
+        OvsDataPlane dp = withDocker();
+        Topology topology = Topologies.of(1, 2);
+        dp.reconcile(topology);
+        host.moveToSandbox(WEB.containerInterface());   // libnetwork, right after Join
+        assertEquals(List.of(), dp.plan(topology), "the pair is not recreated for want of its peer");
+
+        ovsdb.removePortByHand("br0", WEB.hostInterface());   // ovs-vsctl del-port br0 ofxh...
+        List<Change> repair = dp.plan(topology);
+        assertEquals(List.of("add port " + WEB.hostInterface() + " on br0"), repair.stream().map(Change::toString).toList());
+        dp.reconcile(topology);
+        assertTrue(bridge("br0").port(WEB.hostInterface()).isPresent());
+        assertEquals(null, host.link(WEB.hostInterface()).orElseThrow().peer(), "the same veth, its peer still away");
+        assertEquals(List.of(), dp.plan(topology));
+    }
+
+    @Test
+    void aDnatRuleDeletedByHandComesBackWithTheNextPass() {
+        OvsDataPlane dp = withDocker();
+        Topology topology = Topologies.of(1, 2);
+        dp.reconcile(topology);
+        filter.delete("nat", FilterPlanner.PORTS_CHAIN, FilterPlanner.portRules(List.of(WEB_8081)).get(0));
+        assertEquals(1, dp.plan(topology).size());
+        dp.reconcile(topology);
+        assertEquals(FilterPlanner.portRules(List.of(WEB_8081)), filter.observe().rules("nat", FilterPlanner.PORTS_CHAIN));
+    }
+
+    @Test
+    void anEndpointThatLeftLosesItsPortVethAndRuleButNothingGoesWhileThePluginIsNotKnown() {
+        OvsDataPlane dp = withDocker();
+        Topology topology = Topologies.of(1, 2);
+        dp.reconcile(topology);
+
+        local = Optional.empty();   // a restarted agent before its plugin has loaded its state
+        assertEquals(List.of(), dp.plan(topology));
+
+        local = Optional.of(LocalEndpoints.NONE);   // Leave: the plugin's state has it no more
+        dp.reconcile(topology);
+        assertTrue(bridge("br0").port(WEB.hostInterface()).isEmpty());
+        assertTrue(host.link(WEB.hostInterface()).isEmpty() && host.link(WEB.containerInterface()).isEmpty());
+        assertEquals(List.of(), filter.observe().rules("nat", FilterPlanner.PORTS_CHAIN));
+        assertEquals(List.of(), dp.plan(topology));
+    }
+
+    @Test
+    void teardownRemovesEndpointPortsTheirVethsAndTheDnatChain() {
+        OvsDataPlane dp = withDocker();
+        dp.reconcile(Topologies.of(1, 2));
+        host.moveToSandbox(WEB.containerInterface());
+        dp.teardown();
+        assertTrue(ovsdb.bridges().isEmpty());
+        assertEquals(List.of("lo", "eth1"), host.links().stream().map(l -> l.name()).toList());
+        assertFalse(filter.observe().hasChain("nat", FilterPlanner.PORTS_CHAIN));
+        assertEquals(List.of(), filter.observe().rules("nat", "PREROUTING"));
     }
 }

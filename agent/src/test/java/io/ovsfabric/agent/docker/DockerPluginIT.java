@@ -6,12 +6,16 @@ import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.link.EndpointLink;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IpEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.IptablesPortForwarding;
 import io.ovsfabric.agent.linux.IptablesPacketFilter;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
+import io.ovsfabric.agent.dataplane.DataPlaneConfig;
+import io.ovsfabric.agent.dataplane.OvsDataPlane;
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
+import io.ovsfabric.agent.linux.SocketPortProbe;
+import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.agent.ovs.OvsdbTarget;
+import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.plan.Topologies;
 import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -43,7 +47,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A real dockerd (20.10) in a private namespace uses the plugin over its socket: network creation with our driver
  * and IPAM, containers getting fabric addresses (from the in-memory controller) on real veth pairs attached to a
- * real OVS br0, a Join failing half-way, container removal, and an agent restart in the middle.
+ * real OVS br0 by the agent's own data plane (the plugin asks it for a pass and waits), a Join failing half-way,
+ * container removal, and an agent restart in the middle.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,33 +56,38 @@ class DockerPluginIT {
     private final PrivateDockerHost host = new PrivateDockerHost();
     private final FakeFabricNetworks fabric = new FakeFabricNetworks();
     private final FailOnce plumbing = new FailOnce();
+    private final Topology topology = Topologies.of(1, 1);
+    private OvsDataPlane dataPlane;
     private final HostId hostId = HostId.of("h1");
-    private PluginRuntime runtime;
+    private volatile PluginRuntime runtime;
     private PluginServer server;
     private DockerJavaEngine engine;
     private EngineSync sync;
     private String netA;
     private String netB;
 
-    /** The real plumbing, with one injectable failure (attaching the veth fails, as a broken OVS would). */
-    private final class FailOnce implements EndpointPlumbing {
+    /**
+     * The agent's real data plane pass (what AgentRuntime's reconcile loop runs), with one injectable failure: the
+     * pass builds the endpoint for real, then fails, as a pass that stops at a later change would.
+     */
+    private final class FailOnce implements DataPlanePass {
         final AtomicBoolean failNext = new AtomicBoolean();
-        EndpointPlumbing real;
 
         @Override
-        public void ensureLink(EndpointLink link) {
-            if (failNext.getAndSet(false)) {
-                // Create half of it for real, then fail the way the real plumbing does: undo, then throw.
-                real.ensureLink(link);
-                real.removeLink(link);
-                throw PluginException.failed("injected: OVS refused port " + link.hostInterface(), null);
+        public synchronized void applyNow(String why) {
+            try {
+                dataPlane.reconcile(topology);
+            } catch (RuntimeException e) {
+                throw PluginException.failed(why + ": the data plane pass failed: " + e.getMessage(), e);
             }
-            real.ensureLink(link);
+            if (failNext.getAndSet(false)) {
+                throw PluginException.failed("injected: OVS refused port (" + why + ")", null);
+            }
         }
 
         @Override
-        public void removeLink(EndpointLink link) {
-            real.removeLink(link);
+        public synchronized void requestSoon() {
+            dataPlane.reconcile(topology);
         }
     }
 
@@ -88,7 +98,11 @@ class DockerPluginIT {
         netB = "dkb-" + host.tag;
         try {
             host.start();
-            plumbing.real = new IpEndpointPlumbing(host.inNetns(), host.ovsdb(), true);
+            dataPlane = OvsDataPlane.open(DataPlaneConfig.defaults(Topologies.underlay(1))
+                    .withOvsdb(OvsdbTarget.parse(host.ovsdb())).withOvsRundir(host.ovsDir).withNetns(host.netns)
+                    .withDatapathMode(DatapathMode.NETDEV));
+            dataPlane.useLocalEndpoints(() -> Optional.ofNullable(runtime).map(PluginRuntime::localEndpoints));
+            dataPlane.reconcile(topology);   // the agent's first pass, before the plugin serves
             startAgent();
             engine = DockerJavaEngine.connect("unix://" + host.dockerSock);
             sync = new EngineSync(engine, fabric, runtime, hostId, NO_DATA_PLANE);
@@ -99,8 +113,7 @@ class DockerPluginIT {
     }
 
     private void startAgent() {
-        runtime = PluginRuntime.open(new FilePluginStateStore(host.stateDir), fabric, plumbing,
-                new IptablesPortForwarding(new IptablesPacketFilter(ProcessCommandRunner.inNamespace(host.netns))),
+        runtime = PluginRuntime.open(new FilePluginStateStore(host.stateDir), fabric, plumbing, new SocketPortProbe(),
                 new PluginSettings(hostId, "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
         runtime.recover();
         server = PluginServer.start(host.pluginDir.resolve("ovsfabric.sock"), runtime.protocol());
@@ -114,6 +127,9 @@ class DockerPluginIT {
             }
             if (server != null) {
                 server.close();
+            }
+            if (dataPlane != null) {
+                dataPlane.close();
             }
         } finally {
             host.close();
@@ -152,7 +168,7 @@ class DockerPluginIT {
         assertEquals(hostId, held.host());
 
         String vethHost = "ofxh" + endpointId.substring(0, 11);
-        assertTrue(host.inNetns().run(List.of("ip", "link", "show", "dev", vethHost)).ok(), vethHost + " exists");
+        assertTrue(host.inNetns().run(List.of("ip", "link", "show", "dev", vethHost)).succeeded(), vethHost + " exists");
         Map<String, String> ids = host.ovsExternalIds(vethHost);
         assertEquals(held.endpointId(), ids.get("ovsfabric-endpoint"));
         assertEquals(endpointId, ids.get("ovsfabric-docker-endpoint"));
@@ -221,7 +237,7 @@ class DockerPluginIT {
                 "{{(index .NetworkSettings.Networks \"" + netA + "\").EndpointID}}");
         host.dockerOk("rm", "-f", c1);
         assertTrue(fabric.endpoints().stream().noneMatch(e -> e.address().toString().equals("10.251.0.2")));
-        assertFalse(host.inNetns().run(List.of("ip", "link", "show", "dev", "ofxh" + endpointId.substring(0, 11))).ok());
+        assertFalse(host.inNetns().run(List.of("ip", "link", "show", "dev", "ofxh" + endpointId.substring(0, 11))).succeeded());
         assertFalse(runtime.state().endpoints().containsKey(endpointId));
     }
 

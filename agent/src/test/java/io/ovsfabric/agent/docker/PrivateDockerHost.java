@@ -1,7 +1,8 @@
 package io.ovsfabric.agent.docker;
 
-import io.ovsfabric.agent.docker.link.ProcessRunner;
-import io.ovsfabric.agent.docker.link.SystemProcessRunner;
+import io.ovsfabric.agent.linux.Command;
+import io.ovsfabric.agent.linux.CommandResult;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,13 +13,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A throwaway Docker host for integration tests: a network namespace with its own OVS (userspace datapath, own
- * run dir) and its own dockerd (own data root, exec root, socket, pidfile, containerd namespace) started in a
+ * A throwaway Docker host for integration tests: a network namespace with an underlay interface (eth1, 192.0.2.11/24,
+ * default route via 192.0.2.1), its own OVS (own run dir; the agent's data plane makes the bridges) and its own dockerd (own data root, exec root, socket, pidfile, containerd namespace) started in a
  * private mount namespace where /run/docker/plugins is this host's plugin dir. Every name carries the tag
  * {@code dk} and a random suffix; {@link #close()} removes everything, also after a failed start.
  */
@@ -32,7 +34,18 @@ final class PrivateDockerHost implements AutoCloseable {
     final Path ovsDir = dir.resolve("ovs");
     final Path dockerSock = dir.resolve("docker.sock");
     final String image = "busybox:" + tag;
-    final ProcessRunner sh = new SystemProcessRunner(Duration.ofSeconds(120));
+    final Sh sh = new Sh(new ProcessCommandRunner(Optional.empty(), Duration.ofSeconds(120)));
+
+    /** The test's commands through the agent's one runner: argv lists in, stdout or the result out. */
+    record Sh(ProcessCommandRunner runner) {
+        CommandResult run(List<String> argv) {
+            return runner.run(Command.of(argv));
+        }
+
+        String check(List<String> argv) {
+            return runner.check(Command.of(argv)).stdout();
+        }
+    }
     private Process dockerd;
     private final Thread hook = new Thread(this::close, "cleanup-" + tag);
 
@@ -41,12 +54,8 @@ final class PrivateDockerHost implements AutoCloseable {
     }
 
     /** Runs commands inside the test namespace. */
-    ProcessRunner inNetns() {
-        return argv -> {
-            List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-            full.addAll(argv);
-            return sh.run(full);
-        };
+    Sh inNetns() {
+        return new Sh(new ProcessCommandRunner(Optional.of(netns), Duration.ofSeconds(120)));
     }
 
     void start() throws IOException {
@@ -56,6 +65,11 @@ final class PrivateDockerHost implements AutoCloseable {
         Files.createDirectories(ovsDir);
         sh.check(List.of("ip", "netns", "add", netns));
         sh.check(List.of("ip", "-n", netns, "link", "set", "lo", "up"));
+        sh.check(List.of("ip", "-n", netns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1-peer"));
+        sh.check(List.of("ip", "-n", netns, "link", "set", "eth1", "up"));
+        sh.check(List.of("ip", "-n", netns, "link", "set", "eth1-peer", "up"));
+        sh.check(List.of("ip", "-n", netns, "addr", "add", "192.0.2.11/24", "dev", "eth1"));
+        sh.check(List.of("ip", "-n", netns, "route", "add", "default", "via", "192.0.2.1", "dev", "eth1"));
         startOvs();
         startDockerd();
         importBusybox();
@@ -72,8 +86,6 @@ final class PrivateDockerHost implements AutoCloseable {
         sh.check(List.of("sh", "-c", env + "ip netns exec " + netns + " ovs-vswitchd " + ovsdb()
                 + " --pidfile=" + ovsDir.resolve("vswitchd.pid") + " --unixctl=" + ovsDir.resolve("vswitchd.ctl")
                 + " --detach --log-file=" + ovsDir.resolve("vswitchd.log")));
-        sh.check(List.of("ovs-vsctl", "--db=" + ovsdb(), "--timeout=20", "add-br", "br0", "--", "set", "bridge", "br0",
-                "datapath_type=netdev"));
     }
 
     /** Stops dockerd (its containers stop with it) and starts it again on the same data: a dockerd restart. */
@@ -93,7 +105,7 @@ final class PrivateDockerHost implements AutoCloseable {
                 + " --cgroup-parent /" + netns + " --bridge none --iptables=false --ip-masq=false";
         dockerd = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile()).start();
-        await("dockerd answers on " + dockerSock, Duration.ofSeconds(60), () -> docker("version").ok());
+        await("dockerd answers on " + dockerSock, Duration.ofSeconds(60), () -> docker("version").succeeded());
     }
 
     private void importBusybox() throws IOException {
@@ -108,15 +120,15 @@ final class PrivateDockerHost implements AutoCloseable {
     }
 
     /** docker CLI against this host's engine. */
-    ProcessRunner.Result docker(String... args) {
+    CommandResult docker(String... args) {
         List<String> argv = new ArrayList<>(List.of("docker", "-H", "unix://" + dockerSock));
         argv.addAll(List.of(args));
         return sh.run(argv);
     }
 
     String dockerOk(String... args) {
-        ProcessRunner.Result r = docker(args);
-        if (!r.ok()) {
+        CommandResult r = docker(args);
+        if (!r.succeeded()) {
             throw new AssertionError("docker " + String.join(" ", args) + " failed (" + r.exitCode() + "): " + r.stderr()
                     + "\n--- dockerd.log tail ---\n" + logTail());
         }
@@ -151,8 +163,8 @@ final class PrivateDockerHost implements AutoCloseable {
     public synchronized void close() {
         if (dockerd != null) {
             quietly("remove containers", () -> {
-                ProcessRunner.Result ps = docker("ps", "-aq");
-                if (ps.ok() && !ps.stdout().isBlank()) {
+                CommandResult ps = docker("ps", "-aq");
+                if (ps.succeeded() && !ps.stdout().isBlank()) {
                     List<String> rm = new ArrayList<>(List.of("rm", "-f"));
                     rm.addAll(List.of(ps.stdout().trim().split("\\s+")));
                     docker(rm.toArray(String[]::new));

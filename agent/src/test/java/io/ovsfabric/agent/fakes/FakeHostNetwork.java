@@ -16,6 +16,9 @@ public final class FakeHostNetwork implements HostNetwork {
     private final Map<String, Boolean> tx = new LinkedHashMap<>();
     private final Map<String, Boolean> noArp = new LinkedHashMap<>();
     private final List<Route> routes = new ArrayList<>();
+    private final Map<String, String> macs = new LinkedHashMap<>();
+    /** Host end -> container end, for veths whose container end is in a sandbox. */
+    private final Map<String, String> sandboxed = new LinkedHashMap<>();
     private int commands;
 
     /** Adds a device as the host had it before the agent (an underlay interface, a foreign link). */
@@ -100,6 +103,35 @@ public final class FakeHostNetwork implements HostNetwork {
     }
 
     @Override
+    public void setMacAddress(String link, String mac) {
+        commands++;
+        existing(link);
+        macs.put(link, mac);
+    }
+
+    /** The MAC set on a link, or null when the agent never set one. */
+    public String mac(String link) {
+        return macs.get(link);
+    }
+
+    /**
+     * What Docker does after Join: moves the container end of a veth into a sandbox (gone from the host's view; the
+     * host end's peer is then in another namespace).
+     */
+    public void moveToSandbox(String name) {
+        LinkState moved = existing(name);
+        links.remove(name);
+        tx.remove(name);
+        noArp.remove(name);
+        LinkState peer = links.get(moved.peer());
+        if (peer != null) {
+            links.put(peer.name(), new LinkState(peer.name(), peer.kind(), null, peer.master(), peer.mtu(), peer.up(),
+                    peer.alias(), peer.addresses()));
+            sandboxed.put(peer.name(), name);
+        }
+    }
+
+    @Override
     public void setArp(String link, boolean enabled) {
         commands++;
         existing(link);
@@ -159,6 +191,8 @@ public final class FakeHostNetwork implements HostNetwork {
 
     private void removeLink(String name) {
         links.remove(name);
+        macs.remove(name);
+        sandboxed.remove(name);   // the kernel deletes the sandbox's end with it
         tx.remove(name);
         noArp.remove(name);
         routes.removeIf(r -> r.device().equals(name));

@@ -83,6 +83,8 @@ public final class FakeOvsDatabase implements OvsDatabase {
         ports.remove(current);
         Map<String, String> ids = new HashMap<>(current == null ? Map.of() : current.externalIds());
         ids.putAll(spec.externalIds());
+        Map<String, String> interfaceIds = new HashMap<>(current == null ? Map.of() : current.interfaceIds());
+        interfaceIds.putAll(spec.interfaceIds());
         long ofport = current != null && current.ofport() > 0 ? current.ofport()
                 : spec.name().equals(bridgeName) ? LOCAL : nextOfport(bridge, spec.ofportRequest());
         String error = "";
@@ -94,7 +96,7 @@ public final class FakeOvsDatabase implements OvsDatabase {
             host.ovsCreated(spec.name(), spec.mtuRequest() == null ? 1500 : spec.mtuRequest());
         }
         ports.add(new ObservedPort(spec.name(), spec.type(), spec.options(), ofport, spec.ofportRequest(),
-                spec.mtuRequest(), error, ids));
+                spec.mtuRequest(), error, ids, interfaceIds));
         bridges.put(bridgeName, new ObservedBridge(bridge.name(), bridge.datapathType(), bridge.failMode(),
                 bridge.protocols(), bridge.externalIds(), ports));
         if (!error.isEmpty()) {

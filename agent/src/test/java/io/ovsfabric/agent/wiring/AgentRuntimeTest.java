@@ -172,4 +172,25 @@ class AgentRuntimeTest {
             assertEquals(List.of("h2"), peers(plane), "forwarding kept");
         }
     }
+
+    @Test
+    void reconcileNowWaitsForAPassThatStartsAfterTheCallAndCarriesItsFailure() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        try (AgentRuntime agent = runtime(client, plane).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+
+            int before = plane.reconcileCount();
+            agent.reconcileNow().get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertTrue(plane.reconcileCount() > before, "a pass ran for the caller (the resync period is 5 min)");
+
+            plane.failWith(new IllegalStateException("injected: OVS is down"));
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class,
+                    () -> agent.reconcileNow().get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals("injected: OVS is down", e.getCause().getMessage());
+        }
+    }
 }

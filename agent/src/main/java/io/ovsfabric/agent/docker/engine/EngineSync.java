@@ -167,7 +167,7 @@ public final class EngineSync implements AutoCloseable {
     }
 
     /**
-     * A full pass: networks, endpoints, endpoints Docker lost, published-port rules, abandoned addresses, then what
+     * A full pass: networks, endpoints, endpoints Docker lost, abandoned addresses, then what
      * this host has (for `ipam check`). Failures are logged; the next pass retries.
      */
     public void runOnce() {
@@ -182,11 +182,6 @@ public final class EngineSync implements AutoCloseable {
         Optional<List<HostInventory.DockerEndpoint>> docker = dockerEndpoints();
         docker.ifPresent(endpoints -> plugin.deleteVanished(endpoints.stream()
                 .map(HostInventory.DockerEndpoint::dockerEndpointId).collect(Collectors.toSet())));
-        try {
-            plugin.syncPublishedPorts();
-        } catch (PluginException e) {
-            log.warn("repairing the published-port rules on {} failed, will retry: {}", host, e.getMessage());
-        }
         try {
             plugin.releaseAbandoned();
         } catch (PluginException e) {

@@ -4,13 +4,13 @@ import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.NetworkEndpoint;
-import io.ovsfabric.agent.docker.link.EndpointLink;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
 import io.ovsfabric.agent.docker.plugin.PluginState.Endpoint;
 import io.ovsfabric.agent.docker.plugin.PluginState.Network;
 import io.ovsfabric.agent.docker.plugin.PluginState.Pool;
 import io.ovsfabric.agent.docker.protocol.IpamService;
 import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
+import io.ovsfabric.agent.plan.LocalEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +21,10 @@ import java.util.Optional;
 
 /**
  * The network driver: Docker networks map to pools of our IPAM, endpoints to addresses allocated by it, and a
- * joined endpoint is a veth pair whose host end is a tagged port of br0. Every call checks order and ids first
- * and changes nothing when it refuses; a call that fails half-way undoes its own side effects.
+ * joined endpoint is a veth pair whose host end is a tagged port of br0. The driver records what it wants (joined
+ * endpoints, published ports) and has the data plane build it, waiting for the pass (so the veth exists when Join
+ * answers: libnetwork moves its container end into the sandbox right after). Every call checks order and ids first
+ * and changes nothing when it refuses; a call whose pass fails undoes its state change.
  */
 final class FabricNetworkDriver implements NetworkDriverService {
     private static final Logger log = LoggerFactory.getLogger(FabricNetworkDriver.class);
@@ -152,8 +154,8 @@ final class FabricNetworkDriver implements NetworkDriverService {
             core.fabric.updateEndpoint(new NetworkEndpoint(allocation.parsedHandle().networkId(), allocation.handle(),
                     core.settings.host(), call.address(), mac.toString(), "", "", List.of()));
             Endpoint endpoint = new Endpoint(id, call.networkId(), allocation.handle(), call.address(),
-                    call.prefixLength(), mac, "ofxh" + id.substring(0, 11), "ofxc" + id.substring(0, 11), "", "", "",
-                    List.of(), List.of());
+                    call.prefixLength(), mac, LocalEndpoint.hostInterfaceOf(id), LocalEndpoint.containerInterfaceOf(id),
+                    "", "", "", List.of(), List.of());
             core.state.update(s -> s.withEndpoint(endpoint).withAllocation(new Allocation(allocation.handle(),
                     allocation.poolId(), allocation.address(), allocation.mac(), allocation.kind(), id,
                     allocation.sinceMillis())));
@@ -170,10 +172,9 @@ final class FabricNetworkDriver implements NetworkDriverService {
         core.lock.lock();
         try {
             Endpoint endpoint = endpoint("NetworkDriver.DeleteEndpoint", networkId, endpointId);
-            // Docker force-deletes the endpoints of a dead sandbox without Leave: remove the link here too.
-            core.plumbing.removeLink(link(endpoint));
+            // Docker force-deletes the endpoints of a dead sandbox without Leave: its link goes with this pass too.
             long now = core.clock.millis();
-            core.state.update(s -> {
+            core.applyOrUndo("NetworkDriver.DeleteEndpoint of endpoint " + PluginCore.shortId(endpointId), s -> {
                 PluginState next = s.withoutEndpoint(endpointId);
                 Allocation a = s.allocations().get(endpoint.handle());
                 return a == null ? next : next.withAllocation(new Allocation(a.handle(), a.poolId(), a.address(),
@@ -181,7 +182,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             });
             log.info("endpoint {} deleted from network {} ({} stays held until Docker releases it)",
                     PluginCore.shortId(endpointId), PluginCore.shortId(networkId), endpoint.address());
-            ports.afterRemoval(endpoint);   // a dead sandbox's endpoint is deleted without Revoke
+            PortPublisher.afterRemoval(endpoint);   // a dead sandbox's endpoint is deleted without Revoke
         } finally {
             core.lock.unlock();
         }
@@ -208,16 +209,10 @@ final class FabricNetworkDriver implements NetworkDriverService {
                         + " is joined to sandbox " + endpoint.sandboxKey() + " already; Docker calls Leave first");
             }
             Network network = network(name, call.networkId());
-            EndpointLink link = link(endpoint);
-            core.plumbing.ensureLink(link);   // all-or-nothing by contract
-            try {
-                core.state.update(s -> s.withEndpoint(endpoint.withSandbox(call.sandboxKey())));
-            } catch (PluginException e) {
-                undo(link, e);
-                throw e;
-            }
+            core.applyOrUndo(name + " of endpoint " + PluginCore.shortId(call.endpointId()),
+                    s -> s.withEndpoint(endpoint.withSandbox(call.sandboxKey())));
             log.info("endpoint {} joined sandbox {} through {}", PluginCore.shortId(call.endpointId()),
-                    call.sandboxKey(), link.hostInterface());
+                    call.sandboxKey(), endpoint.hostInterface());
             return new JoinedEndpoint(endpoint.containerInterface(), INTERFACE_PREFIX, network.gateway());
         } finally {
             core.lock.unlock();
@@ -233,10 +228,10 @@ final class FabricNetworkDriver implements NetworkDriverService {
                 throw PluginException.conflict("NetworkDriver.Leave: endpoint " + PluginCore.shortId(endpointId)
                         + " has not joined a sandbox; Docker calls Join before Leave");
             }
-            core.plumbing.removeLink(link(endpoint));
-            core.state.update(s -> s.withEndpoint(endpoint.withSandbox("").withPublished(List.of())));
+            core.applyOrUndo("NetworkDriver.Leave of endpoint " + PluginCore.shortId(endpointId),
+                    s -> s.withEndpoint(endpoint.withSandbox("").withPublished(List.of())));
             log.info("endpoint {} left sandbox {}", PluginCore.shortId(endpointId), endpoint.sandboxKey());
-            ports.afterRemoval(endpoint);   // Docker revokes first; this covers a Leave without Revoke
+            PortPublisher.afterRemoval(endpoint);   // Docker revokes first; this covers a Leave without Revoke
         } finally {
             core.lock.unlock();
         }
@@ -295,29 +290,9 @@ final class FabricNetworkDriver implements NetworkDriverService {
         }
     }
 
-    EndpointLink link(Endpoint endpoint) {
-        Map<String, String> ids = new LinkedHashMap<>();
-        ids.put("ovsfabric-host", core.settings.host().value());
-        ids.put("ovsfabric-network", fabricNetworkId(endpoint));
-        ids.put("ovsfabric-endpoint", endpoint.handle());
-        ids.put("ovsfabric-docker-network", endpoint.networkId());
-        ids.put("ovsfabric-docker-endpoint", endpoint.endpointId());
-        ids.put("attached-mac", endpoint.mac().toString());
-        return new EndpointLink(endpoint.hostInterface(), endpoint.containerInterface(), endpoint.mac(),
-                core.settings.mtu(), core.settings.bridge(), ids);
-    }
-
     /** The handle names the fabric network the endpoint's address was allocated in. */
     private static String fabricNetworkId(Endpoint endpoint) {
         return AllocationHandle.parse(endpoint.handle()).networkId();
-    }
-
-    private void undo(EndpointLink link, PluginException cause) {
-        try {
-            core.plumbing.removeLink(link);
-        } catch (PluginException e) {
-            cause.addSuppressed(e);
-        }
     }
 
     private Network network(String call, String networkId) {

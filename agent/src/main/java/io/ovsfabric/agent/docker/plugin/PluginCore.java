@@ -2,12 +2,13 @@ package io.ovsfabric.agent.docker.plugin;
 
 import io.ovsfabric.agent.docker.PluginFabricNetworks;
 import io.ovsfabric.agent.rpc.FabricNetworks;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.PortForwarding;
+import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.linux.PortProbe;
 
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 
 /**
@@ -17,22 +18,44 @@ import java.util.random.RandomGenerator;
 final class PluginCore {
     final StateHolder state;
     final FabricNetworks fabric;
-    final EndpointPlumbing plumbing;
-    final PortForwarding ports;
+    final DataPlanePass dataPlane;
+    final PortProbe ports;
     final PluginSettings settings;
     final Clock clock;
     final RandomGenerator random;
     final ReentrantLock lock = new ReentrantLock();
 
-    PluginCore(StateHolder state, FabricNetworks fabric, EndpointPlumbing plumbing, PortForwarding ports,
+    PluginCore(StateHolder state, FabricNetworks fabric, DataPlanePass dataPlane, PortProbe ports,
             PluginSettings settings, Clock clock, RandomGenerator random) {
         this.state = state;
         this.fabric = PluginFabricNetworks.wrap(fabric);
-        this.plumbing = plumbing;
+        this.dataPlane = dataPlane;
         this.ports = ports;
         this.settings = settings;
         this.clock = clock;
         this.random = random;
+    }
+
+    /**
+     * Records a change of what the host must have, then has the data plane make it so and waits: all-or-nothing. When
+     * the pass fails the state goes back to what it was (a pass is asked for to remove what the failed one left) and
+     * the call fails. Callers hold the lock; the data plane reads the state without it.
+     */
+    PluginState applyOrUndo(String why, UnaryOperator<PluginState> change) {
+        PluginState before = state.current();
+        PluginState after = state.update(change);
+        try {
+            dataPlane.applyNow(why);
+            return after;
+        } catch (PluginException e) {
+            try {
+                state.update(s -> before);
+                dataPlane.requestSoon();
+            } catch (PluginException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
     }
 
     String randomHex(int bytes) {

@@ -3,8 +3,8 @@ package io.ovsfabric.agent.docker.plugin;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.rpc.FabricNetworks;
-import io.ovsfabric.agent.docker.link.EndpointPlumbing;
-import io.ovsfabric.agent.docker.link.PortForwarding;
+import io.ovsfabric.agent.linux.PortProbe;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
 import io.ovsfabric.agent.docker.plugin.PluginState.AllocationKind;
 import io.ovsfabric.agent.docker.protocol.IpamService;
@@ -42,16 +42,30 @@ public final class PluginRuntime {
         this.driver = new FabricNetworkDriver(core);
     }
 
-    /** Loads the state (network ids and endpoints survive agent restarts) and builds the services on it. */
-    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PortForwarding ports, PluginSettings settings, Clock clock) {
-        return open(store, fabric, plumbing, ports, settings, clock, new SecureRandom());
+    /**
+     * Loads the state (network ids and endpoints survive agent restarts) and builds the services on it.
+     *
+     * @param dataPlane asked for a pass after each change of the endpoints or published ports; it reads them with
+     *                  {@link #localEndpoints()}
+     * @param ports     the host's view of a host port (held by a process?) before it is published
+     */
+    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, DataPlanePass dataPlane,
+            PortProbe ports, PluginSettings settings, Clock clock) {
+        return open(store, fabric, dataPlane, ports, settings, clock, new SecureRandom());
     }
 
-    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, EndpointPlumbing plumbing,
-            PortForwarding ports, PluginSettings settings, Clock clock, RandomGenerator random) {
-        return new PluginRuntime(new PluginCore(new StateHolder(store), fabric, plumbing, ports, settings, clock,
+    public static PluginRuntime open(PluginStateStore store, FabricNetworks fabric, DataPlanePass dataPlane,
+            PortProbe ports, PluginSettings settings, Clock clock, RandomGenerator random) {
+        return new PluginRuntime(new PluginCore(new StateHolder(store), fabric, dataPlane, ports, settings, clock,
                 random));
+    }
+
+    /**
+     * What the data plane must build for this host's endpoints: the joined ones (veth pair, br0 port) and the
+     * published ports. From the current immutable state: never takes the plugin's lock, never blocks.
+     */
+    public LocalEndpoints localEndpoints() {
+        return core.state.current().localEndpoints();
     }
 
     public NetworkDriverService driver() {
@@ -99,19 +113,6 @@ public final class PluginRuntime {
                 PluginState updated = next;
                 core.state.update(old -> updated);
             }
-        } finally {
-            core.lock.unlock();
-        }
-    }
-
-    /**
-     * Makes the host forward exactly the published ports the state holds: at start (rules an agent restart or a
-     * reboot lost come back, rules of endpoints deleted meanwhile go) and at every periodic pass (repairs).
-     */
-    public void syncPublishedPorts() {
-        core.lock.lock();
-        try {
-            core.ports.sync(core.state.current().publishedPorts());
         } finally {
             core.lock.unlock();
         }

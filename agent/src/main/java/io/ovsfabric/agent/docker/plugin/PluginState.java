@@ -3,6 +3,8 @@ package io.ovsfabric.agent.docker.plugin;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.PublishedPort;
+import io.ovsfabric.agent.plan.LocalEndpoint;
+import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 
@@ -150,6 +152,16 @@ public record PluginState(int version, Map<String, Pool> pools, Map<String, Netw
                 .sorted(Comparator.comparing(PublishedPort::protocol).thenComparingInt(PublishedPort::hostPort)
                         .thenComparing(PublishedPort::hostIp).thenComparing(PublishedPort::endpointId))
                 .toList();
+    }
+
+    /** The data plane's input: every endpoint joined to a sandbox (a veth pair and a br0 port) and the published ports. */
+    public LocalEndpoints localEndpoints() {
+        List<LocalEndpoint> joined = endpoints.values().stream().filter(Endpoint::joined)
+                .sorted(Comparator.comparing(Endpoint::hostInterface))
+                .map(e -> new LocalEndpoint(e.hostInterface(), e.containerInterface(), e.mac().toString(),
+                        AllocationHandle.parse(e.handle()).networkId(), e.handle(), e.networkId(), e.endpointId()))
+                .toList();
+        return new LocalEndpoints(joined, publishedPorts());
     }
 
     public PluginState withPool(Pool pool) {

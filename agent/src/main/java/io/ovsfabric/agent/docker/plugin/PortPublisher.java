@@ -19,7 +19,8 @@ import java.util.OptionalInt;
  * Published ports ({@code docker run -p}) of this host's endpoints. libnetwork leaves host ports to a remote driver
  * (Docker's own port allocator serves its bridge driver only): HostPort 0 asks us for any free port, a range for one
  * free port in it. A host port is free when no other endpoint here publishes it and nothing on the host holds it.
- * The state says what is published; the host's rules follow it. Callers hold the core lock.
+ * The state says what is published; the data plane's DNAT rules follow it (one pass, waited for). Callers hold the
+ * core lock.
  */
 final class PortPublisher {
     private static final Logger log = LoggerFactory.getLogger(PortPublisher.class);
@@ -28,7 +29,7 @@ final class PortPublisher {
     static final int EPHEMERAL_FIRST = 49153;
     static final int EPHEMERAL_LAST = 65535;
 
-    /** What the host says about a port (the {@link io.ovsfabric.agent.docker.link.PortForwarding} probe). */
+    /** What the host says about a port ({@link io.ovsfabric.agent.linux.PortProbe}). */
     interface Probe {
         Optional<String> problem(PublishedPort.Protocol protocol, Ipv4Address hostIp, int port);
     }
@@ -47,19 +48,9 @@ final class PortPublisher {
         }
         List<PublishedPort> others = before.publishedPorts().stream()
                 .filter(p -> !p.endpointId().equals(endpoint.endpointId())).toList();
-        List<PublishedPort> chosen = choose(endpoint, bindings, others, describer(before), core.ports::hostPortProblem);
-        PluginState next = before.withEndpoint(endpoint.withPublished(chosen));
-        core.ports.sync(next.publishedPorts());   // all-or-nothing
-        try {
-            core.state.update(s -> s.withEndpoint(endpoint.withPublished(chosen)));
-        } catch (PluginException e) {
-            try {
-                core.ports.sync(before.publishedPorts());
-            } catch (PluginException undo) {
-                e.addSuppressed(undo);
-            }
-            throw e;
-        }
+        List<PublishedPort> chosen = choose(endpoint, bindings, others, describer(before), core.ports::problem);
+        core.applyOrUndo(CALL + " of endpoint " + PluginCore.shortId(endpoint.endpointId()),
+                s -> s.withEndpoint(endpoint.withPublished(chosen)));   // all-or-nothing
         if (!chosen.equals(endpoint.published())) {
             endpoint.published().stream().filter(p -> !chosen.contains(p)).forEach(p -> log.info(
                     "endpoint {} no longer publishes {}", PluginCore.shortId(endpoint.endpointId()), p));
@@ -68,28 +59,26 @@ final class PortPublisher {
         }
     }
 
-    /** Stops publishing the endpoint's ports (Revoke, Leave); the rules follow the state at once or at the next pass. */
+    /** Stops publishing the endpoint's ports (Revoke); the rules follow the state at once or at the next pass. */
     void unpublish(Endpoint endpoint) {
         if (endpoint.published().isEmpty()) {
             return;
         }
         core.state.update(s -> s.withEndpoint(endpoint.withPublished(List.of())));
-        afterRemoval(endpoint);
-    }
-
-    /** After the state dropped the endpoint's ports (or the endpoint): removes their rules. */
-    void afterRemoval(Endpoint endpoint) {
-        if (endpoint.published().isEmpty()) {
-            return;
-        }
         try {
-            core.ports.sync(core.state.current().publishedPorts());
-            endpoint.published().forEach(p -> log.info("endpoint {} no longer publishes {}",
-                    PluginCore.shortId(endpoint.endpointId()), p));
+            core.dataPlane.applyNow("NetworkDriver.RevokeExternalConnectivity of endpoint "
+                    + PluginCore.shortId(endpoint.endpointId()));
+            afterRemoval(endpoint);
         } catch (PluginException e) {
-            log.warn("endpoint {}: its published ports {} stay forwarded until the next sync pass: {}",
+            log.warn("endpoint {}: its published ports {} stay forwarded until the next data plane pass: {}",
                     PluginCore.shortId(endpoint.endpointId()), endpoint.published(), e.getMessage());
         }
+    }
+
+    /** After a pass without the endpoint's ports (or the endpoint): says so. */
+    static void afterRemoval(Endpoint endpoint) {
+        endpoint.published().forEach(p -> log.info("endpoint {} no longer publishes {}",
+                PluginCore.shortId(endpoint.endpointId()), p));
     }
 
     /**

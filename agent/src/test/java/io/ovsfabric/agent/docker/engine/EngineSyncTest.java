@@ -5,8 +5,7 @@ import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.FakePortForwarding;
+import io.ovsfabric.agent.docker.plugin.FakeHostDataPlane;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -38,8 +37,9 @@ class EngineSyncTest {
 
     private final FakeFabricNetworks fabric = new FakeFabricNetworks();
     private final FakeContainerEngine engine = new FakeContainerEngine();
-    private final PluginRuntime plugin = PluginRuntime.open(new FakePluginStateStore(), fabric, new FakeEndpointPlumbing(),
-                new FakePortForwarding(), new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
+    private final FakeHostDataPlane DATA_PLANE = new FakeHostDataPlane();
+    private final PluginRuntime plugin = PluginRuntime.open(new FakePluginStateStore(), fabric, DATA_PLANE,
+                DATA_PLANE, new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
     private final List<AttachedPort> bridgePorts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean ovsDown;
     private volatile long appliedRevision = 7;

@@ -3,7 +3,7 @@ package io.ovsfabric.agent.docker.plugin;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.model.NetworkEndpoint;
-import io.ovsfabric.agent.docker.link.EndpointLink;
+import io.ovsfabric.agent.plan.LocalEndpoint;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +34,7 @@ class PluginFailureTest {
     }
 
     /** Snapshot of everything a refused call must leave alone. */
-    private record World(PluginState state, List<NetworkEndpoint> fabric, Map<String, EndpointLink> links) {}
+    private record World(PluginState state, List<NetworkEndpoint> fabric, Map<String, LocalEndpoint> links) {}
 
     private World world() {
         return new World(host.runtime.state(), host.fabric.endpoints(), host.plumbing.links());
@@ -117,7 +117,7 @@ class PluginFailureTest {
         String address = docker.requestAddress(net, MAC).get("Address").asText();
         String ep = Libnetwork.id("e1");
         docker.ok("/NetworkDriver.CreateEndpoint", Libnetwork.createEndpointBody(net, ep, address, MAC));
-        host.plumbing.failNextEnsure();
+        host.plumbing.failNextPass();
         String message = docker.refused("/NetworkDriver.Join", "{\"NetworkID\":\"" + net.id() + "\",\"EndpointID\":\"" + ep
                 + "\",\"SandboxKey\":\"/var/run/docker/netns/s\"}");
         assertTrue(message.contains("injected failure"), message);
@@ -217,7 +217,7 @@ class PluginFailureTest {
     @Test
     void leaveThatCannotRemoveTheLinkStaysJoinedAndCanBeRetried() {
         Libnetwork.Ep ep = docker.run(net, "c1", MAC);
-        host.plumbing.failNextRemove();
+        host.plumbing.failNextPass();
         docker.refused("/NetworkDriver.Leave", docker.pair(net, ep.id()));
         assertTrue(host.runtime.state().endpoints().get(ep.id()).joined());
         docker.ok("/NetworkDriver.Leave", docker.pair(net, ep.id()));

@@ -5,8 +5,6 @@ import io.ovsfabric.common.testing.MutableClock;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.FakePortForwarding;
 import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
@@ -19,8 +17,10 @@ import java.util.Random;
 /** One host's plugin on fakes, restartable on the same store (an agent restart). */
 final class PluginFixture {
     final FakeFabricNetworks fabric = new FakeFabricNetworks();
-    final FakeEndpointPlumbing plumbing = new FakeEndpointPlumbing();
-    final FakePortForwarding forwarding = new FakePortForwarding();
+    /** The host's data plane: its endpoint links ... */
+    final FakeHostDataPlane plumbing = new FakeHostDataPlane();
+    /** ... and its published ports (one fake: one host). */
+    final FakeHostDataPlane forwarding = plumbing;
     final PluginStateStore store;
     final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
     final PluginSettings settings = new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2));
@@ -41,6 +41,7 @@ final class PluginFixture {
     /** A new runtime on the same store, fabric and host links: what an agent restart looks like to Docker. */
     void restart() {
         runtime = PluginRuntime.open(store, fabric, plumbing, forwarding, settings, clock, random);
+        plumbing.readFrom(runtime::localEndpoints);
         protocol = runtime.protocol();
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.link.EndpointLink;
+import io.ovsfabric.agent.plan.LocalEndpoint;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -49,13 +49,15 @@ class PluginLifecycleTest {
         assertTrue(held.endpointId().startsWith("h1:" + appnet.id() + ":"), held.endpointId());
         assertEquals(MAC1, held.mac());
 
-        EndpointLink link = host.plumbing.links().get("ofxh" + ep.id().substring(0, 11));
+        LocalEndpoint link = host.plumbing.links().get("ofxh" + ep.id().substring(0, 11));
         assertEquals("ofxc" + ep.id().substring(0, 11), link.containerInterface());
-        assertEquals(1458, link.mtu());
-        assertEquals("br0", link.bridge());
-        assertEquals(appnet.id(), link.externalIds().get("ovsfabric-network"));
-        assertEquals(held.endpointId(), link.externalIds().get("ovsfabric-endpoint"));
-        assertEquals(ep.id(), link.externalIds().get("ovsfabric-docker-endpoint"));
+        // the MTU (1458) and the bridge (br0) are the data plane's: OvsDataPlaneTest.aUserNetworkEndpoint...
+        assertEquals(MAC1, link.mac());
+        Map<String, String> ids = link.interfaceIds(Map.of());
+        assertEquals(appnet.id(), ids.get("ovsfabric-network"));
+        assertEquals(held.endpointId(), ids.get("ovsfabric-endpoint"));
+        assertEquals(ep.id(), ids.get("ovsfabric-docker-endpoint"));
+        assertEquals(net.id(), ids.get("ovsfabric-docker-network"));
 
         JsonNode info = host.docker.ok("/NetworkDriver.EndpointOperInfo", host.docker.pair(net, ep.id()));
         assertEquals(held.endpointId(), info.get("Value").get("io.ovsfabric.handle").asText());

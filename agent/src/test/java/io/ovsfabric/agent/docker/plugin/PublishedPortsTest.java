@@ -130,16 +130,16 @@ class PublishedPortsTest {
     @Test
     void aFailedRuleWriteRefusesTheCallAndARemovalFailureIsRepairedByTheNextPass() {
         Libnetwork.Ep a = host.docker.run(net, "a", "02:42:0a:cd:00:0a");
-        host.forwarding.failNextSync();
+        host.forwarding.failNextPass("iptables-restore");
         String err = host.docker.refused("/NetworkDriver.ProgramExternalConnectivity", program(a, tcp(80, 8081, 8081)));
         assertTrue(err.contains("injected iptables-restore failure"), err);
         assertEquals(List.of(), host.runtime.state().publishedPorts());
 
         host.docker.ok("/NetworkDriver.ProgramExternalConnectivity", program(a, tcp(80, 8081, 8081)));
-        host.forwarding.failNextSync();
+        host.forwarding.failNextPass("iptables-restore");
         host.docker.ok("/NetworkDriver.RevokeExternalConnectivity", host.docker.pair(net, a.id()));
         assertEquals(List.of(port(TCP, 8081, a, 80)), host.forwarding.forwarded(), "the rule is still there");
-        host.runtime.syncPublishedPorts();   // the periodic pass
+        host.forwarding.pass();   // the data plane's periodic pass
         assertEquals(List.of(), host.forwarding.forwarded());
     }
 
@@ -148,7 +148,7 @@ class PublishedPortsTest {
         Libnetwork.Ep a = run("a", "02:42:0a:cd:00:0a", tcp(80, 8081, 8081));
         host.forwarding.forget();   // e.g. the host rebooted its iptables
         host.restart();
-        host.runtime.syncPublishedPorts();
+        host.forwarding.pass();   // the data plane's first pass once the plugin's state is loaded
         assertEquals(List.of(port(TCP, 8081, a, 80)), host.forwarding.forwarded());
         host.docker.remove(a);
         assertEquals(List.of(), host.forwarding.forwarded());

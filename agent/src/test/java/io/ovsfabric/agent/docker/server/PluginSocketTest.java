@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.link.FakeEndpointPlumbing;
-import io.ovsfabric.agent.docker.link.FakePortForwarding;
+import io.ovsfabric.agent.docker.plugin.FakeHostDataPlane;
 import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
@@ -48,6 +47,8 @@ class PluginSocketTest {
     private PluginRuntime runtime;
     private PluginServer server;
 
+    private final FakeHostDataPlane DATA_PLANE = new FakeHostDataPlane();
+
     @BeforeEach
     void start() throws IOException {
         socket = dir.resolve("plugins").resolve("ovsfabric.sock");
@@ -55,8 +56,8 @@ class PluginSocketTest {
         Files.writeString(socket, "stale file left by a dead agent");
         fabric = new FakeFabricNetworks();
         fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/24"), Optional.empty(), Map.of()));
-        runtime = PluginRuntime.open(new FakePluginStateStore(), fabric, new FakeEndpointPlumbing(),
-                new FakePortForwarding(), new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
+        runtime = PluginRuntime.open(new FakePluginStateStore(), fabric, DATA_PLANE,
+                DATA_PLANE, new PluginSettings(HostId.of("h1"), "br0", 1458, Duration.ofMinutes(2)), Clock.systemUTC());
         server = PluginServer.start(socket, runtime.protocol());
     }
 
