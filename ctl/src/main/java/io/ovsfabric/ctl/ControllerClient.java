@@ -1,12 +1,16 @@
 package io.ovsfabric.ctl;
 
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.ovsfabric.common.rpc.ControllerChannels;
+import io.ovsfabric.common.rpc.ControllerTargets;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;
 import java.util.concurrent.TimeUnit;
 
-/** One channel to the controller and a blocking AdminService stub with a per-call deadline. */
+/**
+ * One channel to the controllers ({@code --controller a:7070,b:7070}: the first that answers serves the command) and a
+ * blocking AdminService stub with a per-call deadline.
+ */
 final class ControllerClient implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 15;
     private final ManagedChannel channel;
@@ -15,8 +19,10 @@ final class ControllerClient implements AutoCloseable {
         this.channel = channel;
     }
 
-    static ControllerClient connect(String address) {
-        return new ControllerClient(Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build());
+    /** @throws io.ovsfabric.common.InvalidInputException naming every malformed entry of the list */
+    static ControllerClient connect(String addresses) {
+        return new ControllerClient(ControllerChannels.open(ControllerTargets.parse(addresses),
+                InsecureChannelCredentials.create()));
     }
 
     AdminServiceGrpc.AdminServiceBlockingStub admin() {

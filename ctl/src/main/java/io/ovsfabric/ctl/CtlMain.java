@@ -22,7 +22,8 @@ public final class CtlMain implements Runnable {
     public static final int UNREACHABLE = 3;
 
     @Option(names = "--controller", defaultValue = "${env:OVSFABRIC_CONTROLLER:-127.0.0.1:7070}", scope = ScopeType.INHERIT,
-            paramLabel = "HOST:PORT", description = "controller address (default: $OVSFABRIC_CONTROLLER or 127.0.0.1:7070)")
+            paramLabel = "HOST:PORT[,HOST:PORT...]", description = "the controllers, any of which can answer (a name may"
+                    + " resolve to several); default: $OVSFABRIC_CONTROLLER or 127.0.0.1:7070")
     String controller;
 
     @CommandLine.Spec
@@ -51,6 +52,10 @@ public final class CtlMain implements Runnable {
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof StatusRuntimeException status) {
                 return report(status, commandLine, err);
+            }
+            if (ex instanceof io.ovsfabric.common.InvalidInputException invalid) {
+                err.println("ovsfabricctl: " + invalid.getMessage());
+                return 2;
             }
             throw ex;
         });
