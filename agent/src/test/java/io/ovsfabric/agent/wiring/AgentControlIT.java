@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ovsfabric.agent.model.FabricHost;
+import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.agent.testing.FakeDataPlane;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -81,7 +83,7 @@ class AgentControlIT {
     }
 
     @Test
-    void agentsSeeEachOtherSurviveAControllerRestartAndDropADeadPeer() throws Exception {
+    void agentsSeeEachOtherSurviveAControllerRestartKeepADownPeerAndDropAReleasedOne() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         } catch (IOException e) {
@@ -103,13 +105,40 @@ class AgentControlIT {
         awaitPeers(h1, List.of("h2", "h3"));
         awaitPeers(h3, List.of("h1", "h2"));
 
-        h2.runtime().close(); // a crash: no deregistration; its lease expires
+        // a crash: no deregistration; its lease expires and it turns DOWN, but its peers keep its tunnel (it may only
+        // be cut off from the controllers) until its subnet is released
+        try (ControllerClient admin = ControllerClient.connect("127.0.0.1:" + port)) {
+            AtomicLong downAt = new AtomicLong();
+            AutoCloseable watch = admin.membership().watch(HostId.of("observer"), 0, update -> {
+                if (update instanceof TopologyUpdate.Delta delta && delta.changes().stream().anyMatch(c ->
+                        c instanceof TopologyUpdate.HostUpserted u && u.host().id().value().equals("h2")
+                                && u.host().state() == FabricHost.State.DOWN)) {
+                    downAt.compareAndSet(0, delta.revision());
+                }
+            }, end -> { });
+            h2.runtime().close();
+            Poll.until(WAIT, () -> downAt.get() != 0, () -> "h2 never turned DOWN");
+            watch.close();
+            assertTrue(!admin.membership().host(HostId.of("h2")).up(), "h2 should be DOWN");
+            for (Agent peer : List.of(h1, h3)) {
+                Poll.until(WAIT, () -> peer.plane().last().revision() >= downAt.get(), () -> "DOWN not applied");
+                assertTrue(peers(peer).contains("h2"), "a DOWN peer keeps its tunnel: " + peers(peer));
+            }
+            releaseHost(admin, "h2");
+        }
         awaitPeers(h1, List.of("h3"));
         awaitPeers(h3, List.of("h1"));
+    }
 
-        try (ControllerClient admin = ControllerClient.connect("127.0.0.1:" + port)) {
-            FabricHost down = admin.membership().host(HostId.of("h2"));
-            assertTrue(!down.up(), "h2 should be DOWN");
+    /** {@code ovsfabricctl hosts release HOST} through the admin API. */
+    private void releaseHost(ControllerClient admin, String host) {
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext()
+                .build();
+        try {
+            io.ovsfabric.proto.v1.AdminServiceGrpc.newBlockingStub(channel).releaseHost(
+                    io.ovsfabric.proto.v1.ReleaseHostRequest.newBuilder().setHostId(host).build());
+        } finally {
+            channel.shutdownNow();
         }
     }
 
