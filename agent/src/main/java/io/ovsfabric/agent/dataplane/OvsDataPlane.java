@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.AgentException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -29,7 +30,6 @@ import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.PlanSettings;
 import io.ovsfabric.agent.plan.TeardownPlanner;
 import io.ovsfabric.agent.plan.UnderlayFacts;
-import io.ovsfabric.common.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +84,7 @@ public final class OvsDataPlane implements DataPlane {
      * The real data plane: OVSDB through OpenDaylight's library, flows through OpenFlow on the bridges' management
      * sockets, links and iptables through ip/ethtool/iptables-restore. Connects lazily: OVS need not be up yet.
      *
-     * @throws io.ovsfabric.common.InvalidInputException listing every problem of the config
+     * @throws io.ovsfabric.agent.AgentException INVALID, listing every problem of the config
      */
     public static OvsDataPlane open(DataPlaneConfig config) {
         config.validate();
@@ -156,7 +156,7 @@ public final class OvsDataPlane implements DataPlane {
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
     public synchronized List<Change> plan(Topology topology) {
         if (config.underlayIp() == null) {
-            throw new InvalidInputException("the underlay IP is required to reconcile (--underlay-ip)");
+            throw AgentException.invalid("the underlay IP is required to reconcile (--underlay-ip)");
         }
         ObservedHost observed = observer.observe(true);
         UnderlayFacts underlay = UnderlayFacts.resolve(config.underlayIp(), config.underlayInterface(), config.names(),

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.ovs;
 
+import io.ovsfabric.agent.AgentException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -55,14 +56,14 @@ final class OvsdbTransport {
             if (!future.await(timeout.toMillis()) || !future.isSuccess()) {
                 future.channel().close();
                 Throwable cause = future.cause();
-                throw new OvsdbException("cannot reach ovsdb-server at " + target + ": "
+                throw new AgentException("cannot reach ovsdb-server at " + target + ": "
                         + (cause == null ? "no answer within " + timeout.toSeconds() + "s" : cause.getMessage())
                         + "; is ovsdb-server running and listening there (--ovsdb)?", cause);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.channel().close();
-            throw new OvsdbException("interrupted while connecting to " + target, e);
+            throw new AgentException("interrupted while connecting to " + target, e);
         }
         Channel channel = future.channel();
         JsonRpcEndpoint endpoint = new JsonRpcEndpoint(channel);

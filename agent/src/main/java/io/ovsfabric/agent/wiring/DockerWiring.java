@@ -9,7 +9,7 @@ import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.plugin.DataPlanePass;
 import io.ovsfabric.agent.linux.SocketPortProbe;
 import io.ovsfabric.agent.model.AttachedPort;
@@ -178,14 +178,14 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
             try {
                 reconcileNow.get().get(PASS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                throw PluginException.unavailable(why + ": the data plane pass did not end within "
+                throw AgentException.unavailable(why + ": the data plane pass did not end within "
                         + PASS_TIMEOUT.toSeconds() + " s (is OVS answering?); retry", e);
             } catch (ExecutionException e) {
-                throw PluginException.failed(why + ": the data plane pass failed: " + e.getCause().getMessage(),
+                throw AgentException.failed(why + ": the data plane pass failed: " + e.getCause().getMessage(),
                         e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw PluginException.unavailable(why + ": interrupted while waiting for the data plane", e);
+                throw AgentException.unavailable(why + ": interrupted while waiting for the data plane", e);
             }
         }
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.Change;
-import io.ovsfabric.agent.plan.DataPlaneException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.FilterPlanner;
 import io.ovsfabric.agent.plan.LocalEndpoint;
 import io.ovsfabric.agent.plan.LocalEndpoints;
@@ -195,7 +195,7 @@ class OvsDataPlaneIT {
     @Test
     void refusesABridgeItDoesNotOwn() {
         ns.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev");
-        DataPlaneException e = assertThrows(DataPlaneException.class, () -> dataPlane.reconcile(Topologies.of(1, 2)));
+        AgentException e = assertThrows(AgentException.class, () -> dataPlane.reconcile(Topologies.of(1, 2)));
         assertTrue(e.getMessage().contains("br0") && e.getMessage().contains("not ovsfabric's"), e.getMessage());
     }
 

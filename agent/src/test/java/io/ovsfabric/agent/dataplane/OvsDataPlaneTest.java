@@ -183,7 +183,7 @@ class OvsDataPlaneTest {
         dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
         OvsDataPlane forTeardown = OvsDataPlane.create(DataPlaneConfig.defaults(null), DatapathMode.NETDEV, ovsdb, flows,
                 host, filter);
-        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.common.InvalidInputException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.agent.AgentException.class,
                 () -> forTeardown.reconcile(Topologies.of(1, 2)));
         forTeardown.teardown();
         assertEquals(List.of(), ovsdb.bridges());

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.docker;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.model.NetworkEndpoint;
@@ -78,10 +79,10 @@ class DockerPluginIT {
             try {
                 dataPlane.reconcile(topology);
             } catch (RuntimeException e) {
-                throw PluginException.failed(why + ": the data plane pass failed: " + e.getMessage(), e);
+                throw AgentException.failed(why + ": the data plane pass failed: " + e.getMessage(), e);
             }
             if (failNext.getAndSet(false)) {
-                throw PluginException.failed("injected: OVS refused port (" + why + ")", null);
+                throw AgentException.failed("injected: OVS refused port (" + why + ")", null);
             }
         }
 

@@ -7,7 +7,7 @@ import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.TopologyUpdate;
-import io.ovsfabric.agent.rpc.ControllerException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.rpc.FakeFabricClient;
 import io.ovsfabric.agent.state.AgentStateStore;
@@ -144,7 +144,7 @@ class AgentRuntimeTest {
             assertTrue(agent.awaitReady(WAIT));
             Poll.until(WAIT, () -> peers(plane).equals(List.of("h2")), () -> "peers " + peers(plane));
 
-            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "host h1 still forwards subnet"
+            client.refusal = new AgentException(AgentException.Code.CONFLICT, "host h1 still forwards subnet"
                     + " 10.200.1.0/24, but it was reclaimed ... and now belongs to host h5", null);
             client.recordGone = true;
             client.loseLease();
@@ -165,7 +165,7 @@ class AgentRuntimeTest {
             Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
             client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
             assertTrue(agent.awaitReady(WAIT));
-            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "underlay MTU too small", null);
+            client.refusal = new AgentException(AgentException.Code.CONFLICT, "underlay MTU too small", null);
             int before = client.registrations;
             client.loseLease();
             Poll.until(WAIT, () -> client.registrations > before + 2, () -> "no retries");
