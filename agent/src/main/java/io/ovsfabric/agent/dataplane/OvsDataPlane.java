@@ -30,8 +30,6 @@ import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.PlanSettings;
 import io.ovsfabric.agent.plan.TeardownPlanner;
 import io.ovsfabric.agent.plan.UnderlayFacts;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -57,7 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OvsDataPlane implements DataPlane {
     private static final Logger LOG = LoggerFactory.getLogger(OvsDataPlane.class);
-    private static final Path KERNEL_MODULE = Path.of("/sys/module/openvswitch");
 
     private final DataPlaneConfig config;
     private final DatapathMode mode;
@@ -84,11 +81,15 @@ public final class OvsDataPlane implements DataPlane {
      * The real data plane: OVSDB through OpenDaylight's library, flows through OpenFlow on the bridges' management
      * sockets, links and iptables through ip/ethtool/iptables-restore. Connects lazily: OVS need not be up yet.
      *
-     * @throws io.ovsfabric.agent.AgentException INVALID, listing every problem of the config
+     * @throws io.ovsfabric.agent.AgentException INVALID, listing every problem of the config, or when the datapath is
+     *         still {@code auto}: the wiring decides it once at start ({@code HostFacts.datapath})
      */
     public static OvsDataPlane open(DataPlaneConfig config) {
         config.validate();
-        DatapathMode mode = config.datapathMode().resolve(Files.exists(KERNEL_MODULE));
+        DatapathMode mode = config.datapathMode();
+        if (mode == DatapathMode.AUTO) {
+            throw AgentException.invalid("the datapath must be decided before the data plane opens (system or netdev)");
+        }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThreads(), NioIoHandler.newFactory());
         CommandRunner runner = new ProcessCommandRunner(config.netns(), Duration.ofSeconds(30));
         LOG.info("data plane: OVSDB {}, OVS run dir {}, datapath {}{}", config.ovsdb(), config.ovsRundir(), mode,
@@ -102,7 +103,10 @@ public final class OvsDataPlane implements DataPlane {
     public static OvsDataPlane create(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
             HostNetwork host, PacketFilter filter) {
         config.validate();
-        return new OvsDataPlane(config, mode.resolve(false), ovsdb, flowTable, host, filter, null);
+        if (mode == DatapathMode.AUTO) {
+            throw AgentException.invalid("the datapath must be decided before the data plane opens (system or netdev)");
+        }
+        return new OvsDataPlane(config, mode, ovsdb, flowTable, host, filter, null);
     }
 
     /**

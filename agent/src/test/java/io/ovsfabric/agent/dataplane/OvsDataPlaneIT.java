@@ -1,5 +1,7 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.wiring.HostFacts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,7 +62,8 @@ class OvsDataPlaneIT {
 
     private DataPlaneConfig config() {
         return DataPlaneConfig.defaults(Topologies.underlay(1)).withOvsdb(ns.ovsdbTarget())
-                .withOvsRundir(ns.rundir()).withNetns(ns.name());
+                .withOvsRundir(ns.rundir()).withNetns(ns.name())
+                .withDatapathMode(HostFacts.datapath(DatapathMode.AUTO));
     }
 
     /** dump-flows without counters and the reply header, one flow per line. */

@@ -1,5 +1,7 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.plan.DatapathMode;
+import io.ovsfabric.agent.wiring.HostFacts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +67,8 @@ class TwoHostTrafficIT {
 
     private static DataPlaneConfig config(OvsNamespace ns, int host) {
         return DataPlaneConfig.defaults(Topologies.underlay(host)).withOvsdb(ns.ovsdbTarget())
-                .withOvsRundir(ns.rundir()).withNetns(ns.name());
+                .withOvsRundir(ns.rundir()).withNetns(ns.name())
+                .withDatapathMode(HostFacts.datapath(DatapathMode.AUTO));
     }
 
     @Test
