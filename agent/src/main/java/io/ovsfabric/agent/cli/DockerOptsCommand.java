@@ -2,10 +2,10 @@ package io.ovsfabric.agent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.DockerOptions;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.state.AgentState;

@@ -1,11 +1,11 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.HostNetwork;
 import io.ovsfabric.agent.linux.PacketFilter;
 import io.ovsfabric.agent.openflow.FlowTable;
 import io.ovsfabric.agent.ovs.OvsDatabase;
 import io.ovsfabric.agent.plan.Change;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.Flow;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.ovsfabric.agent.dataplane;
 
-import io.ovsfabric.agent.AgentException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.CommandRunner;
 import io.ovsfabric.agent.linux.HostNetwork;
 import io.ovsfabric.agent.linux.IpHostNetwork;

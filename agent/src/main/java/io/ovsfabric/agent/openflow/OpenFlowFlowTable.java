@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.openflow;
 
-import io.ovsfabric.agent.AgentException;
 import io.netty.channel.EventLoopGroup;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.Flow;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.ovsfabric.agent.ovs;
 
-import io.ovsfabric.agent.AgentException;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.netty.channel.EventLoopGroup;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedPort;

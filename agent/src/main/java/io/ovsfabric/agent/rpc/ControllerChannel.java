@@ -1,12 +1,12 @@
 package io.ovsfabric.agent.rpc;
 
-import io.ovsfabric.agent.AgentException;
 import io.grpc.Channel;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.rpc.ControllerChannels;
 import io.ovsfabric.common.rpc.ControllerTargets;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;

@@ -1,10 +1,10 @@
 package io.ovsfabric.agent.rpc;
 
-import io.ovsfabric.agent.AgentException;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.TopologyUpdate;

@@ -1,8 +1,8 @@
 package io.ovsfabric.agent.rpc;
 
-import io.ovsfabric.agent.AgentException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.HostInventory;

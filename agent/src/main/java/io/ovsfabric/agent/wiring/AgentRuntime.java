@@ -1,11 +1,11 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.model.FabricView;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.model.TopologyUpdate;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;

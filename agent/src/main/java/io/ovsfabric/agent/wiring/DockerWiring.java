@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.dns.DnsConfig;
 import io.ovsfabric.agent.dns.EndpointDirectory;
 import io.ovsfabric.agent.dns.FabricDnsServer;
@@ -9,7 +10,6 @@ import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.docker.DockerPluginConfig;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.plugin.DataPlanePass;
 import io.ovsfabric.agent.linux.SocketPortProbe;
 import io.ovsfabric.agent.model.AttachedPort;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DeviceNames;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,19 +1,19 @@
 package io.ovsfabric.agent.dataplane;
 
-import io.ovsfabric.agent.plan.DatapathMode;
-import io.ovsfabric.agent.wiring.HostFacts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.Change;
-import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.FilterPlanner;
 import io.ovsfabric.agent.plan.LocalEndpoint;
 import io.ovsfabric.agent.plan.LocalEndpoints;
+import io.ovsfabric.agent.wiring.HostFacts;
 import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.agent.plan.Topologies;
 import io.ovsfabric.agent.linux.Command;

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.fakes;
 
-import io.ovsfabric.agent.ovs.OvsDatabase;
 import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.ovs.OvsDatabase;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedPort;

@@ -3,9 +3,9 @@ package io.ovsfabric.agent.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.TunnelKey;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package io.ovsfabric.agent.plan;
 
-import io.ovsfabric.agent.AgentException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import org.junit.jupiter.api.Test;
 
 class MtuTest {

@@ -1,8 +1,8 @@
 package io.ovsfabric.agent.rpc;
 
-import io.ovsfabric.agent.AgentException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.TopologyUpdate;

@@ -65,7 +65,7 @@ class DockerWiringTest {
                 Duration.ofMillis(100)), client, plane, new AgentStateStore(stateDir))) {
             agent.onTopologyApplied(docker);
             agent.start();
-            io.ovsfabric.agent.testing.Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            io.ovsfabric.common.testing.Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
             client.push(new TopologyUpdate.Snapshot(AgentRuntimeTest.FABRIC, List.of(AgentRuntimeTest.host(1, true),
                     AgentRuntimeTest.host(2, true)), 10));
             assertTrue(agent.awaitReady(WAIT));
@@ -79,7 +79,7 @@ class DockerWiringTest {
             }
             client.push(new TopologyUpdate.Delta(List.of(new TopologyUpdate.HostUpserted(AgentRuntimeTest.host(3, true))),
                     11));
-            io.ovsfabric.agent.testing.Poll.until(WAIT, () -> plane.last().peers().size() == 2,
+            io.ovsfabric.common.testing.Poll.until(WAIT, () -> plane.last().peers().size() == 2,
                     () -> "delta 11 not applied while Docker hangs");
             assertEquals(1, startup.dnsStarts.get(), "the DNS server started once, before the engine");
             assertTrue(docker.localEndpoints().isEmpty(), "no plugin state while the plugin is not up");

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.linux.PortProbe;
 
 import java.time.Clock;

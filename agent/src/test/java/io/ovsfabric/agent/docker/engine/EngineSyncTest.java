@@ -16,6 +16,7 @@ import io.ovsfabric.agent.model.HostInventory;
 import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -246,14 +247,6 @@ class EngineSyncTest {
     }
 
     private static void await(BooleanSupplier condition) {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), "condition not met within 10 s");
-            try {
-                Thread.sleep(10);   // polling interval
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        Poll.until("the condition", Duration.ofSeconds(10), condition);
     }
 }

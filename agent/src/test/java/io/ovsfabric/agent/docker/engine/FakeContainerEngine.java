@@ -1,7 +1,6 @@
 package io.ovsfabric.agent.docker.engine;
 
 import io.ovsfabric.agent.AgentException;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

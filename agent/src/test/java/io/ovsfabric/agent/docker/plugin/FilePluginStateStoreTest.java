@@ -2,9 +2,9 @@ package io.ovsfabric.agent.docker.plugin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.PublishedPort;
-import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;

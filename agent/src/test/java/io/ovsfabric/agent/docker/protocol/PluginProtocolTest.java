@@ -2,8 +2,8 @@ package io.ovsfabric.agent.docker.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.AgentException;
+import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
