@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ovsfabric.agent.fakes.FakeFlowTable;
-import io.ovsfabric.agent.fakes.FakeHostNetwork;
-import io.ovsfabric.agent.fakes.FakeOvsDatabase;
-import io.ovsfabric.agent.fakes.FakePacketFilter;
+import io.ovsfabric.agent.testing.FakeFlowTable;
+import io.ovsfabric.agent.testing.FakeHostNetwork;
+import io.ovsfabric.agent.testing.FakeOvsDatabase;
+import io.ovsfabric.agent.testing.FakePacketFilter;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.BridgeSpec;
