@@ -7,7 +7,7 @@ import io.ovsfabric.agent.docker.DockerIntegration;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.agent.rpc.FabricClient;
-import io.ovsfabric.agent.rpc.FakeFabricClient;
+import io.ovsfabric.agent.testing.FakeFabricClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.agent.testing.FakeDataPlane;
 import java.nio.file.Path;

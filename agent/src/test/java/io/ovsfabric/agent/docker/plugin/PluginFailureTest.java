@@ -3,6 +3,7 @@ package io.ovsfabric.agent.docker.plugin;
 import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.plan.LocalEndpoint;
+import io.ovsfabric.agent.testing.FakePluginStateStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
-package io.ovsfabric.agent.rpc;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;

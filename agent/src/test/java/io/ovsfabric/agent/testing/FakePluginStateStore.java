@@ -1,5 +1,7 @@
-package io.ovsfabric.agent.docker.plugin;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.docker.plugin.PluginState;
+import io.ovsfabric.agent.docker.plugin.PluginStateStore;
 import io.ovsfabric.agent.AgentException;
 
 /** Keeps the last saved state in memory; can be told to fail a future save. */

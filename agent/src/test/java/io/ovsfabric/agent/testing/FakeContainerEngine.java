@@ -1,5 +1,10 @@
-package io.ovsfabric.agent.docker.engine;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.docker.engine.ContainerEngine;
+import io.ovsfabric.agent.docker.engine.EngineContainer;
+import io.ovsfabric.agent.docker.engine.EngineEvent;
+import io.ovsfabric.agent.docker.engine.EngineNetwork;
+import io.ovsfabric.agent.docker.engine.EngineNetworkSpec;
 import io.ovsfabric.agent.AgentException;
 import java.util.LinkedHashMap;
 import java.util.List;

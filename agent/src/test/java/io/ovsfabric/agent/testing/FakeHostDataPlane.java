@@ -1,5 +1,6 @@
-package io.ovsfabric.agent.docker.plugin;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
 import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.PortProbe;
 import io.ovsfabric.agent.model.PublishedPort;
