@@ -38,11 +38,6 @@ public class AgentException extends RuntimeException {
          *  answered with something unusable; the message carries the details. */
         FAILED;
 
-        /** Whether repeating the same call later may succeed without anyone acting. */
-        public boolean retryable() {
-            return this == UNAVAILABLE;
-        }
-
         /** Whether an operator has to change something (flags, names, the plan) before a retry can succeed. */
         public boolean operatorMustAct() {
             return this == INVALID || this == CONFLICT || this == REFUSED;
