@@ -7,6 +7,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.ovsfabric.common.testing.EtcdExtension;
+import io.ovsfabric.common.testing.Poll;
 import io.ovsfabric.controller.cli.ControllerConfig;
 import io.ovsfabric.controller.ipam.PlanRequest;
 import io.ovsfabric.controller.wiring.Controller;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -178,16 +180,12 @@ class CtlIT {
             var report = io.ovsfabric.proto.v1.ReportEndpointsRequest.newBuilder().setHostId("ipam-host")
                     .setInventory(io.ovsfabric.proto.v1.HostInventory.newBuilder().setDockerObserved(true).setOvsObserved(true)).build();
             // The agent reports periodically; a report at least --min-age after the allocation proves the leak.
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-            Run check;
-            do {
+            Run[] last = new Run[1];
+            Run check = Poll.until("ipam check to find the leak", Duration.ofSeconds(20), () -> {
                 fabric.reportEndpoints(report);
-                check = ctl("ipam", "check", "--min-age", "1");
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no leak found: " + check.out());
-                }
-                Thread.sleep(100); // poll interval
-            } while (!check.out().contains("repairable"));
+                last[0] = ctl("ipam", "check", "--min-age", "1");
+                return last[0].out().contains("repairable") ? Optional.of(last[0]) : Optional.empty();
+            }, () -> "no leak found: " + last[0].out());
             assertEquals(1, check.exit(), check.err());
             assertTrue(check.out().contains("leak  ipamnet  10.205.0.2  ipam-host  leaky     repairable"), check.out());
             Run repair = ctl("ipam", "check", "--min-age", "1", "--repair", "-o", "json");

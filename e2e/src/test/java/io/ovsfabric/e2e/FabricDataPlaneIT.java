@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package io.ovsfabric.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.common.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;

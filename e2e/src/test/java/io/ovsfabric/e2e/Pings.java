@@ -1,5 +1,6 @@
 package io.ovsfabric.e2e;
 
+import io.ovsfabric.common.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

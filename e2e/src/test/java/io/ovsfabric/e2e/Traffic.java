@@ -1,5 +1,6 @@
 package io.ovsfabric.e2e;
 
+import io.ovsfabric.common.testing.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

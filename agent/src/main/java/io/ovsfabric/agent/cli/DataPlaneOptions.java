@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.cli;
 
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.wiring.DataPlaneSettings;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ final class DataPlaneOptions {
     String datapath;
 
     DataPlaneSettings settings(Ipv4Address underlayIp) {
-        return new DataPlaneSettings(ovsdb, ovsRundir, Optional.ofNullable(underlayInterface), underlayIp, datapath);
+        return new DataPlaneSettings(ovsdb, ovsRundir, Optional.ofNullable(underlayInterface), underlayIp,
+                DatapathMode.parse(datapath));
     }
 }

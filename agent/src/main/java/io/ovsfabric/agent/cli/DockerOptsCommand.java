@@ -2,10 +2,10 @@ package io.ovsfabric.agent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.DockerOptions;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
-import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.state.AgentState;
@@ -69,9 +69,9 @@ final class DockerOptsCommand implements Callable<Integer> {
             FabricSettings fabric = client.fabric();
             FabricHost record = client.host(host);
             opts = DockerOptions.of(fabric, record.subnet(), record.subnet().firstUsable());
-        } catch (ControllerException e) {
+        } catch (AgentException e) {
             // unreachable, or failing inside: the controller cannot answer now (a refusal is not hidden)
-            if (e.kind() != ControllerException.Kind.UNAVAILABLE && e.kind() != ControllerException.Kind.FAILED) {
+            if (e.code() != AgentException.Code.UNAVAILABLE && e.code() != AgentException.Code.FAILED) {
                 throw e;
             }
             opts = saved(host, e);
@@ -88,10 +88,10 @@ final class DockerOptsCommand implements Callable<Integer> {
     }
 
     /** The settings of the agent's last applied topology, when the controller cannot answer. */
-    private DockerOptions saved(HostId host, ControllerException unreachable) {
+    private DockerOptions saved(HostId host, AgentException unreachable) {
         AgentStateStore store = new AgentStateStore(stateDir);
-        AgentState state = store.load().filter(st -> st.self().id().equals(host)).orElseThrow(() -> new ControllerException(
-                unreachable.kind(), unreachable.getMessage() + "; and " + store.file() + " holds no saved settings of host "
+        AgentState state = store.load().filter(st -> st.self().id().equals(host)).orElseThrow(() -> new AgentException(
+                unreachable.code(), unreachable.getMessage() + "; and " + store.file() + " holds no saved settings of host "
                         + host + " to fall back on: start the controller, or this host's agent once it is reachable",
                 unreachable));
         spec.commandLine().getErr().println("ovsfabric-agent: controller " + controller.address + " unreachable ("

@@ -1,11 +1,11 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.HostNetwork;
 import io.ovsfabric.agent.linux.PacketFilter;
 import io.ovsfabric.agent.openflow.FlowTable;
 import io.ovsfabric.agent.ovs.OvsDatabase;
 import io.ovsfabric.agent.plan.Change;
-import io.ovsfabric.agent.plan.DataPlaneException;
 import io.ovsfabric.agent.plan.Flow;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +33,8 @@ final class ChangeApplier {
         for (Change change : changes) {
             try {
                 applyOne(change);
-            } catch (DataPlaneException e) {
-                throw new DataPlaneException(label + ": " + change + " failed: " + e.getMessage(), e);
+            } catch (AgentException e) {
+                throw new AgentException(e.code(), label + ": " + change + " failed: " + e.getMessage(), e);
             }
             LOG.info("{}: {}", label, change);
             if (change instanceof Change.UpdateFlows flows && LOG.isDebugEnabled()) {

@@ -1,9 +1,9 @@
 package io.ovsfabric.agent.dataplane;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DeviceNames;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,7 +99,7 @@ public record DataPlaneConfig(OvsdbTarget ovsdb, Path ovsRundir, DeviceNames nam
     public void validate() {
         List<String> problems = problems();
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("invalid data plane config: " + String.join("; ", problems));
+            throw AgentException.invalid("invalid data plane config: " + String.join("; ", problems));
         }
     }
 }

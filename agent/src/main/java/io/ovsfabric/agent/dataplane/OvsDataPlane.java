@@ -3,6 +3,7 @@ package io.ovsfabric.agent.dataplane;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.CommandRunner;
 import io.ovsfabric.agent.linux.HostNetwork;
 import io.ovsfabric.agent.linux.IpHostNetwork;
@@ -29,9 +30,6 @@ import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.PlanSettings;
 import io.ovsfabric.agent.plan.TeardownPlanner;
 import io.ovsfabric.agent.plan.UnderlayFacts;
-import io.ovsfabric.common.InvalidInputException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -57,7 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OvsDataPlane implements DataPlane {
     private static final Logger LOG = LoggerFactory.getLogger(OvsDataPlane.class);
-    private static final Path KERNEL_MODULE = Path.of("/sys/module/openvswitch");
 
     private final DataPlaneConfig config;
     private final DatapathMode mode;
@@ -84,11 +81,15 @@ public final class OvsDataPlane implements DataPlane {
      * The real data plane: OVSDB through OpenDaylight's library, flows through OpenFlow on the bridges' management
      * sockets, links and iptables through ip/ethtool/iptables-restore. Connects lazily: OVS need not be up yet.
      *
-     * @throws io.ovsfabric.common.InvalidInputException listing every problem of the config
+     * @throws io.ovsfabric.agent.AgentException INVALID, listing every problem of the config, or when the datapath is
+     *         still {@code auto}: the wiring decides it once at start ({@code HostFacts.datapath})
      */
     public static OvsDataPlane open(DataPlaneConfig config) {
         config.validate();
-        DatapathMode mode = config.datapathMode().resolve(Files.exists(KERNEL_MODULE));
+        DatapathMode mode = config.datapathMode();
+        if (mode == DatapathMode.AUTO) {
+            throw AgentException.invalid("the datapath must be decided before the data plane opens (system or netdev)");
+        }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThreads(), NioIoHandler.newFactory());
         CommandRunner runner = new ProcessCommandRunner(config.netns(), Duration.ofSeconds(30));
         LOG.info("data plane: OVSDB {}, OVS run dir {}, datapath {}{}", config.ovsdb(), config.ovsRundir(), mode,
@@ -102,7 +103,10 @@ public final class OvsDataPlane implements DataPlane {
     public static OvsDataPlane create(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
             HostNetwork host, PacketFilter filter) {
         config.validate();
-        return new OvsDataPlane(config, mode.resolve(false), ovsdb, flowTable, host, filter, null);
+        if (mode == DatapathMode.AUTO) {
+            throw AgentException.invalid("the datapath must be decided before the data plane opens (system or netdev)");
+        }
+        return new OvsDataPlane(config, mode, ovsdb, flowTable, host, filter, null);
     }
 
     /**
@@ -156,7 +160,7 @@ public final class OvsDataPlane implements DataPlane {
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
     public synchronized List<Change> plan(Topology topology) {
         if (config.underlayIp() == null) {
-            throw new InvalidInputException("the underlay IP is required to reconcile (--underlay-ip)");
+            throw AgentException.invalid("the underlay IP is required to reconcile (--underlay-ip)");
         }
         ObservedHost observed = observer.observe(true);
         UnderlayFacts underlay = UnderlayFacts.resolve(config.underlayIp(), config.underlayInterface(), config.names(),

@@ -31,7 +31,7 @@ import io.netty.handler.codec.dns.TcpDnsQueryDecoder;
 import io.netty.handler.codec.dns.TcpDnsResponseEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Ipv4Address;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,10 +104,10 @@ public final class FabricDnsServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown(group, channels);
-            throw PluginException.failed("interrupted while binding the DNS server", e);
+            throw AgentException.failed("interrupted while binding the DNS server", e);
         } catch (RuntimeException e) {
             shutdown(group, channels);
-            throw PluginException.failed("cannot serve DNS on " + config.listen() + ": " + e.getMessage()
+            throw AgentException.failed("cannot serve DNS on " + config.listen() + ": " + e.getMessage()
                     + " (is something else on port 53 of that address?)", e);
         }
         log.info("fabric DNS on udp {} tcp {}, other names go to {}", udp, tcp, config.upstreams());

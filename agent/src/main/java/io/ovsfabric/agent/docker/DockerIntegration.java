@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.docker;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.engine.ContainerEngine;
 import io.ovsfabric.agent.docker.engine.DataPlaneView;
 import io.ovsfabric.agent.docker.engine.EngineSync;
@@ -46,7 +47,7 @@ public final class DockerIntegration implements AutoCloseable {
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
             plugin.recover();
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
         }
         pass.requestSoon();   // the state is known now: the data plane puts back what a restart or reboot lost

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Ipv4Address;
-import io.ovsfabric.common.InvalidInputException;
 
 import java.util.Locale;
 import java.util.random.RandomGenerator;
@@ -13,13 +13,13 @@ public record MacAddress(String value) {
 
     public MacAddress {
         if (value == null || !FORM.matcher(value).matches()) {
-            throw new InvalidInputException("'" + value + "' is not a MAC address (expected six hex pairs, e.g. 02:42:0a:c9:00:05)");
+            throw AgentException.invalid("'" + value + "' is not a MAC address (expected six hex pairs, e.g. 02:42:0a:c9:00:05)");
         }
     }
 
     public static MacAddress parse(String text) {
         if (text == null) {
-            throw new InvalidInputException("a MAC address is required (e.g. 02:42:0a:c9:00:05)");
+            throw AgentException.invalid("a MAC address is required (e.g. 02:42:0a:c9:00:05)");
         }
         return new MacAddress(text.trim().toLowerCase(Locale.ROOT).replace('-', ':'));
     }

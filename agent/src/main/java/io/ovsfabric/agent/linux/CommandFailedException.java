@@ -1,10 +1,10 @@
 package io.ovsfabric.agent.linux;
 
-import io.ovsfabric.agent.plan.DataPlaneException;
+import io.ovsfabric.agent.AgentException;
 import java.util.List;
 
 /** A command exited non-zero (or could not run); keeps argv, exit code and stderr for the operator. */
-public class CommandFailedException extends DataPlaneException {
+public class CommandFailedException extends AgentException {
     private static final long serialVersionUID = 1L;
 
     private final List<String> argv;

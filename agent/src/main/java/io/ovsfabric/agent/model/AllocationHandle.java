@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.model;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.HostId;
-import io.ovsfabric.common.InvalidInputException;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -17,10 +17,10 @@ public record AllocationHandle(HostId host, String networkId, String slot) {
     public AllocationHandle {
         Objects.requireNonNull(host, "host");
         if (networkId == null || networkId.isEmpty() || networkId.contains(":")) {
-            throw new InvalidInputException("invalid fabric network id '" + networkId + "' in an allocation handle");
+            throw AgentException.invalid("invalid fabric network id '" + networkId + "' in an allocation handle");
         }
         if (slot == null || !SLOT.matcher(slot).matches()) {
-            throw new InvalidInputException("invalid allocation slot '" + slot + "': use 1-32 lowercase letters or digits");
+            throw AgentException.invalid("invalid allocation slot '" + slot + "': use 1-32 lowercase letters or digits");
         }
     }
 
@@ -28,7 +28,7 @@ public record AllocationHandle(HostId host, String networkId, String slot) {
         int first = text == null ? -1 : text.indexOf(':');
         int last = text == null ? -1 : text.lastIndexOf(':');
         if (first <= 0 || last == first) {
-            throw new InvalidInputException("'" + text + "' is not an allocation handle (<host>:<network id>:<slot>)");
+            throw AgentException.invalid("'" + text + "' is not an allocation handle (<host>:<network id>:<slot>)");
         }
         return new AllocationHandle(HostId.of(text.substring(0, first)), text.substring(first + 1, last),
                 text.substring(last + 1));

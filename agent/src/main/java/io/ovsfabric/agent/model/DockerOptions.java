@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.model;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +34,7 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
             return subnet;
         }
         if (reservedHead >= subnet.size()) {
-            throw new InvalidInputException("host subnet " + subnet + " has no addresses left after its "
+            throw AgentException.invalid("host subnet " + subnet + " has no addresses left after its "
                     + reservedHead + " reserved ones: use a shorter host prefix");
         }
         // Blocks of size 2^k aligned inside the subnet: the first one starting at or after the head wins; halve
@@ -46,7 +46,7 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
                 return new Cidr(subnet.address(firstFree), prefix);
             }
         }
-        throw new InvalidInputException("no block left in " + subnet + " after " + reservedHead + " reserved addresses");
+        throw AgentException.invalid("no block left in " + subnet + " after " + reservedHead + " reserved addresses");
     }
 
     public String bip() {

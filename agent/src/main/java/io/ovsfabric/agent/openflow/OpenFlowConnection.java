@@ -11,6 +11,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.MessageToByteEncoder;
+import io.ovsfabric.agent.AgentException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,12 +78,12 @@ final class OpenFlowConnection implements AutoCloseable {
 
                                     @Override
                                     public void channelInactive(ChannelHandlerContext ctx) {
-                                        holder[0].failAll(new OpenFlowException("OpenFlow session with " + bridge + " closed"));
+                                        holder[0].failAll(new AgentException("OpenFlow session with " + bridge + " closed"));
                                     }
 
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        holder[0].failAll(new OpenFlowException("OpenFlow session with " + bridge
+                                        holder[0].failAll(new AgentException("OpenFlow session with " + bridge
                                                 + " failed: " + cause, cause));
                                         ctx.close();
                                     }
@@ -96,14 +97,14 @@ final class OpenFlowConnection implements AutoCloseable {
             ChannelFuture connect = future.channel().connect(UnixDomainSocketAddress.of(socket));
             if (!connect.await(timeout.toMillis()) || !connect.isSuccess()) {
                 future.channel().close();
-                throw new OpenFlowException("cannot open the OpenFlow management socket " + socket + " of " + bridge
+                throw new AgentException("cannot open the OpenFlow management socket " + socket + " of " + bridge
                         + ": " + connect.cause() + "; is ovs-vswitchd running with this run dir (--ovs-rundir)?",
                         connect.cause());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.channel().close();
-            throw new OpenFlowException("interrupted while connecting to " + socket, e);
+            throw new AgentException("interrupted while connecting to " + socket, e);
         }
         holder[0].handshake();
         return holder[0];
@@ -116,7 +117,7 @@ final class OpenFlowConnection implements AutoCloseable {
         OFHello reply = await(hello, "OpenFlow hello from " + bridge);
         if (reply.getVersion().compareTo(OFVersion.OF_13) < 0 && reply.getElements().isEmpty()) {
             close();
-            throw new OpenFlowException(bridge + " does not speak OpenFlow 1.3: set its protocols to OpenFlow13");
+            throw new AgentException(bridge + " does not speak OpenFlow 1.3: set its protocols to OpenFlow13");
         }
     }
 
@@ -154,7 +155,7 @@ final class OpenFlowConnection implements AutoCloseable {
         try {
             message = OFFactories.getGenericReader().readFrom(frame);
         } catch (OFParseError e) {
-            failAll(new OpenFlowException(bridge + " sent a message openflowj cannot parse: " + e.getMessage(), e));
+            failAll(new AgentException(bridge + " sent a message openflowj cannot parse: " + e.getMessage(), e));
             return;
         }
         if (message instanceof OFHello h) {
@@ -164,7 +165,7 @@ final class OpenFlowConnection implements AutoCloseable {
         } else if (message instanceof OFErrorMsg error) {
             CompletableFuture<List<OFMessage>> waiting = pending.remove(error.getXid());
             if (waiting != null) {
-                waiting.completeExceptionally(new OpenFlowException(bridge + " refused request: " + error));
+                waiting.completeExceptionally(new AgentException(bridge + " refused request: " + error));
             } else {
                 errors.put(error.getXid(), error);
             }
@@ -187,7 +188,7 @@ final class OpenFlowConnection implements AutoCloseable {
         }
     }
 
-    private void failAll(OpenFlowException cause) {
+    private void failAll(AgentException cause) {
         hello.completeExceptionally(cause);
         pending.values().forEach(f -> f.completeExceptionally(cause));
         pending.clear();
@@ -198,12 +199,12 @@ final class OpenFlowConnection implements AutoCloseable {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new OpenFlowException(what + ": interrupted", e);
+            throw new AgentException(what + ": interrupted", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof OpenFlowException of ? of : new OpenFlowException(what + ": " + e.getCause(), e);
+            throw e.getCause() instanceof AgentException of ? of : new AgentException(what + ": " + e.getCause(), e);
         } catch (TimeoutException e) {
             close();
-            throw new OpenFlowException(what + ": no answer from " + bridge + " within " + timeout.toSeconds() + "s", e);
+            throw new AgentException(what + ": no answer from " + bridge + " within " + timeout.toSeconds() + "s", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.openflow;
 
 import io.netty.channel.EventLoopGroup;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.Flow;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public final class OpenFlowFlowTable implements FlowTable {
                 try {
                     flows.add(FlowMessages.flow(bridge, entry));
                 } catch (IllegalArgumentException e) {
-                    throw new OpenFlowException(bridge + " has a flow with the ovsfabric cookie 0x"
+                    throw new AgentException(bridge + " has a flow with the ovsfabric cookie 0x"
                             + Long.toHexString(entry.getCookie().getValue()) + " that ovsfabric did not write ("
                             + e.getMessage() + "): delete it with ovs-ofctl del-flows " + bridge + " cookie=0x"
                             + Long.toHexString(entry.getCookie().getValue()) + "/-1", e);
@@ -70,7 +71,7 @@ public final class OpenFlowFlowTable implements FlowTable {
             StringBuilder message = new StringBuilder(bridge + " refused " + errors.size() + " flow change(s):");
             errors.forEach((xid, error) -> message.append("\n  ").append(sent.getOrDefault(xid, null)).append(": ")
                     .append(error));
-            throw new OpenFlowException(message.toString());
+            throw new AgentException(message.toString());
         }
     }
 
@@ -80,7 +81,7 @@ public final class OpenFlowFlowTable implements FlowTable {
         session.send(FlowMessages.deleteOwned(session.nextXid()));
         Map<Long, OFErrorMsg> errors = session.barrier("delete ovsfabric flows on " + bridge);
         if (!errors.isEmpty()) {
-            throw new OpenFlowException(bridge + " refused to delete ovsfabric flows: " + errors.values());
+            throw new AgentException(bridge + " refused to delete ovsfabric flows: " + errors.values());
         }
     }
 
@@ -109,7 +110,7 @@ public final class OpenFlowFlowTable implements FlowTable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!Files.exists(socket)) {
             if (System.nanoTime() > deadline) {
-                throw new OpenFlowException("no OpenFlow management socket " + socket + " for bridge " + bridge
+                throw new AgentException("no OpenFlow management socket " + socket + " for bridge " + bridge
                         + " after " + timeout.toSeconds() + "s: does the bridge exist, and is --ovs-rundir the run dir"
                         + " of ovs-vswitchd?");
             }
@@ -117,7 +118,7 @@ public final class OpenFlowFlowTable implements FlowTable {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new OpenFlowException("interrupted while waiting for " + socket, e);
+                throw new AgentException("interrupted while waiting for " + socket, e);
             }
         }
         return socket;

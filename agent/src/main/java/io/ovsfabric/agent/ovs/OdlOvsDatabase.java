@@ -2,6 +2,7 @@ package io.ovsfabric.agent.ovs;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.netty.channel.EventLoopGroup;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedPort;
@@ -171,13 +172,13 @@ public final class OdlOvsDatabase implements OvsDatabase {
         }
         List<OperationResult> results = applyAndWait(ops, what);
         if (existing == null && results.get(2).getCount() != 1) {
-            throw new OvsdbException(what + ": bridge " + bridge + " does not exist");
+            throw new AgentException(what + ": bridge " + bridge + " does not exist");
         }
         Row<GenericTableSchema> state = findByName(interfaces, spec.name(), "ofport", "error");
         String error = state == null ? "interface row missing" : OvsdbRows.string(state, "error");
         Long ofport = state == null ? null : OvsdbRows.optionalLong(state, "ofport");
         if (!error.isEmpty() || (ofport != null && ofport < 0)) {
-            throw new OvsdbException(what + ": ovs-vswitchd could not add it: "
+            throw new AgentException(what + ": ovs-vswitchd could not add it: "
                     + (error.isEmpty() ? "ofport -1" : error) + " (see the ovs-vswitchd log)");
         }
     }
@@ -225,7 +226,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
                 return results;
             }
             if (System.nanoTime() > deadline) {
-                throw new OvsdbException(what + ": ovs-vswitchd did not apply the change within " + timeout.toSeconds()
+                throw new AgentException(what + ": ovs-vswitchd did not apply the change within " + timeout.toSeconds()
                         + "s; is ovs-vswitchd running and connected to " + target + "?");
             }
             sleep();
@@ -248,12 +249,12 @@ public final class OdlOvsDatabase implements OvsDatabase {
         for (int i = 0; i < results.size(); i++) {
             OperationResult result = results.get(i);
             if (result != null && result.getError() != null) {
-                throw new OvsdbException(what + ": ovsdb-server refused operation " + i + ": " + result.getError()
+                throw new AgentException(what + ": ovsdb-server refused operation " + i + ": " + result.getError()
                         + (result.getDetails() == null ? "" : " (" + result.getDetails() + ")"));
             }
         }
         if (results.size() < ops.size()) {
-            throw new OvsdbException(what + ": ovsdb-server answered " + results.size() + " of " + ops.size() + " operations");
+            throw new AgentException(what + ": ovsdb-server answered " + results.size() + " of " + ops.size() + " operations");
         }
         return results;
     }
@@ -277,13 +278,13 @@ public final class OdlOvsDatabase implements OvsDatabase {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new OvsdbException(what + ": interrupted", e);
+            throw new AgentException(what + ": interrupted", e);
         } catch (ExecutionException e) {
             close();
-            throw new OvsdbException(what + ": " + e.getCause(), e.getCause());
+            throw new AgentException(what + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             close();
-            throw new OvsdbException(what + ": no answer from ovsdb-server at " + target + " within "
+            throw new AgentException(what + ": no answer from ovsdb-server at " + target + " within "
                     + timeout.toSeconds() + "s", e);
         }
     }
@@ -299,7 +300,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
             Thread.sleep(POLL_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new OvsdbException("interrupted while waiting for ovs-vswitchd", e);
+            throw new AgentException("interrupted while waiting for ovs-vswitchd", e);
         }
     }
 }

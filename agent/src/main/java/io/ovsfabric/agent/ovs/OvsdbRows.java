@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.ovs;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.ObservedPort;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -58,7 +59,7 @@ final class OvsdbRows {
         if (value instanceof UUID id) {
             return id;
         }
-        throw new OvsdbException("row without _uuid: " + row);
+        throw new AgentException("row without _uuid: " + row);
     }
 
     static Set<UUID> uuids(Row<GenericTableSchema> row, String column) {

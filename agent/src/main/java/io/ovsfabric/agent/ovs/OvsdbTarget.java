@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.ovs;
 
-import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.agent.AgentException;
 import java.nio.file.Path;
 
 /**
@@ -38,7 +38,7 @@ public record OvsdbTarget(String host, int port, Path socket) {
                 }
             }
         }
-        throw new InvalidInputException("OVSDB target '" + text + "' is neither unix:PATH nor tcp:HOST:PORT"
+        throw AgentException.invalid("OVSDB target '" + text + "' is neither unix:PATH nor tcp:HOST:PORT"
                 + " (e.g. unix:/var/run/openvswitch/db.sock or tcp:127.0.0.1:6640)");
     }
 

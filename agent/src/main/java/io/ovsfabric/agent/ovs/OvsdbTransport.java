@@ -11,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.string.StringEncoder;
+import io.ovsfabric.agent.AgentException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -55,14 +56,14 @@ final class OvsdbTransport {
             if (!future.await(timeout.toMillis()) || !future.isSuccess()) {
                 future.channel().close();
                 Throwable cause = future.cause();
-                throw new OvsdbException("cannot reach ovsdb-server at " + target + ": "
+                throw new AgentException("cannot reach ovsdb-server at " + target + ": "
                         + (cause == null ? "no answer within " + timeout.toSeconds() + "s" : cause.getMessage())
                         + "; is ovsdb-server running and listening there (--ovsdb)?", cause);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.channel().close();
-            throw new OvsdbException("interrupted while connecting to " + target, e);
+            throw new AgentException("interrupted while connecting to " + target, e);
         }
         Channel channel = future.channel();
         JsonRpcEndpoint endpoint = new JsonRpcEndpoint(channel);

@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.plan;
 
-import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.agent.AgentException;
 import java.util.Locale;
 
 /**
@@ -15,7 +15,7 @@ public enum DatapathMode {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new InvalidInputException("datapath mode '" + text + "' is not one of auto, system, netdev");
+            throw AgentException.invalid("datapath mode '" + text + "' is not one of auto, system, netdev");
         }
     }
 

@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.plan;
 
-import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.agent.AgentException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,7 +49,7 @@ public record DeviceNames(String integrationBridge, String underlayBridge, Strin
     public void validate() {
         List<String> problems = problems();
         if (!problems.isEmpty()) {
-            throw new InvalidInputException(String.join("; ", problems));
+            throw AgentException.invalid(String.join("; ", problems));
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 
 /** An address on an interface with its prefix length, e.g. 10.200.1.1/16 (host bits set, unlike {@link Cidr}). */
@@ -9,20 +9,20 @@ public record InterfaceAddress(Ipv4Address address, int prefixLength) implements
 
     public InterfaceAddress {
         if (prefixLength < 0 || prefixLength > 32) {
-            throw new InvalidInputException("prefix length " + prefixLength + " is outside 0-32");
+            throw AgentException.invalid("prefix length " + prefixLength + " is outside 0-32");
         }
     }
 
     public static InterfaceAddress parse(String text) {
         int slash = text == null ? -1 : text.indexOf('/');
         if (slash < 0) {
-            throw new InvalidInputException("'" + text + "' is not an interface address (e.g. 192.0.2.1/24)");
+            throw AgentException.invalid("'" + text + "' is not an interface address (e.g. 192.0.2.1/24)");
         }
         try {
             return new InterfaceAddress(Ipv4Address.parse(text.substring(0, slash)),
                     Integer.parseInt(text.substring(slash + 1).trim()));
         } catch (NumberFormatException e) {
-            throw new InvalidInputException("'" + text + "' is not an interface address (e.g. 192.0.2.1/24)");
+            throw AgentException.invalid("'" + text + "' is not an interface address (e.g. 192.0.2.1/24)");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +34,7 @@ public record LinkDiff(List<Change> creations, List<Change> settings, List<Chang
                     if (fresh) {
                         creations.add(new Change.CreateBridgeLink(spec.name(), spec.markOwned() ? Ownership.LINK_ALIAS : null));
                     } else if (!"bridge".equals(link.kind())) {
-                        throw new DataPlaneException(spec.name() + " exists but is a '" + link.kind() + "' link, not a"
+                        throw new AgentException(spec.name() + " exists but is a '" + link.kind() + "' link, not a"
                                 + " Linux bridge: delete it (ip link del " + spec.name() + ") or configure another name");
                     }
                 }

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import java.util.stream.IntStream;
 
 /**
@@ -21,7 +22,7 @@ public final class Mtu {
      * The overlay MTU: the smallest of what the controller handed out, what the fabric's underlay MTU allows, and
      * what this host's own underlay interface allows. Values of 0 are unknown and ignored.
      *
-     * @throws DataPlaneException when nothing is known or the result is below the IPv4 minimum
+     * @throws AgentException when nothing is known or the result is below the IPv4 minimum
      */
     public static int overlay(int controllerMtu, int fabricUnderlayMtu, int overhead, int localUnderlayMtu) {
         int result = IntStream.of(controllerMtu,
@@ -29,10 +30,10 @@ public final class Mtu {
                         localUnderlayMtu > 0 ? localUnderlayMtu - overhead : 0)
                 .filter(mtu -> mtu != 0)
                 .min()
-                .orElseThrow(() -> new DataPlaneException(
+                .orElseThrow(() -> new AgentException(
                         "no MTU known: the controller sent none and the underlay interface's MTU is unknown"));
         if (result < IPV4_MINIMUM) {
-            throw new DataPlaneException("overlay MTU would be " + result + " (controller " + controllerMtu
+            throw new AgentException("overlay MTU would be " + result + " (controller " + controllerMtu
                     + ", fabric underlay " + fabricUnderlayMtu + ", local underlay " + localUnderlayMtu + ", overhead "
                     + overhead + "): raise the underlay MTU to at least " + (IPV4_MINIMUM + overhead));
         }

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 
 /** An IPv4 route through a gateway (the only kind the agent moves between interfaces). */
@@ -19,7 +19,7 @@ public record Route(Cidr destination, Ipv4Address gateway, String device) {
     public static Route parseStored(String text, String device) {
         String[] parts = text.trim().split(" via ");
         if (parts.length != 2) {
-            throw new InvalidInputException("'" + text + "' is not a stored route (e.g. 0.0.0.0/0 via 192.0.2.1)");
+            throw AgentException.invalid("'" + text + "' is not a stored route (e.g. 0.0.0.0/0 via 192.0.2.1)");
         }
         return new Route(Cidr.parse(parts[0]), Ipv4Address.parse(parts[1]), device);
     }

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public record SwitchDiff(List<Change> bridgeUpdates, List<Change> portUpdates, L
                 continue;
             }
             if (!bridge.owned()) {
-                throw new DataPlaneException("OVS bridge " + spec.name() + " exists but is not ovsfabric's (no"
+                throw new AgentException("OVS bridge " + spec.name() + " exists but is not ovsfabric's (no"
                         + " external_ids:" + Ownership.OWNER_KEY + "=" + Ownership.OWNER_VALUE + "): remove it"
                         + " (ovs-vsctl del-br " + spec.name() + ") or configure another bridge name");
             }

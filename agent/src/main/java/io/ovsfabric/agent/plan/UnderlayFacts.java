@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.plan;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ public record UnderlayFacts(String interfaceName, InterfaceAddress address, int 
      * Finds the underlay from what is observed. In netdev mode the address may already sit on the underlay bridge
      * (a previous run moved it there); the bridge's external_ids then name the interface and the routes.
      *
-     * @throws DataPlaneException when the underlay cannot be found; the message says which flag to check
+     * @throws AgentException when the underlay cannot be found; the message says which flag to check
      */
     public static UnderlayFacts resolve(Ipv4Address underlayIp, Optional<String> configuredInterface,
             DeviceNames names, DatapathMode mode, ObservedHost observed) {
@@ -45,11 +46,11 @@ public record UnderlayFacts(String interfaceName, InterfaceAddress address, int 
                 .or(() -> Optional.ofNullable(stored.get(Ownership.UNDERLAY_INTERFACE_KEY)))
                 .orElseThrow(() -> notFound(underlayIp));
         if (name.equals(bridge)) {
-            throw new DataPlaneException("the underlay interface cannot be the underlay bridge " + bridge
+            throw new AgentException("the underlay interface cannot be the underlay bridge " + bridge
                     + ": pass the physical interface with --underlay-interface");
         }
         if (holder.isPresent() && !alreadyMoved && !holder.get().name().equals(name)) {
-            throw new DataPlaneException("underlay IP " + underlayIp + " is on " + holder.get().name()
+            throw new AgentException("underlay IP " + underlayIp + " is on " + holder.get().name()
                     + ", not on the configured underlay interface " + name + ": fix --underlay-interface or --underlay-ip");
         }
         InterfaceAddress address = heldAddress
@@ -80,12 +81,12 @@ public record UnderlayFacts(String interfaceName, InterfaceAddress address, int 
     }
 
     private static LinkState existing(ObservedHost observed, String name) {
-        return observed.link(name).orElseThrow(() -> new DataPlaneException("underlay interface " + name
+        return observed.link(name).orElseThrow(() -> new AgentException("underlay interface " + name
                 + " does not exist on this host: check --underlay-interface (ip link shows the interfaces)"));
     }
 
-    private static DataPlaneException notFound(Ipv4Address underlayIp) {
-        return new DataPlaneException("underlay IP " + underlayIp + " is on no interface of this host: check"
+    private static AgentException notFound(Ipv4Address underlayIp) {
+        return new AgentException("underlay IP " + underlayIp + " is on no interface of this host: check"
                 + " --underlay-ip, or pass --underlay-interface (ip -4 addr shows the addresses)");
     }
 }

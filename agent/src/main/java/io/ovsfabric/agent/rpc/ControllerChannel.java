@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.rpc.ControllerChannels;
 import io.ovsfabric.common.rpc.ControllerTargets;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;
@@ -18,7 +19,8 @@ import java.util.function.Function;
  * The agent's one connection to the controllers: owns the gRPC channel (which knows every controller of
  * {@code --controller a:7070,b:7070,...} and moves to the next when the one in use stops answering, see
  * {@link ControllerChannels}), gives every unary call its deadline, retries a call that found its controller gone on
- * another one within that deadline, and holds the one table from gRPC status to {@link ControllerException.Kind}.
+ * another one within that deadline, and holds the agent's one table from gRPC status to {@link AgentException.Code}
+ * (the only place that reads a gRPC status).
  * Every unary call of the fabric's API is safe to repeat (registration, keep-alive, allocation by handle, release,
  * updates and reads are idempotent), so retrying on UNAVAILABLE never does anything twice.
  */
@@ -31,11 +33,17 @@ final class ControllerChannel implements AutoCloseable {
     private final String address;
     private final ManagedChannel channel;
     private final Duration deadline;
+    private final boolean dockerFacing;
 
     ControllerChannel(String address, ManagedChannel channel, Duration deadline) {
+        this(address, channel, deadline, false);
+    }
+
+    private ControllerChannel(String address, ManagedChannel channel, Duration deadline, boolean dockerFacing) {
         this.address = address;
         this.channel = channel;
         this.deadline = deadline;
+        this.dockerFacing = dockerFacing;
     }
 
     /**
@@ -50,9 +58,13 @@ final class ControllerChannel implements AutoCloseable {
                 InsecureChannelCredentials.create()), deadline);
     }
 
-    /** The same channel with another deadline for unary calls (the Docker side answers Docker within 5 s). */
-    ControllerChannel withDeadline(Duration other) {
-        return new ControllerChannel(address, channel, other);
+    /**
+     * The same channel for the Docker side: another deadline for unary calls (it answers Docker within 5 s), and
+     * failures worded for a Docker user, who sees them as the plugin's error: {@code controller: ...}, and an
+     * UNAVAILABLE one says that the call is safe to retry. The codes are the same.
+     */
+    ControllerChannel forDocker(Duration other) {
+        return new ControllerChannel(address, channel, other, true);
     }
 
     /** Before a retry loop's next try: connect at once instead of waiting out gRPC's own reconnect backoff. */
@@ -69,12 +81,12 @@ final class ControllerChannel implements AutoCloseable {
         return channel;
     }
 
-    /** One unary FabricService call within the deadline; a failure becomes a {@link ControllerException}. */
+    /** One unary FabricService call within the deadline; a failure becomes a {@link AgentException}. */
     <T> T fabric(String what, Function<FabricServiceGrpc.FabricServiceBlockingStub, T> rpc) {
         return call(what, FabricServiceGrpc.newBlockingStub(channel), rpc);
     }
 
-    /** One unary AdminService call within the deadline; a failure becomes a {@link ControllerException}. */
+    /** One unary AdminService call within the deadline; a failure becomes a {@link AgentException}. */
     <T> T admin(String what, Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
         return call(what, AdminServiceGrpc.newBlockingStub(channel), rpc);
     }
@@ -105,26 +117,30 @@ final class ControllerChannel implements AutoCloseable {
     }
 
     /** The one status table of the agent. */
-    static ControllerException.Kind kindOf(Status.Code code) {
+    static AgentException.Code codeOf(Status.Code code) {
         return switch (code) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, CANCELLED -> ControllerException.Kind.UNAVAILABLE;
-            case INVALID_ARGUMENT, OUT_OF_RANGE -> ControllerException.Kind.INVALID;
-            case NOT_FOUND -> ControllerException.Kind.NOT_FOUND;
-            case ALREADY_EXISTS, FAILED_PRECONDITION, RESOURCE_EXHAUSTED -> ControllerException.Kind.CONFLICT;
-            case PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED -> ControllerException.Kind.REFUSED;
-            case OK, UNKNOWN, INTERNAL, DATA_LOSS -> ControllerException.Kind.FAILED;
+            case UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, CANCELLED -> AgentException.Code.UNAVAILABLE;
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> AgentException.Code.INVALID;
+            case NOT_FOUND -> AgentException.Code.NOT_FOUND;
+            case ALREADY_EXISTS, FAILED_PRECONDITION, RESOURCE_EXHAUSTED -> AgentException.Code.CONFLICT;
+            case PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED -> AgentException.Code.REFUSED;
+            case OK, UNKNOWN, INTERNAL, DATA_LOSS -> AgentException.Code.FAILED;
         };
     }
 
-    ControllerException translate(String what, StatusRuntimeException e) {
-        return translate(what, e, kindOf(e.getStatus().getCode()));
+    AgentException translate(String what, StatusRuntimeException e) {
+        return translate(what, e, codeOf(e.getStatus().getCode()));
     }
 
-    ControllerException translate(String what, StatusRuntimeException e, ControllerException.Kind kind) {
+    AgentException translate(String what, StatusRuntimeException e, AgentException.Code code) {
         Status status = e.getStatus();
         String detail = status.getDescription() != null ? status.getDescription() : status.getCode().toString();
-        return new ControllerException(kind, "cannot " + what + " at controller " + address + " ("
-                + status.getCode() + "): " + detail, e);
+        String message = "cannot " + what + " at controller " + address + " (" + status.getCode() + "): " + detail;
+        if (dockerFacing) {
+            message = "controller: " + message + (code == AgentException.Code.UNAVAILABLE
+                    ? " (is the controller running and reachable? the call is safe to retry)" : "");
+        }
+        return new AgentException(code, message, e);
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class ControllerClient implements AutoCloseable {
     ControllerClient(ControllerChannel channel) {
         this.channel = channel;
         this.membership = new GrpcFabricClient(channel);
-        this.networks = new GrpcFabricNetworks(channel.withDeadline(NETWORKS_DEADLINE));
+        this.networks = new GrpcFabricNetworks(channel.forDocker(NETWORKS_DEADLINE));
     }
 
     /** A client of the controllers at {@code host:port[,host:port...]}; connecting is lazy, so this never fails on

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.rpc;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.LocalHost;
@@ -14,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * The controller as the host's membership sees it: registration, lease, topology stream, admin reads. Every method
- * fails with {@link ControllerException}; none returns a success flag. The real one is
+ * fails with {@link AgentException}; none returns a success flag. The real one is
  * {@link ControllerClient#membership()}, on the agent's one controller channel (which {@link ControllerClient} closes).
  */
 public interface FabricClient {
@@ -29,13 +30,13 @@ public interface FabricClient {
 
     /**
      * Registers a host that forwards {@code heldSubnet} now (from its saved state): a host whose record was reclaimed
-     * gets it back if it is free, and is refused ({@link ControllerException.Kind#CONFLICT}, the message names the
+     * gets it back if it is free, and is refused ({@link AgentException.Code#CONFLICT}, the message names the
      * new holder) if another host holds it.
      */
     Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities,
             Optional<Cidr> heldSubnet);
 
-    /** Refreshes the lease; {@link ControllerException.Kind#LEASE_LOST} means register again. */
+    /** Refreshes the lease; {@link AgentException.Code#LEASE_LOST} means register again. */
     void keepAlive(HostId host, long leaseId);
 
     /**
@@ -48,6 +49,6 @@ public interface FabricClient {
     /** The fabric plan (an admin read). */
     FabricSettings fabric();
 
-    /** One host's record, or {@link ControllerException.Kind#NOT_FOUND}. */
+    /** One host's record, or {@link AgentException.Code#NOT_FOUND}. */
     FabricHost host(HostId host);
 }

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.rpc;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.HostInventory;
@@ -15,7 +16,7 @@ import java.util.Optional;
 
 /**
  * The controller as the Docker integration needs it: fabric networks and endpoint addresses in the global IPAM.
- * Failures are {@link ControllerException}s; {@link ControllerException.Kind#UNAVAILABLE} ones are safe to retry.
+ * Failures are {@link AgentException}s; {@link AgentException.Code#UNAVAILABLE} ones are safe to retry.
  * The real one is {@link ControllerClient#networks()}, on the agent's one controller channel.
  */
 public interface FabricNetworks {

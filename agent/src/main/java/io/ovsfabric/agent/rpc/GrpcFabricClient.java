@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.TopologyUpdate;
@@ -47,9 +48,9 @@ final class GrpcFabricClient implements FabricClient {
         try {
             controller.fabric(what, stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setHostId(host.value())
                     .setLeaseId(leaseId).build()));
-        } catch (ControllerException e) {
+        } catch (AgentException e) {
             if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                throw controller.translate(what + " (the lease is gone)", s, ControllerException.Kind.LEASE_LOST);
+                throw controller.translate(what + " (the lease is gone)", s, AgentException.Code.LEASE_LOST);
             }
             throw e;
         }
@@ -77,7 +78,7 @@ final class GrpcFabricClient implements FabricClient {
 
             @Override
             public void onCompleted() {
-                onEnd.accept(new ControllerException(ControllerException.Kind.UNAVAILABLE,
+                onEnd.accept(new AgentException(AgentException.Code.UNAVAILABLE,
                         "controller " + controller.address() + " ended the topology stream", null));
             }
         }));
@@ -95,7 +96,7 @@ final class GrpcFabricClient implements FabricClient {
         return controller.admin("list hosts", stub -> stub.listHosts(ListHostsRequest.getDefaultInstance()))
                 .getHostsList().stream().filter(h -> h.getHostId().equals(host.value())).findFirst()
                 .map(ProtoMapping::host)
-                .orElseThrow(() -> new ControllerException(ControllerException.Kind.NOT_FOUND, "host " + host
+                .orElseThrow(() -> new AgentException(AgentException.Code.NOT_FOUND, "host " + host
                         + " has no subnet at controller " + controller.address() + ": start its agent, or reserve one"
                         + " with 'ovsfabricctl hosts reserve " + host + " --underlay-ip IP'", null));
     }

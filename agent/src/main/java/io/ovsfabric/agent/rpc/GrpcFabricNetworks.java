@@ -2,6 +2,7 @@ package io.ovsfabric.agent.rpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.HostInventory;
@@ -41,7 +42,7 @@ final class GrpcFabricNetworks implements FabricNetworks {
         try {
             return ProtoMapping.network(controller.admin(what,
                     stub -> stub.createNetwork(ProtoMapping.createRequest(spec))).getNetwork());
-        } catch (ControllerException e) {
+        } catch (AgentException e) {
             if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
                 // Another host propagated the same docker network first: the same definition is not a conflict.
                 Optional<OverlayNetwork> existing = findNetwork(spec.name());
@@ -58,8 +59,8 @@ final class GrpcFabricNetworks implements FabricNetworks {
         try {
             controller.admin("delete network " + networkId, stub -> stub.deleteNetwork(
                     DeleteNetworkRequest.newBuilder().setNameOrId(networkId).setForce(false).build()));
-        } catch (ControllerException e) {
-            if (e.kind() != ControllerException.Kind.NOT_FOUND) {
+        } catch (AgentException e) {
+            if (e.code() != AgentException.Code.NOT_FOUND) {
                 throw e;
             }
         }

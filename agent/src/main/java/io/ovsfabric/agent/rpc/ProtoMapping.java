@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.rpc;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.FabricHost;
@@ -155,8 +156,11 @@ final class ProtoMapping {
     private static <T> T parsed(String what, Supplier<T> mapping) {
         try {
             return mapping.get();
-        } catch (InvalidInputException e) {
-            throw new ControllerException(ControllerException.Kind.FAILED, "the controller sent " + what
+        } catch (RuntimeException e) {
+            if (AgentException.codeOf(e) != AgentException.Code.INVALID) {
+                throw e;
+            }
+            throw new AgentException(AgentException.Code.FAILED, "the controller sent " + what
                     + " with unusable fields: " + e.getMessage(), e);
         }
     }

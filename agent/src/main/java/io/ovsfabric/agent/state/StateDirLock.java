@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.state;
 
+import io.ovsfabric.agent.AgentException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,7 +30,8 @@ public final class StateDirLock implements AutoCloseable {
     /**
      * Takes the lock of {@code dir} (created if missing) for {@code purpose} ("run", "teardown").
      *
-     * @throws StateDirBusyException when another process (or this one) holds it
+     * @throws AgentException {@link AgentException.Code#CONFLICT} when another process (or this one) holds it,
+     *         {@link AgentException.Code#FAILED} when the lock file cannot be used
      */
     public static StateDirLock acquire(Path dir, String purpose) {
         Path file = dir.resolve(FILE);
@@ -46,7 +48,7 @@ public final class StateDirLock implements AutoCloseable {
             if (lock == null) {
                 String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
                 channel.close();
-                throw new StateDirBusyException("state dir " + dir + " is in use by another ovsfabric-agent ("
+                throw AgentException.conflict("state dir " + dir + " is in use by another ovsfabric-agent ("
                         + (holder.isEmpty() ? "unknown process" : holder) + "): stop it first (systemctl stop"
                         + " ovsfabric-agent), or give this one its own --state-dir");
             }
@@ -56,7 +58,7 @@ public final class StateDirLock implements AutoCloseable {
             return new StateDirLock(channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new IllegalStateException("cannot lock " + file + " (" + e.getMessage() + "): check that " + dir
+            throw AgentException.failed("cannot lock " + file + " (" + e.getMessage() + "): check that " + dir
                     + " is a writable directory on a local file system", e);
         }
     }
@@ -78,13 +80,6 @@ public final class StateDirLock implements AutoCloseable {
             } catch (IOException ignored) {
                 // nothing left to release
             }
-        }
-    }
-
-    /** Another agent holds the state dir: an operator must stop it or pick another dir. */
-    public static final class StateDirBusyException extends RuntimeException {
-        public StateDirBusyException(String message) {
-            super(message);
         }
     }
 }

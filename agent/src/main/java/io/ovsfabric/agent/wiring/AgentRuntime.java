@@ -1,11 +1,11 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.model.FabricView;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.model.TopologyUpdate;
-import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
@@ -170,12 +170,12 @@ public final class AgentRuntime implements AutoCloseable {
                 if (!watchWait.isZero()) {
                     pause = min(pause, watchWait);
                 }
-            } catch (ControllerException e) {
+            } catch (AgentException e) {
                 pause = backoff.next();
-                if (registration == null && e.kind() == ControllerException.Kind.CONFLICT) {
+                if (registration == null && e.code() == AgentException.Code.CONFLICT) {
                     withdrawIfSubnetWentElsewhere(e);
                 }
-                switch (e.kind()) {
+                switch (e.code()) {
                     case LEASE_LOST -> {
                         log.warn("Host {}: {}; registering again", options.host(), e.getMessage());
                         registration = null;
@@ -231,7 +231,7 @@ public final class AgentRuntime implements AutoCloseable {
      * hosts must never forward one range, so this one stops forwarding to its peers (its tunnels and their flows go)
      * until an operator brings it back with a new subnet. The controller's refusal says what to do.
      */
-    private void withdrawIfSubnetWentElsewhere(ControllerException refusal) {
+    private void withdrawIfSubnetWentElsewhere(AgentException refusal) {
         Cidr held;
         synchronized (lock) {
             if (self == null || withdrawn != null) {
@@ -242,8 +242,8 @@ public final class AgentRuntime implements AutoCloseable {
         try {
             client.host(options.host());
             return;   // the controller still has our record: the refusal is about something else
-        } catch (ControllerException e) {
-            if (e.kind() != ControllerException.Kind.NOT_FOUND) {
+        } catch (AgentException e) {
+            if (e.code() != AgentException.Code.NOT_FOUND) {
                 return;
             }
         }

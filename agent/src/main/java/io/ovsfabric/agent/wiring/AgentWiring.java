@@ -49,14 +49,16 @@ public final class AgentWiring implements AutoCloseable {
         // "not known yet" (leave them alone) until the plugin has loaded its state.
         AtomicReference<DockerWiring> dockerSide = new AtomicReference<>();
         boolean withDocker = config.dockerHost().isPresent();
-        DataPlane dataPlane = dataPlaneFactory().open(config.dataPlane(), () -> withDocker
+        // the datapath is decided once, here: the data plane and the registration's capabilities use the same one
+        DataPlaneSettings dataPlaneSettings = config.dataPlane().resolved();
+        DataPlane dataPlane = dataPlaneFactory().open(dataPlaneSettings, () -> withDocker
                 ? Optional.ofNullable(dockerSide.get()).flatMap(DockerWiring::localEndpoints)
                 : Optional.of(LocalEndpoints.NONE));
         // the one controller client: one channel under the host's membership and the Docker side
         ControllerClient client = ControllerClient.connect(config.controller());
         AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
                 HostFacts.underlayMtu(config.dataPlane().underlayInterface()),
-                HostFacts.capabilities(config.dataPlane().datapath()));
+                HostFacts.capabilities(dataPlaneSettings.datapath()));
         AgentRuntime.Options options = new AgentRuntime.Options(defaults.host(), defaults.underlayIp(),
                 defaults.underlayMtu(), defaults.capabilities(), config.resync(), defaults.initialBackoff(),
                 defaults.maxBackoff());

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.plan.DatapathMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,14 +26,22 @@ public final class HostFacts {
         }
     }
 
-    /** {@code system} when the kernel's openvswitch module is loaded, else {@code netdev} (userspace). */
-    public static String detectedDatapath() {
-        return Files.isDirectory(Path.of("/sys/module/openvswitch")) ? "system" : "netdev";
+    /**
+     * The datapath this agent uses, decided once at start: {@code --datapath system|netdev} as given, {@code auto}
+     * becomes {@link DatapathMode#SYSTEM} when the kernel's openvswitch module is loaded, else
+     * {@link DatapathMode#NETDEV} (userspace). The only place that looks at the host for it; the data plane and the
+     * registration's capabilities get the result.
+     */
+    public static DatapathMode datapath(DatapathMode requested) {
+        return requested.resolve(Files.isDirectory(KERNEL_MODULE));
     }
 
-    public static Map<String, String> capabilities(String datapath) {
+    private static final Path KERNEL_MODULE = Path.of("/sys/module/openvswitch");
+
+    /** What the host reports at registration; {@code datapath} is the resolved one ({@link #datapath}). */
+    public static Map<String, String> capabilities(DatapathMode datapath) {
         Map<String, String> caps = new LinkedHashMap<>();
-        caps.put("datapath", "auto".equals(datapath) ? detectedDatapath() : datapath);
+        caps.put("datapath", datapath.ovsDatapathType());
         caps.put("encapsulation", "gre");
         caps.put("agent_version", AGENT_VERSION);
         return caps;

@@ -4,7 +4,6 @@ import io.ovsfabric.agent.dataplane.DataPlaneConfig;
 import io.ovsfabric.agent.dataplane.OvsDataPlane;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
-import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -16,7 +15,7 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         DataPlaneConfig config = DataPlaneConfig.defaults(settings.underlayIp())
                 .withOvsdb(OvsdbTarget.parse(settings.ovsdb()))
                 .withOvsRundir(settings.ovsRundir())
-                .withDatapathMode(DatapathMode.parse(settings.datapath()));
+                .withDatapathMode(settings.resolved().datapath());
         if (settings.underlayInterface().isPresent()) {
             config = config.withUnderlayInterface(settings.underlayInterface().get());
         }

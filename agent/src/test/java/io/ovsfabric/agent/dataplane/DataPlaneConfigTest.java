@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DeviceNames;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +36,7 @@ class DataPlaneConfigTest {
                 .withNames(DeviceNames.defaults().withBridges("br0", "br0", "docker0-with-a-long-name"));
         List<String> problems = bad.problems();
         assertEquals(5, problems.size(), problems.toString());
-        InvalidInputException e = assertThrows(InvalidInputException.class, bad::validate);
+        AgentException e = assertThrows(AgentException.class, bad::validate);
         assertTrue(e.getMessage().contains("must be a unix socket"), e.getMessage());
     }
 

@@ -5,13 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.Change;
-import io.ovsfabric.agent.plan.DataPlaneException;
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.FilterPlanner;
 import io.ovsfabric.agent.plan.LocalEndpoint;
 import io.ovsfabric.agent.plan.LocalEndpoints;
+import io.ovsfabric.agent.wiring.HostFacts;
 import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.agent.plan.Topologies;
 import io.ovsfabric.agent.linux.Command;
@@ -60,7 +62,8 @@ class OvsDataPlaneIT {
 
     private DataPlaneConfig config() {
         return DataPlaneConfig.defaults(Topologies.underlay(1)).withOvsdb(ns.ovsdbTarget())
-                .withOvsRundir(ns.rundir()).withNetns(ns.name());
+                .withOvsRundir(ns.rundir()).withNetns(ns.name())
+                .withDatapathMode(HostFacts.datapath(DatapathMode.AUTO));
     }
 
     /** dump-flows without counters and the reply header, one flow per line. */
@@ -195,7 +198,7 @@ class OvsDataPlaneIT {
     @Test
     void refusesABridgeItDoesNotOwn() {
         ns.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev");
-        DataPlaneException e = assertThrows(DataPlaneException.class, () -> dataPlane.reconcile(Topologies.of(1, 2)));
+        AgentException e = assertThrows(AgentException.class, () -> dataPlane.reconcile(Topologies.of(1, 2)));
         assertTrue(e.getMessage().contains("br0") && e.getMessage().contains("not ovsfabric's"), e.getMessage());
     }
 

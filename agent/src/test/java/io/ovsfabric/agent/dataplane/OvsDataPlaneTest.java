@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ovsfabric.agent.fakes.FakeFlowTable;
-import io.ovsfabric.agent.fakes.FakeHostNetwork;
-import io.ovsfabric.agent.fakes.FakeOvsDatabase;
-import io.ovsfabric.agent.fakes.FakePacketFilter;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.agent.plan.BridgeSpec;
@@ -23,6 +19,10 @@ import io.ovsfabric.agent.plan.Match;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.Route;
 import io.ovsfabric.agent.plan.Topologies;
+import io.ovsfabric.agent.testing.FakeFlowTable;
+import io.ovsfabric.agent.testing.FakeHostNetwork;
+import io.ovsfabric.agent.testing.FakeOvsDatabase;
+import io.ovsfabric.agent.testing.FakePacketFilter;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
@@ -183,7 +183,7 @@ class OvsDataPlaneTest {
         dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
         OvsDataPlane forTeardown = OvsDataPlane.create(DataPlaneConfig.defaults(null), DatapathMode.NETDEV, ovsdb, flows,
                 host, filter);
-        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.common.InvalidInputException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(io.ovsfabric.agent.AgentException.class,
                 () -> forTeardown.reconcile(Topologies.of(1, 2)));
         forTeardown.teardown();
         assertEquals(List.of(), ovsdb.bridges());

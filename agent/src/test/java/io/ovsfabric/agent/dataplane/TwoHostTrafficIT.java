@@ -9,8 +9,11 @@ import io.ovsfabric.agent.linux.Command;
 import io.ovsfabric.agent.linux.CommandResult;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.linux.RunningCommand;
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.Topologies;
 import io.ovsfabric.agent.testing.OvsNamespace;
+import io.ovsfabric.agent.wiring.HostFacts;
+import io.ovsfabric.common.testing.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -65,7 +68,8 @@ class TwoHostTrafficIT {
 
     private static DataPlaneConfig config(OvsNamespace ns, int host) {
         return DataPlaneConfig.defaults(Topologies.underlay(host)).withOvsdb(ns.ovsdbTarget())
-                .withOvsRundir(ns.rundir()).withNetns(ns.name());
+                .withOvsRundir(ns.rundir()).withNetns(ns.name())
+                .withDatapathMode(HostFacts.datapath(DatapathMode.AUTO));
     }
 
     @Test
@@ -121,17 +125,6 @@ class TwoHostTrafficIT {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + WAIT.toSeconds() + "s");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
+        Poll.until(what, WAIT, condition);
     }
 }

@@ -1,10 +1,10 @@
 package io.ovsfabric.agent.docker;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.docker.engine.EngineSync;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.linux.IptablesPacketFilter;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
@@ -21,6 +21,7 @@ import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.plugin.PluginState;
 import io.ovsfabric.agent.docker.server.PluginServer;
+import io.ovsfabric.agent.testing.FakeFabricNetworks;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import org.junit.jupiter.api.AfterAll;
@@ -78,10 +79,10 @@ class DockerPluginIT {
             try {
                 dataPlane.reconcile(topology);
             } catch (RuntimeException e) {
-                throw PluginException.failed(why + ": the data plane pass failed: " + e.getMessage(), e);
+                throw AgentException.failed(why + ": the data plane pass failed: " + e.getMessage(), e);
             }
             if (failNext.getAndSet(false)) {
-                throw PluginException.failed("injected: OVS refused port (" + why + ")", null);
+                throw AgentException.failed("injected: OVS refused port (" + why + ")", null);
             }
         }
 

@@ -4,6 +4,7 @@ import io.ovsfabric.agent.linux.Command;
 import io.ovsfabric.agent.linux.CommandResult;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
 
+import io.ovsfabric.common.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,18 +146,7 @@ final class PrivateDockerHost implements AutoCloseable {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);   // polling interval, not a wait for the condition itself
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting until " + what);
-            }
-        }
+        Poll.until(what, timeout, condition);
     }
 
     @Override

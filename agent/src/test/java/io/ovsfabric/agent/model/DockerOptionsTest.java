@@ -3,9 +3,9 @@ package io.ovsfabric.agent.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.TunnelKey;
-import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class DockerOptionsTest {
 
     @Test
     void noRoomLeftIsAClearError() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
+        AgentException e = assertThrows(AgentException.class,
                 () -> DockerOptions.largestBlockAfterHead(Cidr.parse("10.0.0.0/30"), 4));
         assertEquals(true, e.getMessage().contains("shorter host prefix"), e.getMessage());
     }

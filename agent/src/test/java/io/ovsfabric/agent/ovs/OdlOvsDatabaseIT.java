@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedPort;
@@ -91,7 +92,7 @@ class OdlOvsDatabaseIT {
     void reportsWhatVswitchdCouldNotAdd() {
         try (OdlOvsDatabase db = open()) {
             db.ensureBridge(new BridgeSpec("bry", "netdev", "secure", Set.of("OpenFlow13"), Map.of(), List.of()));
-            OvsdbException e = assertThrows(OvsdbException.class,
+            AgentException e = assertThrows(AgentException.class,
                     () -> db.ensurePort("bry", new PortSpec("nosuchdev0", "", Map.of(), null, null, Map.of())));
             assertTrue(e.getMessage().contains("nosuchdev0"), e.getMessage());
             db.deleteBridge("bry");
@@ -101,7 +102,7 @@ class OdlOvsDatabaseIT {
     @Test
     void refusesAPortOnAMissingBridge() {
         try (OdlOvsDatabase db = open()) {
-            OvsdbException e = assertThrows(OvsdbException.class,
+            AgentException e = assertThrows(AgentException.class,
                     () -> db.ensurePort("nobridge", new PortSpec("p1", "internal", Map.of(), null, null, Map.of())));
             assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         }
@@ -111,7 +112,7 @@ class OdlOvsDatabaseIT {
     void saysWhereTheServerIsMissing() {
         try (OdlOvsDatabase db = new OdlOvsDatabase(OvsdbTarget.unix(ns.rundir().resolve("nothing.sock")), group,
                 Duration.ofSeconds(2))) {
-            OvsdbException e = assertThrows(OvsdbException.class, db::bridges);
+            AgentException e = assertThrows(AgentException.class, db::bridges);
             assertTrue(e.getMessage().contains("nothing.sock"), e.getMessage());
         }
     }

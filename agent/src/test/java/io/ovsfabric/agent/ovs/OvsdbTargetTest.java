@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ovsfabric.common.InvalidInputException;
+import io.ovsfabric.agent.AgentException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +20,7 @@ class OvsdbTargetTest {
     @Test
     void refusesAnythingElse() {
         for (String bad : new String[] {"", "unix:", "tcp:127.0.0.1", "tcp:127.0.0.1:0", "tcp:host:x", "ssl:1.2.3.4:6640", "/var/run/db.sock"}) {
-            InvalidInputException e = assertThrows(InvalidInputException.class, () -> OvsdbTarget.parse(bad), bad);
+            AgentException e = assertThrows(AgentException.class, () -> OvsdbTarget.parse(bad), bad);
             assertTrue(e.getMessage().contains("unix:PATH nor tcp:HOST:PORT"), e.getMessage());
         }
     }

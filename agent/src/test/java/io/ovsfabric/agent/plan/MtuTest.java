@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import org.junit.jupiter.api.Test;
 
 class MtuTest {
@@ -24,8 +25,8 @@ class MtuTest {
 
     @Test
     void refusesAnUnusableMtu() {
-        DataPlaneException e = assertThrows(DataPlaneException.class, () -> Mtu.overlay(0, 100, 42, 100));
+        AgentException e = assertThrows(AgentException.class, () -> Mtu.overlay(0, 100, 42, 100));
         assertTrue(e.getMessage().contains("at least 110"), e.getMessage());
-        assertThrows(DataPlaneException.class, () -> Mtu.overlay(0, 0, 42, 0));
+        assertThrows(AgentException.class, () -> Mtu.overlay(0, 0, 42, 0));
     }
 }

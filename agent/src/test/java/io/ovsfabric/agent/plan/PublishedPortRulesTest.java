@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ovsfabric.agent.fakes.FakePacketFilter;
 import io.ovsfabric.agent.model.PublishedPort;
+import io.ovsfabric.agent.testing.FakePacketFilter;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
 import java.util.Optional;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import java.util.List;
@@ -55,14 +56,14 @@ class UnderlayFactsTest {
 
     @Test
     void saysWhatIsWrong() {
-        DataPlaneException missing = assertThrows(DataPlaneException.class, () -> UnderlayFacts.resolve(IP,
+        AgentException missing = assertThrows(AgentException.class, () -> UnderlayFacts.resolve(IP,
                 Optional.empty(), NAMES, DatapathMode.NETDEV, host(List.of(link("eth1", 1500)), List.of(), List.of())));
         assertTrue(missing.getMessage().contains("192.0.2.11 is on no interface"), missing.getMessage());
-        DataPlaneException elsewhere = assertThrows(DataPlaneException.class, () -> UnderlayFacts.resolve(IP,
+        AgentException elsewhere = assertThrows(AgentException.class, () -> UnderlayFacts.resolve(IP,
                 Optional.of("eth2"), NAMES, DatapathMode.NETDEV,
                 host(List.of(link("eth1", 1500, ADDRESS), link("eth2", 1500)), List.of(), List.of())));
         assertTrue(elsewhere.getMessage().contains("is on eth1"), elsewhere.getMessage());
-        DataPlaneException absent = assertThrows(DataPlaneException.class, () -> UnderlayFacts.resolve(IP,
+        AgentException absent = assertThrows(AgentException.class, () -> UnderlayFacts.resolve(IP,
                 Optional.of("eth9"), NAMES, DatapathMode.SYSTEM, host(List.of(), List.of(), List.of())));
         assertTrue(absent.getMessage().contains("eth9 does not exist"), absent.getMessage());
     }

@@ -8,8 +8,7 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.docker.PluginFabricNetworks;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.HostInventory;
@@ -59,7 +58,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The agent's one controller client against a scripted gRPC server on loopback: the mapping between its two roles
- * and the v1 RPCs, and its one status table (seen raw, and as the plugin sees it through PluginFabricNetworks).
+ * and the v1 RPCs, and its one status table (for both roles; the networks role words its failures for Docker).
  */
 class ControllerClientTest {
     private static final Network APPNET = Network.newBuilder().setId("fn1").setName("appnet").setSubnet("10.201.0.0/16")
@@ -176,7 +175,7 @@ class ControllerClientTest {
         server = NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0),
                 InsecureServerCredentials.create()).addService(fabricService).addService(adminService).build().start();
         client = ControllerClient.connect("127.0.0.1:" + server.getPort(), Duration.ofSeconds(5));
-        fabric = PluginFabricNetworks.wrap(client.networks());
+        fabric = client.networks();
     }
 
     @AfterEach
@@ -208,9 +207,9 @@ class ControllerClientTest {
 
         assertEquals("fn1", fabric.createNetwork(new NetworkSpec("appnet", Cidr.parse("10.201.0.0/16"), Optional.empty(),
                 Map.of())).id());
-        PluginException e = assertThrows(PluginException.class, () -> fabric.createNetwork(new NetworkSpec("appnet",
+        AgentException e = assertThrows(AgentException.class, () -> fabric.createNetwork(new NetworkSpec("appnet",
                 Cidr.parse("10.204.0.0/16"), Optional.empty(), Map.of())));
-        assertEquals(PluginException.Kind.CONFLICT, e.kind());
+        assertEquals(AgentException.Code.CONFLICT, e.code());
         assertTrue(e.getMessage().contains("network appnet exists"), e.getMessage());
     }
 
@@ -265,16 +264,16 @@ class ControllerClientTest {
     @Test
     void statusCodesBecomeKinds() {
         AllocationHandle handle = new AllocationHandle(HostId.of("h1"), "fn1", "00aa");
-        Map<Status, PluginException.Kind> cases = Map.of(
-                Status.UNAVAILABLE, PluginException.Kind.UNAVAILABLE,
-                Status.RESOURCE_EXHAUSTED.withDescription("network appnet is full"), PluginException.Kind.CONFLICT,
-                Status.NOT_FOUND, PluginException.Kind.NOT_FOUND,
-                Status.INVALID_ARGUMENT, PluginException.Kind.INVALID_REQUEST,
-                Status.INTERNAL, PluginException.Kind.FAILED);
+        Map<Status, AgentException.Code> cases = Map.of(
+                Status.UNAVAILABLE, AgentException.Code.UNAVAILABLE,
+                Status.RESOURCE_EXHAUSTED.withDescription("network appnet is full"), AgentException.Code.CONFLICT,
+                Status.NOT_FOUND, AgentException.Code.NOT_FOUND,
+                Status.INVALID_ARGUMENT, AgentException.Code.INVALID,
+                Status.INTERNAL, AgentException.Code.FAILED);
         cases.forEach((status, kind) -> {
             failWith = status;
-            PluginException e = assertThrows(PluginException.class, () -> fabric.allocateAddress("fn1", handle, Optional.empty()));
-            assertEquals(kind, e.kind(), status.toString());
+            AgentException e = assertThrows(AgentException.class, () -> fabric.allocateAddress("fn1", handle, Optional.empty()));
+            assertEquals(kind, e.code(), status.toString());
             assertTrue(e.getMessage().contains("allocate an address in network fn1 for h1:fn1:00aa"), e.getMessage());
         });
     }
@@ -285,10 +284,10 @@ class ControllerClientTest {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         ManagedChannel dead = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
         try {
-            PluginException e = assertThrows(PluginException.class, () -> PluginFabricNetworks.wrap(
+            AgentException e = assertThrows(AgentException.class, () ->
                     new ControllerClient(new ControllerChannel("127.0.0.1:" + port, dead, Duration.ofSeconds(2)))
-                            .networks()).listNetworks());
-            assertEquals(PluginException.Kind.UNAVAILABLE, e.kind());
+                            .networks().listNetworks());
+            assertEquals(AgentException.Code.UNAVAILABLE, e.code());
             assertTrue(e.getMessage().contains("is the controller running"), e.getMessage());
         } finally {
             dead.shutdownNow();
@@ -307,35 +306,35 @@ class ControllerClientTest {
     @Test
     void oneStatusTableForBothRoles() {
         AllocationHandle handle = new AllocationHandle(HostId.of("h1"), "fn1", "00aa");
-        Map<Status, ControllerException.Kind> cases = Map.of(
-                Status.UNAVAILABLE, ControllerException.Kind.UNAVAILABLE,
-                Status.DEADLINE_EXCEEDED, ControllerException.Kind.UNAVAILABLE,
-                Status.ALREADY_EXISTS, ControllerException.Kind.CONFLICT,
-                Status.RESOURCE_EXHAUSTED, ControllerException.Kind.CONFLICT,
-                Status.NOT_FOUND, ControllerException.Kind.NOT_FOUND,
-                Status.INVALID_ARGUMENT, ControllerException.Kind.INVALID,
-                Status.PERMISSION_DENIED, ControllerException.Kind.REFUSED,
-                Status.INTERNAL, ControllerException.Kind.FAILED);
+        Map<Status, AgentException.Code> cases = Map.of(
+                Status.UNAVAILABLE, AgentException.Code.UNAVAILABLE,
+                Status.DEADLINE_EXCEEDED, AgentException.Code.UNAVAILABLE,
+                Status.ALREADY_EXISTS, AgentException.Code.CONFLICT,
+                Status.RESOURCE_EXHAUSTED, AgentException.Code.CONFLICT,
+                Status.NOT_FOUND, AgentException.Code.NOT_FOUND,
+                Status.INVALID_ARGUMENT, AgentException.Code.INVALID,
+                Status.PERMISSION_DENIED, AgentException.Code.REFUSED,
+                Status.INTERNAL, AgentException.Code.FAILED);
         cases.forEach((status, kind) -> {
             failWith = status;
-            ControllerException e = assertThrows(ControllerException.class,
+            AgentException e = assertThrows(AgentException.class,
                     () -> client.networks().allocateAddress("fn1", handle, Optional.empty()));
-            assertEquals(kind, e.kind(), status.toString());
-            if (kind != ControllerException.Kind.NOT_FOUND) {
+            assertEquals(kind, e.code(), status.toString());
+            if (kind != AgentException.Code.NOT_FOUND) {
                 // the membership role maps the same codes the same way (NOT_FOUND on a keep-alive: the lease is gone)
-                ControllerException k = assertThrows(ControllerException.class,
+                AgentException k = assertThrows(AgentException.class,
                         () -> client.membership().keepAlive(HostId.of("h1"), 7));
-                assertEquals(kind, k.kind(), "keep-alive " + status);
+                assertEquals(kind, k.code(), "keep-alive " + status);
             }
         });
         failWith = Status.NOT_FOUND;
-        assertEquals(ControllerException.Kind.LEASE_LOST, assertThrows(ControllerException.class,
-                () -> client.membership().keepAlive(HostId.of("h1"), 7)).kind());
+        assertEquals(AgentException.Code.LEASE_LOST, assertThrows(AgentException.class,
+                () -> client.membership().keepAlive(HostId.of("h1"), 7)).code());
         // ALREADY_EXISTS is a CONFLICT for a host registration as for a network (it was REFUSED in one table)
-        ControllerException taken = assertThrows(ControllerException.class, () -> client.membership().register(
+        AgentException taken = assertThrows(AgentException.class, () -> client.membership().register(
                 HostId.of("h1"), Ipv4Address.parse("192.0.2.11"), 1500, Map.of()));
-        assertEquals(ControllerException.Kind.CONFLICT, taken.kind());
-        assertTrue(taken.kind().operatorMustAct());
+        assertEquals(AgentException.Code.CONFLICT, taken.code());
+        assertTrue(taken.code().operatorMustAct());
         assertTrue(taken.getMessage().contains("another underlay address"), taken.getMessage());
     }
 }

@@ -2,6 +2,7 @@ package io.ovsfabric.agent.rpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.TopologyUpdate;
@@ -89,9 +90,9 @@ class ProtoMappingTest {
 
     @Test
     void unusableFieldsFromTheControllerAreItsFailure() {
-        ControllerException e = org.junit.jupiter.api.Assertions.assertThrows(ControllerException.class,
+        AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class,
                 () -> ProtoMapping.network(APPNET.toBuilder().setSubnet("10.201.0.7/16").build()));
-        assertEquals(ControllerException.Kind.FAILED, e.kind());
+        assertEquals(AgentException.Code.FAILED, e.code());
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("network appnet (fn0001)"), e.getMessage());
     }
 }

@@ -3,6 +3,7 @@ package io.ovsfabric.agent.state;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +15,7 @@ class StateDirLockTest {
     @Test
     void aSecondHolderIsRefusedWithTheFirstOnesPidUntilItLetsGo() {
         try (StateDirLock first = StateDirLock.acquire(dir.resolve("state"), "run")) {
-            StateDirLock.StateDirBusyException e = assertThrows(StateDirLock.StateDirBusyException.class,
+            AgentException e = assertThrows(AgentException.class,
                     () -> StateDirLock.acquire(dir.resolve("state"), "teardown"));
             assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid() + ", run"), e.getMessage());
             assertTrue(e.getMessage().contains("--state-dir"), e.getMessage());
@@ -41,7 +42,7 @@ class StateDirLockTest {
         public static void main(String[] args) {
             try (StateDirLock lock = StateDirLock.acquire(Path.of(args[0]), "probe")) {
                 System.exit(0);
-            } catch (StateDirLock.StateDirBusyException e) {
+            } catch (AgentException e) {
                 System.out.println(e.getMessage());
                 System.exit(3);
             }

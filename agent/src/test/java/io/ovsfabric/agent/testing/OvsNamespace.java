@@ -4,6 +4,7 @@ import io.ovsfabric.agent.linux.Command;
 import io.ovsfabric.agent.linux.CommandResult;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.ovs.OvsdbTarget;
+import io.ovsfabric.common.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -259,18 +260,8 @@ public final class OvsNamespace implements AutoCloseable {
             return;
         }
         handle.get().destroy();
-        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-        while (Files.exists(pidfile) && handle.get().isAlive() && !zombie(pid)) {
-            if (System.nanoTime() > deadline) {
-                handle.get().destroyForcibly();
-                return;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        if (!Poll.within(STOP_WAIT, () -> !Files.exists(pidfile) || !handle.get().isAlive() || zombie(pid))) {
+            handle.get().destroyForcibly();
         }
     }
 

@@ -3,20 +3,20 @@ package io.ovsfabric.agent.wiring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.LocalHost;
 import io.ovsfabric.agent.model.TopologyUpdate;
-import io.ovsfabric.agent.rpc.ControllerException;
 import io.ovsfabric.agent.rpc.FabricClient;
-import io.ovsfabric.agent.rpc.FakeFabricClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.agent.testing.FakeDataPlane;
-import io.ovsfabric.agent.testing.Poll;
+import io.ovsfabric.agent.testing.FakeFabricClient;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.testing.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -144,7 +144,7 @@ class AgentRuntimeTest {
             assertTrue(agent.awaitReady(WAIT));
             Poll.until(WAIT, () -> peers(plane).equals(List.of("h2")), () -> "peers " + peers(plane));
 
-            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "host h1 still forwards subnet"
+            client.refusal = new AgentException(AgentException.Code.CONFLICT, "host h1 still forwards subnet"
                     + " 10.200.1.0/24, but it was reclaimed ... and now belongs to host h5", null);
             client.recordGone = true;
             client.loseLease();
@@ -165,7 +165,7 @@ class AgentRuntimeTest {
             Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
             client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
             assertTrue(agent.awaitReady(WAIT));
-            client.refusal = new ControllerException(ControllerException.Kind.CONFLICT, "underlay MTU too small", null);
+            client.refusal = new AgentException(AgentException.Code.CONFLICT, "underlay MTU too small", null);
             int before = client.registrations;
             client.loseLease();
             Poll.until(WAIT, () -> client.registrations > before + 2, () -> "no retries");

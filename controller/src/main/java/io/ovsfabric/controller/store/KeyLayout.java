@@ -95,10 +95,6 @@ final class KeyLayout {
         return root + "network-deleting/" + networkId;
     }
 
-    String networkNamesPrefix() {
-        return root + "network-names/";
-    }
-
     String tunnelKeysPrefix() {
         return root + "tunnel-keys/";
     }

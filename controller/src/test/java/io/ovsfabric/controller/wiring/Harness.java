@@ -3,6 +3,7 @@ package io.ovsfabric.controller.wiring;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.ovsfabric.common.testing.Poll;
 import io.ovsfabric.controller.cli.ControllerConfig;
 import io.ovsfabric.controller.ipam.PlanRequest;
 import io.ovsfabric.proto.v1.AdminServiceGrpc;
@@ -60,18 +61,7 @@ public final class Harness implements AutoCloseable {
 
     /** Polls until the condition holds or the deadline passes (then fails with the description). */
     public static void await(String what, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // poll interval
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
+        Poll.until(what, timeout, condition);
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.ovsfabric.agent.docker.engine;
 
+import io.ovsfabric.agent.AgentException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * The local Docker engine as the integration needs it: the networks of one driver, creating and removing them,
- * containers' attachments, and network events. Failures are {@link io.ovsfabric.agent.docker.PluginException}s
+ * containers' attachments, and network events. Failures are {@link io.ovsfabric.agent.docker.AgentException}s
  * (UNAVAILABLE when dockerd cannot be reached).
  */
 public interface ContainerEngine extends AutoCloseable {

@@ -11,7 +11,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
@@ -76,8 +76,8 @@ public final class DockerJavaEngine implements ContainerEngine {
     public void removeNetwork(String networkId) {
         try {
             call("remove network " + networkId, () -> calls.removeNetworkCmd(networkId).exec());
-        } catch (PluginException e) {
-            if (e.kind() != PluginException.Kind.NOT_FOUND) {
+        } catch (AgentException e) {
+            if (e.code() != AgentException.Code.NOT_FOUND) {
                 throw e;
             }
         }
@@ -98,8 +98,8 @@ public final class DockerJavaEngine implements ContainerEngine {
             }
             String name = c.getName() == null ? "" : c.getName().replaceFirst("^/", "");
             return Optional.of(new EngineContainer(c.getId(), name, attachments));
-        } catch (PluginException e) {
-            if (e.kind() == PluginException.Kind.NOT_FOUND) {
+        } catch (AgentException e) {
+            if (e.code() == AgentException.Code.NOT_FOUND) {
                 return Optional.empty();
             }
             throw e;
@@ -221,13 +221,13 @@ public final class DockerJavaEngine implements ContainerEngine {
         } catch (DockerException e) {
             String message = "dockerd at " + host + ": cannot " + what + ": " + e.getMessage();
             throw switch (e.getHttpStatus()) {
-                case 404 -> PluginException.notFound(message);
-                case 403, 409 -> PluginException.conflict(message);
-                case 400 -> PluginException.invalid(message);
-                default -> PluginException.failed(message, e);
+                case 404 -> AgentException.notFound(message);
+                case 403, 409 -> AgentException.conflict(message);
+                case 400 -> AgentException.invalid(message);
+                default -> AgentException.failed(message, e);
             };
         } catch (RuntimeException e) {
-            throw PluginException.unavailable("cannot reach dockerd at " + host + " to " + what + ": " + e
+            throw AgentException.unavailable("cannot reach dockerd at " + host + " to " + what + ": " + e
                     + " (is dockerd running? is the agent's --docker-host right?)", e);
         }
     }

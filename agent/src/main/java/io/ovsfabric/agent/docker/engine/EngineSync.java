@@ -1,8 +1,7 @@
 package io.ovsfabric.agent.docker.engine;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.docker.PluginFabricNetworks;
 import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.model.HostInventory;
 import io.ovsfabric.agent.model.NetworkSpec;
@@ -57,7 +56,7 @@ public final class EngineSync implements AutoCloseable {
     public EngineSync(ContainerEngine engine, FabricNetworks fabric, PluginRuntime plugin, HostId host,
             DataPlaneView dataPlane) {
         this.engine = engine;
-        this.fabric = PluginFabricNetworks.wrap(fabric);
+        this.fabric = fabric;
         this.plugin = plugin;
         this.host = host;
         this.dataPlane = dataPlane;
@@ -75,7 +74,7 @@ public final class EngineSync implements AutoCloseable {
         for (EngineSyncPlan.Action action : actions) {
             try {
                 apply(action);
-            } catch (PluginException e) {
+            } catch (AgentException e) {
                 log.warn("docker sync on {}: {} failed, will retry: {}", host, action, e.getMessage());
             }
         }
@@ -121,8 +120,8 @@ public final class EngineSync implements AutoCloseable {
                 log.info("docker network {} ({}) was removed on its origin host {}: deleted fabric network {} ({}) on"
                         + " every host", f.name(), f.subnet(), host, f.name(), id);
                 plugin.forgetRemoved(id);
-            } catch (PluginException e) {
-                if (e.kind() == PluginException.Kind.UNAVAILABLE) {
+            } catch (AgentException e) {
+                if (e.code() == AgentException.Code.UNAVAILABLE) {
                     log.warn("docker network {} was removed on its origin host {}; deleting fabric network {} failed,"
                             + " will retry: {}", f.name(), host, f.name(), e.getMessage());
                     continue;
@@ -176,7 +175,7 @@ public final class EngineSync implements AutoCloseable {
         try {
             syncNetworks();
             syncEndpoints();
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("docker sync on {} failed, will retry: {}", host, e.getMessage());
         }
         Optional<List<HostInventory.DockerEndpoint>> docker = dockerEndpoints();
@@ -184,12 +183,12 @@ public final class EngineSync implements AutoCloseable {
                 .map(HostInventory.DockerEndpoint::dockerEndpointId).collect(Collectors.toSet())));
         try {
             plugin.releaseAbandoned();
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("releasing abandoned addresses on {} failed, will retry: {}", host, e.getMessage());
         }
         try {
             fabric.reportInventory(host, new HostInventory(revision, plugin.heldAddresses(), docker, bridgePorts()));
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("reporting what {} has to the controller failed, will retry: {}", host, e.getMessage());
         }
     }
@@ -205,7 +204,7 @@ public final class EngineSync implements AutoCloseable {
                         a.containerId(), a.containerName(), a.address())));
             }
             return Optional.of(out);
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("cannot list Docker's endpoints on {} ({}); this pass reports without them", host, e.getMessage());
             return Optional.empty();
         }
@@ -254,7 +253,7 @@ public final class EngineSync implements AutoCloseable {
         } else if (action instanceof EngineSyncPlan.RegisterWithFabric r) {
             try {
                 register(r.network());
-            } catch (PluginException e) {
+            } catch (AgentException e) {
                 refuseRegistration(r.network(), e);
             }
         } else if (action instanceof EngineSyncPlan.RemoveFromEngine r) {
@@ -268,7 +267,7 @@ public final class EngineSync implements AutoCloseable {
 
     private void register(EngineNetwork e) {
         PluginState.Pool pool = plugin.state().poolForSubnet(e.subnet().orElseThrow()).orElseThrow(() ->
-                PluginException.conflict("no IPAM pool for " + e.subnet().get() + " of docker network " + e.name()));
+                AgentException.conflict("no IPAM pool for " + e.subnet().get() + " of docker network " + e.name()));
         OverlayNetwork f = fabric.createNetwork(new NetworkSpec(e.name(), e.subnet().get(),
                 e.gateway().or(() -> Optional.ofNullable(pool.gateway())),
                 Map.of(OverlayNetwork.POOL_ID_LABEL, pool.poolId(), OverlayNetwork.ORIGIN_HOST_LABEL, host.value())));
@@ -281,8 +280,8 @@ public final class EngineSync implements AutoCloseable {
      * The controller refused a network made here (another host registered the same name or an overlapping subnet
      * first): it can never carry a container, so it leaves this engine rather than linger half-made.
      */
-    private void refuseRegistration(EngineNetwork e, PluginException cause) {
-        if (cause.kind() != PluginException.Kind.CONFLICT && cause.kind() != PluginException.Kind.INVALID_REQUEST) {
+    private void refuseRegistration(EngineNetwork e, AgentException cause) {
+        if (cause.code() != AgentException.Code.CONFLICT && cause.code() != AgentException.Code.INVALID) {
             throw cause;
         }
         if (!e.containers().isEmpty()) {
@@ -316,7 +315,7 @@ public final class EngineSync implements AutoCloseable {
                 dataPlane.requestReconcile();
                 requestSync();
             }
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             streamLost = true;
             log.warn("cannot watch docker events on {} ({}); retrying in 5 s", host, e.getMessage());
             worker.schedule(this::watchEvents, 5, TimeUnit.SECONDS);
@@ -332,7 +331,7 @@ public final class EngineSync implements AutoCloseable {
             case CONTAINER_CONNECTED -> event.containerId().ifPresent(id -> worker.execute(() -> {
                 try {
                     syncContainer(id);
-                } catch (PluginException e) {
+                } catch (AgentException e) {
                     log.warn("cannot describe container {} to the controller yet: {}", shortId(id), e.getMessage());
                 }
             }));

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import io.ovsfabric.agent.AgentException;
 /**
  * The data plane as the plugin sees it. The plugin does not plumb: it records what it wants in its state
  * ({@link PluginRuntime#localEndpoints()}, read by every data plane pass without the plugin's lock) and asks for a
@@ -12,7 +13,7 @@ public interface DataPlanePass {
      * plugin's state as it was at the call.
      *
      * @param why what the pass is for, for messages (e.g. "NetworkDriver.Join of endpoint 1a2b3c")
-     * @throws io.ovsfabric.agent.docker.PluginException FAILED when the pass failed, UNAVAILABLE when it did not end
+     * @throws io.ovsfabric.agent.docker.AgentException FAILED when the pass failed, UNAVAILABLE when it did not end
      *                                                   in time
      */
     void applyNow(String why);

@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.OverlayNetwork;
@@ -38,10 +38,10 @@ final class FabricIpam implements IpamService {
     @Override
     public PoolGrant requestPool(PoolRequest request) {
         if (!ADDRESS_SPACE.equals(request.addressSpace())) {
-            throw PluginException.invalid("IpamDriver.RequestPool: unknown address space '" + request.addressSpace()
+            throw AgentException.invalid("IpamDriver.RequestPool: unknown address space '" + request.addressSpace()
                     + "'; ovsfabric has one: " + ADDRESS_SPACE);
         }
-        Cidr subnet = request.pool().orElseThrow(() -> PluginException.invalid("IpamDriver.RequestPool: no subnet;"
+        Cidr subnet = request.pool().orElseThrow(() -> AgentException.invalid("IpamDriver.RequestPool: no subnet;"
                 + " give one: docker network create -d ovsfabric --ipam-driver ovsfabric --subnet 10.201.0.0/16 NAME"
                 + " (or define the network once with ovsfabricctl network create)"));
         core.lock.lock();
@@ -51,7 +51,7 @@ final class FabricIpam implements IpamService {
             if (exact.isEmpty()) {
                 Optional<OverlayNetwork> overlap = all.stream().filter(n -> n.subnet().overlaps(subnet)).findFirst();
                 if (overlap.isPresent()) {
-                    throw PluginException.conflict("IpamDriver.RequestPool: " + subnet + " overlaps fabric network "
+                    throw AgentException.conflict("IpamDriver.RequestPool: " + subnet + " overlaps fabric network "
                             + overlap.get().name() + " (" + overlap.get().subnet() + "); pick another subnet");
                 }
             }
@@ -113,14 +113,14 @@ final class FabricIpam implements IpamService {
             Pool pool = pool("IpamDriver.RequestAddress", request.poolId());
             Optional<Ipv4Address> preferred = request.preferred();
             if (preferred.isPresent() && !pool.subnet().contains(preferred.get())) {
-                throw PluginException.invalid("IpamDriver.RequestAddress: " + preferred.get() + " is outside pool "
+                throw AgentException.invalid("IpamDriver.RequestAddress: " + preferred.get() + " is outside pool "
                         + pool.subnet());
             }
             if (request.gateway()) {
                 return gateway(pool, preferred);
             }
             if (preferred.isPresent() && preferred.get().equals(pool.gateway())) {
-                throw PluginException.conflict("IpamDriver.RequestAddress: " + preferred.get()
+                throw AgentException.conflict("IpamDriver.RequestAddress: " + preferred.get()
                         + " is the gateway of the network; pick another address");
             }
             Pool bound = ensureBound(pool);
@@ -136,12 +136,12 @@ final class FabricIpam implements IpamService {
             try {
                 lease = core.fabric.allocateAddress(bound.fabricNetworkId(), handle, preferred);
                 if (!pool.subnet().contains(lease.address())) {
-                    throw PluginException.failed("the controller handed out " + lease.address() + " for " + handle
+                    throw AgentException.failed("the controller handed out " + lease.address() + " for " + handle
                             + ", outside pool " + pool.subnet(), null);
                 }
                 core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(),
                         lease.address(), request.mac().orElse(null), kind, "", now)));
-            } catch (PluginException e) {
+            } catch (AgentException e) {
                 // Docker gets no address, so it will never release one: give it back now (or at recovery).
                 forgetIntent(bound, handle, e);
                 throw e;
@@ -163,10 +163,10 @@ final class FabricIpam implements IpamService {
                 return;   // the gateway belongs to the fabric network; nothing was allocated for it
             }
             Allocation a = core.state.current().allocationAt(poolId, address).orElseThrow(() ->
-                    PluginException.notFound("IpamDriver.ReleaseAddress: " + address + " is not held by this host in"
+                    AgentException.notFound("IpamDriver.ReleaseAddress: " + address + " is not held by this host in"
                             + " pool " + poolId + " (released already?)"));
             if (a.bound()) {
-                throw PluginException.conflict("IpamDriver.ReleaseAddress: " + address + " is still used by endpoint "
+                throw AgentException.conflict("IpamDriver.ReleaseAddress: " + address + " is still used by endpoint "
                         + PluginCore.shortId(a.endpointId()) + "; Docker deletes the endpoint before releasing its"
                         + " address");
             }
@@ -196,11 +196,11 @@ final class FabricIpam implements IpamService {
     private AddressGrant gateway(Pool pool, Optional<Ipv4Address> preferred) {
         Ipv4Address gateway = pool.gateway() != null ? pool.gateway() : preferred.orElse(pool.subnet().firstUsable());
         if (preferred.isPresent() && !preferred.get().equals(gateway)) {
-            throw PluginException.invalid("IpamDriver.RequestAddress: the gateway of " + pool.subnet() + " is "
+            throw AgentException.invalid("IpamDriver.RequestAddress: the gateway of " + pool.subnet() + " is "
                     + gateway + " in the fabric; drop --gateway or set it to " + gateway);
         }
         if (gateway.equals(pool.subnet().network()) || gateway.equals(pool.subnet().broadcast())) {
-            throw PluginException.invalid("IpamDriver.RequestAddress: " + gateway + " cannot be the gateway of "
+            throw AgentException.invalid("IpamDriver.RequestAddress: " + gateway + " cannot be the gateway of "
                     + pool.subnet() + " (network or broadcast address)");
         }
         if (pool.gateway() == null) {
@@ -216,7 +216,7 @@ final class FabricIpam implements IpamService {
         }
         Optional<OverlayNetwork> network = core.fabric.findBySubnet(pool.subnet());
         if (network.isEmpty()) {
-            throw PluginException.unavailable("IpamDriver.RequestAddress: the docker network with subnet "
+            throw AgentException.unavailable("IpamDriver.RequestAddress: the docker network with subnet "
                     + pool.subnet() + " is not registered with the controller yet (the agent registers networks"
                     + " made with docker network create within seconds); retry shortly", null);
         }
@@ -240,12 +240,12 @@ final class FabricIpam implements IpamService {
         return new Pool(pool.poolId(), pool.subnet(), network.id(), network.gateway(), references);
     }
 
-    private void forgetIntent(Pool pool, AllocationHandle handle, PluginException cause) {
+    private void forgetIntent(Pool pool, AllocationHandle handle, AgentException cause) {
         try {
             // The controller may hold it although the answer was lost; releasing what is absent succeeds.
             core.fabric.releaseAddress(pool.fabricNetworkId(), handle);
             core.state.update(s -> s.withoutAllocation(handle.toString()));
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             cause.addSuppressed(e);   // the intent stays on disk; recovery releases it later
         }
     }
@@ -262,7 +262,7 @@ final class FabricIpam implements IpamService {
     private Pool pool(String call, String poolId) {
         Pool pool = core.state.current().pools().get(poolId);
         if (pool == null) {
-            throw PluginException.notFound(call + ": unknown pool " + poolId + " (not handed out by this host's"
+            throw AgentException.notFound(call + ": unknown pool " + poolId + " (not handed out by this host's"
                     + " ovsfabric IPAM, or released already)");
         }
         return pool;

@@ -1,7 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.docker.plugin.PluginState.Allocation;
@@ -45,19 +45,19 @@ final class FabricNetworkDriver implements NetworkDriverService {
         core.lock.lock();
         try {
             if (!call.addressSpace().isEmpty() && !IpamService.ADDRESS_SPACE.equals(call.addressSpace())) {
-                throw PluginException.invalid("NetworkDriver.CreateNetwork: address space '" + call.addressSpace()
+                throw AgentException.invalid("NetworkDriver.CreateNetwork: address space '" + call.addressSpace()
                         + "' is not ovsfabric's; create the network with --ipam-driver ovsfabric");
             }
-            Pool pool = core.state.current().poolForSubnet(call.pool()).orElseThrow(() -> PluginException.invalid(
+            Pool pool = core.state.current().poolForSubnet(call.pool()).orElseThrow(() -> AgentException.invalid(
                     "NetworkDriver.CreateNetwork: pool " + call.pool() + " was not handed out by the ovsfabric IPAM;"
                             + " create the network with --ipam-driver ovsfabric"));
             String wanted = call.driverOptions().getOrDefault(NETWORK_ID_OPTION, "");
             if (!wanted.isEmpty() && pool.bound() && !wanted.equals(pool.fabricNetworkId())) {
-                throw PluginException.invalid("NetworkDriver.CreateNetwork: option " + NETWORK_ID_OPTION + "=" + wanted
+                throw AgentException.invalid("NetworkDriver.CreateNetwork: option " + NETWORK_ID_OPTION + "=" + wanted
                         + " but " + call.pool() + " is fabric network " + pool.fabricNetworkId());
             }
             if (pool.gateway() != null && !pool.gateway().equals(call.gateway())) {
-                throw PluginException.invalid("NetworkDriver.CreateNetwork: gateway " + call.gateway() + " differs from"
+                throw AgentException.invalid("NetworkDriver.CreateNetwork: gateway " + call.gateway() + " differs from"
                         + " the pool's gateway " + pool.gateway());
             }
             Network existing = core.state.current().networks().get(call.networkId());
@@ -65,7 +65,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
                 if (existing.poolId().equals(pool.poolId())) {
                     return;   // repeated call
                 }
-                throw PluginException.conflict("NetworkDriver.CreateNetwork: network "
+                throw AgentException.conflict("NetworkDriver.CreateNetwork: network "
                         + PluginCore.shortId(call.networkId()) + " exists already with pool " + existing.subnet());
             }
             refuseSecondName(call, pool, wanted);
@@ -88,14 +88,14 @@ final class FabricNetworkDriver implements NetworkDriverService {
         if (pool.bound() && wanted.isEmpty()) {
             String name = core.fabric.listNetworks().stream().filter(n -> n.id().equals(pool.fabricNetworkId()))
                     .map(n -> n.name()).findFirst().orElse(pool.fabricNetworkId());
-            throw PluginException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is fabric network " + name
+            throw AgentException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is fabric network " + name
                     + " already, which the ovsfabric agent keeps in this engine under that name: use --network " + name
                     + ", or pick a subnet of its own for a new network");
         }
         List<Network> users = core.state.current().networks().values().stream()
                 .filter(n -> n.poolId().equals(pool.poolId())).toList();
         if (!users.isEmpty()) {
-            throw PluginException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is the subnet of docker"
+            throw AgentException.conflict("NetworkDriver.CreateNetwork: " + call.pool() + " is the subnet of docker"
                     + " network " + PluginCore.shortId(users.get(0).networkId()) + " on this host already; use that"
                     + " network, or pick a subnet of its own for a new network");
         }
@@ -108,7 +108,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             Network network = network("NetworkDriver.DeleteNetwork", networkId);
             List<Endpoint> endpoints = core.state.current().endpointsOf(networkId);
             if (!endpoints.isEmpty()) {
-                throw PluginException.conflict("NetworkDriver.DeleteNetwork: network " + PluginCore.shortId(networkId)
+                throw AgentException.conflict("NetworkDriver.DeleteNetwork: network " + PluginCore.shortId(networkId)
                         + " still has " + endpoints.size() + " endpoint(s); Docker deletes endpoints first");
             }
             String fabricId = network.fabricNetworkId();
@@ -129,7 +129,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             String name = "NetworkDriver.CreateEndpoint";
             Network network = network(name, call.networkId());
             if (!network.subnet().contains(call.address()) || call.prefixLength() != network.subnet().prefixLength()) {
-                throw PluginException.invalid(name + ": " + call.address() + "/" + call.prefixLength()
+                throw AgentException.invalid(name + ": " + call.address() + "/" + call.prefixLength()
                         + " is not an address of the network's subnet " + network.subnet());
             }
             Endpoint existing = core.state.current().endpoints().get(call.endpointId());
@@ -137,14 +137,14 @@ final class FabricNetworkDriver implements NetworkDriverService {
                 if (existing.networkId().equals(call.networkId()) && existing.address().equals(call.address())) {
                     return new CreatedEndpoint(call.mac().isEmpty() ? Optional.of(existing.mac()) : Optional.empty());
                 }
-                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                throw AgentException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
                         + " exists already with address " + existing.address());
             }
             Allocation allocation = core.state.current().allocationAt(network.poolId(), call.address())
-                    .orElseThrow(() -> PluginException.notFound(name + ": " + call.address() + " was not handed out by"
+                    .orElseThrow(() -> AgentException.notFound(name + ": " + call.address() + " was not handed out by"
                             + " the ovsfabric IPAM on this host"));
             if (allocation.bound()) {
-                throw PluginException.conflict(name + ": " + call.address() + " is used by endpoint "
+                throw AgentException.conflict(name + ": " + call.address() + " is used by endpoint "
                         + PluginCore.shortId(allocation.endpointId()));
             }
             MacAddress mac = call.mac().or(() -> Optional.ofNullable(allocation.mac()))
@@ -205,7 +205,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             String name = "NetworkDriver.Join";
             Endpoint endpoint = endpoint(name, call.networkId(), call.endpointId());
             if (endpoint.joined() && !endpoint.sandboxKey().equals(call.sandboxKey())) {
-                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                throw AgentException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
                         + " is joined to sandbox " + endpoint.sandboxKey() + " already; Docker calls Leave first");
             }
             Network network = network(name, call.networkId());
@@ -225,7 +225,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
         try {
             Endpoint endpoint = endpoint("NetworkDriver.Leave", networkId, endpointId);
             if (!endpoint.joined()) {
-                throw PluginException.conflict("NetworkDriver.Leave: endpoint " + PluginCore.shortId(endpointId)
+                throw AgentException.conflict("NetworkDriver.Leave: endpoint " + PluginCore.shortId(endpointId)
                         + " has not joined a sandbox; Docker calls Join before Leave");
             }
             core.applyOrUndo("NetworkDriver.Leave of endpoint " + PluginCore.shortId(endpointId),
@@ -245,7 +245,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
             String name = "NetworkDriver.ProgramExternalConnectivity";
             Endpoint endpoint = endpoint(name, call.networkId(), call.endpointId());
             if (!endpoint.joined() && !call.portBindings().isEmpty()) {
-                throw PluginException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
+                throw AgentException.conflict(name + ": endpoint " + PluginCore.shortId(call.endpointId())
                         + " has not joined a sandbox; Docker calls Join first");
             }
             ports.publish(endpoint, call.portBindings());
@@ -298,7 +298,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
     private Network network(String call, String networkId) {
         Network network = core.state.current().networks().get(networkId);
         if (network == null) {
-            throw PluginException.notFound(call + ": unknown network " + PluginCore.shortId(networkId)
+            throw AgentException.notFound(call + ": unknown network " + PluginCore.shortId(networkId)
                     + " (not created through the ovsfabric driver on this host, or deleted already)");
         }
         return network;
@@ -308,7 +308,7 @@ final class FabricNetworkDriver implements NetworkDriverService {
         network(call, networkId);
         Endpoint endpoint = core.state.current().endpoints().get(endpointId);
         if (endpoint == null || !endpoint.networkId().equals(networkId)) {
-            throw PluginException.notFound(call + ": unknown endpoint " + PluginCore.shortId(endpointId)
+            throw AgentException.notFound(call + ": unknown endpoint " + PluginCore.shortId(endpointId)
                     + " in network " + PluginCore.shortId(networkId) + " (CreateEndpoint comes first)");
         }
         return endpoint;

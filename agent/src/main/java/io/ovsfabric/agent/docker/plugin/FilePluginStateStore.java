@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 
@@ -58,12 +58,12 @@ public final class FilePluginStateStore implements PluginStateStore {
         try {
             PluginState state = json.readValue(file.toFile(), PluginState.class);
             if (state.version() != PluginState.VERSION) {
-                throw PluginException.failed(file + " has state version " + state.version() + " but this agent reads "
+                throw AgentException.failed(file + " has state version " + state.version() + " but this agent reads "
                         + PluginState.VERSION + "; run the agent version that wrote it, or move the file away", null);
             }
             return state;
         } catch (IOException e) {
-            throw PluginException.failed("cannot read the Docker plugin state " + file + ": " + e.getMessage()
+            throw AgentException.failed("cannot read the Docker plugin state " + file + ": " + e.getMessage()
                     + " (fix or move the file away; moving it loses which addresses this host holds)", e);
         }
     }
@@ -84,7 +84,7 @@ public final class FilePluginStateStore implements PluginStateStore {
                 dir.force(true);
             }
         } catch (IOException e) {
-            throw PluginException.failed("cannot write the Docker plugin state " + file + ": " + e.getMessage()
+            throw AgentException.failed("cannot write the Docker plugin state " + file + ": " + e.getMessage()
                     + " (is the state dir writable and the disk not full?)", e);
         }
     }

@@ -1,8 +1,7 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.PluginFabricNetworks;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.rpc.FabricNetworks;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.linux.PortProbe;
 
 import java.time.Clock;
@@ -28,7 +27,7 @@ final class PluginCore {
     PluginCore(StateHolder state, FabricNetworks fabric, DataPlanePass dataPlane, PortProbe ports,
             PluginSettings settings, Clock clock, RandomGenerator random) {
         this.state = state;
-        this.fabric = PluginFabricNetworks.wrap(fabric);
+        this.fabric = fabric;
         this.dataPlane = dataPlane;
         this.ports = ports;
         this.settings = settings;
@@ -47,11 +46,11 @@ final class PluginCore {
         try {
             dataPlane.applyNow(why);
             return after;
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             try {
                 state.update(s -> before);
                 dataPlane.requestSoon();
-            } catch (PluginException undo) {
+            } catch (AgentException undo) {
                 e.addSuppressed(undo);
             }
             throw e;

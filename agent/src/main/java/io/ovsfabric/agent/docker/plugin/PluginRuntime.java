@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.rpc.FabricNetworks;
 import io.ovsfabric.agent.linux.PortProbe;
@@ -165,7 +165,7 @@ public final class PluginRuntime {
                 deleted++;
                 log.warn("deleted endpoint {} ({}, container {}): Docker has not shown it for {} s", PluginCore.shortId(e.endpointId()),
                         e.address(), e.containerName().isEmpty() ? "unknown" : e.containerName(), (now - since) / 1000);
-            } catch (PluginException ex) {
+            } catch (AgentException ex) {
                 log.warn("cannot delete vanished endpoint {} yet, will retry: {}", PluginCore.shortId(e.endpointId()), ex.getMessage());
             }
         }
@@ -220,7 +220,7 @@ public final class PluginRuntime {
                     released++;
                     log.warn("released {} ({}) in pool {}: {}", a.address() == null ? "allocation" : a.address(),
                             a.handle(), a.poolId(), why);
-                } catch (PluginException e) {
+                } catch (AgentException e) {
                     log.warn("cannot release {} ({}) yet, will retry: {}", a.address(), a.handle(), e.getMessage());
                 }
             }

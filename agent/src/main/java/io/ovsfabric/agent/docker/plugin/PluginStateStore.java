@@ -1,9 +1,10 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import io.ovsfabric.agent.AgentException;
 /**
  * Where the plugin's state survives agent restarts. {@code save} is all-or-nothing: after a crash, {@code load}
  * returns either the previous or the new state, never a mix. Failure is a
- * {@link io.ovsfabric.agent.docker.PluginException} of kind FAILED.
+ * {@link io.ovsfabric.agent.docker.AgentException} of kind FAILED.
  */
 public interface PluginStateStore {
 

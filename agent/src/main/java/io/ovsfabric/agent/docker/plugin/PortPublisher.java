@@ -1,6 +1,6 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.plugin.PluginState.Endpoint;
 import io.ovsfabric.agent.docker.protocol.NetworkDriverService.PortBinding;
 import io.ovsfabric.agent.model.PublishedPort;
@@ -69,7 +69,7 @@ final class PortPublisher {
             core.dataPlane.applyNow("NetworkDriver.RevokeExternalConnectivity of endpoint "
                     + PluginCore.shortId(endpoint.endpointId()));
             afterRemoval(endpoint);
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             log.warn("endpoint {}: its published ports {} stay forwarded until the next data plane pass: {}",
                     PluginCore.shortId(endpoint.endpointId()), endpoint.published(), e.getMessage());
         }
@@ -92,7 +92,7 @@ final class PortPublisher {
         for (PortBinding b : bindings) {
             String what = b.protocol().label() + "/" + b.containerPort();
             if (b.containerIp().isPresent() && !b.containerIp().get().equals(endpoint.address())) {
-                throw PluginException.invalid(CALL + ": binding " + what + " names container address "
+                throw AgentException.invalid(CALL + ": binding " + what + " names container address "
                         + b.containerIp().get() + " but endpoint " + PluginCore.shortId(endpoint.endpointId())
                         + " has " + endpoint.address());
             }
@@ -119,11 +119,11 @@ final class PortPublisher {
             if (picked == null) {
                 String hostIp = b.hostIp() + ":";
                 if (first == last) {
-                    throw PluginException.conflict(CALL + ": cannot publish " + what + " on host port " + b.protocol()
+                    throw AgentException.conflict(CALL + ": cannot publish " + what + " on host port " + b.protocol()
                             .label() + " " + hostIp + first + ": " + lastProblem + "; publish another host port (e.g. -p "
                             + (first == 65535 ? first - 1 : first + 1) + ":" + b.containerPort() + ")");
                 }
-                throw PluginException.conflict(CALL + ": no free host port for " + what + " in " + hostIp + first + "-"
+                throw AgentException.conflict(CALL + ": no free host port for " + what + " in " + hostIp + first + "-"
                         + last + " on this host (last one: " + lastProblem + "); widen the range or free a port");
             }
             PublishedPort port = new PublishedPort(b.protocol(), b.hostIp(), picked, endpoint.address(),

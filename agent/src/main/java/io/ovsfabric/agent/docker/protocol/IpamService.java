@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.docker.protocol;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
@@ -9,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The libnetwork IPAM driver calls in domain terms. Same contract as {@link NetworkDriverService}: requests are
- * well-formed; refusals are {@link io.ovsfabric.agent.docker.PluginException}s that changed nothing.
+ * well-formed; refusals are {@link io.ovsfabric.agent.docker.AgentException}s that changed nothing.
  */
 public interface IpamService {
 

@@ -2,8 +2,8 @@ package io.ovsfabric.agent.docker.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
@@ -217,8 +217,8 @@ final class JsonRequest {
         }
         try {
             return Optional.of(MacAddress.parse(text));
-        } catch (InvalidInputException e) {
-            throw PluginException.invalid(call + ": " + field + ": " + e.getMessage());
+        } catch (AgentException e) {
+            throw AgentException.invalid(call + ": " + field + ": " + e.getMessage());
         }
     }
 
@@ -226,8 +226,8 @@ final class JsonRequest {
         return mac(call, field, optionalString(field));
     }
 
-    PluginException invalid(String what) {
-        return PluginException.invalid(call + ": " + where + what);
+    AgentException invalid(String what) {
+        return AgentException.invalid(call + ": " + where + what);
     }
 
     private static String abbreviate(String value) {

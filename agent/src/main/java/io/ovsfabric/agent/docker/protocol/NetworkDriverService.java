@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.docker.protocol;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
@@ -13,7 +14,7 @@ import java.util.Optional;
 /**
  * The libnetwork network driver calls, in domain terms (validated ids and typed addresses). The protocol layer
  * has already checked the shape of every request; implementations check state (unknown ids, call order) and
- * throw {@link io.ovsfabric.agent.docker.PluginException} without changing anything when they refuse.
+ * throw {@link io.ovsfabric.agent.docker.AgentException} without changing anything when they refuse.
  */
 public interface NetworkDriverService {
 

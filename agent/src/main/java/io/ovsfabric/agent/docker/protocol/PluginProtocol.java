@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
@@ -69,7 +69,7 @@ public final class PluginProtocol {
         try {
             JsonNode result = call.apply(new JsonRequest(name, parse(name, body)));
             return new PluginReply(200, json.writeValueAsString(result), false, Optional.empty());
-        } catch (PluginException e) {
+        } catch (AgentException e) {
             return error(200, field, e.getMessage(), null);
         } catch (InvalidInputException e) {
             return error(200, field, name + ": " + e.getMessage(), null);
@@ -88,10 +88,10 @@ public final class PluginProtocol {
         try {
             node = json.readTree(text);
         } catch (JsonProcessingException e) {
-            throw PluginException.invalid(call + ": request body is not valid JSON: " + e.getOriginalMessage());
+            throw AgentException.invalid(call + ": request body is not valid JSON: " + e.getOriginalMessage());
         }
         if (!node.isObject()) {
-            throw PluginException.invalid(call + ": request body must be a JSON object");
+            throw AgentException.invalid(call + ": request body must be a JSON object");
         }
         return node;
     }

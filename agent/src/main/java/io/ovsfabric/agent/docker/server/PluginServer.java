@@ -28,7 +28,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import io.ovsfabric.agent.docker.protocol.PluginReply;
 import org.slf4j.Logger;
@@ -104,11 +104,11 @@ public final class PluginServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownNow();
-            throw PluginException.failed("interrupted while binding " + socket, e);
+            throw AgentException.failed("interrupted while binding " + socket, e);
         } catch (IOException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownNow();
-            throw PluginException.failed("cannot serve the Docker plugin on " + socket + ": " + e.getMessage(), e);
+            throw AgentException.failed("cannot serve the Docker plugin on " + socket + ": " + e.getMessage(), e);
         }
     }
 
@@ -135,14 +135,14 @@ public final class PluginServer implements AutoCloseable {
             Files.createDirectories(socket.getParent());
             if (Files.exists(socket)) {
                 if (serving(socket)) {
-                    throw PluginException.conflict("another process serves " + socket + " (a second agent?); stop it"
+                    throw AgentException.conflict("another process serves " + socket + " (a second agent?); stop it"
                             + " or give this agent another --plugin-dir");
                 }
                 Files.delete(socket);
                 log.info("removed stale plugin socket {}", socket);
             }
         } catch (IOException e) {
-            throw PluginException.failed("cannot prepare the plugin socket " + socket + ": " + e.getMessage(), e);
+            throw AgentException.failed("cannot prepare the plugin socket " + socket + ": " + e.getMessage(), e);
         }
     }
 

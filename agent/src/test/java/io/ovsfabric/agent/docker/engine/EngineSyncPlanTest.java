@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.docker.engine;
 
 import io.ovsfabric.agent.model.OverlayNetwork;
+import io.ovsfabric.agent.testing.FakeContainerEngine;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.TunnelKey;
 import io.ovsfabric.common.Ipv4Address;

@@ -3,19 +3,21 @@ package io.ovsfabric.agent.docker.engine;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.plugin.FakeHostDataPlane;
-import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.protocol.IpamService;
 import io.ovsfabric.agent.docker.protocol.NetworkDriverService;
+import io.ovsfabric.agent.testing.FakeContainerEngine;
+import io.ovsfabric.agent.testing.FakeFabricNetworks;
+import io.ovsfabric.agent.testing.FakeHostDataPlane;
+import io.ovsfabric.agent.testing.FakePluginStateStore;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.agent.model.HostInventory;
 import io.ovsfabric.agent.model.AttachedPort;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -246,14 +248,6 @@ class EngineSyncTest {
     }
 
     private static void await(BooleanSupplier condition) {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), "condition not met within 10 s");
-            try {
-                Thread.sleep(10);   // polling interval
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        Poll.until("the condition", Duration.ofSeconds(10), condition);
     }
 }

@@ -2,9 +2,9 @@ package io.ovsfabric.agent.docker.plugin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
 import io.ovsfabric.agent.model.PublishedPort;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
 import org.junit.jupiter.api.Test;
@@ -76,11 +76,11 @@ class FilePluginStateStoreTest {
     @Test
     void aCorruptOrForeignFileIsReportedWithWhatToDo() throws IOException {
         Files.writeString(dir.resolve(FilePluginStateStore.FILE_NAME), "{\"version\": 1, \"pools\": [");
-        PluginException e = assertThrows(PluginException.class, () -> new FilePluginStateStore(dir).load());
+        AgentException e = assertThrows(AgentException.class, () -> new FilePluginStateStore(dir).load());
         assertTrue(e.getMessage().contains("move the file away"), e.getMessage());
         Files.writeString(dir.resolve(FilePluginStateStore.FILE_NAME),
                 "{\"version\":9,\"pools\":{},\"networks\":{},\"allocations\":{},\"endpoints\":{}}");
-        e = assertThrows(PluginException.class, () -> new FilePluginStateStore(dir).load());
+        e = assertThrows(AgentException.class, () -> new FilePluginStateStore(dir).load());
         assertTrue(e.getMessage().contains("state version 9"), e.getMessage());
     }
 }

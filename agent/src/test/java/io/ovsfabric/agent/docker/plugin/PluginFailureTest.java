@@ -1,9 +1,9 @@
 package io.ovsfabric.agent.docker.plugin;
 
-import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.rpc.ControllerException;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.NetworkEndpoint;
 import io.ovsfabric.agent.plan.LocalEndpoint;
+import io.ovsfabric.agent.testing.FakePluginStateStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -146,7 +146,7 @@ class PluginFailureTest {
     void createEndpointFailingAtTheControllerKeepsNoEndpointAndTheAddressIsReleased() {
         String address = docker.requestAddress(net, MAC).get("Address").asText();
         String ep = Libnetwork.id("e1");
-        host.fabric.failNext("updateEndpoint", ControllerException.Kind.UNAVAILABLE);
+        host.fabric.failNext("updateEndpoint", AgentException.Code.UNAVAILABLE);
         String message = docker.refused("/NetworkDriver.CreateEndpoint", Libnetwork.createEndpointBody(net, ep, address, MAC));
         assertTrue(message.contains("injected failure"), message);
         assertTrue(host.runtime.state().endpoints().isEmpty());
@@ -157,7 +157,7 @@ class PluginFailureTest {
 
     @Test
     void anAllocationDockerNeverHearsAboutIsGivenBack() {
-        host.fabric.failNext("allocateAddress", ControllerException.Kind.UNAVAILABLE);
+        host.fabric.failNext("allocateAddress", AgentException.Code.UNAVAILABLE);
         assertTrue(docker.refused("/IpamDriver.RequestAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\"\","
                 + "\"Options\":{\"com.docker.network.endpoint.macaddress\":\"" + MAC + "\"}}").contains("injected failure of allocateAddress"));
         assertTrue(host.runtime.state().allocations().isEmpty());
@@ -174,7 +174,7 @@ class PluginFailureTest {
     void anIntentLeftByACrashIsReleasedAtTheNextStart() {
         // The controller allocates, then the agent can neither record the address nor reach the controller again.
         ((FakePluginStateStore) host.store).failSave(2);
-        host.fabric.failNext("releaseAddress", ControllerException.Kind.UNAVAILABLE);
+        host.fabric.failNext("releaseAddress", AgentException.Code.UNAVAILABLE);
         docker.refused("/IpamDriver.RequestAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\"\","
                 + "\"Options\":{\"com.docker.network.endpoint.macaddress\":\"" + MAC + "\"}}");
         assertEquals(1, host.fabric.endpoints().size());

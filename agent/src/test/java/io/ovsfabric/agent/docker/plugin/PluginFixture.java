@@ -1,9 +1,11 @@
 package io.ovsfabric.agent.docker.plugin;
 
+import io.ovsfabric.agent.testing.FakeFabricNetworks;
+import io.ovsfabric.agent.testing.FakeHostDataPlane;
+import io.ovsfabric.agent.testing.FakePluginStateStore;
 import java.time.Instant;
 import io.ovsfabric.common.testing.MutableClock;
 import io.ovsfabric.agent.model.OverlayNetwork;
-import io.ovsfabric.agent.rpc.FakeFabricNetworks;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.docker.protocol.PluginProtocol;
 import io.ovsfabric.common.Cidr;

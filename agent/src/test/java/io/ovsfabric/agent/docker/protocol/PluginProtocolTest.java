@@ -2,8 +2,8 @@ package io.ovsfabric.agent.docker.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.docker.MacAddress;
-import io.ovsfabric.agent.docker.PluginException;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
@@ -28,7 +28,7 @@ class PluginProtocolTest {
     /** Records the domain calls it receives and answers fixed values; can be told to refuse. */
     private static class Recorder implements NetworkDriverService, IpamService {
         final List<Object> calls = new ArrayList<>();
-        PluginException refuse;
+        AgentException refuse;
 
         private void record(Object call) {
             calls.add(call);
@@ -201,10 +201,10 @@ class PluginProtocolTest {
 
     @Test
     void serviceRefusalsBecomeErrorsOfTheRightFamily() {
-        services.refuse = PluginException.notFound("NetworkDriver.Leave: unknown endpoint");
+        services.refuse = AgentException.notFound("NetworkDriver.Leave: unknown endpoint");
         JsonNode err = post("/NetworkDriver.Leave", "{\"NetworkID\":\"" + NID + "\",\"EndpointID\":\"" + EID + "\"}");
         assertEquals("{\"Err\":\"NetworkDriver.Leave: unknown endpoint\"}", err.toString());
-        services.refuse = PluginException.conflict("still used");
+        services.refuse = AgentException.conflict("still used");
         JsonNode error = post("/IpamDriver.ReleasePool", "{\"PoolID\":\"ofx-p1\"}");
         assertEquals("{\"Error\":\"still used\"}", error.toString());
     }

@@ -2,14 +2,14 @@ package io.ovsfabric.agent.docker.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ovsfabric.agent.docker.PluginException;
-import io.ovsfabric.agent.rpc.FakeFabricNetworks;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.NetworkSpec;
-import io.ovsfabric.agent.docker.plugin.FakeHostDataPlane;
-import io.ovsfabric.agent.docker.plugin.FakePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.plugin.PluginState;
+import io.ovsfabric.agent.testing.FakeFabricNetworks;
+import io.ovsfabric.agent.testing.FakeHostDataPlane;
+import io.ovsfabric.agent.testing.FakePluginStateStore;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import org.junit.jupiter.api.AfterEach;
@@ -150,7 +150,7 @@ class PluginSocketTest {
         Path other = dir.resolve("busy.sock");
         try (ServerSocketChannel busy = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             busy.bind(UnixDomainSocketAddress.of(other));
-            PluginException e = assertThrows(PluginException.class, () -> PluginServer.start(other, runtime.protocol()));
+            AgentException e = assertThrows(AgentException.class, () -> PluginServer.start(other, runtime.protocol()));
             assertTrue(e.getMessage().contains("another process serves"), e.getMessage());
         }
     }

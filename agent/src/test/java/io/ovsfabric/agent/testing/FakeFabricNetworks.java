@@ -1,5 +1,7 @@
-package io.ovsfabric.agent.rpc;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.rpc.FabricNetworks;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.AddressLease;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.HostInventory;
@@ -20,17 +22,17 @@ import java.util.Optional;
 /**
  * In-memory controller: networks and a collision-free allocator (lowest free address; network, gateway and
  * broadcast addresses are never handed out). Can be told to fail the next call of an operation. Fails as the real
- * client does, with {@link ControllerException}s.
+ * client does, with {@link AgentException}s.
  */
 public final class FakeFabricNetworks implements FabricNetworks {
     private final Map<String, OverlayNetwork> networks = new LinkedHashMap<>();
     private final Map<String, Map<String, NetworkEndpoint>> endpoints = new HashMap<>();
-    private final Map<String, ControllerException.Kind> failNext = new HashMap<>();
+    private final Map<String, AgentException.Code> failNext = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
     private final Map<HostId, HostInventory> reports = new HashMap<>();
     private int nextNetwork = 1;
 
-    public synchronized void failNext(String operation, ControllerException.Kind kind) {
+    public synchronized void failNext(String operation, AgentException.Code kind) {
         failNext.put(operation, kind);
     }
 
@@ -55,7 +57,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
         enter("deleteNetwork");
         Map<String, NetworkEndpoint> held = endpoints.getOrDefault(id, Map.of());
         if (!held.isEmpty()) {
-            throw failure(ControllerException.Kind.CONFLICT, "fake controller: network " + id + " still has " + held.size()
+            throw failure(AgentException.Code.CONFLICT, "fake controller: network " + id + " still has " + held.size()
                     + " endpoint(s)");
         }
         networks.remove(id);
@@ -76,7 +78,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
                 return n;
             }
             if (n.name().equals(spec.name()) || n.subnet().overlaps(spec.subnet())) {
-                throw failure(ControllerException.Kind.CONFLICT, "fake controller: " + spec.name() + " " + spec.subnet()
+                throw failure(AgentException.Code.CONFLICT, "fake controller: " + spec.name() + " " + spec.subnet()
                         + " clashes with " + n.name() + " " + n.subnet());
             }
         }
@@ -102,7 +104,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
         if (preferred.isPresent()) {
             address = preferred.get();
             if (taken(network, held, address)) {
-                throw failure(ControllerException.Kind.CONFLICT, "fake controller: " + address + " is taken in " + network.name());
+                throw failure(AgentException.Code.CONFLICT, "fake controller: " + address + " is taken in " + network.name());
             }
         } else {
             address = null;
@@ -114,7 +116,7 @@ public final class FakeFabricNetworks implements FabricNetworks {
                 }
             }
             if (address == null) {
-                throw failure(ControllerException.Kind.CONFLICT, "fake controller: network " + network.name() + " is full");
+                throw failure(AgentException.Code.CONFLICT, "fake controller: network " + network.name() + " is full");
             }
         }
         held.put(handle.toString(), new NetworkEndpoint(networkId, handle.toString(), handle.host(), address,
@@ -137,10 +139,10 @@ public final class FakeFabricNetworks implements FabricNetworks {
         Map<String, NetworkEndpoint> held = endpoints.get(endpoint.networkId());
         NetworkEndpoint existing = held == null ? null : held.get(endpoint.endpointId());
         if (existing == null) {
-            throw failure(ControllerException.Kind.NOT_FOUND, "fake controller: no endpoint " + endpoint.endpointId());
+            throw failure(AgentException.Code.NOT_FOUND, "fake controller: no endpoint " + endpoint.endpointId());
         }
         if (!existing.address().equals(endpoint.address())) {
-            throw failure(ControllerException.Kind.INVALID, "fake controller: endpoint " + endpoint.endpointId() + " holds "
+            throw failure(AgentException.Code.INVALID, "fake controller: endpoint " + endpoint.endpointId() + " holds "
                     + existing.address() + ", not " + endpoint.address());
         }
         held.put(endpoint.endpointId(), endpoint);
@@ -165,21 +167,21 @@ public final class FakeFabricNetworks implements FabricNetworks {
     private OverlayNetwork network(String id) {
         OverlayNetwork network = networks.get(id);
         if (network == null) {
-            throw failure(ControllerException.Kind.NOT_FOUND, "fake controller: no network " + id);
+            throw failure(AgentException.Code.NOT_FOUND, "fake controller: no network " + id);
         }
         return network;
     }
 
     private void enter(String operation) {
         calls.merge(operation, 1, Integer::sum);
-        ControllerException.Kind kind = failNext.remove(operation);
+        AgentException.Code kind = failNext.remove(operation);
         if (kind != null) {
             throw failure(kind, "fake controller: injected failure of " + operation);
         }
     }
 
-    private static ControllerException failure(ControllerException.Kind kind, String message) {
-        return new ControllerException(kind, message, null);
+    private static AgentException failure(AgentException.Code kind, String message) {
+        return new AgentException(kind, message, null);
     }
 
     @Override

@@ -1,6 +1,8 @@
-package io.ovsfabric.agent.docker.plugin;
+package io.ovsfabric.agent.testing;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.plugin.PluginState;
+import io.ovsfabric.agent.docker.plugin.PluginStateStore;
+import io.ovsfabric.agent.AgentException;
 
 /** Keeps the last saved state in memory; can be told to fail a future save. */
 public final class FakePluginStateStore implements PluginStateStore {
@@ -26,7 +28,7 @@ public final class FakePluginStateStore implements PluginStateStore {
     public synchronized void save(PluginState state) {
         saves++;
         if (saves == failOnSave) {
-            throw PluginException.failed("fake store: injected write failure", null);
+            throw AgentException.failed("fake store: injected write failure", null);
         }
         saved = state;
     }

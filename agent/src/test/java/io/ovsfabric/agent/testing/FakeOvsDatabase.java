@@ -1,7 +1,7 @@
-package io.ovsfabric.agent.fakes;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.ovs.OvsDatabase;
-import io.ovsfabric.agent.ovs.OvsdbException;
 import io.ovsfabric.agent.plan.BridgeSpec;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedPort;
@@ -76,7 +76,7 @@ public final class FakeOvsDatabase implements OvsDatabase {
         writes++;
         ObservedBridge bridge = bridges.get(bridgeName);
         if (bridge == null) {
-            throw new OvsdbException("port " + spec.name() + " on " + bridgeName + ": bridge " + bridgeName + " does not exist");
+            throw new AgentException("port " + spec.name() + " on " + bridgeName + ": bridge " + bridgeName + " does not exist");
         }
         List<ObservedPort> ports = new ArrayList<>(bridge.ports());
         ObservedPort current = bridge.port(spec.name()).orElse(null);
@@ -100,7 +100,7 @@ public final class FakeOvsDatabase implements OvsDatabase {
         bridges.put(bridgeName, new ObservedBridge(bridge.name(), bridge.datapathType(), bridge.failMode(),
                 bridge.protocols(), bridge.externalIds(), ports));
         if (!error.isEmpty()) {
-            throw new OvsdbException("port " + spec.name() + " on " + bridgeName + ": ovs-vswitchd could not add it: " + error);
+            throw new AgentException("port " + spec.name() + " on " + bridgeName + ": ovs-vswitchd could not add it: " + error);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.ovsfabric.agent.fakes;
+package io.ovsfabric.agent.testing;
 
 import io.ovsfabric.agent.linux.HostNetwork;
 import io.ovsfabric.agent.plan.InterfaceAddress;

@@ -1,5 +1,7 @@
-package io.ovsfabric.agent.rpc;
+package io.ovsfabric.agent.testing;
 
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.model.FabricHost;
 import io.ovsfabric.agent.model.FabricSettings;
 import io.ovsfabric.agent.model.TopologyUpdate;
@@ -31,7 +33,7 @@ public final class FakeFabricClient implements FabricClient {
     /** What the last registration said it holds. */
     public volatile java.util.Optional<io.ovsfabric.common.Cidr> lastHeldSubnet = java.util.Optional.empty();
     /** When set, registrations fail with it (e.g. the held subnet went to another host). */
-    public volatile ControllerException refusal;
+    public volatile AgentException refusal;
 
     public void loseLease() {
         leaseLost = true;
@@ -39,7 +41,7 @@ public final class FakeFabricClient implements FabricClient {
 
     private void check() {
         if (!reachable) {
-            throw new ControllerException(ControllerException.Kind.UNAVAILABLE, "fake controller is down", null);
+            throw new AgentException(AgentException.Code.UNAVAILABLE, "fake controller is down", null);
         }
     }
 
@@ -60,7 +62,7 @@ public final class FakeFabricClient implements FabricClient {
     public void keepAlive(HostId host, long leaseId) {
         check();
         if (leaseLost) {
-            throw new ControllerException(ControllerException.Kind.LEASE_LOST, "lease gone", null);
+            throw new AgentException(AgentException.Code.LEASE_LOST, "lease gone", null);
         }
     }
 
@@ -92,7 +94,7 @@ public final class FakeFabricClient implements FabricClient {
         Consumer<Throwable> end = onEnd;
         onEnd = null;
         onUpdate = null;
-        end.accept(new ControllerException(ControllerException.Kind.UNAVAILABLE, "stream broken", null));
+        end.accept(new AgentException(AgentException.Code.UNAVAILABLE, "stream broken", null));
     }
 
     @Override
@@ -108,7 +110,7 @@ public final class FakeFabricClient implements FabricClient {
     public FabricHost host(HostId host) {
         check();
         if (recordGone) {
-            throw new ControllerException(ControllerException.Kind.NOT_FOUND, "no host " + host, null);
+            throw new AgentException(AgentException.Code.NOT_FOUND, "no host " + host, null);
         }
         return new FabricHost(host, registration.self().underlayIp(), registration.self().subnet(), true);
     }

@@ -1,7 +1,11 @@
-package io.ovsfabric.agent.docker.engine;
+package io.ovsfabric.agent.testing;
 
-import io.ovsfabric.agent.docker.PluginException;
-
+import io.ovsfabric.agent.docker.engine.ContainerEngine;
+import io.ovsfabric.agent.docker.engine.EngineContainer;
+import io.ovsfabric.agent.docker.engine.EngineEvent;
+import io.ovsfabric.agent.docker.engine.EngineNetwork;
+import io.ovsfabric.agent.docker.engine.EngineNetworkSpec;
+import io.ovsfabric.agent.AgentException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +59,7 @@ public final class FakeContainerEngine implements ContainerEngine {
     @Override
     public synchronized String createNetwork(EngineNetworkSpec spec) {
         if (networks.values().stream().anyMatch(n -> n.name().equals(spec.name()))) {
-            throw PluginException.conflict("fake engine: network " + spec.name() + " exists");
+            throw AgentException.conflict("fake engine: network " + spec.name() + " exists");
         }
         String id = String.format("%064x", next++);
         networks.put(id, new EngineNetwork(id, spec.name(), spec.driver(), spec.ipamDriver(), Optional.of(spec.subnet()),
@@ -67,7 +71,7 @@ public final class FakeContainerEngine implements ContainerEngine {
     public synchronized void removeNetwork(String networkId) {
         EngineNetwork n = networks.get(networkId);
         if (n != null && !n.containers().isEmpty()) {
-            throw PluginException.conflict("fake engine: network " + n.name() + " has active endpoints");
+            throw AgentException.conflict("fake engine: network " + n.name() + " has active endpoints");
         }
         networks.remove(networkId);
     }

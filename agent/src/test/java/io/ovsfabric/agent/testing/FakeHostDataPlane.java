@@ -1,6 +1,7 @@
-package io.ovsfabric.agent.docker.plugin;
+package io.ovsfabric.agent.testing;
 
-import io.ovsfabric.agent.docker.PluginException;
+import io.ovsfabric.agent.docker.plugin.DataPlanePass;
+import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.PortProbe;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.agent.plan.LocalEndpoint;
@@ -83,7 +84,7 @@ public final class FakeHostDataPlane implements DataPlanePass, PortProbe {
         if (failNext != null) {
             String what = failNext;
             failNext = null;
-            throw PluginException.failed(why + ": fake data plane: injected " + what, null);
+            throw AgentException.failed(why + ": fake data plane: injected " + what, null);
         }
         pass();
     }

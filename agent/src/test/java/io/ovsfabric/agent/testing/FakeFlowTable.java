@@ -1,4 +1,4 @@
-package io.ovsfabric.agent.fakes;
+package io.ovsfabric.agent.testing;
 
 import io.ovsfabric.agent.openflow.FlowTable;
 import io.ovsfabric.agent.plan.Cookie;
