@@ -307,7 +307,7 @@ public final class HostRegistry {
     }
 
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
-        Map<HostId, Live> live = hosts.all().live();
+        Map<HostId, Live> live = hosts.liveHosts();
         live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
                 .findFirst().ifPresent(l -> {
                     throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
