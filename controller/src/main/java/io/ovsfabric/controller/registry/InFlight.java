@@ -65,8 +65,11 @@ final class InFlight {
         notifyAll();
     }
 
+    /** For a choice read from etcd (which knows every settled transaction): the addresses being tried now. */
     synchronized Set<Ipv4Address> excluded(String networkId) {
-        return new HashSet<>(byNetwork.getOrDefault(networkId, Map.of()).keySet());
+        Map<Ipv4Address, Long> mine = byNetwork.getOrDefault(networkId, new HashMap<>());
+        mine.values().removeIf(rev -> rev != TRYING);
+        return new HashSet<>(mine.keySet());
     }
 
     /** Waits a little for allocations in flight to settle. */
