@@ -151,7 +151,7 @@ class ScaleIT {
                     for (int i = 0; i < 100; i++) {
                         got.add(stubs.get(client % 2).withDeadlineAfter(20, TimeUnit.SECONDS).allocateAddress(
                                 AllocateAddressRequest.newBuilder().setNetworkId("big").setHostId("h1")
-                                        .setEndpointId("ep-" + client + "-" + i).build()).getAddress());
+                                        .setEndpointId("ep-" + client + "-" + i).build()).getEndpoint().getAddress());
                     }
                     return got;
                 }));
@@ -226,7 +226,7 @@ class ScaleIT {
             // and allocation still works at once in the full-ish network: the next free address after the 20,000
             String next = FabricServiceGrpc.newBlockingStub(ch2).withDeadlineAfter(20, TimeUnit.SECONDS).allocateAddress(
                     AllocateAddressRequest.newBuilder().setNetworkId("huge").setHostId("h1").setEndpointId("one-more").build())
-                    .getAddress();
+                    .getEndpoint().getAddress();
             assertEquals("10.220.78.34", next);
             ch.shutdownNow();
             ch2.shutdownNow();
