@@ -31,6 +31,8 @@ public final class TopologyFeed implements WatchCache.Listener {
     /** A cached snapshot this many deltas old is rebuilt rather than followed by the deltas after it. */
     private static final int SNAPSHOT_REUSE_DELTAS = 64;
     private static final long NEEDS_SNAPSHOT = -1;
+    /** A watcher behind by several deltas gets them as one message of at most this many changes. */
+    static final int MAX_MERGED_CHANGES = 512;
 
     private final Duration grace;
     private final int historyLimit;
@@ -44,6 +46,10 @@ public final class TopologyFeed implements WatchCache.Listener {
     private TopologyEvent snapshot;
     private int deltasSinceSnapshot;
     private FabricException stale;
+    private TopologyEvent merged;
+    private long mergedFrom;
+    private final java.util.concurrent.Executor fanOut;
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Receives one watcher's wake-ups and its end. */
     public interface Sink {
@@ -59,8 +65,18 @@ public final class TopologyFeed implements WatchCache.Listener {
     }
 
     public TopologyFeed(Duration grace, int historyLimit) {
+        this(grace, historyLimit, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "topology-fan-out");
+            thread.setDaemon(true);
+            return thread;
+        }));
+    }
+
+    /** With the executor that wakes the streams ({@code Runnable::run} in tests: at once, on the writer's thread). */
+    public TopologyFeed(Duration grace, int historyLimit, java.util.concurrent.Executor fanOut) {
         this.grace = grace;
         this.historyLimit = historyLimit;
+        this.fanOut = fanOut;
     }
 
     /**
@@ -107,6 +123,7 @@ public final class TopologyFeed implements WatchCache.Listener {
             revision = loaded.revision();
             floor = revision;
             history.clear();
+            merged = null;
             snapshot = null;
             stale = null;
         }
@@ -151,9 +168,31 @@ public final class TopologyFeed implements WatchCache.Listener {
         }
     }
 
+    /**
+     * Wakes every stream from one fan-out thread. Wake-ups coalesce: while a pass runs, further changes only ask for
+     * one more pass, and a stream that is several deltas behind gets them merged into one message, so a burst of
+     * changes costs a message per stream per pass, not per change.
+     */
     private void wakeAll() {
-        for (Subscription s : subscriptions) {
-            s.sink.onAvailable();
+        if (!wakePending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            fanOut.execute(() -> {
+                wakePending.set(false);
+                for (Subscription s : subscriptions) {
+                    s.sink.onAvailable();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            wakePending.set(false);
+        }
+    }
+
+    /** Stops the fan-out thread (the controller is stopping). */
+    public void close() {
+        if (fanOut instanceof java.util.concurrent.ExecutorService service) {
+            service.shutdownNow();
         }
     }
 
@@ -174,8 +213,30 @@ public final class TopologyFeed implements WatchCache.Listener {
         if (next == null) {
             return null;
         }
-        s.position = next.getKey();
-        return next.getValue();
+        if (next.getKey().equals(history.lastKey()) || next.getValue().changes().size() >= MAX_MERGED_CHANGES) {
+            s.position = next.getKey();
+            return next.getValue();
+        }
+        if (merged == null || mergedFrom != s.position || merged.revision() != history.lastKey()) {
+            List<TopologyChange> changes = new ArrayList<>();
+            long to = s.position;
+            for (Map.Entry<Long, TopologyEvent> e : history.tailMap(s.position, false).entrySet()) {
+                if (!changes.isEmpty() && changes.size() + e.getValue().changes().size() > MAX_MERGED_CHANGES) {
+                    break;
+                }
+                changes.addAll(e.getValue().changes());
+                to = e.getKey();
+            }
+            TopologyEvent event = TopologyEvent.delta(to, changes);
+            if (to != history.lastKey()) {
+                s.position = to;
+                return event; // a partial merge: not worth sharing
+            }
+            merged = event;
+            mergedFrom = s.position;
+        }
+        s.position = merged.revision();
+        return merged;
     }
 
     /** The shared snapshot: rebuilt when the history no longer covers it or it is more than a few deltas old. */

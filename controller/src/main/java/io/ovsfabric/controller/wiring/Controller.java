@@ -45,13 +45,15 @@ public final class Controller implements AutoCloseable {
     private final ControllerConfig config;
     private final EtcdKvStore store;
     private final FabricStore fabric;
+    private final TopologyFeed feed;
     private final LeaderElection election;
     private final Server server;
     private final ScheduledExecutorService sweeps;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Controller(ControllerConfig config, EtcdKvStore store, FabricStore fabric, LeaderElection election, Server server,
-            ScheduledExecutorService sweeps) {
+    private Controller(ControllerConfig config, EtcdKvStore store, FabricStore fabric, TopologyFeed feed, LeaderElection election,
+            Server server, ScheduledExecutorService sweeps) {
+        this.feed = feed;
         this.config = config;
         this.store = store;
         this.fabric = fabric;
@@ -114,7 +116,7 @@ public final class Controller implements AutoCloseable {
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
                     plan.reclaimGrace().toSeconds());
-            return new Controller(config, store, fabric, election, server, sweeps);
+            return new Controller(config, store, fabric, feed, election, server, sweeps);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -165,6 +167,7 @@ public final class Controller implements AutoCloseable {
             server.shutdownNow();
         }
         fabric.cache().close();
+        feed.close();
         store.close();
         return true;
     }
