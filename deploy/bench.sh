@@ -38,8 +38,8 @@ work=$(mktemp -d /tmp/ovsfabric-bench.XXXXXX)
 etcd_port=$(free_port) peer_port=$(free_port) ctl_port=$(free_port)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # the controller first, then etcd (the reverse of the start order)
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
   rm -rf "$work/etcd"
 }
 trap cleanup EXIT

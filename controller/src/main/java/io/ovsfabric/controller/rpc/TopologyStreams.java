@@ -74,10 +74,14 @@ final class TopologyStreams {
         return encoded;
     }
 
+    /** Frees a snapshot permit and hands free permits to waiting streams (one that is not ready passes it on). */
     private void releasePermit() {
         permits.release();
-        Stream next = waiting.poll();
-        if (next != null) {
+        while (permits.availablePermits() > 0) {
+            Stream next = waiting.poll();
+            if (next == null) {
+                return;
+            }
             next.drain();
         }
     }
