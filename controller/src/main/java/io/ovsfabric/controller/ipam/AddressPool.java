@@ -3,6 +3,7 @@ package io.ovsfabric.controller.ipam;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.InvalidInputException;
 import io.ovsfabric.common.Ipv4Address;
+import java.util.BitSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -34,6 +35,38 @@ public final class AddressPool {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The first free address from offset {@code start} on (wrapping around once): {@code held} has bit i set when
+     * the subnet's i-th address is held; {@code excluded} are addresses being tried or just taken by this
+     * controller. Never the network address, the broadcast address or the gateway.
+     */
+    public Optional<Ipv4Address> choose(BitSet held, Set<Ipv4Address> excluded, long start) {
+        long size = subnet.size();
+        if (size < 4) {
+            return Optional.empty();
+        }
+        long last = size - 2;
+        long gatewayOffset = gateway.unsigned() - subnet.network().unsigned();
+        int from = (int) Math.max(1, Math.min(last, start));
+        for (int pass = 0; pass < 2; pass++) {
+            long limit = pass == 0 ? last : from - 1;
+            int i = held.nextClearBit(pass == 0 ? from : 1);
+            while (i <= limit) {
+                Ipv4Address candidate = subnet.address(i);
+                if (i != gatewayOffset && !excluded.contains(candidate)) {
+                    return Optional.of(candidate);
+                }
+                i = held.nextClearBit(i + 1);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A random usable offset to start a search from (after a lost race). */
+    public long randomStart(RandomGenerator random) {
+        return 1 + random.nextLong(Math.max(1, subnet.size() - 2));
     }
 
     /** Checks a requested address: inside the subnet and neither network, broadcast nor gateway. */

@@ -12,6 +12,9 @@ import io.ovsfabric.controller.model.NetworkRecord;
 import io.ovsfabric.controller.model.Versioned;
 import io.ovsfabric.controller.store.EndpointRepository;
 import io.ovsfabric.controller.store.HostRepository;
+import io.ovsfabric.controller.store.TxnResult;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -37,6 +40,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
     private final HostRepository hosts;
     private final Clock clock;
     private final RandomGenerator random;
+    private final InFlight inFlight;
 
     public record Allocation(EndpointRecord endpoint, NetworkRecord network) {}
 
@@ -47,60 +51,138 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
         this.hosts = hosts;
         this.clock = clock;
         this.random = random;
+        this.inFlight = new InFlight(endpoints);
     }
 
-    /** Allocates an address for an endpoint (idempotent by handle); {@code preferred} may be empty. */
+    /**
+     * Allocates an address for an endpoint (idempotent by handle); {@code preferred} may be empty.
+     *
+     * <p>Without a preferred address this costs one etcd transaction in the common case: the network and the host
+     * come from the watch cache, the candidate is the lowest address free in the cache's view and not being tried
+     * by another allocation of this controller ({@link InFlight}), and the transaction writes the address and the
+     * handle only if both are absent and the network is unchanged. A lost transaction (another controller took the
+     * address, the handle exists, the network changed) re-reads what it must from etcd and tries again from a
+     * random free address.
+     */
     public Allocation allocate(String network, String hostId, String endpointId, String preferred) {
-        Versioned<NetworkRecord> net = networks.require(network);
+        Versioned<NetworkRecord> net = networks.requireCached(network);
         NetworkRecord n = net.value();
         HostId host = HostId.of(hostId);
         NetworkInput.requireHandle(endpointId);
         AddressPool pool = new AddressPool(n.subnet(), n.gateway());
-        Optional<Ipv4Address> wanted = preferred == null || preferred.isBlank() ? Optional.empty()
-                : Optional.of(pool.requireAssignable(preferred, n.name()));
+        if (preferred != null && !preferred.isBlank()) {
+            return allocatePreferred(networks.require(n.id()), host, endpointId, pool.requireAssignable(preferred, n.name()));
+        }
+        if (!hosts.known(host)) {
+            throw notRegistered(host);
+        }
+        long start = 1;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            InFlight.Pick pick = inFlight.reserve(n, pool, start);
+            if (pick.busy()) {
+                inFlight.awaitSettled();
+                endpoints.awaitCache();
+                continue;
+            }
+            Ipv4Address address = pick.address().isPresent() ? pick.address().get() : chooseFromStore(n, pool, start);
+            EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, address, "", "", "", List.of(), clock.millis());
+            TxnResult result;
+            try {
+                result = endpoints.allocateAt(record, networks.open(net));
+            } catch (RuntimeException e) {
+                inFlight.settle(n.id(), address, Long.MAX_VALUE); // unknown outcome: never offer it before the cache knows
+                throw e;
+            }
+            inFlight.settle(n.id(), address, result.revision());
+            if (result.succeeded()) {
+                log.info("allocated {} in network {} to endpoint {} on host {}", address, n.name(), endpointId, host);
+                return new Allocation(record, n);
+            }
+            Optional<EndpointRecord> existing = byHandle(n.id(), endpointId);
+            if (existing.isPresent()) {
+                return existingAllocation(existing.get(), n, host, endpointId, Optional.empty());
+            }
+            if (networks.closed(n.id())) {
+                throw new FabricException(Code.NOT_FOUND, "network " + n.name() + " is being deleted");
+            }
+            net = networks.require(n.id());
+            n = net.value();
+            start = pool.randomStart(random);
+        }
+        throw contended(n);
+    }
+
+    /** The lowest free address read from etcd, when the watch cache cannot answer (not started, or lagging). */
+    private Ipv4Address chooseFromStore(NetworkRecord n, AddressPool pool, long start) {
+        Set<Ipv4Address> held = new HashSet<>(endpoints.heldAddresses(n.id()));
+        held.addAll(inFlight.excluded(n.id()));
+        BitSet bits = new BitSet();
+        held.forEach(a -> {
+            long offset = a.unsigned() - n.subnet().network().unsigned();
+            if (offset >= 0 && offset < n.subnet().size()) {
+                bits.set((int) offset);
+            }
+        });
+        Ipv4Address address = pool.choose(bits, Set.of(), start).orElseThrow(() -> exhausted(n, pool, held.size()));
+        inFlight.track(n.id(), address);
+        return address;
+    }
+
+    private Allocation allocatePreferred(Versioned<NetworkRecord> net, HostId host, String endpointId, Ipv4Address wanted) {
+        NetworkRecord n = net.value();
         if (hosts.find(host).isEmpty()) {
-            throw new FabricException(Code.REFUSED, "host " + host + " is not registered: its agent must register"
-                    + " before allocating addresses");
+            throw notRegistered(host);
         }
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<EndpointRecord> existing = byHandle(n.id(), endpointId);
             if (existing.isPresent()) {
-                EndpointRecord e = existing.get();
-                if (!e.hostId().equals(host)) {
-                    throw new FabricException(Code.CONFLICT, "endpoint " + endpointId + " in network " + n.name()
-                            + " is held by host " + e.hostId() + " (address " + e.address() + ")");
-                }
-                if (wanted.isPresent() && !wanted.get().equals(e.address())) {
-                    throw new FabricException(Code.CONFLICT, "endpoint " + endpointId + " already holds " + e.address()
-                            + " in network " + n.name() + ", not " + wanted.get() + ": release it first");
-                }
-                return new Allocation(e, n);
+                return existingAllocation(existing.get(), n, host, endpointId, Optional.of(wanted));
             }
-            Ipv4Address address;
-            if (wanted.isPresent()) {
-                address = wanted.get();
-                Optional<Versioned<EndpointRecord>> holder = endpoints.atAddress(n.id(), address);
-                if (holder.isPresent()) {
-                    EndpointRecord other = holder.get().value();
-                    throw new FabricException(Code.CONFLICT, "address " + address + " in network " + n.name()
-                            + " is held by endpoint " + other.endpointId() + " on host " + other.hostId());
-                }
-            } else {
-                Set<Ipv4Address> held = endpoints.heldAddresses(n.id());
-                address = pool.choose(held, attempt, random).orElseThrow(() -> new FabricException(Code.EXHAUSTED,
-                        "network " + n.name() + " (" + n.subnet() + ") has " + pool.usable() + " endpoint addresses and all "
-                                + held.size() + " are held; release some or create a larger network"));
+            Optional<Versioned<EndpointRecord>> holder = endpoints.atAddress(n.id(), wanted);
+            if (holder.isPresent()) {
+                EndpointRecord other = holder.get().value();
+                throw new FabricException(Code.CONFLICT, "address " + wanted + " in network " + n.name()
+                        + " is held by endpoint " + other.endpointId() + " on host " + other.hostId());
             }
-            EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, address, "", "", "", List.of(), clock.millis());
+            EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, wanted, "", "", "", List.of(), clock.millis());
             if (endpoints.allocate(record, networks.open(net))) {
-                log.info("allocated {} in network {} to endpoint {} on host {}", address, n.name(), endpointId, host);
+                log.info("allocated {} in network {} to endpoint {} on host {}", wanted, n.name(), endpointId, host);
                 return new Allocation(record, n);
             }
             if (networks.closed(n.id())) {
                 throw new FabricException(Code.NOT_FOUND, "network " + n.name() + " is being deleted");
             }
+            net = networks.require(n.id());
+            n = net.value();
         }
-        throw new FabricException(Code.CONTENDED, "could not allocate an address in network " + n.name() + ": other allocations"
+        throw contended(n);
+    }
+
+    private static Allocation existingAllocation(EndpointRecord e, NetworkRecord n, HostId host, String endpointId,
+            Optional<Ipv4Address> wanted) {
+        if (!e.hostId().equals(host)) {
+            throw new FabricException(Code.CONFLICT, "endpoint " + endpointId + " in network " + n.name()
+                    + " is held by host " + e.hostId() + " (address " + e.address() + ")");
+        }
+        if (wanted.isPresent() && !wanted.get().equals(e.address())) {
+            throw new FabricException(Code.CONFLICT, "endpoint " + endpointId + " already holds " + e.address()
+                    + " in network " + n.name() + ", not " + wanted.get() + ": release it first");
+        }
+        return new Allocation(e, n);
+    }
+
+    private static FabricException notRegistered(HostId host) {
+        return new FabricException(Code.REFUSED, "host " + host + " is not registered: its agent must register"
+                + " before allocating addresses");
+    }
+
+    private static FabricException exhausted(NetworkRecord n, AddressPool pool, long held) {
+        return new FabricException(Code.EXHAUSTED, "network " + n.name() + " (" + n.subnet() + ") has " + pool.usable()
+                + " endpoint addresses and all " + held + " are held; release some or create a larger network");
+    }
+
+    private static FabricException contended(NetworkRecord n) {
+        return new FabricException(Code.CONTENDED, "could not allocate an address in network " + n.name() + ": other allocations"
                 + " kept winning; retry");
     }
 

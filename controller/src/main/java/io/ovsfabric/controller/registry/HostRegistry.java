@@ -45,6 +45,8 @@ public final class HostRegistry {
     private final String controllerId;
     private final RandomGenerator random;
     private final EndpointReleaser endpoints;
+    /** Subnets this controller's registrations are trying right now: concurrent ones pick different subnets. */
+    private final Set<Cidr> trying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Frees what a released or reclaimed host still holds in user networks (issue 5); a no-op without networks. */
     public interface EndpointReleaser {
@@ -140,8 +142,12 @@ public final class HostRegistry {
         } else {
             Cidr subnet = held.isPresent() ? reclaimHeld(id, held.get()) : chooseSubnet(attempt);
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
-            if (!hosts.claimAndBind(record, live, liveRecord)) {
-                return Optional.empty();
+            try {
+                if (!hosts.claimAndBind(record, live, liveRecord)) {
+                    return Optional.empty();
+                }
+            } finally {
+                trying.remove(subnet);
             }
             log.info("host {} registered from {}: {} subnet {} (lease {})", id, input.underlayIp(),
                     held.isPresent() ? "took back the" : "allocated", subnet, Long.toHexString(lease));
@@ -203,7 +209,13 @@ public final class HostRegistry {
             long now = clock.millis();
             Cidr subnet = chooseSubnet(attempt);
             HostRecord record = new HostRecord(id, input.underlayIp(), subnet, Map.of(), now, false, 0, 0);
-            if (hosts.claim(record)) {
+            boolean claimed;
+            try {
+                claimed = hosts.claim(record);
+            } finally {
+                trying.remove(subnet);
+            }
+            if (claimed) {
                 log.info("reserved subnet {} for host {} at {} (not registered yet)", subnet, id, input.underlayIp());
                 return view(record, false);
             }
@@ -297,8 +309,20 @@ public final class HostRegistry {
         return HostView.of(record, live, plan.reclaimGrace());
     }
 
+    /** A free subnet no other registration of this controller is trying; the caller removes it from {@code trying}. */
     private Cidr chooseSubnet(int attempt) {
-        Set<Cidr> held = hosts.claimedSubnets();
+        Set<Cidr> held = new java.util.HashSet<>(hosts.claimedSubnets());
+        for (int tries = 0; tries < MAX_ATTEMPTS; tries++) {
+            Set<Cidr> taken = new java.util.HashSet<>(held);
+            taken.addAll(trying);
+            Optional<Cidr> chosen = pool.choose(taken, attempt, random);
+            if (chosen.isEmpty()) {
+                break;
+            }
+            if (trying.add(chosen.get())) {
+                return chosen.get();
+            }
+        }
         return pool.choose(held, attempt, random).orElseThrow(() -> {
             Map<HostState, Long> byState = new EnumMap<>(HostState.class);
             byState.putAll(list().stream().collect(Collectors.groupingBy(HostView::state, Collectors.counting())));
@@ -307,7 +331,7 @@ public final class HostRegistry {
     }
 
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
-        Map<HostId, Live> live = hosts.all().live();
+        Map<HostId, Live> live = hosts.liveHosts();
         live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
                 .findFirst().ifPresent(l -> {
                     throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "

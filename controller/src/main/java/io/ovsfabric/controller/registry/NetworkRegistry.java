@@ -101,6 +101,16 @@ public final class NetworkRegistry {
                 + "' (list them with 'ovsfabricctl network ls')"));
     }
 
+    /**
+     * A network by id or name from the controller's watch cache (it may lag etcd by a moment: only for writes
+     * conditioned on {@link #open}, which then fail and re-read), else from etcd.
+     */
+    public Versioned<NetworkRecord> requireCached(String nameOrId) {
+        Optional<Versioned<NetworkRecord>> cached = nameOrId == null || nameOrId.isBlank() || nameOrId.contains("/")
+                ? Optional.empty() : networks.cached(nameOrId);
+        return cached.isPresent() ? cached.get() : require(nameOrId);
+    }
+
     /** Deletes a network; refused while endpoints hold addresses in it unless forced (which releases them). */
     public Deleted delete(String nameOrId, boolean force) {
         NetworkRecord network = require(nameOrId).value();

@@ -4,7 +4,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.registry.HostRegistry;
-import io.ovsfabric.controller.topology.TopologyEvent;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import io.ovsfabric.proto.v1.DeregisterRequest;
 import io.ovsfabric.proto.v1.DeregisterResponse;
@@ -18,12 +17,13 @@ import io.ovsfabric.proto.v1.WatchTopologyRequest;
 /** What agents call: registration, liveness and the topology stream. */
 public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplBase {
     private final HostRegistry hosts;
-    private final TopologyFeed topology;
+    private final TopologyStreams streams;
     private final NetworkRpc networks;
 
-    public FabricRpcService(HostRegistry hosts, TopologyFeed topology, NetworkRpc networks) {
+    /** Topology streams never send a message over {@code maxMessageBytes} (the clients' inbound limit). */
+    public FabricRpcService(HostRegistry hosts, TopologyFeed topology, NetworkRpc networks, int maxMessageBytes) {
         this.hosts = hosts;
-        this.topology = topology;
+        this.streams = new TopologyStreams(topology, maxMessageBytes);
         this.networks = networks;
     }
 
@@ -62,35 +62,7 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
                     "resume_revision " + request.getResumeRevision() + " is negative: use 0 for a snapshot")));
             return;
         }
-        Object lock = new Object();
-        TopologyFeed.Sink sink = new TopologyFeed.Sink() {
-            @Override
-            public void onEvent(TopologyEvent event) {
-                synchronized (lock) {
-                    if (!call.isCancelled()) {
-                        call.onNext(ProtoMapper.event(event));
-                    }
-                }
-            }
-
-            @Override
-            public void onError(FabricException error) {
-                synchronized (lock) {
-                    if (!call.isCancelled()) {
-                        call.onError(GrpcErrors.toStatus("WatchTopology " + watcher, error));
-                    }
-                }
-            }
-        };
-        try {
-            TopologyFeed.Subscription subscription = topology.subscribe(watcher, request.getResumeRevision(), sink);
-            call.setOnCancelHandler(subscription::close);
-            if (call.isCancelled()) {
-                subscription.close();
-            }
-        } catch (RuntimeException e) {
-            observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, e));
-        }
+        streams.serve(watcher, request.getResumeRevision(), call);
     }
 
     @Override

@@ -19,8 +19,30 @@ import java.util.stream.Collectors;
  * are create-if-absent and written together ({@link #allocate}).
  */
 public final class EndpointRepository extends Repository {
-    EndpointRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+    private final WatchCache cache;
+
+    EndpointRepository(KvStore store, KeyLayout keys, JsonCodec codec, WatchCache cache) {
         super(store, keys, codec);
+        this.cache = cache;
+    }
+
+    /**
+     * Runs {@code read} on the held addresses of a network as the watch cache has them now (bit i set: the subnet's
+     * i-th address is held), under the cache's lock; empty when the cache does not follow etcd or does not know the
+     * network. The cache may lag: choose with it, then let {@link #allocate}'s conditions decide.
+     */
+    public <T> Optional<T> withHeldOffsets(String networkId, java.util.function.Function<java.util.BitSet, T> read) {
+        return cache.withHeld(networkId, read);
+    }
+
+    /** Waits (bounded) until the watch cache has every revision this controller has seen; false if it did not. */
+    public boolean awaitCache() {
+        return cache.awaitSeen();
+    }
+
+    /** The revision the watch cache has applied everything up to (0 when it is not running). */
+    public long cachedRevision() {
+        return cache.running() ? cache.revision() : 0;
     }
 
     /** The endpoint holding an address. */
@@ -63,9 +85,14 @@ public final class EndpointRepository extends Repository {
      * free and {@code network} (its {@link NetworkRepository#open} condition) still holds.
      */
     public boolean allocate(EndpointRecord record, TxnPart network) {
+        return allocateAt(record, network).succeeded();
+    }
+
+    /** As {@link #allocate}, with the revision etcd answered at (the winner's, or later, when it did not apply). */
+    public TxnResult allocateAt(EndpointRecord record, TxnPart network) {
         String address = keys.address(record.networkId(), record.address());
         String handle = keys.handle(record.networkId(), record.endpointId());
-        return commit(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
+        return commitAt(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
                 TxnPart.then(Op.put(address, codec.encode(record)), Op.put(handle, record.address().toString())));
     }
 

@@ -34,6 +34,13 @@ import java.util.concurrent.TimeoutException;
 
 /** {@link KvStore} on a real etcd through jetcd. Every call waits at most {@code opTimeout}. */
 public final class EtcdKvStore implements KvStore {
+    /**
+     * Keys per range read: a whole-prefix read is paged so that no single answer nears the gRPC message limit
+     * (records are bounded by the API's field limits to a few KiB, so a page stays around 1 MiB at most).
+     */
+    static final int PAGE_KEYS = 256;
+    /** jetcd's default is 4 MiB; a page is far below either, this is the ceiling for one odd large value. */
+    private static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
     private final Client client;
     private final String endpoints;
     private final Duration opTimeout;
@@ -44,7 +51,8 @@ public final class EtcdKvStore implements KvStore {
         this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
                 .connectTimeout(Duration.ofSeconds(2)).retryMaxDuration(opTimeout)
                 // notice a member that stopped answering (killed, cut off) and move to another one
-                .keepaliveTime(Duration.ofSeconds(5)).keepaliveTimeout(Duration.ofSeconds(3)).build();
+                .keepaliveTime(Duration.ofSeconds(5)).keepaliveTimeout(Duration.ofSeconds(3))
+                .maxInboundMessageSize(MAX_INBOUND_BYTES).build();
     }
 
     /** The jetcd client, for the election in this package only. */
@@ -67,11 +75,35 @@ public final class EtcdKvStore implements KvStore {
         return getPrefix(prefix, 0);
     }
 
+    /**
+     * Pages through the prefix ({@link #PAGE_KEYS} keys per read), every page at the revision of the first one, so
+     * the result is one consistent view however large the prefix is.
+     */
     @Override
     public KvRange getPrefix(String prefix, long revision) {
-        GetOption option = GetOption.builder().isPrefix(true).withRevision(revision).build();
-        GetResponse response = await("get --prefix " + prefix, client.getKVClient().get(bytes(prefix), option));
-        return new KvRange(response.getKvs().stream().map(EtcdKvStore::toKeyValue).toList(), response.getHeader().getRevision());
+        ByteSequence end = bytes(prefixEnd(prefix));
+        List<KeyValue> all = new ArrayList<>();
+        ByteSequence from = bytes(prefix);
+        long at = revision;
+        while (true) {
+            GetOption option = GetOption.builder().withRange(end).withLimit(PAGE_KEYS).withRevision(at).build();
+            GetResponse response = await("get --prefix " + prefix, client.getKVClient().get(from, option));
+            if (at == 0) {
+                at = response.getHeader().getRevision();
+            }
+            response.getKvs().forEach(kv -> all.add(toKeyValue(kv)));
+            if (!response.isMore() || response.getKvs().isEmpty()) {
+                return new KvRange(all, at);
+            }
+            String last = response.getKvs().get(response.getKvs().size() - 1).getKey().toString(StandardCharsets.UTF_8);
+            from = bytes(last + "\0");
+        }
+    }
+
+    /** The first key after every key that starts with {@code prefix} (etcd's range end for a prefix). */
+    static String prefixEnd(String prefix) {
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
     }
 
     @Override
@@ -128,13 +160,22 @@ public final class EtcdKvStore implements KvStore {
 
     @Override
     public WatchHandle watch(String prefix, long fromRevision, WatchListener listener) {
+        return watchRange(prefix, prefixEnd(prefix), fromRevision, listener);
+    }
+
+    @Override
+    public WatchHandle watchRange(String fromKey, String toKey, long fromRevision, WatchListener listener) {
         // Require a leader: an etcd member cut off from its quorum ends the watch instead of serving a frozen view.
-        WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).withRequireLeader(true)
-                .build();
-        Watch.Watcher watcher = client.getWatchClient().watch(bytes(prefix), option, new Watch.Listener() {
+        WatchOption option = WatchOption.builder().withRange(bytes(toKey)).withRevision(fromRevision)
+                .withRequireLeader(true).build();
+        Watch.Watcher watcher = client.getWatchClient().watch(bytes(fromKey), option, new Watch.Listener() {
             @Override
             public void onNext(WatchResponse response) {
-                deliver(response, listener);
+                if (response.isProgressNotify()) {
+                    listener.onProgress(response.getHeader().getRevision());
+                } else {
+                    deliver(response, listener);
+                }
             }
 
             @Override
@@ -143,7 +184,7 @@ public final class EtcdKvStore implements KvStore {
                 if (cause instanceof CompactedException compacted) {
                     listener.onCompacted(compacted.getCompactedRevision());
                 } else {
-                    listener.onError(translate("watch " + prefix, cause));
+                    listener.onError(translate("watch " + fromKey + ".." + toKey, cause));
                 }
             }
 
@@ -153,6 +194,11 @@ public final class EtcdKvStore implements KvStore {
             }
         });
         return watcher::close;
+    }
+
+    @Override
+    public void requestProgress() {
+        client.getWatchClient().requestProgress();
     }
 
     @Override

@@ -29,17 +29,28 @@ public final class FabricStore {
     private final EndpointRepository endpoints;
     private final ReportRepository reports;
     private final TopologyRepository topology;
+    private final WatchCache cache;
 
     /** INVALID for a prefix that is not an absolute path. */
-    public FabricStore(KvStore store, String keyPrefix) {
+    public FabricStore(KvStore kv, String keyPrefix) {
         this.keys = new KeyLayout(keyPrefix);
         JsonCodec codec = new JsonCodec();
+        SeenRevisions store = new SeenRevisions(kv);
         this.config = new ConfigRepository(store, keys, codec);
-        this.hosts = new HostRepository(store, keys, codec);
-        this.networks = new NetworkRepository(store, keys, codec);
-        this.endpoints = new EndpointRepository(store, keys, codec);
-        this.reports = new ReportRepository(store, keys, codec);
         this.topology = new TopologyRepository(store, keys, codec);
+        this.cache = new WatchCache(store, keys, codec, topology, store);
+        this.hosts = new HostRepository(store, keys, codec, cache);
+        this.networks = new NetworkRepository(store, keys, codec, cache);
+        this.endpoints = new EndpointRepository(store, keys, codec, cache);
+        this.reports = new ReportRepository(store, keys, codec);
+    }
+
+    /**
+     * The controller's one watch of the topology keys. Until {@link WatchCache#start()} is called (unit tests,
+     * tools) every repository reads etcd directly; once started, hot whole-prefix reads come from it.
+     */
+    public WatchCache cache() {
+        return cache;
     }
 
     /** Throws {@link InvalidInputException} when {@code keyPrefix} cannot hold a fabric. */

@@ -36,8 +36,11 @@ public final class HostRepository extends Repository {
         }
     }
 
-    HostRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+    private final WatchCache cache;
+
+    HostRepository(KvStore store, KeyLayout keys, JsonCodec codec, WatchCache cache) {
         super(store, keys, codec);
+        this.cache = cache;
     }
 
     public Optional<Versioned<HostRecord>> find(HostId id) {
@@ -61,8 +64,22 @@ public final class HostRepository extends Repository {
         return new Hosts(records, live, hostRange.revision());
     }
 
-    /** Every claimed host subnet. */
+    /** Every live key (from the watch cache once it has caught up with this controller's writes, else etcd). */
+    public Map<HostId, Live> liveHosts() {
+        return cache.live().orElseGet(() -> all().live());
+    }
+
+    /** Whether the host has a record (a "yes" from the watch cache is trusted, a "no" is checked in etcd). */
+    public boolean known(HostId id) {
+        return cache.hasHost(id) || find(id).isPresent();
+    }
+
+    /** Every claimed host subnet (from the watch cache once it has caught up with this controller's writes). */
     public Set<Cidr> claimedSubnets() {
+        return cache.claimedSubnets().orElseGet(this::claimedSubnetsInStore);
+    }
+
+    private Set<Cidr> claimedSubnetsInStore() {
         String prefix = keys.subnetsPrefix();
         return store.getPrefix(prefix).kvs().stream().map(kv -> Cidr.fromKeyForm(kv.key().substring(prefix.length())))
                 .collect(Collectors.toSet());

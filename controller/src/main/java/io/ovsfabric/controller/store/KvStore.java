@@ -38,6 +38,18 @@ public interface KvStore extends AutoCloseable {
      */
     WatchHandle watch(String prefix, long fromRevision, WatchListener listener);
 
+    /**
+     * Watches every key in {@code [fromKey, toKey)} the same way as {@link #watch}: one watch for several adjacent
+     * prefixes (the topology's), leaving out what sorts at or after {@code toKey} (reports).
+     */
+    WatchHandle watchRange(String fromKey, String toKey, long fromRevision, WatchListener listener);
+
+    /**
+     * Asks every open watch to tell its listener ({@link WatchListener#onProgress}) the revision up to which it has
+     * delivered everything, even when no watched key changed (etcd's progress request). Fire and forget.
+     */
+    default void requestProgress() {}
+
     /** The store's current revision. */
     long revision();
 

@@ -26,8 +26,24 @@ public final class NetworkRepository extends Repository {
     /** Every network, read after the guard: a write at {@link #guard} saw all of them. */
     public record Catalog(Guard guard, List<Versioned<NetworkRecord>> networks) {}
 
-    NetworkRepository(KvStore store, KeyLayout keys, JsonCodec codec) {
+    private final WatchCache cache;
+
+    NetworkRepository(KvStore store, KeyLayout keys, JsonCodec codec, WatchCache cache) {
         super(store, keys, codec);
+        this.cache = cache;
+    }
+
+    /**
+     * A network by id or name as the watch cache has it (it may lag etcd by a moment: use it only under a
+     * transaction conditioned on {@link #open}), else read from etcd.
+     */
+    public Optional<Versioned<NetworkRecord>> cached(String nameOrId) {
+        Optional<Versioned<NetworkRecord>> hit = cache.network(nameOrId);
+        if (hit.isPresent()) {
+            return hit;
+        }
+        Optional<Versioned<NetworkRecord>> byId = byId(nameOrId);
+        return byId.isPresent() ? byId : byName(nameOrId);
     }
 
     /** The guard, then every network (in that order: a change in between makes a write at this catalog fail). */

@@ -26,6 +26,11 @@ abstract class Repository {
 
     /** Commits the parts as one transaction; whether its conditions held. */
     boolean commit(TxnPart... parts) {
-        return store.commit(TxnPart.join(parts)).succeeded();
+        return commitAt(parts).succeeded();
+    }
+
+    /** Commits the parts as one transaction; whether it applied and the revision etcd answered at. */
+    TxnResult commitAt(TxnPart... parts) {
+        return store.commit(TxnPart.join(parts));
     }
 }

@@ -93,7 +93,8 @@ public final class TopologyRepository extends Repository {
         return new Snapshot(range.revision(), entries);
     }
 
-    private Optional<Entry> decode(KeyValue kv, boolean put) {
+    /** The topology entry a key stands for; empty for keys outside the topology. */
+    Optional<Entry> decode(KeyValue kv, boolean put) {
         return keys.parse(kv.key()).flatMap(parsed -> Optional.ofNullable(switch (parsed.kind()) {
             case CONFIG -> put ? new PlanEntry(codec.decode(kv.key(), kv.value(), FabricPlan.class)) : null;
             case HOST -> new HostEntry(HostId.of(parsed.first()),

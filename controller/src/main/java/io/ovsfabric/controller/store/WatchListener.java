@@ -9,6 +9,9 @@ public interface WatchListener {
     /** All events of one store revision, in the order they were applied. */
     void onEvents(long revision, List<KvEvent> events);
 
+    /** Every event up to {@code revision} has been delivered (an answer to {@link KvStore#requestProgress}). */
+    default void onProgress(long revision) {}
+
     /** The requested start revision was compacted; the watch has ended. Start over from a fresh read. */
     void onCompacted(long compactRevision);
 

@@ -1,149 +1,281 @@
 package io.ovsfabric.controller.topology;
 
 import io.ovsfabric.controller.FabricException;
-import io.ovsfabric.controller.store.KvStore;
 import io.ovsfabric.controller.store.TopologyRepository;
+import io.ovsfabric.controller.store.WatchCache;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Topology streams for watchers: a snapshot read at revision R then every change from R+1 on, in etcd order, each
- * event carrying the revision it brings the watcher to. A watcher resuming from revision N gets exactly the changes
- * after N (the state at N is re-read to translate them); if N was compacted it gets a fresh snapshot instead.
+ * Topology streams for watchers, all served from one in-memory view fed by the controller's {@link WatchCache}: a
+ * snapshot at revision R then every change after R, in etcd order, each event carrying the revision it brings the
+ * watcher to. The last {@code historyLimit} deltas are kept, shared by every stream, so a watcher resuming from
+ * revision N gets exactly the changes after N when N is still covered, and a fresh snapshot otherwise (N older than
+ * the history, from before this controller started, or compacted away).
+ *
+ * <p>Streams pull ({@link Subscription#next}): the feed keeps no per-stream queue, only each stream's position, and
+ * tells a stream's {@link Sink} when there is more. A stream that falls behind the shared history (a slow or stuck
+ * watcher) is sent a fresh snapshot when it can take one, so a slow watcher costs one position, never a growing
+ * buffer. Snapshots are built once per revision and shared.
  */
-public final class TopologyFeed {
+public final class TopologyFeed implements WatchCache.Listener {
     private static final Logger log = LoggerFactory.getLogger(TopologyFeed.class);
+    public static final int DEFAULT_HISTORY = 4096;
+    /** A cached snapshot this many deltas old is rebuilt rather than followed by the deltas after it. */
+    private static final int SNAPSHOT_REUSE_DELTAS = 64;
+    private static final long NEEDS_SNAPSHOT = -1;
+    /** A watcher behind by several deltas gets them as one message of at most this many changes. */
+    static final int MAX_MERGED_CHANGES = 512;
 
-    private final TopologyRepository store;
     private final Duration grace;
+    private final int historyLimit;
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
 
-    /** Receives one watcher's events; never called concurrently. */
+    // guarded by this
+    private TopologyState state;
+    private long revision;
+    private long floor;
+    private final TreeMap<Long, TopologyEvent> history = new TreeMap<>();
+    private TopologyEvent snapshot;
+    private int deltasSinceSnapshot;
+    private FabricException stale;
+    private TopologyEvent merged;
+    private long mergedFrom;
+    private final java.util.concurrent.Executor fanOut;
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Receives one watcher's wake-ups and its end. */
     public interface Sink {
-        void onEvent(TopologyEvent event);
+        /** There may be new events: call {@link Subscription#next} until it returns null. Any thread, any time. */
+        void onAvailable();
 
-        /** The stream ended (etcd watch failure); the watcher should reconnect with its last revision. */
+        /** The stream ended (the controller lost its etcd watch); the watcher should reconnect with its revision. */
         void onError(FabricException error);
     }
 
-    public TopologyFeed(TopologyRepository store, Duration grace) {
-        this.store = store;
-        this.grace = grace;
+    public TopologyFeed(Duration grace) {
+        this(grace, DEFAULT_HISTORY);
     }
 
-    /** Starts a stream; close the returned subscription when the watcher goes away. */
+    public TopologyFeed(Duration grace, int historyLimit) {
+        this(grace, historyLimit, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "topology-fan-out");
+            thread.setDaemon(true);
+            return thread;
+        }));
+    }
+
+    /** With the executor that wakes the streams ({@code Runnable::run} in tests: at once, on the writer's thread). */
+    public TopologyFeed(Duration grace, int historyLimit, java.util.concurrent.Executor fanOut) {
+        this.grace = grace;
+        this.historyLimit = historyLimit;
+        this.fanOut = fanOut;
+    }
+
+    /**
+     * Starts a stream: from a snapshot ({@code resumeRevision} 0, or one the history no longer covers) or right after
+     * {@code resumeRevision}. Call {@link Subscription#next} right away; close the subscription when the watcher goes
+     * away. UNAVAILABLE while this controller's view does not follow etcd.
+     */
     public Subscription subscribe(String watcher, long resumeRevision, Sink sink) {
-        Subscription subscription = new Subscription(watcher, sink);
-        subscription.begin(resumeRevision);
+        Subscription subscription;
+        synchronized (this) {
+            if (state == null || stale != null) {
+                throw new FabricException(FabricException.Code.UNAVAILABLE, "controller's topology view does not follow etcd"
+                        + " right now" + (stale == null ? " (still loading)" : " (" + stale.getMessage() + ")")
+                        + ": retry, or use another controller");
+            }
+            boolean resumes = resumeRevision > 0 && resumeRevision >= floor;
+            subscription = new Subscription(watcher, sink, resumes ? resumeRevision : NEEDS_SNAPSHOT);
+            subscriptions.add(subscription);
+            if (resumes) {
+                log.info("topology watcher {} resumes after revision {}", watcher, resumeRevision);
+            } else if (resumeRevision > 0) {
+                log.info("topology watcher {} asked to resume after revision {}, older than this controller's history"
+                        + " (from revision {}): sending a fresh snapshot", watcher, resumeRevision, floor);
+            }
+        }
         return subscription;
     }
 
-    public final class Subscription implements AutoCloseable, TopologyRepository.Listener {
-        private final String watcher;
-        private final Sink sink;
-        private TopologyState state;
-        private KvStore.WatchHandle watch;
-        private boolean closed;
+    /** How many streams are open (for logs and tests). */
+    public int streams() {
+        return subscriptions.size();
+    }
 
-        private Subscription(String watcher, Sink sink) {
-            this.watcher = watcher;
-            this.sink = sink;
-        }
+    /** The revision the feed has applied. */
+    public synchronized long revision() {
+        return revision;
+    }
 
-        private synchronized void begin(long resumeRevision) {
-            if (resumeRevision > 0) {
-                try {
-                    TopologyRepository.Snapshot atResume = store.readAt(resumeRevision);
-                    state = new TopologyState(grace);
-                    state.load(atResume.entries());
-                    log.info("topology watcher {} resumes after revision {}", watcher, resumeRevision);
-                    startWatch(resumeRevision + 1);
-                    return;
-                } catch (FabricException e) {
-                    if (e.code() != FabricException.Code.COMPACTED) {
-                        throw e;
-                    }
-                    log.info("topology watcher {} asked to resume after revision {}, which etcd no longer has: sending a"
-                            + " fresh snapshot", watcher, resumeRevision);
-                }
-            }
-            sendSnapshot();
-        }
-
-        private void sendSnapshot() {
-            TopologyRepository.Snapshot range = store.read();
+    @Override
+    public void onReset(TopologyRepository.Snapshot loaded) {
+        synchronized (this) {
             state = new TopologyState(grace);
-            state.load(range.entries());
-            TopologyEvent.Snapshot snapshot = state.snapshot();
-            log.info("topology watcher {} gets a snapshot at revision {} ({} hosts, {} networks, {} endpoints)", watcher,
-                    range.revision(), snapshot.hosts().size(), snapshot.networks().size(), snapshot.endpoints().size());
-            sink.onEvent(TopologyEvent.snapshot(range.revision(), snapshot));
-            startWatch(range.revision() + 1);
+            state.load(loaded.entries());
+            revision = loaded.revision();
+            floor = revision;
+            history.clear();
+            merged = null;
+            snapshot = null;
+            stale = null;
         }
+        wakeAll();
+    }
 
-        private void startWatch(long fromRevision) {
-            watch = store.watch(fromRevision, this);
-        }
-
-        @Override
-        public synchronized void onEntries(long revision, List<TopologyRepository.Entry> entries) {
-            if (closed) {
+    @Override
+    public void onEntries(long rev, List<TopologyRepository.Entry> entries) {
+        synchronized (this) {
+            if (state == null) {
                 return;
             }
             List<TopologyChange> changes = state.apply(entries);
-            if (!changes.isEmpty()) {
-                sink.onEvent(TopologyEvent.delta(revision, changes));
-            }
-        }
-
-        @Override
-        public synchronized void onCompacted(long compactRevision) {
-            if (closed) {
+            revision = rev;
+            if (changes.isEmpty()) {
                 return;
             }
-            log.info("topology watch for {} fell behind etcd compaction (revision {}): sending a fresh snapshot", watcher, compactRevision);
-            closeWatch();
-            try {
-                sendSnapshot();
-            } catch (FabricException e) {
-                onError(e);
+            history.put(rev, TopologyEvent.delta(rev, changes));
+            deltasSinceSnapshot++;
+            while (history.size() > historyLimit) {
+                floor = history.pollFirstEntry().getKey();
+            }
+        }
+        wakeAll();
+    }
+
+    @Override
+    public void onStale(FabricException error) {
+        List<Subscription> ended;
+        synchronized (this) {
+            stale = error;
+            ended = new ArrayList<>(subscriptions);
+            subscriptions.clear();
+        }
+        if (!ended.isEmpty()) {
+            log.warn("ending {} topology streams: {}; the watchers reconnect (to another controller if this one stays cut off)",
+                    ended.size(), error.getMessage());
+        }
+        for (Subscription s : ended) {
+            s.closed = true;
+            s.sink.onError(error);
+        }
+    }
+
+    /**
+     * Wakes every stream from one fan-out thread. Wake-ups coalesce: while a pass runs, further changes only ask for
+     * one more pass, and a stream that is several deltas behind gets them merged into one message, so a burst of
+     * changes costs a message per stream per pass, not per change.
+     */
+    private void wakeAll() {
+        if (!wakePending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            fanOut.execute(() -> {
+                wakePending.set(false);
+                for (Subscription s : subscriptions) {
+                    s.sink.onAvailable();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            wakePending.set(false);
+        }
+    }
+
+    /** Stops the fan-out thread (the controller is stopping). */
+    public void close() {
+        if (fanOut instanceof java.util.concurrent.ExecutorService service) {
+            service.shutdownNow();
+        }
+    }
+
+    private synchronized TopologyEvent next(Subscription s) {
+        if (s.closed || state == null) {
+            return null;
+        }
+        if (s.position == NEEDS_SNAPSHOT || s.position < floor) {
+            TopologyEvent shared = currentSnapshot();
+            if (s.position != NEEDS_SNAPSHOT) {
+                log.info("topology watcher {} fell behind this controller's history (at revision {}, history from {}):"
+                        + " sending a fresh snapshot", s.watcher, s.position, floor);
+            }
+            s.position = shared.revision();
+            return shared;
+        }
+        Map.Entry<Long, TopologyEvent> next = history.higherEntry(s.position);
+        if (next == null) {
+            return null;
+        }
+        if (next.getKey().equals(history.lastKey()) || next.getValue().changes().size() >= MAX_MERGED_CHANGES) {
+            s.position = next.getKey();
+            return next.getValue();
+        }
+        if (merged == null || mergedFrom != s.position || merged.revision() != history.lastKey()) {
+            List<TopologyChange> changes = new ArrayList<>();
+            long to = s.position;
+            for (Map.Entry<Long, TopologyEvent> e : history.tailMap(s.position, false).entrySet()) {
+                if (!changes.isEmpty() && changes.size() + e.getValue().changes().size() > MAX_MERGED_CHANGES) {
+                    break;
+                }
+                changes.addAll(e.getValue().changes());
+                to = e.getKey();
+            }
+            TopologyEvent event = TopologyEvent.delta(to, changes);
+            if (to != history.lastKey()) {
+                s.position = to;
+                return event; // a partial merge: not worth sharing
+            }
+            merged = event;
+            mergedFrom = s.position;
+        }
+        s.position = merged.revision();
+        return merged;
+    }
+
+    /** The shared snapshot: rebuilt when the history no longer covers it or it is more than a few deltas old. */
+    private TopologyEvent currentSnapshot() {
+        if (snapshot == null || snapshot.revision() < floor || deltasSinceSnapshot > SNAPSHOT_REUSE_DELTAS) {
+            snapshot = TopologyEvent.snapshot(revision, state.snapshot());
+            deltasSinceSnapshot = 0;
+        }
+        return snapshot;
+    }
+
+    public final class Subscription implements AutoCloseable {
+        private final String watcher;
+        private final Sink sink;
+        private long position; // guarded by the feed
+        private volatile boolean closed;
+
+        private Subscription(String watcher, Sink sink, long position) {
+            this.watcher = watcher;
+            this.sink = sink;
+            this.position = position;
+        }
+
+        /** The next event for this watcher, or null when it is up to date (its sink is told when that changes). */
+        public TopologyEvent next() {
+            return TopologyFeed.this.next(this);
+        }
+
+        /** Sends this watcher a fresh snapshot next, instead of the deltas it missed. */
+        public void resync() {
+            synchronized (TopologyFeed.this) {
+                position = NEEDS_SNAPSHOT;
             }
         }
 
-        @Override
-        public synchronized void onError(FabricException error) {
-            if (closed) {
-                return;
-            }
-            log.warn("topology watch for {} failed: {}; the watcher must reconnect", watcher, error.getMessage());
-            closed = true;
-            closeWatch(); // on the watch's own callback thread: safe to close it here
-            sink.onError(error);
-        }
-
-        /**
-         * Stops the stream. The watch is closed outside this subscription's lock: the store's watch thread may be
-         * delivering a callback that waits for this lock while holding the store's own.
-         */
         @Override
         public void close() {
-            KvStore.WatchHandle handle;
-            synchronized (this) {
-                closed = true;
-                handle = watch;
-                watch = null;
-            }
-            if (handle != null) {
-                handle.close();
-            }
-        }
-
-        private void closeWatch() {
-            if (watch != null) {
-                watch.close();
-                watch = null;
-            }
+            closed = true;
+            subscriptions.remove(this);
         }
     }
 }

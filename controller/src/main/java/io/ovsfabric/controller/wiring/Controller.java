@@ -15,6 +15,7 @@ import io.ovsfabric.controller.registry.Sweeper;
 import io.ovsfabric.controller.rpc.AdminRpcService;
 import io.ovsfabric.controller.rpc.FabricRpcService;
 import io.ovsfabric.controller.rpc.NetworkRpc;
+import io.ovsfabric.controller.rpc.RequestLimits;
 import io.ovsfabric.controller.store.EtcdKvStore;
 import io.ovsfabric.controller.store.EtcdLeaderElection;
 import io.ovsfabric.common.rpc.ControllerChannels;
@@ -43,15 +44,19 @@ public final class Controller implements AutoCloseable {
 
     private final ControllerConfig config;
     private final EtcdKvStore store;
+    private final FabricStore fabric;
+    private final TopologyFeed feed;
     private final LeaderElection election;
     private final Server server;
     private final ScheduledExecutorService sweeps;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Controller(ControllerConfig config, EtcdKvStore store, LeaderElection election, Server server,
-            ScheduledExecutorService sweeps) {
+    private Controller(ControllerConfig config, EtcdKvStore store, FabricStore fabric, TopologyFeed feed, LeaderElection election,
+            Server server, ScheduledExecutorService sweeps) {
+        this.feed = feed;
         this.config = config;
         this.store = store;
+        this.fabric = fabric;
         this.election = election;
         this.server = server;
         this.sweeps = sweeps;
@@ -74,14 +79,18 @@ public final class Controller implements AutoCloseable {
             HostRegistry registry = new HostRegistry(fabric.hosts(), plan, plan.leaseTtl(), clock, config.controllerId(),
                     new SecureRandom(), endpoints);
             Sweeper sweeper = new Sweeper(fabric.hosts(), plan.reclaimGrace(), clock, endpoints);
-            TopologyFeed feed = new TopologyFeed(fabric.topology(), plan.reclaimGrace());
+            // one etcd watch and one in-memory view serve every topology stream and the hot registry reads
+            fabric.cache().start();
+            TopologyFeed feed = new TopologyFeed(plan.reclaimGrace());
+            fabric.cache().addListener(feed);
             LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
                             InsecureServerCredentials.create())
                     .maxInboundMessageSize(ControllerChannels.MAX_MESSAGE_BYTES)
                     // clients ping every 10 s to notice a dead controller; allow it (the default allows one per 5 min)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
-                    .addService(new FabricRpcService(registry, feed, networkRpc))
+                    .intercept(new RequestLimits())
+                    .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
                             fabric.config()::currentRevision, networkRpc))
                     .build();
@@ -107,7 +116,7 @@ public final class Controller implements AutoCloseable {
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
                     plan.reclaimGrace().toSeconds());
-            return new Controller(config, store, election, server, sweeps);
+            return new Controller(config, store, fabric, feed, election, server, sweeps);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -157,6 +166,8 @@ public final class Controller implements AutoCloseable {
             election.abandon();
             server.shutdownNow();
         }
+        fabric.cache().close();
+        feed.close();
         store.close();
         return true;
     }

@@ -155,12 +155,17 @@ public final class FakeKvStore implements KvStore {
 
     @Override
     public synchronized WatchHandle watch(String prefix, long fromRevision, WatchListener listener) {
+        return watchRange(prefix, EtcdKvStore.prefixEnd(prefix), fromRevision, listener);
+    }
+
+    @Override
+    public synchronized WatchHandle watchRange(String fromKey, String toKey, long fromRevision, WatchListener listener) {
         checkAvailable();
         if (fromRevision <= compacted) {
             listener.onCompacted(compacted);
             return () -> { };
         }
-        FakeWatch watch = new FakeWatch(prefix, listener);
+        FakeWatch watch = new FakeWatch(fromKey, toKey, listener);
         for (long rev = Math.max(2, fromRevision); rev <= revision; rev++) {
             watch.deliver(rev, history.get((int) rev - 2));
         }
@@ -235,9 +240,15 @@ public final class FakeKvStore implements KvStore {
         }
     }
 
-    private record FakeWatch(String prefix, WatchListener listener) {
+    @Override
+    public synchronized void requestProgress() {
+        watches.forEach(w -> w.listener().onProgress(revision));
+    }
+
+    private record FakeWatch(String from, String to, WatchListener listener) {
         void deliver(long rev, List<KvEvent> events) {
-            List<KvEvent> mine = events.stream().filter(e -> e.kv().key().startsWith(prefix)).toList();
+            List<KvEvent> mine = events.stream()
+                    .filter(e -> e.kv().key().compareTo(from) >= 0 && e.kv().key().compareTo(to) < 0).toList();
             if (!mine.isEmpty()) {
                 listener.onEvents(rev, mine);
             }

@@ -33,15 +33,33 @@ class TopologyFeedTest {
     private final HostRegistry registry = new HostRegistry(fabric.hosts(), plan, Duration.ofSeconds(10), clock, "c1",
             new Random(1), h -> 0);
     private final Sweeper sweeper = new Sweeper(fabric.hosts(), GRACE, clock, h -> 0);
-    private final TopologyFeed feed = new TopologyFeed(fabric.topology(), GRACE);
+    private final TopologyFeed feed = new TopologyFeed(GRACE, TopologyFeed.DEFAULT_HISTORY, Runnable::run);
 
+    {
+        fabric.cache().start();
+        fabric.cache().addListener(feed);
+    }
+
+    /** Pulls everything it is told about, at once (the gRPC stream pulls while its call is ready). */
     private static final class Recorder implements TopologyFeed.Sink {
         final List<TopologyEvent> events = new ArrayList<>();
         FabricException error;
+        TopologyFeed.Subscription subscription;
+
+        Recorder subscribe(TopologyFeed feed, long resume) {
+            subscription = feed.subscribe("test", resume, this);
+            onAvailable();
+            return this;
+        }
 
         @Override
-        public void onEvent(TopologyEvent event) {
-            events.add(event);
+        public void onAvailable() {
+            if (subscription == null) {
+                return;
+            }
+            for (TopologyEvent e = subscription.next(); e != null; e = subscription.next()) {
+                events.add(e);
+            }
         }
 
         @Override
@@ -57,8 +75,8 @@ class TopologyFeedTest {
     @Test
     void snapshotThenOneDeltaPerChangeWithRevisions() {
         HostRegistry.Registration h1 = registry.register("h1", "192.0.2.11", Map.of(), 0);
-        Recorder rec = new Recorder();
-        TopologyFeed.Subscription sub = feed.subscribe("test", 0, rec);
+        Recorder rec = new Recorder().subscribe(feed, 0);
+        TopologyFeed.Subscription sub = rec.subscription;
         TopologyEvent snapshot = rec.events.get(0);
         assertTrue(snapshot.isSnapshot());
         assertEquals(store.revision(), snapshot.revision());
@@ -87,9 +105,9 @@ class TopologyFeedTest {
     }
 
     @Test
-    void resumeGivesExactlyTheChangesAfterTheRevisionAndCompactionGivesASnapshot() {
-        Recorder first = new Recorder();
-        TopologyFeed.Subscription sub = feed.subscribe("test", 0, first);
+    void resumeGivesExactlyTheChangesAfterTheRevisionAndAnOlderRevisionGivesASnapshot() {
+        Recorder first = new Recorder().subscribe(feed, 0);
+        TopologyFeed.Subscription sub = first.subscription;
         HostRegistry.Registration h1 = registry.register("h1", "192.0.2.11", Map.of(), 0);
         long applied = first.last().revision();
         sub.close();
@@ -97,17 +115,73 @@ class TopologyFeedTest {
         store.expireLease(h1.leaseId()); // missed while disconnected
         registry.register("h2", "192.0.2.12", Map.of(), 0);
 
-        Recorder resumed = new Recorder();
-        feed.subscribe("test", applied, resumed);
+        Recorder resumed = new Recorder().subscribe(feed, applied);
         assertFalse(resumed.events.get(0).isSnapshot());
-        assertEquals(2, resumed.events.size());
-        assertEquals(HostState.DOWN, ((TopologyChange.HostUpserted) resumed.events.get(0).changes().get(0)).host().state());
-        assertEquals("h2", ((TopologyChange.HostUpserted) resumed.events.get(1).changes().get(0)).host().record().hostId().value());
+        assertEquals(1, resumed.events.size(), "the two missed deltas come merged in one event");
+        assertEquals(store.revision(), resumed.events.get(0).revision());
+        List<TopologyChange> missed = resumed.events.get(0).changes();
+        assertEquals(HostState.DOWN, ((TopologyChange.HostUpserted) missed.get(0)).host().state());
+        assertEquals("h2", ((TopologyChange.HostUpserted) missed.get(1)).host().record().hostId().value());
 
-        store.compact(store.revision());
-        Recorder afterCompaction = new Recorder();
-        feed.subscribe("test", applied, afterCompaction);
-        assertTrue(afterCompaction.events.get(0).isSnapshot());
-        assertEquals(2, afterCompaction.events.get(0).snapshot().hosts().size());
+        Recorder beforeHistory = new Recorder().subscribe(feed, 1);
+        assertTrue(beforeHistory.events.get(0).isSnapshot(), "a revision from before the feed's history gets a snapshot");
+        assertEquals(java.util.Set.of("h1", "h2"), hostsSeen(beforeHistory.events), "the snapshot and the deltas after it");
+    }
+
+    /** The hosts a watcher knows after applying the events (a shared snapshot may be followed by a few deltas). */
+    private static java.util.Set<String> hostsSeen(List<TopologyEvent> events) {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (TopologyEvent e : events) {
+            if (e.isSnapshot()) {
+                hosts.clear();
+                e.snapshot().hosts().forEach(h -> hosts.add(h.record().hostId().value()));
+            }
+            for (TopologyChange c : e.changes()) {
+                if (c instanceof TopologyChange.HostUpserted u) {
+                    hosts.add(u.host().record().hostId().value());
+                } else if (c instanceof TopologyChange.HostRemoved r) {
+                    hosts.remove(r.hostId().value());
+                }
+            }
+        }
+        return hosts;
+    }
+
+    @Test
+    void aWatcherThatFallsBehindTheSharedHistoryGetsAFreshSnapshot() {
+        TopologyFeed small = new TopologyFeed(GRACE, 3, Runnable::run);
+        fabric.cache().addListener(small);
+        TopologyFeed.Subscription slow = small.subscribe("slow", 0, new TopologyFeed.Sink() {
+            @Override
+            public void onAvailable() {
+                // a stuck client: never pulls
+            }
+
+            @Override
+            public void onError(FabricException error) {
+            }
+        });
+        assertTrue(slow.next().isSnapshot());
+        for (int i = 1; i <= 5; i++) {
+            registry.register("h" + i, "192.0.2." + (10 + i), Map.of(), 0);
+        }
+        TopologyEvent next = slow.next();
+        assertTrue(next.isSnapshot(), "5 deltas behind a history of 3: a snapshot, not a replay");
+        List<TopologyEvent> rest = new ArrayList<>(List.of(next));
+        for (TopologyEvent e = slow.next(); e != null; e = slow.next()) {
+            rest.add(e);
+        }
+        assertEquals(java.util.Set.of("h1", "h2", "h3", "h4", "h5"), hostsSeen(rest));
+        assertEquals(store.revision(), rest.get(rest.size() - 1).revision());
+    }
+
+    @Test
+    void theWatchCacheEndsStreamsWhenItsWatchFailsAndServesAgainAfterReloading() {
+        Recorder rec = new Recorder().subscribe(feed, 0);
+        feed.onStale(new FabricException(FabricException.Code.UNAVAILABLE, "etcd has no leader"));
+        assertEquals(FabricException.Code.UNAVAILABLE, rec.error.code());
+        FabricException refused = org.junit.jupiter.api.Assertions.assertThrows(FabricException.class,
+                () -> feed.subscribe("late", 0, rec));
+        assertTrue(refused.getMessage().contains("does not follow etcd"), refused.getMessage());
     }
 }

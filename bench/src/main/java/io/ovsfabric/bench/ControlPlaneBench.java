@@ -1,0 +1,397 @@
+package io.ovsfabric.bench;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
+import io.ovsfabric.agent.model.AllocationHandle;
+import io.ovsfabric.agent.model.NetworkSpec;
+import io.ovsfabric.agent.model.TopologyUpdate;
+import io.ovsfabric.agent.rpc.ControllerClient;
+import io.ovsfabric.agent.rpc.FabricClient;
+import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.HostId;
+import io.ovsfabric.common.Ipv4Address;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The control-plane benchmark (run by {@code deploy/bench.sh control-plane}): simulated agents use the agent's own
+ * {@link ControllerClient} (Register, WatchTopology, KeepAlive at a third of the lease TTL, as the agent does) against
+ * one controller, and raw etcd create-if-absent transactions are measured with jetcd in the same run. Prints one
+ * table and exits; a watchdog ends it after {@code --max-seconds}.
+ *
+ * <pre>
+ * ControlPlaneBench --controller 127.0.0.1:17070 --etcd http://127.0.0.1:23790 --controller-pid PID
+ *                   [--agents 1000] [--allocs 10000] [--clients 16] [--max-seconds 300]
+ * </pre>
+ */
+public final class ControlPlaneBench {
+    private static final int REGISTRATIONS_IN_FLIGHT = 32;
+    private static final int UPSERT_ROUNDS = 5;
+
+    private final String controller;
+    private final String etcd;
+    private final long controllerPid;
+    private final int agents;
+    private final int allocs;
+    private final int clients;
+
+    private final List<Agent> fleet = new ArrayList<>();
+    private final Map<String, Long> upsertSentNanos = new ConcurrentHashMap<>();
+    private final List<Long> upsertLatencies = Collections.synchronizedList(new ArrayList<>());
+    private final List<Long> upsertRegisterNanos = Collections.synchronizedList(new ArrayList<>());
+
+    private ControlPlaneBench(Map<String, String> args) {
+        controller = args.getOrDefault("--controller", "127.0.0.1:17070");
+        etcd = args.getOrDefault("--etcd", "http://127.0.0.1:23790");
+        controllerPid = Long.parseLong(args.getOrDefault("--controller-pid", "0"));
+        agents = Integer.parseInt(args.getOrDefault("--agents", "1000"));
+        allocs = Integer.parseInt(args.getOrDefault("--allocs", "10000"));
+        clients = Integer.parseInt(args.getOrDefault("--clients", "16"));
+    }
+
+    /** One simulated agent: its client, its lease, its stream. */
+    private final class Agent {
+        final HostId id;
+        final Ipv4Address underlay;
+        final ControllerClient client;
+        volatile long leaseId;
+        volatile AutoCloseable stream;
+        final CountDownLatch snapshot = new CountDownLatch(1);
+        final AtomicLong revision = new AtomicLong();
+        volatile Throwable ended;
+
+        Agent(int n) {
+            id = HostId.of("bench-" + n);
+            underlay = Ipv4Address.parse("192.168." + (n / 250) + "." + (1 + n % 250));
+            client = ControllerClient.connect(controller);
+        }
+
+        void onUpdate(TopologyUpdate update) {
+            long now = System.nanoTime();
+            revision.set(update.revision());
+            if (update instanceof TopologyUpdate.Snapshot) {
+                snapshot.countDown();
+            } else if (update instanceof TopologyUpdate.Delta delta) {
+                for (TopologyUpdate.HostChange change : delta.changes()) {
+                    if (change instanceof TopologyUpdate.HostUpserted up) {
+                        Long sent = upsertSentNanos.get(up.host().id().value());
+                        if (sent != null) {
+                            upsertLatencies.add(Math.max(0, now - sent));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < argv.length; i += 2) {
+            args.put(argv[i], argv[i + 1]);
+        }
+        long maxSeconds = Long.parseLong(args.getOrDefault("--max-seconds", "300"));
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(maxSeconds)); // the benchmark's hard bound
+                System.err.println("bench: still running after " + maxSeconds + " s: giving up");
+                Runtime.getRuntime().halt(3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        new ControlPlaneBench(args).run();
+        Runtime.getRuntime().halt(0); // 1,000 channels: do not wait for their graceful shutdown
+    }
+
+    private void run() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        // raw etcd first, while nothing else runs: the store's own speed on this machine
+        double raw = rawEtcd(allocs, clients);
+        log("raw etcd: %.0f create-if-absent txns/s with %d clients", raw, clients);
+
+        for (int i = 0; i < agents; i++) {
+            fleet.add(new Agent(i));
+        }
+        // registration: 32 in flight
+        ExecutorService registrants = Executors.newFixedThreadPool(REGISTRATIONS_IN_FLIGHT);
+        List<Long> regLatencies = Collections.synchronizedList(new ArrayList<>());
+        long regStart = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
+        for (Agent a : fleet) {
+            done.add(registrants.submit(() -> {
+                long t = System.nanoTime();
+                FabricClient.Registration r = a.client.membership().register(a.id, a.underlay, 1500,
+                        Map.of("datapath", "netdev", "bench", "true"), Optional.empty());
+                a.leaseId = r.leaseId();
+                regLatencies.add(System.nanoTime() - t);
+                return null;
+            }));
+        }
+        int regFailed = 0;
+        for (Future<?> f : done) {
+            try {
+                f.get(120, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                regFailed++;
+            }
+        }
+        double regSeconds = seconds(System.nanoTime() - regStart);
+        registrants.shutdown();
+        log("registered %d hosts in %.2f s (%d failed)", agents - regFailed, regSeconds, regFailed);
+
+        // keep-alives as the agent sends them: every third of the lease TTL
+        // blocking calls of ~10-100 ms each, 300 a second: enough threads that none is late
+        ScheduledExecutorService keepers = Executors.newScheduledThreadPool(64);
+        AtomicInteger keepAliveFailures = new AtomicInteger();
+        for (Agent a : fleet) {
+            long periodMs = 10_000 / 3;
+            keepers.scheduleAtFixedRate(() -> {
+                try {
+                    a.client.membership().keepAlive(a.id, a.leaseId);
+                } catch (RuntimeException e) {
+                    keepAliveFailures.incrementAndGet();
+                }
+            }, (long) (Math.random() * periodMs), periodMs, TimeUnit.MILLISECONDS);
+        }
+
+        // AllocateAddress before any stream is open: the IPAM path alone
+        ControllerClient admin = ControllerClient.connect(controller);
+        Allocations alone = allocate(admin, "alone");
+
+        // every agent opens its topology stream at once (a controller restart: all reconnect)
+        long watchStart = System.nanoTime();
+        for (Agent a : fleet) {
+            a.stream = a.client.membership().watch(a.id, 0, a::onUpdate, e -> a.ended = e);
+        }
+        long snapshotDeadline = watchStart + TimeUnit.SECONDS.toNanos(60);
+        int withSnapshot = 0;
+        for (Agent a : fleet) {
+            long left = Math.max(0, snapshotDeadline - System.nanoTime());
+            if (a.snapshot.await(left, TimeUnit.NANOSECONDS)) {
+                withSnapshot++;
+            }
+        }
+        double snapSeconds = seconds(System.nanoTime() - watchStart);
+        long failedStreams = fleet.stream().filter(a -> a.snapshot.getCount() > 0 || a.ended != null).count();
+        log("%d of %d streams have their snapshot after %.2f s", withSnapshot, agents, snapSeconds);
+        long rssWithAgents = rssKib();
+
+        // a new host's upsert reaching every watcher
+        ControllerClient extra = ControllerClient.connect(controller);
+        for (int round = 0; round < UPSERT_ROUNDS; round++) {
+            int before = upsertLatencies.size();
+            String id = "bench-new-" + round;
+            long called = System.nanoTime();
+            upsertSentNanos.put(id, called); // until Register answers: from the call
+            extra.membership().register(HostId.of(id), Ipv4Address.parse("192.168.250." + (1 + round)), 1500, Map.of(),
+                    Optional.empty());
+            long answered = System.nanoTime();
+            upsertRegisterNanos.add(answered - called);
+            upsertSentNanos.put(id, answered); // from the moment the host is registered (deliveries before count 0)
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (upsertLatencies.size() < before + agents && System.nanoTime() < end) {
+                Thread.sleep(10); // polling the receivers' counters
+            }
+        }
+        List<Long> fanOut = new ArrayList<>(upsertLatencies);
+        long fanOutMissing = (long) UPSERT_ROUNDS * agents - fanOut.size();
+
+        // AllocateAddress with the streams open (every allocation is an endpoint upsert to every watcher)
+        Allocations withStreams = allocate(extra, "open");
+        long rssEnd = rssKib();
+        long duplicates = alone.duplicates + withStreams.duplicates;
+        long streamsAlive = fleet.stream().filter(a -> a.ended == null).count();
+
+        rows.add(new String[] {"figure", "target", "measured"});
+        rows.add(new String[] {"registration of " + agents + " hosts (32 in flight)", "< 5 s",
+                String.format("%.2f s (%.0f hosts/s, p99 %d ms, %d failed)", regSeconds, (agents - regFailed) / regSeconds,
+                        p99ms(regLatencies), regFailed)});
+        rows.add(new String[] {"snapshots for " + agents + " streams opened at once", "< 30 s, 0 failed",
+                String.format("%.2f s, %d failed", snapSeconds, failedStreams)});
+        rows.add(new String[] {"upsert fan-out to " + agents + " watchers (p99, " + UPSERT_ROUNDS + " new hosts)", "< 1 s",
+                String.format("%d ms from Register's answer (max %d ms, %d missing; Register itself p99 %d ms)",
+                        p99ms(fanOut), maxMs(fanOut), fanOutMissing, p99ms(upsertRegisterNanos))});
+        rows.add(new String[] {"raw etcd create-if-absent txns (" + clients + " clients, jetcd)", "(reference)",
+                String.format("%.0f/s", raw)});
+        rows.add(new String[] {"AllocateAddress (" + clients + " clients, no stream open)", ">= 0.5x raw etcd",
+                String.format("%.0f/s = %.2fx raw etcd (p99 %d ms, %d failed)", alone.rate, alone.rate / raw,
+                        alone.p99ms, alone.failed)});
+        rows.add(new String[] {"AllocateAddress (" + clients + " clients, " + agents + " streams open)", ">= 0.5x raw etcd",
+                String.format("%.0f/s = %.2fx raw etcd (p99 %d ms, %d failed)", withStreams.rate, withStreams.rate / raw,
+                        withStreams.p99ms, withStreams.failed)});
+        rows.add(new String[] {"duplicates over 2 x " + allocs + " allocations", "0", String.valueOf(duplicates)});
+        rows.add(new String[] {"controller RSS with " + agents + " agents", "< 512 MiB",
+                String.format("%d MiB after the snapshots, %d MiB at the end", rssWithAgents / 1024, rssEnd / 1024)});
+        rows.add(new String[] {"streams still open at the end / keep-alive failures", "all / 0",
+                String.format("%d / %d", streamsAlive, keepAliveFailures.get())});
+        printTable(rows);
+
+        keepers.shutdownNow();
+        for (Agent a : fleet) {
+            try {
+                a.stream.close();
+            } catch (Exception e) {
+                // ending anyway
+            }
+        }
+    }
+
+    private record Allocations(double rate, long p99ms, int failed, long duplicates) {}
+
+    /** {@code allocs} allocations in a fresh network, {@code clients} clients at a time (each its own channel). */
+    private Allocations allocate(ControllerClient admin, String tag) throws Exception {
+        int octet = tag.equals("alone") ? 90 : 91;
+        String networkId = admin.networks().createNetwork(new NetworkSpec("bench-" + tag, Cidr.parse("10." + octet + ".0.0/16"),
+                Optional.empty(), Map.of())).id();
+        ExecutorService allocators = Executors.newFixedThreadPool(clients);
+        Set<String> addresses = ConcurrentHashMap.newKeySet();
+        AtomicInteger allocated = new AtomicInteger();
+        AtomicInteger allocFailed = new AtomicInteger();
+        List<Long> allocLatencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        List<ControllerClient> allocClients = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            allocClients.add(ControllerClient.connect(controller));
+        }
+        long allocStart = System.nanoTime();
+        List<Future<?>> allocDone = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            ControllerClient client = allocClients.get(c);
+            Agent owner = fleet.get(c % fleet.size());
+            allocDone.add(allocators.submit(() -> {
+                for (int i = next.getAndIncrement(); i < allocs; i = next.getAndIncrement()) {
+                    long t = System.nanoTime();
+                    try {
+                        Ipv4Address a = client.networks().allocateAddress(networkId,
+                                new AllocationHandle(owner.id, networkId, "b" + i), Optional.empty()).address();
+                        allocLatencies.add(System.nanoTime() - t);
+                        allocated.incrementAndGet();
+                        addresses.add(a.toString());
+                    } catch (RuntimeException e) {
+                        allocFailed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : allocDone) {
+            f.get(240, TimeUnit.SECONDS);
+        }
+        double rate = allocated.get() / seconds(System.nanoTime() - allocStart);
+        allocators.shutdown();
+        allocClients.forEach(ControllerClient::close);
+        log("%s: %d allocations at %.0f/s (%d failed)", tag, allocated.get(), rate, allocFailed.get());
+        return new Allocations(rate, p99ms(allocLatencies), allocFailed.get(), allocated.get() - addresses.size());
+    }
+
+    /** {@code count} create-if-absent transactions of fresh keys, {@code clients} at a time, on one jetcd client. */
+    private double rawEtcd(int count, int clients) throws Exception {
+        try (Client client = Client.builder().endpoints(etcd).build()) {
+            String value = "{\"networkId\":\"0123456789abcdef0123456789abcdef\",\"endpointId\":\"bench\",\"hostId\":\"h1\","
+                    + "\"address\":\"10.0.0.1\",\"mac\":\"\",\"containerId\":\"\",\"containerName\":\"\",\"aliases\":[]}";
+            String prefix = "/bench-raw/" + System.nanoTime() + "/";
+            AtomicInteger next = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            long start = System.nanoTime();
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                        ByteSequence key = ByteSequence.from(prefix + i, StandardCharsets.UTF_8);
+                        client.getKVClient().txn().If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                                .Then(Op.put(key, ByteSequence.from(value, StandardCharsets.UTF_8), PutOption.DEFAULT))
+                                .commit().get(10, TimeUnit.SECONDS);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(240, TimeUnit.SECONDS);
+            }
+            double rate = count / seconds(System.nanoTime() - start);
+            pool.shutdown();
+            client.getKVClient().delete(ByteSequence.from(prefix, StandardCharsets.UTF_8),
+                    io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
+            return rate;
+        }
+    }
+
+    private long rssKib() {
+        if (controllerPid <= 0) {
+            return 0;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + controllerPid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            log("cannot read the controller's RSS: %s", e.getMessage());
+        }
+        return 0;
+    }
+
+    private static long p99ms(List<Long> nanos) {
+        if (nanos.isEmpty()) {
+            return -1;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return TimeUnit.NANOSECONDS.toMillis(sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)));
+    }
+
+    private static long maxMs(List<Long> nanos) {
+        return nanos.isEmpty() ? -1 : TimeUnit.NANOSECONDS.toMillis(Collections.max(nanos));
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static void printTable(List<String[]> rows) {
+        int[] width = new int[3];
+        for (String[] r : rows) {
+            for (int i = 0; i < 3; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int n = 0; n < rows.size(); n++) {
+            String[] r = rows.get(n);
+            out.append(String.format("| %-" + width[0] + "s | %-" + width[1] + "s | %-" + width[2] + "s |%n", r[0], r[1], r[2]));
+            if (n == 0) {
+                out.append("|").append("-".repeat(width[0] + 2)).append("|").append("-".repeat(width[1] + 2)).append("|")
+                        .append("-".repeat(width[2] + 2)).append("|\n");
+            }
+        }
+        System.out.print(out);
+        System.out.flush();
+    }
+
+    private static void log(String format, Object... args) {
+        System.err.println("bench: " + String.format(format, args));
+    }
+}
