@@ -108,10 +108,12 @@ public final class Controller implements AutoCloseable {
                 return thread;
             });
             long period = sweepInterval(plan.leaseTtl()).toMillis();
-            sweeps.scheduleWithFixedDelay(() -> sweep(election, sweeper), period, period, TimeUnit.MILLISECONDS);
+            sweeps.scheduleWithFixedDelay(() -> asLeader(election, "sweep", sweeper::sweepOnce, () -> { }),
+                    period, period, TimeUnit.MILLISECONDS);
             HistoryCompactor compactor = new HistoryCompactor(store, config.historyWindow(), clock);
             long tick = COMPACTION_TICK.toMillis();
-            sweeps.scheduleWithFixedDelay(() -> compact(election, compactor), tick, tick, TimeUnit.MILLISECONDS);
+            sweeps.scheduleWithFixedDelay(() -> asLeader(election, "etcd history compaction",
+                    compactor::tick, compactor::reset), tick, tick, TimeUnit.MILLISECONDS);
             log.info("controller {} serves FabricService and AdminService on {}:{} (etcd {}, keys under {}, lease TTL {}s,"
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
@@ -189,30 +191,21 @@ public final class Controller implements AutoCloseable {
         return Duration.ofMillis(Math.max(250, Math.min(2000, leaseTtl.toMillis() / 4)));
     }
 
-    private static void sweep(LeaderElection election, Sweeper sweeper) {
+    /**
+     * One tick of a leader-only periodic task (sweep, compaction): runs only while this controller leads (a follower
+     * runs {@code whenFollowing} instead); a failure is logged and the next tick tries again.
+     */
+    private static void asLeader(LeaderElection election, String what, Runnable task, Runnable whenFollowing) {
         if (!election.isLeader()) {
+            whenFollowing.run();
             return;
         }
         try {
-            sweeper.sweepOnce();
+            task.run();
         } catch (FabricException e) {
-            log.warn("sweep failed, retrying at the next tick: {}", e.getMessage());
+            log.warn("{} failed, retrying at the next tick: {}", what, e.getMessage());
         } catch (RuntimeException e) {
-            log.error("sweep failed unexpectedly, retrying at the next tick", e);
-        }
-    }
-
-    private static void compact(LeaderElection election, HistoryCompactor compactor) {
-        if (!election.isLeader()) {
-            compactor.reset();
-            return;
-        }
-        try {
-            compactor.tick();
-        } catch (FabricException e) {
-            log.warn("etcd history compaction failed, retrying at the next tick: {}", e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("etcd history compaction failed unexpectedly, retrying at the next tick", e);
+            log.error("{} failed unexpectedly, retrying at the next tick", what, e);
         }
     }
 
