@@ -16,7 +16,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The fault suite of issue 11: on a lab of 3 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
@@ -38,11 +37,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * an earlier one failed; the table (fault, packets lost, longest gap, recovery) is printed and written to
  * target/e2e/FaultSuiteIT/fault-table.txt, and the test fails at the end listing what did not hold.
  *
- * <p>Some faults need agent features that are still being built (controller failover in the agent, DOWN hosts
- * keeping their tunnels), so the class runs only when the system property {@code e2e.faults=true} is set:
- * {@code sudo mvn -B verify -pl e2e -am -De2e.faults=true -Dit.test=FaultSuiteIT}. It takes about 6 minutes.
+ * <p>It runs with the rest of the end-to-end suite (in CI: {@code deploy/test.sh}); alone:
+ * {@code sudo mvn -B verify -pl e2e -am -Dit.test=FaultSuiteIT}. It takes about 2 minutes.
  */
-@EnabledIfSystemProperty(named = "e2e.faults", matches = "true")
 class FaultSuiteIT {
     private static final int TTL_SECONDS = 4;
     private static final Duration THREE_TTL = Duration.ofSeconds(3L * TTL_SECONDS);
@@ -68,8 +65,8 @@ class FaultSuiteIT {
     static void up() {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(FaultSuiteIT.class.getSimpleName(), "f");
-        lab.up("--hosts", "3", "--controllers", "2", "--etcd-members", "3", "--containers", "1",
-                "--lease-ttl", TTL_SECONDS + "s");
+        lab.up("--hosts", "3", "--controllers", "2", "--etcd-members", "3", "--agent-controllers", "all",
+                "--containers", "1", "--lease-ttl", TTL_SECONDS + "s");
         lab.ctl("network", "create", NET, "--subnet", NET_SUBNET).orThrow();
         for (String host : HOSTS) {
             Poll.until(host + "'s engine has network " + NET, Duration.ofSeconds(60), () ->
