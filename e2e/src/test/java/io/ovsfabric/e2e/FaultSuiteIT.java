@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  *   <li>the etcd leader killed: 0 lost; user-network allocations succeed again within 5 s;</li>
  *   <li>h2 partitioned from the controllers and etcd for 3x TTL: h2 and its peers keep talking (0 lost); after the
  *       heal h2 is UP with the same subnet;</li>
- *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing);</li>
+ *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing); then the same
+ *       with ovsdb-server killed and started too (row 5b);</li>
  *   <li>h1's agent restarted: 0 lost.</li>
  * </ol>
  * After every fault: {@code ovsfabricctl ipam check} finds nothing, no subnet is held by two hosts, every host's
@@ -95,6 +96,8 @@ class FaultSuiteIT {
         fault("3 etcd leader killed", FaultSuiteIT::etcdLeaderKilled, lossless());
         fault("4 h2 partitioned from controllers+etcd 3x TTL", FaultSuiteIT::partitionH2, lossless());
         fault("5 ovs-vswitchd on h3 killed and started", p -> lab.fault("restart-ovs", "h3"),
+                recoversWithin("h3", Duration.ofSeconds(3)));
+        fault("5b ovs-vswitchd and ovsdb-server on h3 restarted", p -> lab.fault("restart-ovs", "h3", "--ovsdb"),
                 recoversWithin("h3", Duration.ofSeconds(3)));
         fault("6 agent of h1 restarted", p -> lab.fault("restart-agent", "h1"), lossless());
 
