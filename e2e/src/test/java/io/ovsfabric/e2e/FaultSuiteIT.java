@@ -17,7 +17,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The fault suite of issue 11: on a lab of 3 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
@@ -31,7 +30,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *   <li>the etcd leader killed: 0 lost; user-network allocations succeed again within 5 s;</li>
  *   <li>h2 partitioned from the controllers and etcd for 3x TTL: h2 and its peers keep talking (0 lost); after the
  *       heal h2 is UP with the same subnet;</li>
- *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing);</li>
+ *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing); then the same
+ *       with ovsdb-server killed and started too (row 5b);</li>
  *   <li>h1's agent restarted: 0 lost.</li>
  * </ol>
  * After every fault: {@code ovsfabricctl ipam check} finds nothing, no subnet is held by two hosts, every host's
@@ -39,11 +39,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * an earlier one failed; the table (fault, packets lost, longest gap, recovery) is printed and written to
  * target/e2e/FaultSuiteIT/fault-table.txt, and the test fails at the end listing what did not hold.
  *
- * <p>Some faults need agent features that are still being built (controller failover in the agent, DOWN hosts
- * keeping their tunnels), so the class runs only when the system property {@code e2e.faults=true} is set:
- * {@code sudo mvn -B verify -pl e2e -am -De2e.faults=true -Dit.test=FaultSuiteIT}. It takes about 6 minutes.
+ * <p>It runs with the rest of the end-to-end suite (in CI: {@code deploy/test.sh}); alone:
+ * {@code sudo mvn -B verify -pl e2e -am -Dit.test=FaultSuiteIT}. It takes about 2 minutes.
  */
-@EnabledIfSystemProperty(named = "e2e.faults", matches = "true")
 class FaultSuiteIT {
     private static final int TTL_SECONDS = 4;
     private static final Duration THREE_TTL = Duration.ofSeconds(3L * TTL_SECONDS);
@@ -69,8 +67,8 @@ class FaultSuiteIT {
     static void up() {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(FaultSuiteIT.class.getSimpleName(), "f");
-        lab.up("--hosts", "3", "--controllers", "2", "--etcd-members", "3", "--containers", "1",
-                "--lease-ttl", TTL_SECONDS + "s");
+        lab.up("--hosts", "3", "--controllers", "2", "--etcd-members", "3", "--agent-controllers", "all",
+                "--containers", "1", "--lease-ttl", TTL_SECONDS + "s");
         lab.ctl("network", "create", NET, "--subnet", NET_SUBNET).orThrow();
         for (String host : HOSTS) {
             Poll.until(host + "'s engine has network " + NET, Duration.ofSeconds(60), () ->
@@ -99,6 +97,8 @@ class FaultSuiteIT {
         fault("3 etcd leader killed", FaultSuiteIT::etcdLeaderKilled, lossless());
         fault("4 h2 partitioned from controllers+etcd 3x TTL", FaultSuiteIT::partitionH2, lossless());
         fault("5 ovs-vswitchd on h3 killed and started", p -> lab.fault("restart-ovs", "h3"),
+                recoversWithin("h3", Duration.ofSeconds(3)));
+        fault("5b ovs-vswitchd and ovsdb-server on h3 restarted", p -> lab.fault("restart-ovs", "h3", "--ovsdb"),
                 recoversWithin("h3", Duration.ofSeconds(3)));
         fault("6 agent of h1 restarted", p -> lab.fault("restart-agent", "h1"), lossless());
 

@@ -194,14 +194,21 @@ final class Traffic implements AutoCloseable {
     }
 
     /**
-     * Waits until every stream has flowed without a gap for {@code quiet} (or {@code deadline} passed: a stream
-     * still down then shows as not recovered in {@link #since(Mark)}).
+     * Waits until every stream has flowed without a gap for {@code quiet}, all of it after this call (or
+     * {@code deadline} passed: a stream still down then shows as not recovered in {@link #since(Mark)}). The quiet
+     * window never reaches back before the call, so a fault whose effect comes just after it returns (vswitchd
+     * restarted: its flows are gone a moment later) is counted in its own row, not in the next fault's.
      */
     void awaitFlowing(Duration quiet, Duration deadline) {
-        long end = System.nanoTime() + deadline.toNanos();
+        long start = System.nanoTime();
+        long end = start + deadline.toNanos();
         long expected = quiet.toMillis() / INTERVAL.toMillis();
         while (System.nanoTime() < end) {
             long from = System.nanoTime() - quiet.toNanos();
+            if (from < start) {
+                Poll.pause(Duration.ofNanos(start - from));
+                continue;
+            }
             boolean all = streams.stream().allMatch(s -> s.process.isAlive() || !s.name.endsWith("tcp"))
                     && streams.stream().allMatch(s -> s.arrivalsSince(from) >= expected * 8 / 10
                             && System.nanoTime() - s.lastArrivalNanos() < Duration.ofMillis(500).toNanos());

@@ -64,11 +64,13 @@ public final class OvsDataPlane implements DataPlane {
     private final HostObserver observer;
     private final ChangeApplier applier;
     private int round;
+    private final ConnectionLoss connectionLoss;
     private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
-            HostNetwork host, PacketFilter filter, EventLoopGroup group) {
+            HostNetwork host, PacketFilter filter, EventLoopGroup group, ConnectionLoss connectionLoss) {
         this.config = config;
+        this.connectionLoss = connectionLoss;
         this.mode = mode;
         this.ovsdb = ovsdb;
         this.flowTable = flowTable;
@@ -94,9 +96,11 @@ public final class OvsDataPlane implements DataPlane {
         CommandRunner runner = new ProcessCommandRunner(config.netns(), Duration.ofSeconds(30));
         LOG.info("data plane: OVSDB {}, OVS run dir {}, datapath {}{}", config.ovsdb(), config.ovsRundir(), mode,
                 config.netns().map(ns -> ", host commands in netns " + ns).orElse(""));
-        return new OvsDataPlane(config, mode, new OdlOvsDatabase(config.ovsdb(), group, config.timeout()),
-                new OpenFlowFlowTable(config.ovsRundir(), group, config.timeout()), new IpHostNetwork(runner),
-                new IptablesPacketFilter(runner), group);
+        ConnectionLoss loss = new ConnectionLoss();
+        return new OvsDataPlane(config, mode,
+                new OdlOvsDatabase(config.ovsdb(), group, config.timeout(), () -> loss.report("ovsdb-server")),
+                new OpenFlowFlowTable(config.ovsRundir(), group, config.timeout(), () -> loss.report("ovs-vswitchd")),
+                new IpHostNetwork(runner), new IptablesPacketFilter(runner), group, loss);
     }
 
     /** A data plane over other adapters (in-memory fakes in tests); {@code mode} must be resolved already. */
@@ -106,7 +110,26 @@ public final class OvsDataPlane implements DataPlane {
         if (mode == DatapathMode.AUTO) {
             throw AgentException.invalid("the datapath must be decided before the data plane opens (system or netdev)");
         }
-        return new OvsDataPlane(config, mode, ovsdb, flowTable, host, filter, null);
+        return new OvsDataPlane(config, mode, ovsdb, flowTable, host, filter, null, new ConnectionLoss());
+    }
+
+    /** A lost connection to ovsdb-server or ovs-vswitchd, reported to the agent so that it reconciles at once. */
+    @Override
+    public void onConnectionLost(Runnable listener) {
+        connectionLoss.listener = listener;
+    }
+
+    /** Where the OVSDB and OpenFlow adapters report a connection that OVS ended. */
+    private static final class ConnectionLoss {
+        private volatile Runnable listener = () -> {};
+        private volatile boolean closed;
+
+        void report(String peer) {
+            if (!closed) {
+                LOG.warn("lost the connection to {}; reconciling at once (a restarted ovs-vswitchd has no flows)", peer);
+                listener.run();
+            }
+        }
     }
 
     /**
@@ -207,6 +230,7 @@ public final class OvsDataPlane implements DataPlane {
 
     @Override
     public synchronized void close() {
+        connectionLoss.closed = true;
         try {
             ovsdb.close();
             flowTable.close();

@@ -19,6 +19,14 @@ public interface DataPlane extends AutoCloseable {
      */
     java.util.List<AttachedPort> endpointPorts();
 
+    /**
+     * Calls {@code listener} whenever a connection the data plane had open to the switch is lost without it closing
+     * it (ovs-vswitchd or ovsdb-server died or restarted): what the last pass applied may be gone (a restarted
+     * vswitchd starts with an empty flow table), so the caller should reconcile at once. Called on an I/O thread:
+     * keep it short. Without a switch connection (fakes): never called.
+     */
+    default void onConnectionLost(Runnable listener) {}
+
     /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
     void teardown();
 

@@ -39,7 +39,8 @@ import org.projectfloodlight.openflow.types.U32;
 /**
  * One OpenFlow 1.3 session with a bridge over its management socket ({@code <rundir>/<bridge>.mgmt}): no OVSDB
  * change, no listening port, and flows stay when the session ends. Answers echo requests, collects multipart
- * replies and errors by xid, and closes batches with a barrier.
+ * replies and errors by xid, and closes batches with a barrier. A session that the switch ended (vswitchd died or
+ * restarted: its flow table is gone too) is reported to the listener given at open; one ended by {@link #close} is not.
  */
 final class OpenFlowConnection implements AutoCloseable {
     private final String bridge;
@@ -50,14 +51,22 @@ final class OpenFlowConnection implements AutoCloseable {
     private final Map<Long, CompletableFuture<List<OFMessage>>> pending = new ConcurrentHashMap<>();
     private final Map<Long, List<OFMessage>> partial = new ConcurrentHashMap<>();
     private final Map<Long, OFErrorMsg> errors = new ConcurrentHashMap<>();
+    private final Runnable lost;
+    private volatile boolean closing;
 
-    private OpenFlowConnection(String bridge, Channel channel, Duration timeout) {
+    private OpenFlowConnection(String bridge, Channel channel, Duration timeout, Runnable lost) {
         this.bridge = bridge;
         this.channel = channel;
         this.timeout = timeout;
+        this.lost = lost;
     }
 
     static OpenFlowConnection open(String bridge, Path socket, EventLoopGroup group, Duration timeout) {
+        return open(bridge, socket, group, timeout, () -> {});
+    }
+
+    /** @param lost run on the I/O thread when the connected session ends without {@link #close} ending it */
+    static OpenFlowConnection open(String bridge, Path socket, EventLoopGroup group, Duration timeout, Runnable lost) {
         OpenFlowConnection[] holder = new OpenFlowConnection[1];
         Bootstrap bootstrap = new Bootstrap().group(group).channel(NioDomainSocketChannel.class)
                 .handler(new ChannelInitializer<Channel>() {
@@ -79,6 +88,9 @@ final class OpenFlowConnection implements AutoCloseable {
                                     @Override
                                     public void channelInactive(ChannelHandlerContext ctx) {
                                         holder[0].failAll(new AgentException("OpenFlow session with " + bridge + " closed"));
+                                        if (!holder[0].closing) {
+                                            holder[0].lost.run();
+                                        }
                                     }
 
                                     @Override
@@ -91,11 +103,12 @@ final class OpenFlowConnection implements AutoCloseable {
                     }
                 });
         ChannelFuture future = bootstrap.register();
-        holder[0] = new OpenFlowConnection(bridge, future.channel(), timeout);
+        holder[0] = new OpenFlowConnection(bridge, future.channel(), timeout, lost);
         try {
             future.sync();
             ChannelFuture connect = future.channel().connect(UnixDomainSocketAddress.of(socket));
             if (!connect.await(timeout.toMillis()) || !connect.isSuccess()) {
+                holder[0].closing = true;
                 future.channel().close();
                 throw new AgentException("cannot open the OpenFlow management socket " + socket + " of " + bridge
                         + ": " + connect.cause() + "; is ovs-vswitchd running with this run dir (--ovs-rundir)?",
@@ -103,6 +116,7 @@ final class OpenFlowConnection implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            holder[0].closing = true;
             future.channel().close();
             throw new AgentException("interrupted while connecting to " + socket, e);
         }
@@ -210,6 +224,7 @@ final class OpenFlowConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         channel.close().awaitUninterruptibly(timeout.toMillis());
     }
 }

@@ -17,7 +17,8 @@ import org.projectfloodlight.openflow.protocol.OFMessage;
 
 /**
  * {@link FlowTable} over OpenFlow 1.3 sessions with each bridge's management socket in the OVS run dir. Sessions
- * open on first use and reopen after a failure.
+ * open on first use and reopen after a failure; a session the switch ended is reported to the listener given at
+ * construction (a restarted vswitchd has lost every flow).
  */
 public final class OpenFlowFlowTable implements FlowTable {
     private static final long POLL_MILLIS = 20;
@@ -25,12 +26,19 @@ public final class OpenFlowFlowTable implements FlowTable {
     private final Path rundir;
     private final EventLoopGroup group;
     private final Duration timeout;
+    private final Runnable sessionLost;
     private final Map<String, OpenFlowConnection> sessions = new HashMap<>();
 
     public OpenFlowFlowTable(Path rundir, EventLoopGroup group, Duration timeout) {
+        this(rundir, group, timeout, () -> {});
+    }
+
+    /** @param sessionLost run on an I/O thread when the switch ends an open session (not when this table closes it) */
+    public OpenFlowFlowTable(Path rundir, EventLoopGroup group, Duration timeout, Runnable sessionLost) {
         this.rundir = rundir;
         this.group = group;
         this.timeout = timeout;
+        this.sessionLost = sessionLost;
     }
 
     @Override
@@ -99,7 +107,7 @@ public final class OpenFlowFlowTable implements FlowTable {
         if (session != null) {
             session.close();
         }
-        session = OpenFlowConnection.open(bridge, waitForSocket(bridge), group, timeout);
+        session = OpenFlowConnection.open(bridge, waitForSocket(bridge), group, timeout, sessionLost);
         sessions.put(bridge, session);
         return session;
     }

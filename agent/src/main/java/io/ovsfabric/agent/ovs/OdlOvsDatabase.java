@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.opendaylight.ovsdb.lib.OvsdbClient;
 import org.opendaylight.ovsdb.lib.notation.Mutator;
 import org.opendaylight.ovsdb.lib.notation.OvsdbMap;
@@ -32,7 +33,8 @@ import org.opendaylight.ovsdb.lib.schema.GenericTableSchema;
 import static org.opendaylight.ovsdb.lib.operations.Operations.op;
 
 /**
- * {@link OvsDatabase} over OpenDaylight's OVSDB library. Connects lazily and reconnects after a lost connection.
+ * {@link OvsDatabase} over OpenDaylight's OVSDB library. Connects lazily and reconnects after a lost connection; a
+ * connection that ovsdb-server closed (it died or restarted) is reported to the listener given at construction.
  * Every write also bumps {@code Open_vSwitch.next_cfg} and waits until vswitchd reports it in {@code cur_cfg}
  * (what ovs-vsctl does), so that a returned write has been applied: ports have their ofport, bridges their
  * management socket.
@@ -45,13 +47,21 @@ public final class OdlOvsDatabase implements OvsDatabase {
     private final OvsdbTarget target;
     private final EventLoopGroup group;
     private final Duration timeout;
+    private final Runnable connectionLost;
     private OvsdbClient client;
+    private AtomicBoolean closedByUs;   // of the current client: its end is not reported as lost
     private DatabaseSchema schema;
 
     public OdlOvsDatabase(OvsdbTarget target, EventLoopGroup group, Duration timeout) {
+        this(target, group, timeout, () -> {});
+    }
+
+    /** @param connectionLost run on an I/O thread when an open connection ends without {@link #close} ending it */
+    public OdlOvsDatabase(OvsdbTarget target, EventLoopGroup group, Duration timeout, Runnable connectionLost) {
         this.target = target;
         this.group = group;
         this.timeout = timeout;
+        this.connectionLost = connectionLost;
     }
 
     @Override
@@ -206,6 +216,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
     @Override
     public synchronized void close() {
         if (client != null) {
+            closedByUs.set(true);
             client.disconnect();
             client = null;
         }
@@ -264,7 +275,13 @@ public final class OdlOvsDatabase implements OvsDatabase {
             return;
         }
         close();
-        client = OvsdbTransport.connect(target, group, timeout);
+        AtomicBoolean ours = new AtomicBoolean();
+        client = OvsdbTransport.connect(target, group, timeout, () -> {
+            if (!ours.get()) {
+                connectionLost.run();
+            }
+        });
+        closedByUs = ours;
         schema = await(client.getSchema(DATABASE), "read the " + DATABASE + " schema").withInternallyGeneratedColumns();
     }
 

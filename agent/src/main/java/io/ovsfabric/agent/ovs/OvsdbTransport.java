@@ -38,7 +38,8 @@ final class OvsdbTransport {
 
     private OvsdbTransport() {}
 
-    static OvsdbClient connect(OvsdbTarget target, EventLoopGroup group, Duration timeout) {
+    /** @param onClosed run (on the I/O thread) once the connection has closed, for whatever reason */
+    static OvsdbClient connect(OvsdbTarget target, EventLoopGroup group, Duration timeout, Runnable onClosed) {
         SocketAddress address = target.isUnix() ? UnixDomainSocketAddress.of(target.socket())
                 : new InetSocketAddress(target.host(), target.port());
         Bootstrap bootstrap = new Bootstrap().group(group)
@@ -66,6 +67,7 @@ final class OvsdbTransport {
             throw new AgentException("interrupted while connecting to " + target, e);
         }
         Channel channel = future.channel();
+        channel.closeFuture().addListener(closed -> onClosed.run());
         JsonRpcEndpoint endpoint = new JsonRpcEndpoint(channel);
         channel.pipeline().addLast(endpoint, new ChannelInboundHandlerAdapter() {
             @Override

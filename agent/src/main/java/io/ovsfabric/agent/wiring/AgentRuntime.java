@@ -32,7 +32,11 @@ import org.slf4j.LoggerFactory;
  * The agent's two loops. The control loop registers, keeps the lease alive (re-registering when it is lost) and
  * keeps one topology watch open, resuming from the last applied revision. The reconcile loop makes the data plane
  * match the latest topology, when the topology changes and every {@code resyncPeriod}; failures are retried with
- * backoff. The last topology is persisted, so a restarted agent rebuilds its data plane even while the controller is
+ * backoff. A connection to OVS that the switch ended (vswitchd or ovsdb-server restarted) starts a pass at once;
+ * failed passes are retried from 200 ms doubling up to {@link #DATA_PLANE_MAX_BACKOFF} (the switch is local: it
+ * answers again within seconds, and its flows must be back then, not at the next periodic pass), and after such a
+ * loss the next {@link #PASSES_AFTER_LOSS} passes follow each other at {@link #DATA_PLANE_MAX_BACKOFF} (a vswitchd
+ * that just started may still be opening ports when the first pass succeeds). The last topology is persisted, so a restarted agent rebuilds its data plane even while the controller is
  * unreachable, and keeps forwarding with it.
  */
 public final class AgentRuntime implements AutoCloseable {
@@ -49,6 +53,11 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
+    /** Longest pause between two failed reconcile passes; the controller's retries have their own backoff. */
+    static final Duration DATA_PLANE_MAX_BACKOFF = Duration.ofSeconds(1);
+    /** Passes run one after the other at that pause once OVS answers again after a lost connection. */
+    static final int PASSES_AFTER_LOSS = 3;
+
     private final Options options;
     private final FabricClient client;
     private final DataPlane dataPlane;
@@ -64,6 +73,7 @@ public final class AgentRuntime implements AutoCloseable {
     private Duration watchBackoff = Duration.ZERO; // guarded by lock: grows while streams keep failing fast
     private String withdrawn;               // guarded by lock: why this host left the forwarding, or null
 
+    private volatile int recheckPasses;     // passes still to run at a short pause after a lost OVS connection
     private final BlockingQueue<Boolean> reconcileWakeup = new ArrayBlockingQueue<>(1);
     private final BlockingQueue<Boolean> controlWakeup = new ArrayBlockingQueue<>(1);
     private final CountDownLatch ready = new CountDownLatch(1);
@@ -94,6 +104,7 @@ public final class AgentRuntime implements AutoCloseable {
                     + "controller answers", options.host(), view.revision(), view.hosts().size(), store.file());
             wake(reconcileWakeup);
         }
+        dataPlane.onConnectionLost(this::onDataPlaneConnectionLost);
         controlThread.start();
         reconcileThread.start();
         return this;
@@ -105,6 +116,12 @@ public final class AgentRuntime implements AutoCloseable {
      */
     public void onTopologyApplied(Consumer<Topology> listener) {
         listeners.add(listener);
+    }
+
+    /** OVS ended a connection (on an I/O thread): what the last pass applied may be gone, so a pass starts now. */
+    private void onDataPlaneConnectionLost() {
+        recheckPasses = PASSES_AFTER_LOSS;
+        wake(reconcileWakeup);
     }
 
     /** Asks for a reconcile pass soon (e.g. the Docker plugin added an endpoint port that needs flows). */
@@ -330,8 +347,10 @@ public final class AgentRuntime implements AutoCloseable {
     // -------------------------------------------------------------------------------------------- reconcile loop
 
     private void reconcileLoop() {
+        Duration maxBackoff = min(options.maxBackoff(), DATA_PLANE_MAX_BACKOFF);
         Duration backoff = options.initialBackoff();
         Duration pause = options.resyncPeriod();
+        String lastFailure = null;
         while (running) {
             await(reconcileWakeup, pause);
             if (!running) {
@@ -358,15 +377,29 @@ public final class AgentRuntime implements AutoCloseable {
                     ready.countDown();
                     log.info("Host {}: ready (first full reconcile done)", options.host());
                 }
+                if (lastFailure != null) {
+                    log.info("Host {}: reconcile succeeded again", options.host());
+                    lastFailure = null;
+                }
                 backoff = options.initialBackoff();
                 pause = options.resyncPeriod();
+                if (recheckPasses > 0) {
+                    recheckPasses--;
+                    pause = maxBackoff;
+                }
                 notifyListeners(topology.get());
             } catch (RuntimeException e) {
                 failWaiters(waiters, e);
-                log.warn("Host {}: reconcile failed ({}); retrying in {} ms", options.host(), e.getMessage(),
-                        backoff.toMillis());
+                // one WARN per distinct failure: while OVS is down the pass is retried every second
+                if (!String.valueOf(e.getMessage()).equals(lastFailure)) {
+                    log.warn("Host {}: reconcile failed ({}); retrying in {} ms, then at most every {} ms",
+                            options.host(), e.getMessage(), backoff.toMillis(), maxBackoff.toMillis());
+                } else {
+                    log.debug("Host {}: reconcile failed again ({})", options.host(), e.getMessage());
+                }
+                lastFailure = String.valueOf(e.getMessage());
                 pause = backoff;
-                backoff = min(backoff.multipliedBy(2), options.maxBackoff());
+                backoff = min(backoff.multipliedBy(2), maxBackoff);
             }
         }
     }
