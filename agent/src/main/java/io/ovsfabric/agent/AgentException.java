@@ -70,6 +70,28 @@ public class AgentException extends RuntimeException {
         return code;
     }
 
+    /**
+     * Waits for an OVS adapter's answer (OVSDB, OpenFlow): an interrupt, a failed answer or none within
+     * {@code timeout} becomes one of this family naming {@code what} and the {@code peer} that did not answer.
+     * {@code onFailure} runs before a failed answer is thrown, {@code onNoAnswer} before a timeout is (an adapter
+     * closes its connection there, so the next call reconnects).
+     */
+    public static <T> T await(java.util.concurrent.Future<T> future, java.time.Duration timeout, String what,
+            String peer, Runnable onFailure, Runnable onNoAnswer) {
+        try {
+            return future.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentException(what + ": interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            onFailure.run();
+            throw e.getCause() instanceof AgentException of ? of : new AgentException(what + ": " + e.getCause(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            onNoAnswer.run();
+            throw new AgentException(what + ": no answer from " + peer + " within " + timeout.toSeconds() + "s", e);
+        }
+    }
+
     /** The code of any failure: INVALID for common's bad input, FAILED for anything unexpected. */
     public static Code codeOf(Throwable error) {
         if (error instanceof AgentException agent) {

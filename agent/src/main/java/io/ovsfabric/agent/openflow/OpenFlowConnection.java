@@ -20,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.projectfloodlight.openflow.exceptions.OFParseError;
 import org.projectfloodlight.openflow.protocol.OFBarrierReply;
@@ -209,17 +206,7 @@ final class OpenFlowConnection implements AutoCloseable {
     }
 
     private <T> T await(CompletableFuture<T> future, String what) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgentException(what + ": interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof AgentException of ? of : new AgentException(what + ": " + e.getCause(), e);
-        } catch (TimeoutException e) {
-            close();
-            throw new AgentException(what + ": no answer from " + bridge + " within " + timeout.toSeconds() + "s", e);
-        }
+        return AgentException.await(future, timeout, what, bridge, () -> { }, this::close);
     }
 
     @Override

@@ -13,9 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.opendaylight.ovsdb.lib.OvsdbClient;
 import org.opendaylight.ovsdb.lib.notation.Mutator;
@@ -291,19 +288,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
     }
 
     private <T> T await(ListenableFuture<T> future, String what) {
-        try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgentException(what + ": interrupted", e);
-        } catch (ExecutionException e) {
-            close();
-            throw new AgentException(what + ": " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            close();
-            throw new AgentException(what + ": no answer from ovsdb-server at " + target + " within "
-                    + timeout.toSeconds() + "s", e);
-        }
+        return AgentException.await(future, timeout, what, "ovsdb-server at " + target, this::close, this::close);
     }
 
     private static Map<String, String> merged(Map<String, String> current, Map<String, String> wanted) {
