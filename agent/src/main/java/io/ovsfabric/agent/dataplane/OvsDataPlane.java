@@ -21,6 +21,7 @@ import io.ovsfabric.agent.plan.Change;
 import io.ovsfabric.agent.plan.Cookie;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DesiredHost;
+import io.ovsfabric.agent.plan.PortSpec;
 import io.ovsfabric.agent.plan.EndpointPort;
 import io.ovsfabric.agent.plan.HostDiff;
 import io.ovsfabric.agent.plan.HostPlanner;
@@ -64,6 +65,7 @@ public final class OvsDataPlane implements DataPlane {
     private final HostObserver observer;
     private final ChangeApplier applier;
     private int round;
+    private volatile DesiredHost lastDesired;   // of the last plan, for owned()
     private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
@@ -157,6 +159,23 @@ public final class OvsDataPlane implements DataPlane {
                 && p.port().interfaceIds().containsKey(EndpointPort.NETWORK_KEY);
     }
 
+    /** After a good pass the host is what the last plan desired: its flows, ports and GRE ports. */
+    @Override
+    public Optional<Owned> owned() {
+        DesiredHost desired = lastDesired;
+        if (desired == null) {
+            return Optional.empty();
+        }
+        List<PortSpec> ports = desired.bridges().stream().flatMap(b -> b.ports().stream()).toList();
+        return Optional.of(new Owned(desired.flows().size(), ports.size(),
+                (int) ports.stream().filter(p -> "gre".equals(p.type())).count()));
+    }
+
+    /** Where each applied or failed change is counted (the agent's metrics). */
+    public void useMetrics(io.ovsfabric.agent.metrics.AgentMetrics metrics) {
+        applier.useMetrics(metrics);
+    }
+
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
     public synchronized List<Change> plan(Topology topology) {
         if (config.underlayIp() == null) {
@@ -177,6 +196,7 @@ public final class OvsDataPlane implements DataPlane {
         DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay,
                 endpointPorts, localEndpoints.get());
         List<Change> changes = HostDiff.changes(desired, observed);
+        lastDesired = desired;
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: overlay MTU {}, underlay {} on {}, {} flows desired, {} changes: {}", topology.self().id(),
                     desired.overlayMtu(), underlay.address(), underlay.interfaceName(), desired.flows().size(),

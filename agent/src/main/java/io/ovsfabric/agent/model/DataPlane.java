@@ -19,6 +19,17 @@ public interface DataPlane extends AutoCloseable {
      */
     java.util.List<AttachedPort> endpointPorts();
 
+    /**
+     * What the last good pass left the agent owning (for metrics); empty when not known (no pass yet, or a data plane
+     * that does not count).
+     */
+    default java.util.Optional<Owned> owned() {
+        return java.util.Optional.empty();
+    }
+
+    /** Counts of what the agent owns on the host: flows, OVS ports, and of those the tunnel ports. */
+    record Owned(int flows, int ports, int tunnels) {}
+
     /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
     void teardown();
 
