@@ -21,7 +21,6 @@ import io.ovsfabric.agent.plan.Change;
 import io.ovsfabric.agent.plan.Cookie;
 import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.DesiredHost;
-import io.ovsfabric.agent.plan.PortSpec;
 import io.ovsfabric.agent.plan.EndpointPort;
 import io.ovsfabric.agent.plan.HostDiff;
 import io.ovsfabric.agent.plan.HostPlanner;
@@ -159,16 +158,21 @@ public final class OvsDataPlane implements DataPlane {
                 && p.port().interfaceIds().containsKey(EndpointPort.NETWORK_KEY);
     }
 
-    /** After a good pass the host is what the last plan desired: its flows, ports and GRE ports. */
+    /**
+     * After a good pass the host is what the last plan desired: its flows, its ports, and the tunnels (distinct peer
+     * underlay addresses its flows send to through the GRE port).
+     */
     @Override
     public Optional<Owned> owned() {
         DesiredHost desired = lastDesired;
         if (desired == null) {
             return Optional.empty();
         }
-        List<PortSpec> ports = desired.bridges().stream().flatMap(b -> b.ports().stream()).toList();
-        return Optional.of(new Owned(desired.flows().size(), ports.size(),
-                (int) ports.stream().filter(p -> "gre".equals(p.type())).count()));
+        int ports = desired.bridges().stream().mapToInt(b -> b.ports().size()).sum();
+        long tunnels = desired.flows().stream().flatMap(f -> f.actions().stream())
+                .filter(a -> a instanceof io.ovsfabric.agent.plan.FlowAction.SetTunnelDst)
+                .map(a -> ((io.ovsfabric.agent.plan.FlowAction.SetTunnelDst) a).destination()).distinct().count();
+        return Optional.of(new Owned(desired.flows().size(), ports, (int) tunnels));
     }
 
     /** Where each applied or failed change is counted (the agent's metrics). */

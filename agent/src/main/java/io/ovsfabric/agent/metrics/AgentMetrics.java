@@ -36,7 +36,7 @@ public final class AgentMetrics {
         this.registry = registry;
         gauge("ovsfabric.agent.flows", flows, "flows the agent owns on its bridges (after the last good pass)");
         gauge("ovsfabric.agent.ports", ports, "OVS ports the agent owns (tunnels, docker0's veth, endpoint ports ...)");
-        gauge("ovsfabric.agent.tunnels", tunnels, "GRE tunnel ports on br0 (one per peer the host forwards to)");
+        gauge("ovsfabric.agent.tunnels", tunnels, "peers br0 forwards to through GRE (distinct tunnel destinations)");
         gauge("ovsfabric.agent.peers", peers, "peer hosts in the applied topology");
         gauge("ovsfabric.agent.topology.revision", revision, "etcd revision of the topology the last good pass applied");
         Gauge.builder("ovsfabric.agent.reconcile.last.timestamp.seconds", lastOk, v -> v.get() / 1000.0)

@@ -27,7 +27,7 @@ public interface DataPlane extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
-    /** Counts of what the agent owns on the host: flows, OVS ports, and of those the tunnel ports. */
+    /** Counts of what the agent owns on the host: flows, OVS ports, and peers it tunnels to (GRE destinations). */
     record Owned(int flows, int ports, int tunnels) {}
 
     /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
