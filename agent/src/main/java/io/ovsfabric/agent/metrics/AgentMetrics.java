@@ -49,6 +49,15 @@ public final class AgentMetrics {
                 .register(registry);
         passCounter("ok");
         passCounter("failed");
+        // present from the start (0), so a dashboard or an alert finds them before the first query
+        for (String result : new String[] {"fabric", "forwarded"}) {
+            Counter.builder("ovsfabric.agent.dns.queries").description("DNS queries, by who answered")
+                    .tag("result", result).register(registry);
+        }
+        for (String result : new String[] {"ok", "failed"}) {
+            Counter.builder("ovsfabric.agent.dns.forwards").description("DNS queries relayed to the host's resolvers, by outcome")
+                    .tag("result", result).register(registry);
+        }
     }
 
     /** Counts and records nothing (tests, commands that serve no metrics). */
