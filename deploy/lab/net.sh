@@ -6,6 +6,9 @@ UNDERLAY_NET=192.0.2            # /24, only ever inside the lab's own namespaces
 UNDERLAY_BRIDGE=br-underlay     # Linux bridge in the switch namespace
 OUTSIDE_IP=$UNDERLAY_NET.100
 CONTROLLER_PORT=7070
+# /metrics (Prometheus text): every controller on its own address, every agent on its underlay address
+CONTROLLER_METRICS_PORT=9090
+AGENT_METRICS_PORT=9091
 OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 
 NS_SW=$NAME-sw NS_CTRL=$NAME-ctrl NS_OUT=$NAME-out
@@ -149,6 +152,7 @@ controller_start() {
   local i=$1 log=$LOGS/controller-c$1.log
   spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
+    --metrics-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
     --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
     ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
 }
@@ -263,7 +267,7 @@ host_start_agent() {
   spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run \
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
     --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
-    --docker-host "unix://$H/docker/docker.sock"
+    --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT"
 }
 
 # Docker's settings come from the agent (like flannel's subnet.env): they exist once the host registered.

@@ -11,9 +11,10 @@ import picocli.CommandLine.ScopeType;
 
 /** {@code ovsfabricctl}: the admin CLI. Results go to stdout, errors to stderr, failures exit non-zero. */
 @Command(name = "ovsfabricctl", mixinStandardHelpOptions = true, version = "ovsfabricctl 0.1.0", usageHelpWidth = 110,
-        description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks."},
+        description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks.",
+                "Start with 'ovsfabricctl status': the fabric's health at a glance, non-zero when an operator must act."},
         subcommands = {FabricCommand.class, HostsCommand.class, SubnetsCommand.class, NetworkCommand.class,
-                EndpointsCommand.class, IpamCommand.class, CommandLine.HelpCommand.class},
+                EndpointsCommand.class, IpamCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the controller refused the request (the message says why)",
                 "2:bad command line", "3:the controller cannot be reached"})

@@ -4,6 +4,8 @@ import io.ovsfabric.agent.state.StateDirLock;
 import io.ovsfabric.agent.wiring.AgentWiring;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.metrics.MetricsEndpoint;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -63,15 +65,22 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     Duration resync;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics (reconcile passes, changes, flows,"
+                    + " ports, tunnels, peers, plugin calls, DNS); off unless set, e.g. 192.0.2.11:9091")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         HostId host = HostId.of(hostId);
         Ipv4Address underlay = Ipv4Address.parse(underlayIp);
+        Optional<InetSocketAddress> metrics = metricsListen == null ? Optional.empty()
+                : Optional.of(MetricsEndpoint.parseListen("--metrics-listen", metricsListen));
         CountDownLatch stopped = new CountDownLatch(1);
         try (StateDirLock lock = StateDirLock.acquire(stateDir, "run");
                 AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
-                noDocker ? Optional.empty() : Optional.of(dockerHost)))) {
+                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();
                 stopped.countDown();

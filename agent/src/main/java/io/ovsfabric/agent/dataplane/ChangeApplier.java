@@ -2,6 +2,7 @@ package io.ovsfabric.agent.dataplane;
 
 import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.linux.HostNetwork;
+import io.ovsfabric.agent.metrics.AgentMetrics;
 import io.ovsfabric.agent.linux.PacketFilter;
 import io.ovsfabric.agent.openflow.FlowTable;
 import io.ovsfabric.agent.ovs.OvsDatabase;
@@ -20,6 +21,7 @@ final class ChangeApplier {
     private final FlowTable flowTable;
     private final HostNetwork host;
     private final PacketFilter filter;
+    private volatile AgentMetrics metrics = AgentMetrics.none();
 
     ChangeApplier(OvsDatabase ovsdb, FlowTable flowTable, HostNetwork host, PacketFilter filter) {
         this.ovsdb = ovsdb;
@@ -28,14 +30,20 @@ final class ChangeApplier {
         this.filter = filter;
     }
 
+    void useMetrics(AgentMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     /** Stops at the first failure; the next pass starts again from what it observes. */
     void apply(String label, List<Change> changes) {
         for (Change change : changes) {
             try {
                 applyOne(change);
             } catch (AgentException e) {
+                metrics.changeFailed(change);
                 throw new AgentException(e.code(), label + ": " + change + " failed: " + e.getMessage(), e);
             }
+            metrics.changeApplied(change);
             LOG.info("{}: {}", label, change);
             if (change instanceof Change.UpdateFlows flows && LOG.isDebugEnabled()) {
                 flows.add().forEach(f -> LOG.debug("{}:   + {}", label, f));

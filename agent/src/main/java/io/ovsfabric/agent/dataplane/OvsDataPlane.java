@@ -65,6 +65,7 @@ public final class OvsDataPlane implements DataPlane {
     private final ChangeApplier applier;
     private int round;
     private final ConnectionLoss connectionLoss;
+    private volatile DesiredHost lastDesired;   // of the last plan, for owned()
     private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
@@ -180,6 +181,28 @@ public final class OvsDataPlane implements DataPlane {
                 && p.port().interfaceIds().containsKey(EndpointPort.NETWORK_KEY);
     }
 
+    /**
+     * After a good pass the host is what the last plan desired: its flows, its ports, and the tunnels (distinct peer
+     * underlay addresses its flows send to through the GRE port).
+     */
+    @Override
+    public Optional<Owned> owned() {
+        DesiredHost desired = lastDesired;
+        if (desired == null) {
+            return Optional.empty();
+        }
+        int ports = desired.bridges().stream().mapToInt(b -> b.ports().size()).sum();
+        long tunnels = desired.flows().stream().flatMap(f -> f.actions().stream())
+                .filter(a -> a instanceof io.ovsfabric.agent.plan.FlowAction.SetTunnelDst)
+                .map(a -> ((io.ovsfabric.agent.plan.FlowAction.SetTunnelDst) a).destination()).distinct().count();
+        return Optional.of(new Owned(desired.flows().size(), ports, (int) tunnels));
+    }
+
+    /** Where each applied or failed change is counted (the agent's metrics). */
+    public void useMetrics(io.ovsfabric.agent.metrics.AgentMetrics metrics) {
+        applier.useMetrics(metrics);
+    }
+
     /** What {@link #reconcile} would change now, without changing anything (empty when the host is in sync). */
     public synchronized List<Change> plan(Topology topology) {
         if (config.underlayIp() == null) {
@@ -200,6 +223,7 @@ public final class OvsDataPlane implements DataPlane {
         DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay,
                 endpointPorts, localEndpoints.get());
         List<Change> changes = HostDiff.changes(desired, observed);
+        lastDesired = desired;
         if (LOG.isDebugEnabled()) {
             LOG.debug("{}: overlay MTU {}, underlay {} on {}, {} flows desired, {} changes: {}", topology.self().id(),
                     desired.overlayMtu(), underlay.address(), underlay.interfaceName(), desired.flows().size(),

@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.dns;
 
+import io.ovsfabric.agent.metrics.AgentMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -66,6 +67,11 @@ public final class FabricDnsServer implements AutoCloseable {
     }
 
     public static FabricDnsServer start(DnsConfig config, EndpointDirectory directory) {
+        return start(config, directory, AgentMetrics.none());
+    }
+
+    /** The same, counting queries and relays in {@code metrics}. */
+    public static FabricDnsServer start(DnsConfig config, EndpointDirectory directory, AgentMetrics metrics) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ChannelGroup channels = new DefaultChannelGroup("dns", GlobalEventExecutor.INSTANCE);
         DnsAnswerer answerer = new DnsAnswerer(directory, config.ttlSeconds());
@@ -82,7 +88,7 @@ public final class FabricDnsServer implements AutoCloseable {
                             protected void initChannel(DatagramChannel ch) {
                                 // The encoder sits after the handler: answers written on the channel pass it,
                                 // relayed raw packets written on the handler's context skip it.
-                                ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new UdpHandler(answerer, forwarder),
+                                ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new UdpHandler(answerer, forwarder, metrics),
                                         new DatagramDnsResponseEncoder());
                             }
                         }).bind(address).sync().channel();
@@ -95,7 +101,7 @@ public final class FabricDnsServer implements AutoCloseable {
                             protected void initChannel(SocketChannel ch) {
                                 channels.add(ch);
                                 ch.pipeline().addLast(new TcpDnsQueryDecoder(), new TcpDnsResponseEncoder(),
-                                        new TcpHandler(answerer, forwarder));
+                                        new TcpHandler(answerer, forwarder, metrics));
                             }
                         }).bind(address).sync().channel();
                 channels.add(t);
@@ -140,8 +146,10 @@ public final class FabricDnsServer implements AutoCloseable {
     private abstract static class QueryHandler<Q extends DnsQuery> extends SimpleChannelInboundHandler<Q> {
         private final DnsAnswerer answerer;
         private final UpstreamForwarder forwarder;
+        private final AgentMetrics metrics;
 
-        QueryHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
+        QueryHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
+            this.metrics = metrics;
             this.answerer = answerer;
             this.forwarder = forwarder;
         }
@@ -158,6 +166,7 @@ public final class FabricDnsServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Q query) {
             Optional<List<Ipv4Address>> answer = answerer.answer(query, asker(ctx, query));
+            metrics.dnsQuery(answer.isPresent() ? "fabric" : "forwarded");
             if (answer.isPresent()) {
                 DnsResponse response = response(query, DnsResponseCode.NOERROR);
                 answerer.fill(response, query, answer.get());
@@ -173,6 +182,7 @@ public final class FabricDnsServer implements AutoCloseable {
             SocketAddress asker = asker(ctx, query);
             ReferenceCountUtil.retain(query);
             forwarder.forward(query).addListener(f -> {
+                metrics.dnsForward(f.isSuccess());
                 if (f.isSuccess()) {
                     ReferenceCountUtil.release(failure);
                     ctx.writeAndFlush(raw.apply((byte[]) f.getNow()));
@@ -186,8 +196,8 @@ public final class FabricDnsServer implements AutoCloseable {
 
     /** UDP: answers pass the response encoder (after this handler); raw replies are written past it. */
     private static final class UdpHandler extends QueryHandler<DatagramDnsQuery> {
-        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
-            super(answerer, forwarder);
+        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
+            super(answerer, forwarder, metrics);
         }
 
         @Override
@@ -215,8 +225,8 @@ public final class FabricDnsServer implements AutoCloseable {
 
     /** TCP: the encoder passes byte buffers through, so a raw reply only needs its length prefix. */
     private static final class TcpHandler extends QueryHandler<DnsQuery> {
-        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder) {
-            super(answerer, forwarder);
+        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
+            super(answerer, forwarder, metrics);
         }
 
         @Override

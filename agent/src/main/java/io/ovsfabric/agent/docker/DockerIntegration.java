@@ -10,6 +10,7 @@ import io.ovsfabric.agent.docker.plugin.FilePluginStateStore;
 import io.ovsfabric.agent.docker.plugin.PluginRuntime;
 import io.ovsfabric.agent.docker.plugin.PluginSettings;
 import io.ovsfabric.agent.docker.server.PluginServer;
+import io.ovsfabric.agent.metrics.AgentMetrics;
 import io.ovsfabric.agent.linux.PortProbe;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import org.slf4j.Logger;
@@ -43,6 +44,12 @@ public final class DockerIntegration implements AutoCloseable {
      */
     public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, DataPlanePass pass,
             PortProbe ports, ContainerEngine engine, DataPlaneView dataPlane, Clock clock) {
+        return start(config, fabric, pass, ports, engine, dataPlane, clock, AgentMetrics.none());
+    }
+
+    /** The same, counting plugin calls in {@code metrics}. */
+    public static DockerIntegration start(DockerPluginConfig config, FabricNetworks fabric, DataPlanePass pass,
+            PortProbe ports, ContainerEngine engine, DataPlaneView dataPlane, Clock clock, AgentMetrics metrics) {
         PluginRuntime plugin = PluginRuntime.open(new FilePluginStateStore(config.stateDir()), fabric, pass, ports,
                 new PluginSettings(config.host(), config.bridge(), config.mtu(), config.abandonedGrace()), clock);
         try {
@@ -51,7 +58,7 @@ public final class DockerIntegration implements AutoCloseable {
             log.warn("cannot release crash leftovers now, the periodic pass retries: {}", e.getMessage());
         }
         pass.requestSoon();   // the state is known now: the data plane puts back what a restart or reboot lost
-        PluginServer server = PluginServer.start(config.socket(), plugin.protocol());
+        PluginServer server = PluginServer.start(config.socket(), plugin.protocol(), metrics);
         EngineSync sync = new EngineSync(engine, fabric, plugin, config.host(), dataPlane);
         sync.start(config.syncInterval());
         return new DockerIntegration(plugin, server, sync);

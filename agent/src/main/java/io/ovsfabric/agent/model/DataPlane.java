@@ -27,6 +27,17 @@ public interface DataPlane extends AutoCloseable {
      */
     default void onConnectionLost(Runnable listener) {}
 
+    /**
+     * What the last good pass left the agent owning (for metrics); empty when not known (no pass yet, or a data plane
+     * that does not count).
+     */
+    default java.util.Optional<Owned> owned() {
+        return java.util.Optional.empty();
+    }
+
+    /** Counts of what the agent owns on the host: flows, OVS ports, and peers it tunnels to (GRE destinations). */
+    record Owned(int flows, int ports, int tunnels) {}
+
     /** Removes everything the agent created (marked as ours) and nothing else. Removing what is absent succeeds. */
     void teardown();
 

@@ -6,6 +6,11 @@ import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ovsfabric.agent.metrics.AgentMetrics;
+import io.ovsfabric.common.metrics.MetricsEndpoint;
+import io.ovsfabric.common.metrics.Registries;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -17,9 +22,18 @@ import org.slf4j.LoggerFactory;
 public final class AgentWiring implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentWiring.class);
 
-    /** @param dockerHost the Docker Engine API address; empty: no Docker plugin and no DNS server */
+    /**
+     * @param dockerHost    the Docker Engine API address; empty: no Docker plugin and no DNS server
+     * @param metricsListen where {@code /metrics} is served; empty: nowhere
+     */
     public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
-            Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost) {
+            Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
+            Optional<InetSocketAddress> metricsListen) {
+
+        public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
+                Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost) {
+            this(controller, host, underlayIp, dataPlane, stateDir, pluginDir, resync, dockerHost, Optional.empty());
+        }
 
         public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
                 Path stateDir, Path pluginDir, Duration resync) {
@@ -31,8 +45,11 @@ public final class AgentWiring implements AutoCloseable {
     private final DataPlane dataPlane;
     private final AgentRuntime runtime;
     private final DockerWiring docker;
+    private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
 
-    private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker) {
+    private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
+            MetricsEndpoint metricsEndpoint) {
+        this.metricsEndpoint = metricsEndpoint;
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
@@ -41,7 +58,7 @@ public final class AgentWiring implements AutoCloseable {
 
     /** The real data plane: OVS through OVSDB and OpenFlow, Linux through ip/iptables. */
     public static DataPlaneFactory dataPlaneFactory() {
-        return new OvsDataPlaneFactory();
+        return new OvsDataPlaneFactory(AgentMetrics.none());
     }
 
     public static AgentWiring start(Config config) {
@@ -51,9 +68,12 @@ public final class AgentWiring implements AutoCloseable {
         boolean withDocker = config.dockerHost().isPresent();
         // the datapath is decided once, here: the data plane and the registration's capabilities use the same one
         DataPlaneSettings dataPlaneSettings = config.dataPlane().resolved();
-        DataPlane dataPlane = dataPlaneFactory().open(dataPlaneSettings, () -> withDocker
+        PrometheusMeterRegistry registry = Registries.prometheus("agent", HostFacts.AGENT_VERSION);
+        AgentMetrics metrics = new AgentMetrics(registry);
+        DataPlane dataPlane = new OvsDataPlaneFactory(metrics).open(dataPlaneSettings, () -> withDocker
                 ? Optional.ofNullable(dockerSide.get()).flatMap(DockerWiring::localEndpoints)
                 : Optional.of(LocalEndpoints.NONE));
+        dataPlane = metrics.meter(dataPlane);
         // the one controller client: one channel under the host's membership and the Docker side
         ControllerClient client = ControllerClient.connect(config.controller());
         AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
@@ -68,23 +88,46 @@ public final class AgentWiring implements AutoCloseable {
         DockerWiring docker = null;
         if (config.dockerHost().isPresent()) {
             docker = new DockerWiring(new DockerWiring.Settings(config.host(), config.pluginDir(),
-                    config.stateDir(), config.dockerHost().get(), Path.of("/etc/resolv.conf")), client.networks(),
+                    config.stateDir(), config.dockerHost().get(), Path.of("/etc/resolv.conf"), metrics), client.networks(),
                     runtime::requestReconcile, runtime::reconcileNow, dataPlane::endpointPorts);
             dockerSide.set(docker);
             runtime.onTopologyApplied(docker);
             log.info("Host {}: Docker plugin and DNS start after the first full pass (engine {}, plugin dir {})",
                     config.host(), config.dockerHost().get(), config.pluginDir());
         }
+        MetricsEndpoint endpoint = null;
+        if (config.metricsListen().isPresent()) {
+            try {
+                endpoint = MetricsEndpoint.start(config.metricsListen().get(), registry, () -> { });
+            } catch (java.io.UncheckedIOException e) {
+                if (docker != null) {
+                    docker.close();
+                }
+                client.close();
+                dataPlane.close();
+                throw new io.ovsfabric.agent.AgentException(io.ovsfabric.agent.AgentException.Code.INVALID, e.getMessage(), e);
+            }
+            log.info("Host {}: serving /metrics on {}:{}", config.host(), endpoint.address().getHostString(),
+                    endpoint.address().getPort());
+        }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker);
+        return new AgentWiring(client, dataPlane, runtime, docker, endpoint);
     }
 
     public AgentRuntime runtime() {
         return runtime;
     }
 
+    /** Where {@code /metrics} is served (the real port when 0 was asked for); empty without --metrics-listen. */
+    public Optional<InetSocketAddress> metricsAddress() {
+        return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+    }
+
     @Override
     public void close() {
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         if (docker != null) {
             docker.close();
         }

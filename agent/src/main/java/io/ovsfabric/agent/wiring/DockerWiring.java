@@ -4,6 +4,7 @@ import io.ovsfabric.agent.AgentException;
 import io.ovsfabric.agent.dns.DnsConfig;
 import io.ovsfabric.agent.dns.EndpointDirectory;
 import io.ovsfabric.agent.dns.FabricDnsServer;
+import io.ovsfabric.agent.metrics.AgentMetrics;
 import io.ovsfabric.agent.dns.FabricEndpointDirectory;
 import io.ovsfabric.agent.dns.ResolvConf;
 import io.ovsfabric.agent.docker.DockerIntegration;
@@ -59,7 +60,11 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
     static final Duration PASS_TIMEOUT = Duration.ofSeconds(15);
 
     /** @param dockerHost Docker Engine API address, e.g. unix:///var/run/docker.sock */
-    record Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, Path resolvConf) {}
+    record Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, Path resolvConf, AgentMetrics metrics) {
+        Settings(HostId host, Path pluginDir, Path stateDir, String dockerHost, Path resolvConf) {
+            this(host, pluginDir, stateDir, dockerHost, resolvConf, AgentMetrics.none());
+        }
+    }
 
     /** What start-up builds, one piece at a time; each may block (a seam so tests can make it hang). */
     interface Startup {
@@ -223,7 +228,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                         public void requestReconcile() {
                             reconcileSoon.run();
                         }
-                    }, Clock.systemUTC());
+                    }, Clock.systemUTC(), settings.metrics());
             log.info("Host {}: Docker plugin '{}' serving {}, engine {}", settings.host(),
                     DockerPluginConfig.DRIVER_NAME, settings.pluginDir().resolve("ovsfabric.sock"), settings.dockerHost());
             return started;
@@ -246,7 +251,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                 upstreams = List.of();
             }
             FabricDnsServer dns = FabricDnsServer.start(new DnsConfig(List.of(listen), upstreams, 5,
-                    Duration.ofSeconds(2)), directory);
+                    Duration.ofSeconds(2)), directory, settings.metrics());
             log.info("Host {}: DNS for fabric names on {} (UDP and TCP), other names relayed to {}", settings.host(),
                     listen, upstreams);
             return dns;

@@ -10,6 +10,12 @@ import java.util.function.Supplier;
 
 /** Opens {@link OvsDataPlane} from the command line's settings. */
 final class OvsDataPlaneFactory implements DataPlaneFactory {
+    private final io.ovsfabric.agent.metrics.AgentMetrics metrics;
+
+    OvsDataPlaneFactory(io.ovsfabric.agent.metrics.AgentMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     @Override
     public DataPlane open(DataPlaneSettings settings, Supplier<Optional<LocalEndpoints>> localEndpoints) {
         DataPlaneConfig config = DataPlaneConfig.defaults(settings.underlayIp())
@@ -22,6 +28,7 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         config.validate();
         OvsDataPlane dataPlane = OvsDataPlane.open(config);
         dataPlane.useLocalEndpoints(localEndpoints);
+        dataPlane.useMetrics(metrics);
         return dataPlane;
     }
 }

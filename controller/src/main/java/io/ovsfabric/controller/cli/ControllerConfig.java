@@ -1,8 +1,10 @@
 package io.ovsfabric.controller.cli;
 
 import io.ovsfabric.controller.ipam.PlanRequest;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything {@code serve} needs, validated by the command.
@@ -14,13 +16,26 @@ import java.util.List;
  * @param keyPrefix      etcd key prefix
  * @param controllerId   this controller's name in logs, live keys and the leader election
  * @param historyWindow  how much etcd history the leader keeps (older revisions are compacted away)
+ * @param metricsListen  where {@code /metrics} is served (Prometheus text); empty: nowhere
  */
 public record ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
-        String keyPrefix, String controllerId, Duration historyWindow) {
+        String keyPrefix, String controllerId, Duration historyWindow, Optional<InetSocketAddress> metricsListen) {
     public static final Duration DEFAULT_HISTORY_WINDOW = Duration.ofHours(1);
 
     public ControllerConfig {
         etcdEndpoints = List.copyOf(etcdEndpoints);
+        metricsListen = metricsListen == null ? Optional.empty() : metricsListen;
+    }
+
+    public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
+            String keyPrefix, String controllerId, Duration historyWindow) {
+        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow, Optional.empty());
+    }
+
+    /** The same config, serving {@code /metrics} on the address. */
+    public ControllerConfig withMetricsListen(InetSocketAddress address) {
+        return new ControllerConfig(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
+                Optional.of(address));
     }
 
     public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,

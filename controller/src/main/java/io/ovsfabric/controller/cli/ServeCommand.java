@@ -81,6 +81,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " resumes where it was, a later one gets a fresh snapshot (default: ${DEFAULT-VALUE})")
     Duration historyWindow;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics (hosts by state, subnets, allocations,"
+                    + " RPC latency, watchers, etcd calls, leader); off unless set, e.g. 127.0.0.1:9090")
+    String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -106,6 +111,14 @@ public final class ServeCommand implements Callable<Integer> {
         if (endpoints.isEmpty() || endpoints.stream().anyMatch(e -> !e.startsWith("http://") && !e.startsWith("https://"))) {
             problems.add("--etcd: '" + etcd + "' must be one or more http(s):// URLs separated by commas");
         }
+        java.util.Optional<java.net.InetSocketAddress> metrics = java.util.Optional.empty();
+        if (metricsListen != null) {
+            try {
+                metrics = java.util.Optional.of(io.ovsfabric.common.metrics.MetricsEndpoint.parseListen("--metrics-listen", metricsListen));
+            } catch (InvalidInputException e) {
+                problems.add(e.getMessage());
+            }
+        }
         try {
             FabricStore.checkPrefix(keyPrefix);
         } catch (InvalidInputException e) {
@@ -122,7 +135,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + " is shorter than 1m: agents reconnecting after a short outage would all need fresh snapshots");
             return 2;
         }
-        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow);
+        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow, metrics);
         Controller controller;
         try {
             controller = Controller.start(config);

@@ -22,6 +22,9 @@ import io.ovsfabric.common.rpc.ControllerChannels;
 import io.ovsfabric.controller.store.FabricStore;
 import io.ovsfabric.controller.store.HistoryCompactor;
 import io.ovsfabric.controller.store.LeaderElection;
+import io.ovsfabric.controller.store.KvStore;
+import io.ovsfabric.controller.metrics.ControllerMetrics;
+import io.ovsfabric.common.metrics.MetricsEndpoint;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -41,6 +44,8 @@ public final class Controller implements AutoCloseable {
     private static final Duration ETCD_OP_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration COMPACTION_TICK = Duration.ofMinutes(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** This controller's version, in {@code ovsfabric_build_info}. */
+    public static final String VERSION = "0.1.0";
 
     private final ControllerConfig config;
     private final EtcdKvStore store;
@@ -49,11 +54,13 @@ public final class Controller implements AutoCloseable {
     private final LeaderElection election;
     private final Server server;
     private final ScheduledExecutorService sweeps;
+    private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Controller(ControllerConfig config, EtcdKvStore store, FabricStore fabric, TopologyFeed feed, LeaderElection election,
-            Server server, ScheduledExecutorService sweeps) {
+            Server server, ScheduledExecutorService sweeps, MetricsEndpoint metricsEndpoint) {
         this.feed = feed;
+        this.metricsEndpoint = metricsEndpoint;
         this.config = config;
         this.store = store;
         this.fabric = fabric;
@@ -69,8 +76,11 @@ public final class Controller implements AutoCloseable {
     public static Controller start(ControllerConfig config) throws InterruptedException {
         Clock clock = Clock.systemUTC();
         EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT);
+        MetricsEndpoint metricsEndpoint = null;
         try {
-            FabricStore fabric = new FabricStore(store, config.keyPrefix());
+            ControllerMetrics metrics = new ControllerMetrics(VERSION);
+            KvStore measured = metrics.meter(store);
+            FabricStore fabric = new FabricStore(measured, config.keyPrefix());
             FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(fabric.config(), clock));
             NetworkRegistry networks = new NetworkRegistry(fabric.networks(), fabric.endpoints(), plan, clock);
             EndpointRegistry endpoints = new EndpointRegistry(fabric.endpoints(), networks, fabric.hosts(), clock, new SecureRandom());
@@ -90,6 +100,7 @@ public final class Controller implements AutoCloseable {
                     // clients ping every 10 s to notice a dead controller; allow it (the default allows one per 5 min)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                     .intercept(new RequestLimits())
+                    .intercept(metrics.rpc())
                     .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
                             fabric.config()::currentRevision, networkRpc))
@@ -102,6 +113,18 @@ public final class Controller implements AutoCloseable {
                         + " another --listen address", e);
             }
             election.start();
+            metrics.observe(registry, election);
+            if (config.metricsListen().isPresent()) {
+                try {
+                    metricsEndpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics.registry(), metrics::refresh);
+                } catch (java.io.UncheckedIOException e) {
+                    server.shutdownNow();
+                    election.abandon();
+                    throw new FabricException(FabricException.Code.REFUSED, e.getMessage(), e);
+                }
+                log.info("controller {} serves /metrics on {}:{}", config.controllerId(),
+                        metricsEndpoint.address().getHostString(), metricsEndpoint.address().getPort());
+            }
             ScheduledExecutorService sweeps = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "sweeper");
                 thread.setDaemon(true);
@@ -110,7 +133,7 @@ public final class Controller implements AutoCloseable {
             long period = sweepInterval(plan.leaseTtl()).toMillis();
             sweeps.scheduleWithFixedDelay(() -> asLeader(election, "sweep", sweeper::sweepOnce, () -> { }),
                     period, period, TimeUnit.MILLISECONDS);
-            HistoryCompactor compactor = new HistoryCompactor(store, config.historyWindow(), clock);
+            HistoryCompactor compactor = new HistoryCompactor(measured, config.historyWindow(), clock);
             long tick = COMPACTION_TICK.toMillis();
             sweeps.scheduleWithFixedDelay(() -> asLeader(election, "etcd history compaction",
                     compactor::tick, compactor::reset), tick, tick, TimeUnit.MILLISECONDS);
@@ -118,11 +141,16 @@ public final class Controller implements AutoCloseable {
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
                     plan.reclaimGrace().toSeconds());
-            return new Controller(config, store, fabric, feed, election, server, sweeps);
+            return new Controller(config, store, fabric, feed, election, server, sweeps, metricsEndpoint);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** Where {@code /metrics} is served (the real port when 0 was asked for); empty without --metrics-listen. */
+    public java.util.Optional<InetSocketAddress> metricsAddress() {
+        return java.util.Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
     }
 
     /** The port actually bound (useful with port 0). */
@@ -161,6 +189,9 @@ public final class Controller implements AutoCloseable {
             return false;
         }
         sweeps.shutdownNow();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         if (graceful) {
             election.close();
             drain();

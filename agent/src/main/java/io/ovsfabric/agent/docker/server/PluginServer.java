@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.ovsfabric.agent.metrics.AgentMetrics;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -76,6 +77,11 @@ public final class PluginServer implements AutoCloseable {
      * another process still serves.
      */
     public static PluginServer start(Path socket, PluginProtocol protocol) {
+        return start(socket, protocol, AgentMetrics.none());
+    }
+
+    /** The same, counting every call in {@code metrics} by method and result. */
+    public static PluginServer start(Path socket, PluginProtocol protocol, AgentMetrics metrics) {
         prepare(socket);
         AtomicInteger n = new AtomicInteger();
         ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
@@ -93,7 +99,7 @@ public final class PluginServer implements AutoCloseable {
                         protected void initChannel(DomainSocketChannel ch) {
                             connections.add(ch);
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
-                                    new CallHandler(protocol, workers));
+                                    new CallHandler(protocol, workers, metrics));
                         }
                     })
                     .bind(new DomainSocketAddress(socket.toString())).sync().channel();
@@ -157,8 +163,10 @@ public final class PluginServer implements AutoCloseable {
     private static final class CallHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PluginProtocol protocol;
         private final ExecutorService workers;
+        private final AgentMetrics metrics;
 
-        CallHandler(PluginProtocol protocol, ExecutorService workers) {
+        CallHandler(PluginProtocol protocol, ExecutorService workers, AgentMetrics metrics) {
+            this.metrics = metrics;
             this.protocol = protocol;
             this.workers = workers;
         }
@@ -182,6 +190,7 @@ public final class PluginServer implements AutoCloseable {
                                 log.debug("plugin call {} -> {}", path, reply.json());
                             }
                         });
+                metrics.pluginCall(path, reply.unexpected().isPresent() ? "error" : reply.refused() ? "refused" : "ok");
                 respond(ctx, reply, keepAlive);
             });
         }
