@@ -14,15 +14,29 @@ import java.util.List;
  * @param keyPrefix      etcd key prefix
  * @param controllerId   this controller's name in logs, live keys and the leader election
  * @param historyWindow  how much etcd history the leader keeps (older revisions are compacted away)
+ * @param security       TLS of the gRPC server and of etcd ({@link ControllerSecurity#insecure()}: plaintext)
  */
 public record ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
-        String keyPrefix, String controllerId, Duration historyWindow) {
+        String keyPrefix, String controllerId, Duration historyWindow, ControllerSecurity security) {
     public static final Duration DEFAULT_HISTORY_WINDOW = Duration.ofHours(1);
 
     public ControllerConfig {
         etcdEndpoints = List.copyOf(etcdEndpoints);
     }
 
+    /** Without TLS ({@code --insecure}): what tests that do not set up certificates use. */
+    public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
+            String keyPrefix, String controllerId, Duration historyWindow) {
+        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
+                ControllerSecurity.insecure());
+    }
+
+    public ControllerConfig withSecurity(ControllerSecurity value) {
+        return new ControllerConfig(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
+                value);
+    }
+
+    /** Without TLS, with the default history window (tests). */
     public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
             String keyPrefix, String controllerId) {
         this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, DEFAULT_HISTORY_WINDOW);
