@@ -51,7 +51,7 @@ trap cleanup EXIT
 pids+=($!)
 
 # the fabric: /9 with /24 per host leaves room for 32,767 hosts; 10.90.0.0/16 (outside it) is the bench's network
-"$repo/deploy/bin/ovsfabric-controller" serve --etcd "http://127.0.0.1:$etcd_port" --listen "127.0.0.1:$ctl_port" \
+"$repo/deploy/bin/ovsfabric-controller" serve --insecure --etcd "http://127.0.0.1:$etcd_port" --listen "127.0.0.1:$ctl_port" \
   --fabric-cidr 10.128.0.0/9 --host-prefix 24 --lease-ttl 10s --controller-id bench >"$work/controller.log" 2>&1 &
 ctl_pid=$!
 pids+=($ctl_pid)

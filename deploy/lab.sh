@@ -430,7 +430,7 @@ cmd_leader() {
   local i c lead="" json asked=""
   for ((i = 1; i <= $(controller_count); i++)); do
     controller_listening "$i" 2>/dev/null || continue
-    json=$(in_ns "$NS_CTRL" timeout 10 "$BIN/ovsfabricctl" --controller "$(controller_ip "$i"):$CONTROLLER_PORT" fabric -o json 2>/dev/null) || continue
+    json=$(in_ns "$NS_CTRL" timeout 10 "$BIN/ovsfabricctl" --insecure --controller "$(controller_ip "$i"):$CONTROLLER_PORT" fabric -o json 2>/dev/null) || continue
     lead=$(sed -n 's/.*"leader" *: *"\([^"]*\)".*/\1/p' <<<"$json" | head -1) asked=c$i
     break
   done
@@ -550,6 +550,6 @@ case $CMD in
          exec ip netns exec "$(host_ns "$t")" env OVS_RUNDIR="$(host_dir "$t")/ovs" OVS_DBDIR="$(host_dir "$t")/ovs" \
            DOCKER_HOST="unix://$(host_dir "$t")/docker/docker.sock" "$@" ;;
     esac ;;
-  ctl) need_root; load_state; exec ip netns exec "$NS_CTRL" "$BIN/ovsfabricctl" --controller "$(first_controller)" "$@" ;;
+  ctl) need_root; load_state; exec ip netns exec "$NS_CTRL" "$BIN/ovsfabricctl" --insecure --controller "$(first_controller)" "$@" ;;
   *) echo "lab.sh: unknown command '$CMD'" >&2; usage >&2; exit 2 ;;
 esac

@@ -150,7 +150,7 @@ controller_index() { [[ ${1:-} =~ ^c([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BA
 # controller_start I: controller cI with the flags of `up` (from lab.env), every etcd member, its name in the election.
 controller_start() {
   local i=$1 log=$LOGS/controller-c$1.log
-  spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve \
+  spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve --insecure \
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
     --metrics-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
     --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
@@ -264,7 +264,7 @@ host_start_agent() {
   local h=$1 H log
   H=$(host_dir "$h") log=$LOGS/$h-agent.log
   step "$h: agent (controller $(host_controller "$h"), underlay eth1 $(host_ip "$h"))" "$log"
-  spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run \
+  spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run --insecure \
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
     --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
     --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT"
@@ -284,7 +284,7 @@ host_docker_opts() {
 
 docker_opts_once() {
   local h=$1 H; H=$(host_dir "$h")
-  in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --controller "$(host_controller "$h")" --host-id "$h" \
+  in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --insecure --controller "$(host_controller "$h")" --host-id "$h" \
     --state-dir "$H/agent" >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
   [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
 }

@@ -35,7 +35,9 @@ public class FabricException extends RuntimeException {
         /** A watch or read asked for a revision etcd has compacted away: start over from a fresh read. */
         COMPACTED,
         /** A bug or corrupt stored data: an operator must look. */
-        INTERNAL;
+        INTERNAL,
+        /** The caller's identity may not do this (a host acting for another host, a host calling an admin RPC). */
+        DENIED;
 
         /** Whether repeating the same request later may succeed without changing it. */
         public boolean retryable() {

@@ -1,6 +1,5 @@
 package io.ovsfabric.ctl;
 
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.ovsfabric.common.rpc.ControllerChannels;
 import io.ovsfabric.common.rpc.ControllerTargets;
@@ -20,9 +19,8 @@ final class ControllerClient implements AutoCloseable {
     }
 
     /** @throws io.ovsfabric.common.InvalidInputException naming every malformed entry of the list */
-    static ControllerClient connect(String addresses) {
-        return new ControllerClient(ControllerChannels.open(ControllerTargets.parse(addresses),
-                InsecureChannelCredentials.create()));
+    static ControllerClient connect(String addresses, io.grpc.ChannelCredentials credentials) {
+        return new ControllerClient(ControllerChannels.open(ControllerTargets.parse(addresses), credentials));
     }
 
     AdminServiceGrpc.AdminServiceBlockingStub admin() {

@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
         description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks.",
                 "Start with 'ovsfabricctl status': the fabric's health at a glance, non-zero when an operator must act."},
         subcommands = {FabricCommand.class, HostsCommand.class, SubnetsCommand.class, NetworkCommand.class,
-                EndpointsCommand.class, IpamCommand.class, StatusCommand.class, CommandLine.HelpCommand.class},
+                EndpointsCommand.class, IpamCommand.class, StatusCommand.class, PkiCommand.class, TokenCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the controller refused the request (the message says why)",
                 "2:bad command line", "3:the controller cannot be reached"})
@@ -27,6 +28,23 @@ public final class CtlMain implements Runnable {
                     + " resolve to several); default: $OVSFABRIC_CONTROLLER or 127.0.0.1:7070")
     String controller;
 
+    @Option(names = "--tls-cert", defaultValue = "${env:OVSFABRIC_TLS_CERT}", scope = ScopeType.INHERIT,
+            paramLabel = "FILE", description = "the admin's PEM certificate (ovsfabricctl pki issue-admin); default:"
+                    + " $OVSFABRIC_TLS_CERT")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:OVSFABRIC_TLS_KEY}", scope = ScopeType.INHERIT,
+            paramLabel = "FILE", description = "its PEM key; default: $OVSFABRIC_TLS_KEY")
+    java.nio.file.Path tlsKey;
+
+    @Option(names = "--tls-ca", defaultValue = "${env:OVSFABRIC_TLS_CA}", scope = ScopeType.INHERIT,
+            paramLabel = "FILE", description = "the fabric CA certificate; default: $OVSFABRIC_TLS_CA")
+    java.nio.file.Path tlsCa;
+
+    @Option(names = "--insecure", scope = ScopeType.INHERIT, description = "plaintext, unauthenticated gRPC (a test"
+            + " controller started with --insecure)")
+    boolean insecure;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -36,7 +54,24 @@ public final class CtlMain implements Runnable {
     }
 
     ControllerClient connect() {
-        return ControllerClient.connect(controller);
+        if (insecure) {
+            org.slf4j.LoggerFactory.getLogger(CtlMain.class).warn(
+                    io.ovsfabric.common.pki.FabricTls.insecureWarning("ovsfabricctl"));
+            return ControllerClient.connect(controller, io.grpc.InsecureChannelCredentials.create());
+        }
+        if (tlsCert == null || tlsKey == null || tlsCa == null) {
+            throw new io.ovsfabric.common.InvalidInputException("the controller needs an admin certificate: pass"
+                    + " --tls-cert, --tls-key and --tls-ca (or set $OVSFABRIC_TLS_CERT, $OVSFABRIC_TLS_KEY,"
+                    + " $OVSFABRIC_TLS_CA; 'ovsfabricctl pki issue-admin' makes one), or --insecure for a test"
+                    + " controller");
+        }
+        try {
+            return ControllerClient.connect(controller, io.ovsfabric.common.pki.FabricTls.channelCredentials(
+                    new io.ovsfabric.common.pki.FabricTls.PemPaths(tlsCa, tlsCert, tlsKey),
+                    io.ovsfabric.common.pki.FabricTls.ServerCheck.CONTROLLER_IDENTITY));
+        } catch (io.ovsfabric.common.pki.PkiException e) {
+            throw new io.ovsfabric.common.InvalidInputException(e.getMessage());
+        }
     }
 
     public static void main(String[] args) {
@@ -53,6 +88,10 @@ public final class CtlMain implements Runnable {
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof StatusRuntimeException status) {
                 return report(status, commandLine, err);
+            }
+            if (ex instanceof io.ovsfabric.common.pki.PkiException pki) {
+                err.println("ovsfabricctl: " + pki.getMessage());
+                return 2;
             }
             if (ex instanceof io.ovsfabric.common.InvalidInputException invalid) {
                 err.println("ovsfabricctl: " + invalid.getMessage());

@@ -51,10 +51,11 @@ class CtlIT {
     private static Run ctl(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
-        full[0] = "--controller";
-        full[1] = address;
-        System.arraycopy(args, 0, full, 2, args.length);
+        String[] full = new String[args.length + 3];
+        full[0] = "--insecure";
+        full[1] = "--controller";
+        full[2] = address;
+        System.arraycopy(args, 0, full, 3, args.length);
         int exit = CtlMain.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exit, out.toString(), err.toString());
     }
@@ -111,7 +112,7 @@ class CtlIT {
         assertTrue(usage.err().contains("Missing required option: '--underlay-ip=IP'"), usage.err());
 
         StringWriter err = new StringWriter();
-        int exit = CtlMain.run(new String[] {"--controller", "127.0.0.1:1", "hosts"}, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+        int exit = CtlMain.run(new String[] {"--insecure", "--controller", "127.0.0.1:1", "hosts"}, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
         assertEquals(3, exit);
         assertTrue(err.toString().contains("cannot reach the controller at 127.0.0.1:1"), err.toString());
     }

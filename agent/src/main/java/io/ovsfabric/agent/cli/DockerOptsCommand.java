@@ -12,6 +12,7 @@ import io.ovsfabric.agent.state.AgentState;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,7 +65,8 @@ final class DockerOptsCommand implements Callable<Integer> {
         }
         HostId host = HostId.of(hostId);
         DockerOptions opts;
-        try (ControllerClient controllerClient = ControllerClient.connect(controller.address)) {
+        try (ControllerClient controllerClient = ControllerClient.connect(controller.address,
+                controller.credentials(stateDir, Optional.empty(), "ovsfabric-agent docker-opts"))) {
             FabricClient client = controllerClient.membership();
             FabricSettings fabric = client.fabric();
             FabricHost record = client.host(host);

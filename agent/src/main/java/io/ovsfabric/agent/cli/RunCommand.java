@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.cli;
 
+import io.ovsfabric.agent.rpc.HostCredentials;
 import io.ovsfabric.agent.state.StateDirLock;
 import io.ovsfabric.agent.wiring.AgentWiring;
 import io.ovsfabric.common.HostId;
@@ -70,6 +71,12 @@ final class RunCommand implements Callable<Integer> {
                     + " ports, tunnels, peers, plugin calls, DNS); off unless set, e.g. 192.0.2.11:9091")
     String metricsListen;
 
+    @Option(names = "--join-token", paramLabel = "TOKEN",
+            description = "join the fabric with this token ('ovsfabricctl token create'): the controller signs a host"
+                    + " certificate for --host-id, kept in <state-dir>/tls/ and renewed before it expires. Needs the"
+                    + " fabric CA certificate (--tls-ca, or <state-dir>/tls/ca.crt). Ignored once joined")
+    String joinToken;
+
     @Override
     public Integer call() throws Exception {
         HostId host = HostId.of(hostId);
@@ -78,9 +85,11 @@ final class RunCommand implements Callable<Integer> {
                 : Optional.of(MetricsEndpoint.parseListen("--metrics-listen", metricsListen));
         CountDownLatch stopped = new CountDownLatch(1);
         try (StateDirLock lock = StateDirLock.acquire(stateDir, "run");
+                HostCredentials credentials = credentials(host);
                 AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
-                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics))) {
+                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics), credentials)) {
+            credentials.startRenewal(controller.address);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();
                 stopped.countDown();
@@ -88,5 +97,19 @@ final class RunCommand implements Callable<Integer> {
             stopped.await();
         }
         return 0;
+    }
+
+    /** The host's certificate, joining first when a token is given and there is none yet. */
+    private HostCredentials credentials(HostId host) {
+        if (joinToken != null && !controller.insecure) {
+            io.ovsfabric.common.pki.FabricTls.PemPaths files = controller.files(stateDir);
+            if (java.nio.file.Files.exists(files.cert())) {
+                org.slf4j.LoggerFactory.getLogger(RunCommand.class).info("{} exists: already joined, --join-token is"
+                        + " not used", files.cert());
+            } else {
+                HostCredentials.join(controller.address, files, joinToken, Optional.of(host));
+            }
+        }
+        return controller.credentials(stateDir, Optional.of(host), "ovsfabric-agent " + host);
     }
 }

@@ -53,9 +53,13 @@ final class ControllerChannel implements AutoCloseable {
      * @throws io.ovsfabric.common.InvalidInputException naming every malformed entry
      */
     static ControllerChannel connect(String addresses, Duration deadline) {
+        return connect(addresses, deadline, InsecureChannelCredentials.create());
+    }
+
+    /** As above, with the given credentials (the host's mutual TLS, see {@link HostCredentials}). */
+    static ControllerChannel connect(String addresses, Duration deadline, io.grpc.ChannelCredentials credentials) {
         ControllerTargets targets = ControllerTargets.parse(addresses);
-        return new ControllerChannel(targets.toString(), ControllerChannels.open(targets,
-                InsecureChannelCredentials.create()), deadline);
+        return new ControllerChannel(targets.toString(), ControllerChannels.open(targets, credentials), deadline);
     }
 
     /**

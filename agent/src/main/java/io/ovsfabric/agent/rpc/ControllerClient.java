@@ -34,6 +34,12 @@ public final class ControllerClient implements AutoCloseable {
         return new ControllerClient(ControllerChannel.connect(address, deadline));
     }
 
+    /** A client with the host's credentials (mutual TLS, or plaintext with --insecure). */
+    public static ControllerClient connect(String address, HostCredentials credentials) {
+        return new ControllerClient(ControllerChannel.connect(address, ControllerChannel.DEFAULT_DEADLINE,
+                credentials.channelCredentials()));
+    }
+
     /** Registration, lease, topology stream and the admin reads the agent makes. */
     public FabricClient membership() {
         return membership;

@@ -3,6 +3,7 @@ package io.ovsfabric.agent.wiring;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
+import io.ovsfabric.agent.rpc.HostCredentials;
 import io.ovsfabric.agent.state.AgentStateStore;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -61,7 +62,12 @@ public final class AgentWiring implements AutoCloseable {
         return new OvsDataPlaneFactory(AgentMetrics.none());
     }
 
+    /** Without TLS (tests). */
     public static AgentWiring start(Config config) {
+        return start(config, HostCredentials.insecure());
+    }
+
+    public static AgentWiring start(Config config, HostCredentials credentials) {
         // The data plane reads the Docker plugin's endpoints and published ports at every pass: none without Docker,
         // "not known yet" (leave them alone) until the plugin has loaded its state.
         AtomicReference<DockerWiring> dockerSide = new AtomicReference<>();
@@ -75,7 +81,7 @@ public final class AgentWiring implements AutoCloseable {
                 : Optional.of(LocalEndpoints.NONE));
         dataPlane = metrics.meter(dataPlane);
         // the one controller client: one channel under the host's membership and the Docker side
-        ControllerClient client = ControllerClient.connect(config.controller());
+        ControllerClient client = ControllerClient.connect(config.controller(), credentials);
         AgentRuntime.Options defaults = AgentRuntime.Options.defaults(config.host(), config.underlayIp(),
                 HostFacts.underlayMtu(config.dataPlane().underlayInterface()),
                 HostFacts.capabilities(dataPlaneSettings.datapath()));

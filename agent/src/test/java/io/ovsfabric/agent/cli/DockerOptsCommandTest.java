@@ -40,7 +40,7 @@ class DockerOptsCommandTest {
         saveStateOf("h1");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = AgentMainAccess.commandLine(out, err).execute("docker-opts", "--controller", NOBODY_LISTENS,
+        int exit = AgentMainAccess.commandLine(out, err).execute("docker-opts", "--insecure", "--controller", NOBODY_LISTENS,
                 "--host-id", "h1", "--state-dir", state.toString());
         assertEquals(0, exit, err.toString());
         assertEquals("--bip 10.200.1.1/16 --fixed-cidr 10.200.1.128/25 --mtu 1458 --dns 10.200.1.1", out.toString().strip());
@@ -53,7 +53,7 @@ class DockerOptsCommandTest {
         saveStateOf("h2");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = AgentMainAccess.commandLine(out, err).execute("docker-opts", "--controller", NOBODY_LISTENS,
+        int exit = AgentMainAccess.commandLine(out, err).execute("docker-opts", "--insecure", "--controller", NOBODY_LISTENS,
                 "--host-id", "h1", "--state-dir", state.toString());
         assertEquals(1, exit);
         assertEquals("", out.toString());

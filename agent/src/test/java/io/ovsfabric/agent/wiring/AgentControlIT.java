@@ -156,14 +156,14 @@ class AgentControlIT {
         var out = new java.io.StringWriter();
         var err = new java.io.StringWriter();
         var cl = io.ovsfabric.agent.cli.AgentMainAccess.commandLine(out, err);
-        assertEquals(0, cl.execute("docker-opts", "--controller", "127.0.0.1:" + port, "--host-id", "h1"), err.toString());
+        assertEquals(0, cl.execute("docker-opts", "--insecure", "--controller", "127.0.0.1:" + port, "--host-id", "h1"), err.toString());
         assertEquals("--bip " + base + ".1/16 --fixed-cidr " + base + ".128/25 --mtu 1458 --dns " + base + ".1", out.toString().trim());
 
         out.getBuffer().setLength(0);
-        assertEquals(0, cl.execute("docker-opts", "--controller", "127.0.0.1:" + port, "--host-id", "h1", "-o", "json"));
+        assertEquals(0, cl.execute("docker-opts", "--insecure", "--controller", "127.0.0.1:" + port, "--host-id", "h1", "-o", "json"));
         assertTrue(out.toString().contains("\"fixed-cidr\" : \"" + base + ".128/25\""), out.toString());
 
-        assertEquals(1, cl.execute("docker-opts", "--controller", "127.0.0.1:" + port, "--host-id", "nobody"));
+        assertEquals(1, cl.execute("docker-opts", "--insecure", "--controller", "127.0.0.1:" + port, "--host-id", "nobody"));
         assertTrue(err.toString().contains("ovsfabricctl hosts reserve nobody"), err.toString());
     }
 }

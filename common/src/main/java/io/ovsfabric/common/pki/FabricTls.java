@@ -13,6 +13,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
@@ -68,13 +69,28 @@ public final class FabricTls {
         return serverCredentials(trusted, self, provider());
     }
 
+    /**
+     * The controller's credentials: with {@code allowAnonymous}, a client without a certificate may finish the
+     * handshake (a certificate it does present must still chain to the fabric CA), so that an agent can call Join
+     * with a token; {@link PeerIdentityInterceptor} refuses every other call of such a client.
+     */
+    public static ServerCredentials serverCredentials(List<X509Certificate> trusted, CertifiedKey self,
+                                                      boolean allowAnonymous) {
+        return serverCredentials(trusted, self, provider(), allowAnonymous ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE);
+    }
+
     /** With a given provider: tests run both. */
     static ServerCredentials serverCredentials(List<X509Certificate> trusted, CertifiedKey self, SslProvider provider) {
+        return serverCredentials(trusted, self, provider, ClientAuth.REQUIRE);
+    }
+
+    private static ServerCredentials serverCredentials(List<X509Certificate> trusted, CertifiedKey self,
+                                                       SslProvider provider, ClientAuth clientAuth) {
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(self.privateKey(), self.certificate());
             SslContext context = GrpcSslContexts.configure(builder, provider)
                     .trustManager(new FabricTrustManager(trusted, false))
-                    .clientAuth(ClientAuth.REQUIRE)
+                    .clientAuth(clientAuth)
                     .protocols(PROTOCOL)
                     .build();
             return NettySslContextServerCredentials.create(context);
@@ -108,6 +124,108 @@ public final class FabricTls {
 
     public static ChannelCredentials channelCredentials(PemPaths files, ServerCheck check) {
         return channelCredentials(files.readCa(), files.readSelf(), check);
+    }
+
+    /**
+     * Client credentials whose certificate can change under a running channel: every handshake presents what
+     * {@code self} returns then (an agent renews its certificate and its next connection uses the new one).
+     */
+    public static ChannelCredentials channelCredentials(List<X509Certificate> trusted, Supplier<CertifiedKey> self,
+                                                        ServerCheck check) {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient()
+                    .keyManager(new CurrentKeyManagerFactory(self));
+            SslContext context = GrpcSslContexts.configure(builder, provider())
+                    .trustManager(new FabricTrustManager(trusted, check == ServerCheck.CONTROLLER_IDENTITY_AND_HOSTNAME))
+                    .protocols(PROTOCOL)
+                    .build();
+            return NettySslContextChannelCredentials.create(context);
+        } catch (SSLException e) {
+            throw new PkiException("cannot build the TLS client context for " + self.get(), e);
+        }
+    }
+
+    /**
+     * Server-authenticated TLS only (no client certificate): what an agent uses for its one Join call, before it
+     * has a certificate. The server must still be a controller of the fabric CA.
+     */
+    public static ChannelCredentials joinCredentials(List<X509Certificate> trusted) {
+        try {
+            SslContext context = GrpcSslContexts.configure(SslContextBuilder.forClient(), provider())
+                    .trustManager(new FabricTrustManager(trusted, false))
+                    .protocols(PROTOCOL)
+                    .build();
+            return NettySslContextChannelCredentials.create(context);
+        } catch (SSLException e) {
+            throw new PkiException("cannot build the TLS client context for joining", e);
+        }
+    }
+
+    /** The line every app logs at WARN at each start with {@code --insecure}. */
+    public static String insecureWarning(String app) {
+        return app + " runs with --insecure: its gRPC connections are PLAINTEXT and UNAUTHENTICATED, anyone who can"
+                + " reach them can act as any host or admin. Use it only in tests; see docs/security.md";
+    }
+
+    /** A key manager that returns the current key and certificate of {@code self} at every handshake. */
+    private static final class CurrentKeyManagerFactory
+            extends io.grpc.netty.shaded.io.netty.handler.ssl.util.SimpleKeyManagerFactory {
+        private final javax.net.ssl.KeyManager[] managers;
+
+        CurrentKeyManagerFactory(Supplier<CertifiedKey> self) {
+            this.managers = new javax.net.ssl.KeyManager[] {new javax.net.ssl.X509ExtendedKeyManager() {
+                private static final String ALIAS = "ovsfabric";
+
+                @Override
+                public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+                    return new String[] {ALIAS};
+                }
+
+                @Override
+                public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers,
+                                                java.net.Socket socket) {
+                    return ALIAS;
+                }
+
+                @Override
+                public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+                                                      javax.net.ssl.SSLEngine engine) {
+                    return ALIAS;
+                }
+
+                @Override
+                public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+                    return null;
+                }
+
+                @Override
+                public String chooseServerAlias(String keyType, java.security.Principal[] issuers,
+                                                java.net.Socket socket) {
+                    return null;
+                }
+
+                @Override
+                public X509Certificate[] getCertificateChain(String alias) {
+                    return new X509Certificate[] {self.get().certificate()};
+                }
+
+                @Override
+                public java.security.PrivateKey getPrivateKey(String alias) {
+                    return self.get().privateKey();
+                }
+            }};
+        }
+
+        @Override
+        protected void engineInit(java.security.KeyStore keyStore, char[] password) {}
+
+        @Override
+        protected void engineInit(javax.net.ssl.ManagerFactoryParameters params) {}
+
+        @Override
+        protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
+            return managers.clone();
+        }
     }
 
     static SslProvider provider() {

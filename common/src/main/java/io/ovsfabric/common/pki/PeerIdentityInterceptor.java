@@ -22,6 +22,34 @@ import org.slf4j.LoggerFactory;
 public final class PeerIdentityInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(PeerIdentityInterceptor.class);
     private static final Context.Key<Identity> IDENTITY = Context.key("ovsfabric-peer-identity");
+    private static final Context.Key<String> REMOTE = Context.key("ovsfabric-peer-address");
+
+    private final java.util.Set<String> anonymousMethods;
+
+    /** Every call needs a fabric client certificate. */
+    public PeerIdentityInterceptor() {
+        this(java.util.Set.of());
+    }
+
+    /**
+     * As above, except that the methods named here (full names, e.g. {@code ovsfabric.v1.FabricService/Join}) may
+     * also be called without a client certificate ({@link #find()} is then empty): the service authenticates
+     * those calls itself (a join token). A certificate that is presented must still name a fabric identity.
+     */
+    public PeerIdentityInterceptor(java.util.Set<String> anonymousMethods) {
+        this.anonymousMethods = java.util.Set.copyOf(anonymousMethods);
+    }
+
+    /** The caller's identity, or empty in an anonymous call (or outside this interceptor). */
+    public static java.util.Optional<Identity> find() {
+        return java.util.Optional.ofNullable(IDENTITY.get());
+    }
+
+    /** The caller's address as the transport saw it ("?" outside this interceptor): for logs. */
+    public static String remoteAddress() {
+        String remote = REMOTE.get();
+        return remote == null ? "?" : remote;
+    }
 
     /** The identity of the caller of the current call; only inside a call that went through this interceptor. */
     public static Identity current() {
@@ -36,15 +64,30 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                       ServerCallHandler<Q, R> next) {
         Identity identity;
+        String remote = String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        if (session != null && anonymousMethods.contains(call.getMethodDescriptor().getFullMethodName())
+                && !hasPeerCertificate(session)) {
+            return Contexts.interceptCall(Context.current().withValue(REMOTE, remote), call, headers, next);
+        }
         try {
-            identity = identityOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+            identity = identityOf(session);
         } catch (PkiException e) {
             LOG.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),
                     call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), e.getMessage());
             call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        return Contexts.interceptCall(Context.current().withValue(IDENTITY, identity), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(IDENTITY, identity).withValue(REMOTE, remote),
+                call, headers, next);
+    }
+
+    private static boolean hasPeerCertificate(SSLSession session) {
+        try {
+            return session.getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
     }
 
     private static Identity identityOf(SSLSession session) {

@@ -16,10 +16,12 @@ import java.util.Optional;
  * @param keyPrefix      etcd key prefix
  * @param controllerId   this controller's name in logs, live keys and the leader election
  * @param historyWindow  how much etcd history the leader keeps (older revisions are compacted away)
+ * @param security       TLS of the gRPC server and of etcd ({@link ControllerSecurity#insecure()}: plaintext)
  * @param metricsListen  where {@code /metrics} is served (Prometheus text); empty: nowhere
  */
 public record ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
-        String keyPrefix, String controllerId, Duration historyWindow, Optional<InetSocketAddress> metricsListen) {
+        String keyPrefix, String controllerId, Duration historyWindow, ControllerSecurity security,
+        Optional<InetSocketAddress> metricsListen) {
     public static final Duration DEFAULT_HISTORY_WINDOW = Duration.ofHours(1);
 
     public ControllerConfig {
@@ -27,19 +29,27 @@ public record ControllerConfig(List<String> etcdEndpoints, String listenHost, in
         metricsListen = metricsListen == null ? Optional.empty() : metricsListen;
     }
 
+    /** Without TLS ({@code --insecure}) and without metrics: what tests that do not set up certificates use. */
     public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
             String keyPrefix, String controllerId, Duration historyWindow) {
-        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow, Optional.empty());
+        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
+                ControllerSecurity.insecure(), Optional.empty());
+    }
+
+    /** Without TLS, with the default history window (tests). */
+    public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
+            String keyPrefix, String controllerId) {
+        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, DEFAULT_HISTORY_WINDOW);
     }
 
     /** The same config, serving {@code /metrics} on the address. */
     public ControllerConfig withMetricsListen(InetSocketAddress address) {
         return new ControllerConfig(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
-                Optional.of(address));
+                security, Optional.of(address));
     }
 
-    public ControllerConfig(List<String> etcdEndpoints, String listenHost, int listenPort, PlanRequest plan,
-            String keyPrefix, String controllerId) {
-        this(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, DEFAULT_HISTORY_WINDOW);
+    public ControllerConfig withSecurity(ControllerSecurity value) {
+        return new ControllerConfig(etcdEndpoints, listenHost, listenPort, plan, keyPrefix, controllerId, historyWindow,
+                value, metricsListen);
     }
 }

@@ -5,7 +5,11 @@ import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.ipam.PlanRequest;
 import io.ovsfabric.controller.store.FabricStore;
 import io.ovsfabric.controller.wiring.Controller;
+import io.ovsfabric.common.pki.FabricTls;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +29,9 @@ import picocli.CommandLine.Option;
                 "controller retries with backoff and logs each attempt.",
                 "",
                 "Example:",
-                "  ovsfabric-controller serve --etcd http://127.0.0.1:2379 --listen 127.0.0.1:7070 \\",
+                "  ovsfabric-controller serve --etcd https://127.0.0.1:2379 --etcd-cacert /etc/ovsfabric/ca.crt \\",
+                "      --etcd-cert /etc/ovsfabric/etcd-client.crt --etcd-key /etc/ovsfabric/etcd-client.key \\",
+                "      --listen 10.0.0.2:7070 --pki-dir /etc/ovsfabric --controller-id c1 \\",
                 "      --fabric-cidr 10.200.0.0/16 --host-prefix 24",
                 ""},
         exitCodeListHeading = "%nExit codes:%n",
@@ -86,6 +92,41 @@ public final class ServeCommand implements Callable<Integer> {
                     + " RPC latency, watchers, etcd calls, leader); off unless set, e.g. 127.0.0.1:9090")
     String metricsListen;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate of this controller (ovsfabricctl pki issue-controller)")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key of --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "PEM fabric CA certificate(s): the only trust anchor of every agent and admin")
+    Path tlsCa;
+
+    @Option(names = "--ca-key", paramLabel = "FILE",
+            description = "PEM key of the fabric CA: with it the controller signs host certificates for joins"
+                    + " (join tokens) and renewals; without it hosts need certificates from the admin")
+    Path caKey;
+
+    @Option(names = "--pki-dir", paramLabel = "DIR",
+            description = "a directory of 'ovsfabricctl pki init': ca.crt, controller-<controller-id>.crt/.key and,"
+                    + " if present, ca.key (explicit --tls-*/--ca-key flags win)")
+    Path pkiDir;
+
+    @Option(names = "--insecure", description = "plaintext, unauthenticated gRPC: anyone who reaches --listen can act"
+            + " as any host or admin. Tests only; logs a warning at every start")
+    boolean insecure;
+
+    @Option(names = "--etcd-cacert", paramLabel = "FILE", description = "PEM CA that signed etcd's server certificate")
+    Path etcdCaCert;
+
+    @Option(names = "--etcd-cert", paramLabel = "FILE",
+            description = "PEM client certificate for etcd (--client-cert-auth)")
+    Path etcdCert;
+
+    @Option(names = "--etcd-key", paramLabel = "FILE", description = "PEM key of --etcd-cert")
+    Path etcdKey;
+
     @Override
     public Integer call() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -135,17 +176,62 @@ public final class ServeCommand implements Callable<Integer> {
                     + " is shorter than 1m: agents reconnecting after a short outage would all need fresh snapshots");
             return 2;
         }
-        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow, metrics);
+        ControllerSecurity.EtcdTls etcdTls = new ControllerSecurity.EtcdTls(Optional.ofNullable(etcdCaCert),
+                Optional.ofNullable(etcdCert), Optional.ofNullable(etcdKey));
+        ControllerSecurity security;
+        try {
+            security = security(id, etcdTls);
+        } catch (InvalidInputException e) {
+            System.err.println("ovsfabric-controller: cannot start:\n  - " + e.getMessage());
+            return 2;
+        }
+        ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow,
+                security, metrics);
         Controller controller;
         try {
             controller = Controller.start(config);
-        } catch (FabricException | InvalidInputException e) {
+        } catch (FabricException | InvalidInputException | io.ovsfabric.common.pki.PkiException e) {
             log.error("{}", e.getMessage());
             return 2;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(controller::close, "shutdown"));
         controller.awaitTermination();
         return 0;
+    }
+
+    /** TLS from the flags: explicit files, else --pki-dir's; --insecure only when asked for, and never mixed. */
+    ControllerSecurity security(String id, ControllerSecurity.EtcdTls etcdTls) {
+        boolean anyTls = tlsCert != null || tlsKey != null || tlsCa != null || caKey != null || pkiDir != null;
+        if (insecure) {
+            if (anyTls) {
+                throw new InvalidInputException("--insecure and --tls-*/--ca-key/--pki-dir contradict each other");
+            }
+            return ControllerSecurity.insecure().withEtcd(etcdTls);
+        }
+        Path ca = tlsCa;
+        Path cert = tlsCert;
+        Path key = tlsKey;
+        Path signer = caKey;
+        if (pkiDir != null) {
+            ca = ca != null ? ca : pkiDir.resolve("ca.crt");
+            cert = cert != null ? cert : pkiDir.resolve("controller-" + id + ".crt");
+            key = key != null ? key : pkiDir.resolve("controller-" + id + ".key");
+            if (signer == null && Files.exists(pkiDir.resolve("ca.key"))) {
+                signer = pkiDir.resolve("ca.key");
+            }
+        }
+        if (ca == null || cert == null || key == null) {
+            throw new InvalidInputException("mutual TLS is the default: give --tls-cert, --tls-key and --tls-ca (or"
+                    + " --pki-dir with --controller-id), or --insecure for a plaintext test fabric");
+        }
+        for (Path file : new Path[] {ca, cert, key}) {
+            if (!Files.isReadable(file)) {
+                throw new InvalidInputException("cannot read " + file + (pkiDir != null ? " (--pki-dir " + pkiDir
+                        + " needs ca.crt and controller-" + id + ".crt/.key: 'ovsfabricctl pki issue-controller " + id
+                        + " --dir " + pkiDir + "')" : ""));
+            }
+        }
+        return ControllerSecurity.tls(new FabricTls.PemPaths(ca, cert, key), Optional.ofNullable(signer), etcdTls);
     }
 
     private static String defaultId() {

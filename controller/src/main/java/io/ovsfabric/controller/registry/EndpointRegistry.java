@@ -188,6 +188,14 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
 
     /** Releases by address or by handle; releasing what is absent succeeds. Returns what was released. */
     public Optional<EndpointRecord> release(String network, String address, String endpointId) {
+        return release(network, address, endpointId, Optional.empty());
+    }
+
+    /**
+     * As above, for a caller acting as host {@code acting} (its certificate): an endpoint of another host is not
+     * released (DENIED), so a host cannot free the addresses of another host's containers.
+     */
+    public Optional<EndpointRecord> release(String network, String address, String endpointId, Optional<HostId> acting) {
         Optional<Versioned<NetworkRecord>> net = networks.find(network);
         if (net.isEmpty()) {
             return Optional.empty(); // a deleted network released everything already
@@ -210,6 +218,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             if (endpointId != null && !endpointId.isBlank() && !record.endpointId().equals(endpointId)) {
                 return Optional.empty(); // the handle points to an address already re-used by someone else
             }
+            requireOwner("ReleaseAddress " + record.address(), acting, record);
             if (endpoints.release(kv.get())) {
                 log.info("released {} in network {} (endpoint {} on host {})", record.address(), net.get().value().name(),
                         record.endpointId(), record.hostId());
@@ -222,6 +231,12 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
     /** Fills in the container details of an allocated endpoint. */
     public EndpointRecord update(String network, String endpointId, String mac, String containerId, String containerName,
             List<String> aliases) {
+        return update(network, endpointId, mac, containerId, containerName, aliases, Optional.empty());
+    }
+
+    /** As above, for a caller acting as host {@code acting}: only that host's own endpoints (else DENIED). */
+    public EndpointRecord update(String network, String endpointId, String mac, String containerId, String containerName,
+            List<String> aliases, Optional<HostId> acting) {
         NetworkRecord n = networks.require(network).value();
         NetworkInput.requireHandle(endpointId);
         String normalizedMac = mac == null ? "" : mac.toLowerCase();
@@ -235,6 +250,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
                         + ": allocate its address first");
             }
             EndpointRecord old = kv.get().value();
+            requireOwner("UpdateEndpoint " + endpointId, acting, old);
             EndpointRecord updated = new EndpointRecord(old.networkId(), old.endpointId(), old.hostId(), old.address(),
                     normalizedMac, containerId, containerName, aliases, old.allocatedAtMs());
             if (updated.equals(old)) {
@@ -247,6 +263,13 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             }
         }
         throw new FabricException(Code.CONTENDED, "could not update endpoint " + endpointId + ": it kept changing; retry");
+    }
+
+    private static void requireOwner(String call, Optional<HostId> acting, EndpointRecord record) {
+        if (acting.isPresent() && !acting.get().equals(record.hostId())) {
+            throw new FabricException(Code.DENIED, call + " refused for ovsfabric://host/" + acting.get() + ": endpoint "
+                    + record.endpointId() + " (" + record.address() + ") belongs to host " + record.hostId());
+        }
     }
 
     /** Every endpoint, optionally only of one network (name or id) and/or one host. */

@@ -223,6 +223,28 @@ public final class HostRegistry {
         throw contention("reserve host " + id);
     }
 
+    /**
+     * Refreshes the live lease of the host (the caller is that host, by its certificate: lease ids never leave the
+     * controller); NOT_FOUND when it has none (expired, released, never registered): register again.
+     */
+    public long keepAlive(String hostId) {
+        HostId id = HostId.of(hostId);
+        Live live = hosts.live(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND, "host " + id
+                + " holds no live lease (it expired or the host was released): register again"));
+        return keepAlive(hostId, live.leaseId());
+    }
+
+    /** Graceful leave of the host's live registration, whatever its lease; nothing to do when it has none. */
+    public void deregister(String hostId) {
+        HostId id = HostId.of(hostId);
+        Optional<Live> live = hosts.live(id);
+        if (live.isEmpty()) {
+            log.info("host {} deregistered while holding no live lease: nothing to do", id);
+            return;
+        }
+        deregister(hostId, live.get().leaseId());
+    }
+
     /** Refreshes a host's lease; NOT_FOUND when it expired or belongs to an older registration. */
     public long keepAlive(String hostId, long leaseId) {
         HostId id = HostId.of(hostId);
@@ -343,12 +365,12 @@ public final class HostRegistry {
     private FabricException heldByLiveHost(HostId id, Live live, Ipv4Address requested) {
         return new FabricException(Code.CONFLICT, "host id " + id + " is held by a live host at underlay IP "
                 + live.record().underlayIp() + " (registered through controller " + live.record().controllerId()
-                + ", lease " + Long.toHexString(live.leaseId()) + "); refusing the registration from " + requested
+                + "); refusing the registration from " + requested
                 + ". Give this host another --host-id, or stop the other one and wait for its lease to expire");
     }
 
     private static FabricException leaseGone(HostId id, long leaseId) {
-        return new FabricException(Code.NOT_FOUND, "host " + id + " holds no live lease " + Long.toHexString(leaseId)
+        return new FabricException(Code.NOT_FOUND, "host " + id + " holds no live lease"
                 + " (it expired or the host was released): register again");
     }
 

@@ -3,7 +3,14 @@ package io.ovsfabric.controller.rpc;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.common.pki.Identity;
+import io.ovsfabric.common.pki.PeerIdentityInterceptor;
+import io.ovsfabric.controller.registry.Enrollment;
 import io.ovsfabric.controller.registry.HostRegistry;
+import io.ovsfabric.proto.v1.JoinRequest;
+import io.ovsfabric.proto.v1.JoinResponse;
+import io.ovsfabric.proto.v1.RenewRequest;
+import io.ovsfabric.proto.v1.RenewResponse;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import io.ovsfabric.proto.v1.DeregisterRequest;
 import io.ovsfabric.proto.v1.DeregisterResponse;
@@ -19,36 +26,71 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
     private final HostRegistry hosts;
     private final TopologyStreams streams;
     private final NetworkRpc networks;
+    private final Authorization auth;
+    private final Enrollment enrollment;
 
     /** Topology streams never send a message over {@code maxMessageBytes} (the clients' inbound limit). */
-    public FabricRpcService(HostRegistry hosts, TopologyFeed topology, NetworkRpc networks, int maxMessageBytes) {
+    public FabricRpcService(HostRegistry hosts, TopologyFeed topology, NetworkRpc networks, int maxMessageBytes,
+            Authorization auth, Enrollment enrollment) {
         this.hosts = hosts;
         this.streams = new TopologyStreams(topology, maxMessageBytes);
         this.networks = networks;
+        this.auth = auth;
+        this.enrollment = enrollment;
     }
 
     @Override
     public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
-        GrpcErrors.unary("Register " + request.getHostId(), observer, () -> {
+        String call = "Register " + request.getHostId();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireOwnHost(call, request.getHostId());
             HostRegistry.Registration registration = hosts.register(request.getHostId(), request.getUnderlayIp(),
                     request.getCapabilitiesMap(), request.getUnderlayMtu(), request.getHeldSubnet());
+            // lease_id stays unset: lease ids never leave the controller (KeepAlive/Deregister go by identity)
             return RegisterResponse.newBuilder().setHost(ProtoMapper.host(registration.host()))
-                    .setConfig(ProtoMapper.config(hosts.plan())).setLeaseId(registration.leaseId())
+                    .setConfig(ProtoMapper.config(hosts.plan()))
                     .setLeaseTtlSeconds((int) registration.ttlSeconds()).setMtu(hosts.plan().overlayMtu()).build();
         });
     }
 
     @Override
     public void keepAlive(KeepAliveRequest request, StreamObserver<KeepAliveResponse> observer) {
-        GrpcErrors.unary("KeepAlive " + request.getHostId(), observer, () -> KeepAliveResponse.newBuilder()
-                .setTtlSeconds((int) hosts.keepAlive(request.getHostId(), request.getLeaseId())).build());
+        String call = "KeepAlive " + request.getHostId();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireOwnHost(call, request.getHostId());
+            return KeepAliveResponse.newBuilder().setTtlSeconds((int) hosts.keepAlive(request.getHostId())).build();
+        });
     }
 
     @Override
     public void deregister(DeregisterRequest request, StreamObserver<DeregisterResponse> observer) {
-        GrpcErrors.unary("Deregister " + request.getHostId(), observer, () -> {
-            hosts.deregister(request.getHostId(), request.getLeaseId());
+        String call = "Deregister " + request.getHostId();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireOwnHost(call, request.getHostId());
+            hosts.deregister(request.getHostId());
             return DeregisterResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<JoinResponse> observer) {
+        String from = PeerIdentityInterceptor.remoteAddress();
+        GrpcErrors.unary("Join " + (request.getHostId().isEmpty() ? "(host of the token)" : request.getHostId())
+                + " from " + from, observer, () -> {
+            Enrollment.Signed signed = enrollment.join(request.getToken(), request.getHostId(), request.getCsrPem(), from);
+            return JoinResponse.newBuilder().setHostId(signed.identity().name())
+                    .setCertificatePem(signed.certificatePem()).setCaPem(signed.caPem()).build();
+        });
+    }
+
+    @Override
+    public void renew(RenewRequest request, StreamObserver<RenewResponse> observer) {
+        String call = "Renew";
+        GrpcErrors.unary(call + " for " + auth.describeCaller(), observer, () -> {
+            Identity caller = PeerIdentityInterceptor.find().orElseThrow(() -> new FabricException(
+                    FabricException.Code.DENIED, "Renew needs the current certificate (mutual TLS)"));
+            Enrollment.Signed signed = enrollment.renew(caller, request.getCsrPem(), PeerIdentityInterceptor.remoteAddress());
+            return RenewResponse.newBuilder().setCertificatePem(signed.certificatePem()).setCaPem(signed.caPem()).build();
         });
     }
 
@@ -57,6 +99,15 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
         ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent> call =
                 (ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent>) observer;
         String watcher = request.getHostId().isEmpty() ? "(anonymous)" : request.getHostId();
+        try {
+            auth.requireMember("WatchTopology " + watcher);
+            if (auth.enforced()) {
+                watcher = PeerIdentityInterceptor.find().map(Identity::uri).orElse(watcher);
+            }
+        } catch (FabricException e) {
+            observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, e));
+            return;
+        }
         if (request.getResumeRevision() < 0) {
             observer.onError(GrpcErrors.toStatus("WatchTopology " + watcher, new FabricException(FabricException.Code.INVALID,
                     "resume_revision " + request.getResumeRevision() + " is negative: use 0 for a snapshot")));

@@ -41,6 +41,7 @@ final class GrpcErrors {
             case CONTENDED -> Status.ABORTED;
             case UNAVAILABLE, COMPACTED -> Status.UNAVAILABLE;
             case INTERNAL -> Status.INTERNAL;
+            case DENIED -> Status.PERMISSION_DENIED;
         };
     }
 
@@ -52,6 +53,10 @@ final class GrpcErrors {
         }
         if (code == Code.INTERNAL) {
             log.error("{} failed: {}", call, error.getMessage(), error);
+        } else if (code == Code.DENIED) {
+            log.warn("DENIED {} (caller {} at {}): {}", call, io.ovsfabric.common.pki.PeerIdentityInterceptor.find()
+                    .map(io.ovsfabric.common.pki.Identity::uri).orElse("anonymous"),
+                    io.ovsfabric.common.pki.PeerIdentityInterceptor.remoteAddress(), error.getMessage());
         } else if (code == Code.UNAVAILABLE) {
             log.warn("{} failed, the caller may retry: {}", call, error.getMessage());
         } else {

@@ -30,15 +30,19 @@ public final class NetworkRpc {
     private final NetworkRegistry networks;
     private final EndpointRegistry endpoints;
     private final IpamCheck ipam;
+    private final Authorization auth;
 
-    public NetworkRpc(NetworkRegistry networks, EndpointRegistry endpoints, IpamCheck ipam) {
+    public NetworkRpc(NetworkRegistry networks, EndpointRegistry endpoints, IpamCheck ipam, Authorization auth) {
         this.networks = networks;
         this.endpoints = endpoints;
         this.ipam = ipam;
+        this.auth = auth;
     }
 
     void reportEndpoints(ReportEndpointsRequest request, StreamObserver<ReportEndpointsResponse> observer) {
-        GrpcErrors.unary("ReportEndpoints " + request.getHostId(), observer, () -> {
+        String call = "ReportEndpoints " + request.getHostId();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireOwnHost(call, request.getHostId());
             ipam.report(io.ovsfabric.common.HostId.of(request.getHostId()), IpamMapping.hostReport(request));
             return ReportEndpointsResponse.getDefaultInstance();
         });
@@ -46,6 +50,7 @@ public final class NetworkRpc {
 
     void checkIpam(CheckIpamRequest request, StreamObserver<CheckIpamResponse> observer) {
         GrpcErrors.unary("CheckIpam", observer, () -> {
+            auth.requireAdmin("CheckIpam");
             Duration minAge = request.getMinAgeSeconds() == 0 ? IpamCheck.DEFAULT_MIN_AGE
                     : Duration.ofSeconds(request.getMinAgeSeconds());
             IpamCheck.Outcome outcome = ipam.check(request.getRepair(), minAge);
@@ -59,7 +64,9 @@ public final class NetworkRpc {
     }
 
     void allocateAddress(AllocateAddressRequest request, StreamObserver<AllocateAddressResponse> observer) {
-        GrpcErrors.unary("AllocateAddress " + request.getEndpointId() + " on " + request.getHostId(), observer, () -> {
+        String call = "AllocateAddress " + request.getEndpointId() + " on " + request.getHostId();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireOwnHost(call, request.getHostId());
             EndpointRegistry.Allocation a = endpoints.allocate(request.getNetworkId(), request.getHostId(), request.getEndpointId(),
                     request.getPreferredAddress());
             return AllocateAddressResponse.newBuilder().setEndpoint(ProtoMapper.endpoint(a.endpoint()))
@@ -68,28 +75,36 @@ public final class NetworkRpc {
     }
 
     void releaseAddress(ReleaseAddressRequest request, StreamObserver<ReleaseAddressResponse> observer) {
-        GrpcErrors.unary("ReleaseAddress " + request.getNetworkId(), observer, () -> {
-            endpoints.release(request.getNetworkId(), request.getAddress(), request.getEndpointId());
+        String call = "ReleaseAddress " + request.getNetworkId();
+        GrpcErrors.unary(call, observer, () -> {
+            endpoints.release(request.getNetworkId(), request.getAddress(), request.getEndpointId(),
+                    auth.requireOwnHost(call, ""));
             return ReleaseAddressResponse.getDefaultInstance();
         });
     }
 
     void updateEndpoint(UpdateEndpointRequest request, StreamObserver<UpdateEndpointResponse> observer) {
         Endpoint e = request.getEndpoint();
-        GrpcErrors.unary("UpdateEndpoint " + e.getEndpointId(), observer, () -> {
-            endpoints.update(e.getNetworkId(), e.getEndpointId(), e.getMac(), e.getContainerId(), e.getContainerName(), e.getAliasesList());
+        String call = "UpdateEndpoint " + e.getEndpointId();
+        GrpcErrors.unary(call, observer, () -> {
+            endpoints.update(e.getNetworkId(), e.getEndpointId(), e.getMac(), e.getContainerId(), e.getContainerName(),
+                    e.getAliasesList(), auth.requireOwnHost(call, e.getHostId()));
             return UpdateEndpointResponse.getDefaultInstance();
         });
     }
 
     void createNetwork(CreateNetworkRequest request, StreamObserver<CreateNetworkResponse> observer) {
-        GrpcErrors.unary("CreateNetwork " + request.getName(), observer, () -> CreateNetworkResponse.newBuilder()
-                .setNetwork(ProtoMapper.network(networks.create(request.getName(), request.getSubnet(), request.getGateway(),
-                        request.getLabelsMap()))).build());
+        String call = "CreateNetwork " + request.getName();
+        GrpcErrors.unary(call, observer, () -> {
+            auth.requireHostOrAdmin(call);
+            return CreateNetworkResponse.newBuilder().setNetwork(ProtoMapper.network(networks.create(request.getName(),
+                    request.getSubnet(), request.getGateway(), request.getLabelsMap()))).build();
+        });
     }
 
     void listNetworks(ListNetworksRequest request, StreamObserver<ListNetworksResponse> observer) {
         GrpcErrors.unary("ListNetworks", observer, () -> {
+            auth.requireMember("ListNetworks");
             ListNetworksResponse.Builder out = ListNetworksResponse.newBuilder();
             networks.list().forEach(n -> out.addNetworks(ProtoMapper.network(n)));
             return out.build();
@@ -97,7 +112,13 @@ public final class NetworkRpc {
     }
 
     void deleteNetwork(DeleteNetworkRequest request, StreamObserver<DeleteNetworkResponse> observer) {
-        GrpcErrors.unary("DeleteNetwork " + request.getNameOrId(), observer, () -> {
+        String call = "DeleteNetwork " + request.getNameOrId() + (request.getForce() ? " --force" : "");
+        GrpcErrors.unary(call, observer, () -> {
+            if (request.getForce()) {
+                auth.requireAdmin(call);
+            } else {
+                auth.requireHostOrAdmin(call);
+            }
             NetworkRegistry.Deleted d = networks.delete(request.getNameOrId(), request.getForce());
             return DeleteNetworkResponse.newBuilder().setDeleted(ProtoMapper.network(d.network()))
                     .setReleasedAddresses(d.releasedAddresses()).build();
@@ -106,6 +127,7 @@ public final class NetworkRpc {
 
     void listEndpoints(ListEndpointsRequest request, StreamObserver<ListEndpointsResponse> observer) {
         GrpcErrors.unary("ListEndpoints", observer, () -> {
+            auth.requireMember("ListEndpoints");
             ListEndpointsResponse.Builder out = ListEndpointsResponse.newBuilder();
             endpoints.list(request.getNetwork(), request.getHostId()).forEach(e -> out.addEndpoints(ProtoMapper.endpoint(e)));
             return out.build();

@@ -28,6 +28,8 @@ public final class RequestLimits implements ServerInterceptor {
     public static final int MAX_ENTRIES = 32;
     /** Items of a list of messages (report entries: plugin addresses, Docker endpoints, ports, endpoint refs). */
     public static final int MAX_ITEMS = 8192;
+    /** A PEM text field ({@code csr_pem}: a P-256 signing request is about 500 characters). */
+    public static final int MAX_PEM = 4096;
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -96,6 +98,11 @@ public final class RequestLimits implements ServerInterceptor {
                     if (problem.isPresent()) {
                         return problem;
                     }
+                }
+            } else if (descriptor.getName().endsWith("_pem") && value instanceof String pem) {
+                if (pem.length() > MAX_PEM) {
+                    return Optional.of("field " + name + " is " + pem.length() + " characters long, over the limit of "
+                            + MAX_PEM);
                 }
             } else {
                 Optional<String> problem = checkValue(value, name);

@@ -46,13 +46,50 @@ public final class EtcdKvStore implements KvStore {
     private final Duration opTimeout;
 
     public EtcdKvStore(List<String> endpoints, Duration opTimeout) {
+        this(endpoints, opTimeout, Optional.empty());
+    }
+
+    /**
+     * With {@code tls}, the client speaks TLS to etcd (https:// endpoints) with that context: the CA that signed
+     * etcd's server certificate and, for {@code --client-cert-auth}, the controller's client certificate. Build it
+     * with {@link #tlsContext}.
+     */
+    public EtcdKvStore(List<String> endpoints, Duration opTimeout, Optional<io.netty.handler.ssl.SslContext> tls) {
         this.endpoints = String.join(",", endpoints);
         this.opTimeout = opTimeout;
-        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
+        io.etcd.jetcd.ClientBuilder builder = Client.builder().endpoints(endpoints.toArray(String[]::new))
                 .connectTimeout(Duration.ofSeconds(2)).retryMaxDuration(opTimeout)
                 // notice a member that stopped answering (killed, cut off) and move to another one
                 .keepaliveTime(Duration.ofSeconds(5)).keepaliveTimeout(Duration.ofSeconds(3))
-                .maxInboundMessageSize(MAX_INBOUND_BYTES).build();
+                .maxInboundMessageSize(MAX_INBOUND_BYTES);
+        tls.ifPresent(builder::sslContext);
+        this.client = builder.build();
+    }
+
+    /**
+     * The TLS context for etcd from PEM files ({@code --etcd-cacert}, {@code --etcd-cert}, {@code --etcd-key}; any
+     * may be absent: no CA means the JDK's trust store, no cert means no client certificate). jetcd uses grpc-netty
+     * (unshaded), so this is that netty's context, made through its {@code GrpcSslContexts} (ALPN, HTTP/2 ciphers).
+     */
+    public static io.netty.handler.ssl.SslContext tlsContext(Optional<java.nio.file.Path> caCert,
+            Optional<java.nio.file.Path> cert, Optional<java.nio.file.Path> key) {
+        if (cert.isPresent() != key.isPresent()) {
+            throw new FabricException(FabricException.Code.INVALID, "--etcd-cert and --etcd-key go together");
+        }
+        try {
+            io.netty.handler.ssl.SslContextBuilder builder = io.grpc.netty.GrpcSslContexts.forClient();
+            if (caCert.isPresent()) {
+                builder.trustManager(caCert.get().toFile());
+            }
+            if (cert.isPresent()) {
+                builder.keyManager(cert.get().toFile(), key.get().toFile());
+            }
+            return builder.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new FabricException(FabricException.Code.INVALID, "cannot build the TLS context for etcd from "
+                    + caCert.map(Object::toString).orElse("(system CAs)") + ", " + cert.map(Object::toString).orElse("(no cert)")
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     /** The jetcd client, for the election in this package only. */

@@ -30,6 +30,7 @@ public final class FabricStore {
     private final ReportRepository reports;
     private final TopologyRepository topology;
     private final WatchCache cache;
+    private final JoinTokenRepository tokens;
 
     /** INVALID for a prefix that is not an absolute path. */
     public FabricStore(KvStore kv, String keyPrefix) {
@@ -43,6 +44,7 @@ public final class FabricStore {
         this.networks = new NetworkRepository(store, keys, codec, cache);
         this.endpoints = new EndpointRepository(store, keys, codec, cache);
         this.reports = new ReportRepository(store, keys, codec);
+        this.tokens = new JoinTokenRepository(store, keys, codec);
     }
 
     /**
@@ -86,6 +88,10 @@ public final class FabricStore {
 
     public ReportRepository reports() {
         return reports;
+    }
+
+    public JoinTokenRepository tokens() {
+        return tokens;
     }
 
     public TopologyRepository topology() {

@@ -127,6 +127,15 @@ final class KeyLayout {
         return handlesPrefix(networkId) + endpointId;
     }
 
+    /** Join tokens' records (hash only): outside the watched topology range, which ends at reports/. */
+    String tokensPrefix() {
+        return root + "tokens/";
+    }
+
+    String token(String id) {
+        return tokensPrefix() + id;
+    }
+
     String reportsPrefix() {
         return root + "reports/";
     }

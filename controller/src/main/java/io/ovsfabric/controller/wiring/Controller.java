@@ -3,7 +3,23 @@ package io.ovsfabric.controller.wiring;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerCredentials;
+import io.ovsfabric.common.pki.CertifiedKey;
+import io.ovsfabric.common.pki.FabricCa;
+import io.ovsfabric.common.pki.FabricTls;
+import io.ovsfabric.common.pki.Identity;
+import io.ovsfabric.common.pki.LeafLifetimes;
+import io.ovsfabric.common.pki.PeerIdentityInterceptor;
+import io.ovsfabric.common.pki.PemFiles;
 import io.ovsfabric.controller.FabricException;
+import io.ovsfabric.controller.cli.ControllerSecurity;
+import io.ovsfabric.controller.registry.Enrollment;
+import io.ovsfabric.controller.rpc.Authorization;
+import io.ovsfabric.proto.v1.FabricServiceGrpc;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import io.ovsfabric.controller.cli.ControllerConfig;
 import io.ovsfabric.controller.model.FabricPlan;
 import io.ovsfabric.controller.registry.EndpointRegistry;
@@ -75,7 +91,12 @@ public final class Controller implements AutoCloseable {
      */
     public static Controller start(ControllerConfig config) throws InterruptedException {
         Clock clock = Clock.systemUTC();
-        EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT);
+        ControllerSecurity security = config.security();
+        ControllerSecurity.EtcdTls etcdTls = security.etcd();
+        boolean etcdHttps = config.etcdEndpoints().stream().anyMatch(e -> e.startsWith("https://"));
+        EtcdKvStore store = new EtcdKvStore(config.etcdEndpoints(), ETCD_OP_TIMEOUT, etcdTls.any() || etcdHttps
+                ? Optional.of(EtcdKvStore.tlsContext(etcdTls.caCert(), etcdTls.cert(), etcdTls.key()))
+                : Optional.empty());
         MetricsEndpoint metricsEndpoint = null;
         try {
             ControllerMetrics metrics = new ControllerMetrics(VERSION);
@@ -84,27 +105,67 @@ public final class Controller implements AutoCloseable {
             FabricPlan plan = bootstrapWithRetry(config, new FabricConfigBootstrap(fabric.config(), clock));
             NetworkRegistry networks = new NetworkRegistry(fabric.networks(), fabric.endpoints(), plan, clock);
             EndpointRegistry endpoints = new EndpointRegistry(fabric.endpoints(), networks, fabric.hosts(), clock, new SecureRandom());
+            ServerCredentials credentials;
+            Authorization auth;
+            List<X509Certificate> trusted = List.of();
+            if (security.grpc().isPresent()) {
+                FabricTls.PemPaths files = security.grpc().get();
+                trusted = files.readCa();
+                CertifiedKey self = files.readSelf();
+                if (!(self.identity() instanceof Identity.Controller)) {
+                    throw new FabricException(FabricException.Code.INVALID, "--tls-cert " + files.cert() + " names "
+                            + self.identity().uri() + ", not a controller: issue one with 'ovsfabricctl pki"
+                            + " issue-controller'");
+                }
+                // clients without a certificate may only call Join (PeerIdentityInterceptor refuses the rest)
+                credentials = FabricTls.serverCredentials(trusted, self, true);
+                auth = Authorization.enforcing();
+                log.info("controller {}: mutual TLS ({}) as {} until {}, trusting {}", config.controllerId(),
+                        FabricTls.providerName(), self.identity().uri(), self.certificate().getNotAfter().toInstant(),
+                        files.caCert());
+            } else {
+                log.warn(FabricTls.insecureWarning("controller " + config.controllerId()));
+                credentials = InsecureServerCredentials.create();
+                auth = Authorization.insecure();
+            }
+            Optional<FabricCa> ca = Optional.empty();
+            if (security.caKey().isPresent()) {
+                if (security.grpc().isEmpty()) {
+                    throw new FabricException(FabricException.Code.INVALID, "--ca-key needs TLS (--tls-ca)");
+                }
+                ca = Optional.of(FabricCa.of(PemFiles.readPrivateKey(security.caKey().get()), trusted.get(0),
+                        LeafLifetimes.DEFAULTS, clock));
+                log.info("controller {} signs host certificates for joins and renewals (CA key {})",
+                        config.controllerId(), security.caKey().get());
+            }
             NetworkRpc networkRpc = new NetworkRpc(networks, endpoints,
-                    new IpamCheck(fabric.reports(), endpoints, fabric.hosts(), clock));
+                    new IpamCheck(fabric.reports(), endpoints, fabric.hosts(), clock), auth);
             HostRegistry registry = new HostRegistry(fabric.hosts(), plan, plan.leaseTtl(), clock, config.controllerId(),
                     new SecureRandom(), endpoints);
+            Enrollment enrollment = new Enrollment(fabric.tokens(), ca, trusted, registry, clock, new SecureRandom());
             Sweeper sweeper = new Sweeper(fabric.hosts(), plan.reclaimGrace(), clock, endpoints);
             // one etcd watch and one in-memory view serve every topology stream and the hot registry reads
             fabric.cache().start();
             TopologyFeed feed = new TopologyFeed(plan.reclaimGrace());
             fabric.cache().addListener(feed);
             LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
-                            InsecureServerCredentials.create())
+            NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(
+                            new InetSocketAddress(config.listenHost(), config.listenPort()), credentials)
                     .maxInboundMessageSize(ControllerChannels.MAX_MESSAGE_BYTES)
                     // clients ping every 10 s to notice a dead controller; allow it (the default allows one per 5 min)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                     .intercept(new RequestLimits())
                     .intercept(metrics.rpc())
-                    .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES))
+                    .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES,
+                            auth, enrollment))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
-                            fabric.config()::currentRevision, networkRpc))
-                    .build();
+                            fabric.config()::currentRevision, networkRpc, auth, enrollment));
+            if (auth.enforced()) {
+                // added last, so it runs first: every call's identity is known before anything else looks at it
+                serverBuilder.intercept(new PeerIdentityInterceptor(
+                        Set.of(FabricServiceGrpc.getJoinMethod().getFullMethodName())));
+            }
+            Server server = serverBuilder.build();
             try {
                 server.start();
             } catch (IOException e) {
