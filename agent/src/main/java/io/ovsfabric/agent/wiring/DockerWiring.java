@@ -246,7 +246,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                 upstreams = List.of();
             }
             FabricDnsServer dns = FabricDnsServer.start(new DnsConfig(List.of(listen), upstreams, 5,
-                    Duration.ofSeconds(2)), directory);
+                    Duration.ofSeconds(2)).withFabric(topology.fabric().fabricCidr()), directory);
             log.info("Host {}: DNS for fabric names on {} (UDP and TCP), other names relayed to {}", settings.host(),
                     listen, upstreams);
             return dns;
