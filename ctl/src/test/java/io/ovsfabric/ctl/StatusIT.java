@@ -53,10 +53,11 @@ class StatusIT {
     private static Run ctl(String address, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
-        full[0] = "--controller";
-        full[1] = address;
-        System.arraycopy(args, 0, full, 2, args.length);
+        String[] full = new String[args.length + 3];
+        full[0] = "--insecure";   // a plaintext test controller (mTLS is covered by SecurityIT)
+        full[1] = "--controller";
+        full[2] = address;
+        System.arraycopy(args, 0, full, 3, args.length);
         int exit = CtlMain.run(full, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exit, out.toString(), err.toString());
     }
