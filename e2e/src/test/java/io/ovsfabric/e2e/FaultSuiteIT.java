@@ -32,8 +32,11 @@ import org.junit.jupiter.api.Test;
  *       heal h2 is UP with the same subnet;</li>
  *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing); then the same
  *       with ovsdb-server killed and started too (row 5b);</li>
- *   <li>h1's agent restarted: 0 lost.</li>
+ *   <li>h1's agent restarted: 0 lost;</li>
+ *   <li>etcd's quorum lost (the two followers killed) for 3x TTL: 0 lost; a user-network {@code docker run} fails in
+ *       under 5 s naming the controller; allocation works again by itself once the quorum is back.</li>
  * </ol>
+ * With all controllers down (2), a user-network {@code docker run} also fails in under 5 s naming the controller.
  * After every fault: {@code ovsfabricctl ipam check} finds nothing, no subnet is held by two hosts, every host's
  * docker0 carries the gateway of its own subnet, and no address is used by two containers. Every fault runs even if
  * an earlier one failed; the table (fault, packets lost, longest gap, recovery) is printed and written to
