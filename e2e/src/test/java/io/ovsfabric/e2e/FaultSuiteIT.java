@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault suite of issue 11: on a lab of 3 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
- * containers on every pair of hosts plus one TCP stream running throughout ({@link Traffic}), six faults happen one
+ * containers on every pair of hosts plus one TCP stream running throughout ({@link Traffic}), seven faults happen one
  * after the other:
  * <ol>
  *   <li>kill -9 the controller the agents use: 0 lost; a user-network container started right after the kill, on a
@@ -32,8 +32,11 @@ import org.junit.jupiter.api.Test;
  *       heal h2 is UP with the same subnet;</li>
  *   <li>ovs-vswitchd on h3 killed and started: traffic of h3 back within 3 s (the others lose nothing); then the same
  *       with ovsdb-server killed and started too (row 5b);</li>
- *   <li>h1's agent restarted: 0 lost.</li>
+ *   <li>h1's agent restarted: 0 lost;</li>
+ *   <li>etcd's quorum lost (the two followers killed) for 3x TTL: 0 lost; a user-network {@code docker run} fails in
+ *       under 5 s naming the controller; allocation works again by itself once the quorum is back.</li>
  * </ol>
+ * With all controllers down (2), a user-network {@code docker run} also fails in under 5 s naming the controller.
  * After every fault: {@code ovsfabricctl ipam check} finds nothing, no subnet is held by two hosts, every host's
  * docker0 carries the gateway of its own subnet, and no address is used by two containers. Every fault runs even if
  * an earlier one failed; the table (fault, packets lost, longest gap, recovery) is printed and written to
@@ -91,7 +94,7 @@ class FaultSuiteIT {
     }
 
     @Test
-    void sixFaultsOneAfterTheOtherWithTrafficRunning() throws IOException {
+    void sevenFaultsOneAfterTheOtherWithTrafficRunning() throws IOException {
         fault("1 kill -9 the controller the agents use", FaultSuiteIT::killUsedController, lossless());
         fault("2 all controllers down for 3x TTL", FaultSuiteIT::allControllersDown, lossless());
         fault("3 etcd leader killed", FaultSuiteIT::etcdLeaderKilled, lossless());
@@ -101,6 +104,7 @@ class FaultSuiteIT {
         fault("5b ovs-vswitchd and ovsdb-server on h3 restarted", p -> lab.fault("restart-ovs", "h3", "--ovsdb"),
                 recoversWithin("h3", Duration.ofSeconds(3)));
         fault("6 agent of h1 restarted", p -> lab.fault("restart-agent", "h1"), lossless());
+        fault("7 etcd quorum lost (2 of 3 members) for 3x TTL", FaultSuiteIT::quorumLost, lossless());
 
         String rendered = table.render();
         System.out.println();
@@ -158,6 +162,7 @@ class FaultSuiteIT {
                 System.out.println("docker0 container f2-h2 started with all controllers down: " + ip);
                 lab.docker("h2", "rm", "-f", "f2-h2");
             }
+            refusedFast("h3", "f2-h3", "with all controllers down", problems);
             Poll.pause(Duration.ofNanos(Math.max(0, THREE_TTL.toNanos() - (System.nanoTime() - start))));
         } finally {
             lab.fault("start-controller", "c1");
@@ -207,6 +212,67 @@ class FaultSuiteIT {
             }
         } finally {
             lab.fault("start-etcd", leader);
+        }
+    }
+
+    /** etcd without a quorum: forwarding goes on, allocation fails fast and clearly, and resumes by itself. */
+    private static void quorumLost(List<String> problems) {
+        String leader = lab.leader().etcd();
+        List<String> killed = List.of("e1", "e2", "e3").stream().filter(e -> !e.equals(leader)).toList();
+        long start = System.nanoTime();
+        killed.forEach(e -> lab.fault("kill-etcd", e));
+        try {
+            refusedFast("h1", "f7-h1", "with etcd's quorum lost", problems);
+            Poll.pause(Duration.ofNanos(Math.max(0, THREE_TTL.toNanos() - (System.nanoTime() - start))));
+        } finally {
+            killed.forEach(e -> lab.fault("start-etcd", e));
+        }
+        long back = System.nanoTime();
+        Duration deadline = Duration.ofSeconds(30);
+        for (int i = 1; ; i++) {
+            String name = "f7-h2-" + i;
+            Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", "h2", "run", "-d", "--name", name, "--network", NET,
+                    "busybox:lab", "sleep", "900");
+            Duration took = Duration.ofNanos(System.nanoTime() - back);
+            if (r.ok()) {
+                System.out.println(name + " on " + NET + " got " + networkIp("h2", name) + ", " + Traffic.seconds(took)
+                        + " after the quorum came back (attempt " + i + ")");
+                break;
+            }
+            lab.docker("h2", "rm", "-f", name);
+            if (took.compareTo(deadline) > 0) {
+                problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds()
+                        + " s of etcd's quorum coming back: " + firstLine(r.err()));
+                break;
+            }
+            Poll.pause(Duration.ofMillis(250));
+        }
+    }
+
+    /**
+     * A user-network container cannot get an address now: {@code docker run} must fail in under 5 s, saying that the
+     * controller (or its etcd) is unavailable, and leave nothing behind.
+     */
+    private static void refusedFast(String host, String name, String when, List<String> problems) {
+        long t = System.nanoTime();
+        Cmd.Result r = lab.lab(Duration.ofSeconds(60), "docker", host, "run", "-d", "--name", name, "--network", NET,
+                "busybox:lab", "sleep", "900");
+        Duration took = Duration.ofNanos(System.nanoTime() - t);
+        lab.docker(host, "rm", "-f", name);
+        if (r.ok()) {
+            problems.add("docker run --network " + NET + " on " + host + " " + when + " got an address: "
+                    + networkIp(host, name));
+            return;
+        }
+        String why = firstLine(r.err());
+        System.out.println("docker run --network " + NET + " on " + host + " " + when + " failed in "
+                + Traffic.seconds(took) + ": " + why);
+        if (took.compareTo(Duration.ofSeconds(5)) >= 0) {
+            problems.add("docker run --network " + NET + " on " + host + " " + when + " took " + Traffic.seconds(took)
+                    + " to fail (must be under 5 s)");
+        }
+        if (!why.toLowerCase(java.util.Locale.ROOT).contains("controller")) {
+            problems.add("docker run " + when + " failed without naming the controller: " + why);
         }
     }
 
