@@ -13,10 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The fault suite of issue 11: on a lab of 3 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
@@ -94,6 +96,7 @@ class FaultSuiteIT {
     }
 
     @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)   // seven faults with their quiet windows: about 3 minutes
     void sevenFaultsOneAfterTheOtherWithTrafficRunning() throws IOException {
         fault("1 kill -9 the controller the agents use", FaultSuiteIT::killUsedController, lossless());
         fault("2 all controllers down for 3x TTL", FaultSuiteIT::allControllersDown, lossless());
