@@ -21,8 +21,7 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         DataPlaneConfig config = DataPlaneConfig.defaults(settings.underlayIp())
                 .withOvsdb(OvsdbTarget.parse(settings.ovsdb()))
                 .withOvsRundir(settings.ovsRundir())
-                .withDatapathMode(settings.resolved().datapath())
-                .withIcc(settings.icc());
+                .withDatapathMode(settings.resolved().datapath());
         if (settings.underlayInterface().isPresent()) {
             config = config.withUnderlayInterface(settings.underlayInterface().get());
         }
