@@ -386,13 +386,22 @@ class FaultSuiteIT {
         }
     }
 
+    /** After a controller came back (its start returns once it listens): every agent attached within 5 s. */
     private static void awaitAgentsAttached(List<String> problems) {
+        long t = System.nanoTime();
         try {
             Poll.until("every agent attached to a controller", Duration.ofSeconds(30), () ->
                     lab.leader().agents().keySet().containsAll(HOSTS) ? Optional.of(true) : Optional.empty(),
                     () -> lab.leader().toString());
         } catch (AssertionError e) {
             problems.add(firstLine(e.getMessage()) + " " + lab.leader());
+            return;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t);
+        System.out.println("every agent attached again " + Traffic.seconds(took) + " after the controller listened");
+        if (took.compareTo(Duration.ofSeconds(5)) > 0) {
+            problems.add("the agents were attached again only " + Traffic.seconds(took) + " after the controller came"
+                    + " back (must be within 5 s)");
         }
     }
 
