@@ -6,7 +6,10 @@ import io.ovsfabric.agent.model.Topology;
 import java.util.List;
 import java.util.Optional;
 
-/** A data plane whose passes are timed and counted; what it owns is read after every good pass. */
+/**
+ * A data plane whose passes are timed and counted; what it owns is read after every good pass. Every method of
+ * {@link DataPlane}, the defaults included, is passed on ({@code MeteredDataPlaneTest} checks it).
+ */
 final class MeteredDataPlane implements DataPlane {
     private final DataPlane delegate;
     private final AgentMetrics metrics;
@@ -32,6 +35,11 @@ final class MeteredDataPlane implements DataPlane {
     @Override
     public Optional<Owned> owned() {
         return delegate.owned();
+    }
+
+    @Override
+    public void onConnectionLost(Runnable listener) {
+        delegate.onConnectionLost(listener);   // without it, a restarted vswitchd got its flows back only at the resync
     }
 
     @Override

@@ -16,7 +16,7 @@ public final class ControllerClient implements AutoCloseable {
      * Docker's calls (address allocation, endpoint updates) answer within this, found controller or not: with no
      * controller or no etcd quorum, {@code docker run --network <user net>} fails fast with the reason.
      */
-    static final Duration NETWORKS_DEADLINE = Duration.ofMillis(4500);
+    static final Duration NETWORKS_DEADLINE = Duration.ofSeconds(3);
 
     ControllerClient(ControllerChannel channel) {
         this.channel = channel;
@@ -25,7 +25,7 @@ public final class ControllerClient implements AutoCloseable {
     }
 
     /** A client of the controllers at {@code host:port[,host:port...]}; connecting is lazy, so this never fails on
-     *  an unreachable controller. Membership calls get a 10 s deadline, Docker's calls 4.5 s. */
+     *  an unreachable controller. Membership calls get a 10 s deadline, Docker's calls 3 s. */
     public static ControllerClient connect(String address) {
         return connect(address, ControllerChannel.DEFAULT_DEADLINE);
     }
