@@ -30,6 +30,13 @@ final class FabricIpam implements IpamService {
     static final String NETWORK_ID_DATA = "io.ovsfabric.network-id";
 
     private final PluginCore core;
+    /** Releases of allocations the controller did not confirm, off Docker's call. */
+    private final java.util.concurrent.ExecutorService cleanup = java.util.concurrent.Executors.newSingleThreadExecutor(
+            runnable -> {
+                Thread thread = new Thread(runnable, "ofx-ipam-cleanup");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     FabricIpam(PluginCore core) {
         this.core = core;
@@ -142,8 +149,14 @@ final class FabricIpam implements IpamService {
                 core.state.update(s -> s.withAllocation(new Allocation(handle.toString(), pool.poolId(),
                         lease.address(), request.mac().orElse(null), kind, "", now)));
             } catch (AgentException e) {
-                // Docker gets no address, so it will never release one: give it back now (or at recovery).
-                forgetIntent(bound, handle, e);
+                // Docker gets no address, so it will never release one: give it back now (or at recovery). When the
+                // controller did not answer, Docker hears so at once (docker run fails fast) and the release, which
+                // would wait for the controller too, runs in the background; the intent on disk covers a crash.
+                if (AgentException.codeOf(e) == AgentException.Code.UNAVAILABLE) {
+                    cleanup.execute(() -> forgetIntentLocked(bound, handle, e));
+                } else {
+                    forgetIntent(bound, handle, e);
+                }
                 throw e;
             }
             log.info("allocated {} in {} for {} ({})", lease.address(), pool.subnet(), handle,
@@ -238,6 +251,19 @@ final class FabricIpam implements IpamService {
 
     private static Pool bind(Pool pool, OverlayNetwork network, int references) {
         return new Pool(pool.poolId(), pool.subnet(), network.id(), network.gateway(), references);
+    }
+
+    private void forgetIntentLocked(Pool pool, AllocationHandle handle, AgentException cause) {
+        core.lock.lock();
+        try {
+            forgetIntent(pool, handle, cause);
+            if (cause.getSuppressed().length > 0) {
+                log.warn("{} stays on disk until the controller answers (released at the next start): {}", handle,
+                        cause.getSuppressed()[0].getMessage());
+            }
+        } finally {
+            core.lock.unlock();
+        }
     }
 
     private void forgetIntent(Pool pool, AllocationHandle handle, AgentException cause) {
