@@ -43,6 +43,7 @@ public final class TopologyFeed implements WatchCache.Listener {
     private long revision;
     private long floor;
     private final TreeMap<Long, TopologyEvent> history = new TreeMap<>();
+    private int resets;   // guarded by this
     private TopologyEvent snapshot;
     private int deltasSinceSnapshot;
     private FabricException stale;
@@ -110,6 +111,11 @@ public final class TopologyFeed implements WatchCache.Listener {
         return subscriptions.size();
     }
 
+    /** How often the feed started over from a fresh load of the cache (its history then starts again). */
+    public synchronized int resets() {
+        return resets;
+    }
+
     /** The revision the feed has applied. */
     public synchronized long revision() {
         return revision;
@@ -123,6 +129,7 @@ public final class TopologyFeed implements WatchCache.Listener {
             revision = loaded.revision();
             floor = revision;
             history.clear();
+            resets++;
             merged = null;
             snapshot = null;
             stale = null;

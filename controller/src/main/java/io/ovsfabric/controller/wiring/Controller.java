@@ -214,6 +214,11 @@ public final class Controller implements AutoCloseable {
         return java.util.Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
     }
 
+    /** How often the topology feed started over from a fresh load of etcd (tests: a resume then needs a snapshot). */
+    public int topologyResets() {
+        return feed.resets();
+    }
+
     /** The port actually bound (useful with port 0). */
     public int port() {
         return server.getPort();
