@@ -2,7 +2,7 @@
 # Installs what ovsfabric needs on a fresh Debian (bookworm) machine. Idempotent: safe to run again.
 set -euo pipefail
 PACKAGES=(etcd-server etcd-client openvswitch-switch openvswitch-common docker.io containerd runc
-  busybox-static iperf3 ethtool tcpdump iproute2 iptables nftables bridge-utils procps psmisc
+  busybox-static iperf3 ethtool tcpdump iproute2 iptables nftables bridge-utils procps psmisc socat
   util-linux curl maven openjdk-17-jdk-headless
   user-mode-linux gcc libc6-dev)   # the kernel-datapath lab (deploy/uml/run.sh builds its XSAVE shim with gcc)
 if [ "$(id -u)" -ne 0 ]; then

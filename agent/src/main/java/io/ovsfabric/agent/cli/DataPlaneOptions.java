@@ -27,8 +27,14 @@ final class DataPlaneOptions {
                     + "system or netdev (default: ${DEFAULT-VALUE})")
     String datapath;
 
+    @Option(names = "--icc", defaultValue = "true", arity = "1", paramLabel = "BOOL",
+            description = "inter-container communication on docker0, as dockerd's --icc: false keeps docker0's "
+                    + "containers apart on this host (FORWARD) and across hosts (flows); give docker-opts the same "
+                    + "value so that dockerd agrees (default: ${DEFAULT-VALUE})")
+    boolean icc;
+
     DataPlaneSettings settings(Ipv4Address underlayIp) {
         return new DataPlaneSettings(ovsdb, ovsRundir, Optional.ofNullable(underlayInterface), underlayIp,
-                DatapathMode.parse(datapath));
+                DatapathMode.parse(datapath), icc);
     }
 }

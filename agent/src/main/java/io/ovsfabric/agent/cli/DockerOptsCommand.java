@@ -54,6 +54,11 @@ final class DockerOptsCommand implements Callable<Integer> {
                     + "file with DOCKER_OPTS) (default: ${DEFAULT-VALUE})")
     String output;
 
+    @Option(names = "--icc", defaultValue = "true", arity = "1", paramLabel = "BOOL",
+            description = "false adds dockerd's --icc=false (docker0's containers kept apart); the agent must run "
+                    + "with the same --icc (default: ${DEFAULT-VALUE})")
+    boolean icc;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -78,6 +83,7 @@ final class DockerOptsCommand implements Callable<Integer> {
             }
             opts = saved(host, e);
         }
+        opts = opts.withIcc(icc);
         var out = spec.commandLine().getOut();
         switch (output) {
             case "json" -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)

@@ -25,9 +25,11 @@ import java.util.Optional;
  *                          agent's own. For tests and labs that drive a namespace from outside: OVSDB must then
  *                          be a unix socket (a file, reachable from any namespace)
  * @param timeout           how long one OVSDB or OpenFlow exchange may take, including vswitchd applying it
+ * @param icc               inter-container communication on docker0 (dockerd's {@code --icc}); false keeps docker0's
+ *                          containers apart on this host and across hosts (see {@code PlanSettings#icc})
  */
 public record DataPlaneConfig(OvsdbTarget ovsdb, Path ovsRundir, DeviceNames names, Optional<String> underlayInterface,
-        Ipv4Address underlayIp, DatapathMode datapathMode, Optional<String> netns, Duration timeout) {
+        Ipv4Address underlayIp, DatapathMode datapathMode, Optional<String> netns, Duration timeout, boolean icc) {
 
     public static final Path DEFAULT_RUNDIR = Path.of("/var/run/openvswitch");
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -35,38 +37,43 @@ public record DataPlaneConfig(OvsdbTarget ovsdb, Path ovsRundir, DeviceNames nam
     /** Debian's OVS locations, default names, auto datapath, the agent's own namespace ({@code underlayIp} may be null for teardown only). */
     public static DataPlaneConfig defaults(Ipv4Address underlayIp) {
         return new DataPlaneConfig(OvsdbTarget.DEFAULT, DEFAULT_RUNDIR, DeviceNames.defaults(), Optional.empty(),
-                underlayIp, DatapathMode.AUTO, Optional.empty(), DEFAULT_TIMEOUT);
+                underlayIp, DatapathMode.AUTO, Optional.empty(), DEFAULT_TIMEOUT, true);
     }
 
     public DataPlaneConfig withOvsdb(OvsdbTarget target) {
-        return new DataPlaneConfig(target, ovsRundir, names, underlayInterface, underlayIp, datapathMode, netns, timeout);
+        return new DataPlaneConfig(target, ovsRundir, names, underlayInterface, underlayIp, datapathMode, netns, timeout, icc);
     }
 
     public DataPlaneConfig withOvsRundir(Path dir) {
-        return new DataPlaneConfig(ovsdb, dir, names, underlayInterface, underlayIp, datapathMode, netns, timeout);
+        return new DataPlaneConfig(ovsdb, dir, names, underlayInterface, underlayIp, datapathMode, netns, timeout, icc);
     }
 
     public DataPlaneConfig withNames(DeviceNames deviceNames) {
         return new DataPlaneConfig(ovsdb, ovsRundir, deviceNames, underlayInterface, underlayIp, datapathMode, netns,
-                timeout);
+                timeout, icc);
     }
 
     public DataPlaneConfig withUnderlayInterface(String name) {
         return new DataPlaneConfig(ovsdb, ovsRundir, names, Optional.ofNullable(name), underlayIp, datapathMode, netns,
-                timeout);
+                timeout, icc);
     }
 
     public DataPlaneConfig withDatapathMode(DatapathMode mode) {
-        return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, mode, netns, timeout);
+        return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, mode, netns, timeout, icc);
     }
 
     public DataPlaneConfig withNetns(String namespace) {
         return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, datapathMode,
-                Optional.ofNullable(namespace), timeout);
+                Optional.ofNullable(namespace), timeout, icc);
+    }
+
+    public DataPlaneConfig withIcc(boolean value) {
+        return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, datapathMode, netns, timeout,
+                value);
     }
 
     public DataPlaneConfig withTimeout(Duration value) {
-        return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, datapathMode, netns, value);
+        return new DataPlaneConfig(ovsdb, ovsRundir, names, underlayInterface, underlayIp, datapathMode, netns, value, icc);
     }
 
     /** Every problem at once; empty when the config is usable. */

@@ -220,7 +220,7 @@ public final class OvsDataPlane implements DataPlane {
         }
         List<EndpointPort> endpointPorts = observed.bridge(config.names().integrationBridge())
                 .map(EndpointPort::on).orElse(List.of());
-        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round), underlay,
+        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round, config.icc()), underlay,
                 endpointPorts, localEndpoints.get());
         List<Change> changes = HostDiff.changes(desired, observed);
         lastDesired = desired;

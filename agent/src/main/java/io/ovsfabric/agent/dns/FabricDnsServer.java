@@ -75,6 +75,9 @@ public final class FabricDnsServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ChannelGroup channels = new DefaultChannelGroup("dns", GlobalEventExecutor.INSTANCE);
         DnsAnswerer answerer = new DnsAnswerer(directory, config.ttlSeconds());
+        DnsAdmission admission = new DnsAdmission(config.fabric(), config.relayPerSecond(), config.relayBurst(),
+                System::nanoTime);
+        Gate gate = new Gate(admission, directory);
         UpstreamForwarder forwarder = new UpstreamForwarder(group, config.upstreams(), config.upstreamTimeout());
         List<InetSocketAddress> udp = new ArrayList<>();
         List<InetSocketAddress> tcp = new ArrayList<>();
@@ -88,7 +91,7 @@ public final class FabricDnsServer implements AutoCloseable {
                             protected void initChannel(DatagramChannel ch) {
                                 // The encoder sits after the handler: answers written on the channel pass it,
                                 // relayed raw packets written on the handler's context skip it.
-                                ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new UdpHandler(answerer, forwarder, metrics),
+                                ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new UdpHandler(answerer, forwarder, gate, metrics),
                                         new DatagramDnsResponseEncoder());
                             }
                         }).bind(address).sync().channel();
@@ -101,7 +104,7 @@ public final class FabricDnsServer implements AutoCloseable {
                             protected void initChannel(SocketChannel ch) {
                                 channels.add(ch);
                                 ch.pipeline().addLast(new TcpDnsQueryDecoder(), new TcpDnsResponseEncoder(),
-                                        new TcpHandler(answerer, forwarder, metrics));
+                                        new TcpHandler(answerer, forwarder, gate, metrics));
                             }
                         }).bind(address).sync().channel();
                 channels.add(t);
@@ -146,13 +149,20 @@ public final class FabricDnsServer implements AutoCloseable {
     private abstract static class QueryHandler<Q extends DnsQuery> extends SimpleChannelInboundHandler<Q> {
         private final DnsAnswerer answerer;
         private final UpstreamForwarder forwarder;
+
+        private final Gate gate;
+
         private final AgentMetrics metrics;
 
-        QueryHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
+        QueryHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, Gate gate, AgentMetrics metrics) {
             this.metrics = metrics;
             this.answerer = answerer;
             this.forwarder = forwarder;
+            this.gate = gate;
         }
+
+        /** A client outside the fabric: UDP says nothing, TCP closes the connection. */
+        void refuseClient(ChannelHandlerContext ctx) {}
 
         abstract SocketAddress asker(ChannelHandlerContext ctx, Q query);
 
@@ -165,12 +175,28 @@ public final class FabricDnsServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Q query) {
+            SocketAddress from = asker(ctx, query);
+            java.net.InetAddress client = ((InetSocketAddress) from).getAddress();
+            if (!gate.admission().admits(client, gate.directory().snapshot().networks())) {
+                log.debug("DNS query from {} ignored: not a fabric client", from);
+                refuseClient(ctx);
+                return;
+            }
             Optional<List<Ipv4Address>> answer = answerer.answer(query, asker(ctx, query));
             metrics.dnsQuery(answer.isPresent() ? "fabric" : "forwarded");
             if (answer.isPresent()) {
                 DnsResponse response = response(query, DnsResponseCode.NOERROR);
                 answerer.fill(response, query, answer.get());
                 send(ctx, response);
+                return;
+            }
+            if (!gate.admission().mayForward(client)) {
+                DnsResponse refused = response(query, DnsResponseCode.REFUSED);
+                if (query.count(DnsSection.QUESTION) > 0) {
+                    refused.addRecord(DnsSection.QUESTION, query.recordAt(DnsSection.QUESTION, 0));
+                }
+                log.debug("DNS relay for {} refused: over its rate", from);
+                send(ctx, refused);
                 return;
             }
             // What the reply needs is taken now: the forwarder releases the query when it is done with it.
@@ -196,8 +222,8 @@ public final class FabricDnsServer implements AutoCloseable {
 
     /** UDP: answers pass the response encoder (after this handler); raw replies are written past it. */
     private static final class UdpHandler extends QueryHandler<DatagramDnsQuery> {
-        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
-            super(answerer, forwarder, metrics);
+        UdpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, Gate gate, AgentMetrics metrics) {
+            super(answerer, forwarder, gate, metrics);
         }
 
         @Override
@@ -225,8 +251,13 @@ public final class FabricDnsServer implements AutoCloseable {
 
     /** TCP: the encoder passes byte buffers through, so a raw reply only needs its length prefix. */
     private static final class TcpHandler extends QueryHandler<DnsQuery> {
-        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, AgentMetrics metrics) {
-            super(answerer, forwarder, metrics);
+        TcpHandler(DnsAnswerer answerer, UpstreamForwarder forwarder, Gate gate, AgentMetrics metrics) {
+            super(answerer, forwarder, gate, metrics);
+        }
+
+        @Override
+        void refuseClient(ChannelHandlerContext ctx) {
+            ctx.close();
         }
 
         @Override
@@ -255,4 +286,7 @@ public final class FabricDnsServer implements AutoCloseable {
             ctx.close();
         }
     }
+
+    /** Who is answered and how fast relays go, with the directory the user networks' subnets come from. */
+    private record Gate(DnsAdmission admission, EndpointDirectory directory) {}
 }

@@ -18,7 +18,16 @@ import java.util.Map;
  * have no such limit. {@code --dns} is the gateway too: the agent's DNS server answers fabric container names there
  * and relays every other name to the host's resolvers; Docker's embedded resolver forwards to it from user networks.
  */
-public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCidr, int mtu) {
+public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCidr, int mtu, boolean icc) {
+
+    public DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCidr, int mtu) {
+        this(gateway, fabricPrefix, fixedCidr, mtu, true);
+    }
+
+    /** The same with dockerd's {@code --icc} (the agent's {@code --icc} must say the same). */
+    public DockerOptions withIcc(boolean value) {
+        return new DockerOptions(gateway, fabricPrefix, fixedCidr, mtu, value);
+    }
 
     public static DockerOptions of(FabricSettings fabric, Cidr hostSubnet, Ipv4Address gateway) {
         return new DockerOptions(gateway, fabric.fabricCidr().prefixLength(),
@@ -55,8 +64,12 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
 
     /** As dockerd flags. */
     public List<String> flags() {
-        return List.of("--bip", bip(), "--fixed-cidr", fixedCidr.toString(), "--mtu", Integer.toString(mtu),
-                "--dns", gateway.toString());
+        List<String> flags = new java.util.ArrayList<>(List.of("--bip", bip(), "--fixed-cidr", fixedCidr.toString(),
+                "--mtu", Integer.toString(mtu), "--dns", gateway.toString()));
+        if (!icc) {
+            flags.add("--icc=false");
+        }
+        return List.copyOf(flags);
     }
 
     /** As /etc/docker/daemon.json keys. */
@@ -66,6 +79,9 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
         json.put("fixed-cidr", fixedCidr.toString());
         json.put("mtu", mtu);
         json.put("dns", List.of(gateway.toString()));
+        if (!icc) {
+            json.put("icc", false);
+        }
         return json;
     }
 
@@ -73,6 +89,6 @@ public record DockerOptions(Ipv4Address gateway, int fabricPrefix, Cidr fixedCid
     public List<String> envLines() {
         return List.of("OVSFABRIC_BIP=" + bip(), "OVSFABRIC_FIXED_CIDR=" + fixedCidr, "OVSFABRIC_MTU=" + mtu,
                 "OVSFABRIC_DNS=" + gateway,
-                "DOCKER_OPTS=\"" + String.join(" ", flags()) + "\"");
+                "DOCKER_OPTS=\"" + String.join(" ", flags()) + "\"", "OVSFABRIC_ICC=" + icc);
     }
 }

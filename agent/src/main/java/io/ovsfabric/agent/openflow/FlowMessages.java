@@ -82,14 +82,23 @@ final class FlowMessages {
         if (match.ethType() != null) {
             builder.setExact(MatchField.ETH_TYPE, EthType.of(match.ethType()));
         }
+        if (match.ipv4Src() != null) {
+            setPrefix(builder, MatchField.IPV4_SRC, match.ipv4Src());
+        }
         if (match.ipv4Dst() != null) {
             setPrefix(builder, MatchField.IPV4_DST, match.ipv4Dst());
+        }
+        if (match.arpSpa() != null) {
+            setPrefix(builder, MatchField.ARP_SPA, match.arpSpa());
         }
         if (match.arpTpa() != null) {
             setPrefix(builder, MatchField.ARP_TPA, match.arpTpa());
         }
         if (match.tunnelId() != null) {
             builder.setExact(MatchField.TUNNEL_ID, U64.of(match.tunnelId()));
+        }
+        if (match.tunnelSrc() != null) {
+            builder.setExact(MatchField.TUNNEL_IPV4_SRC, IPv4Address.of(match.tunnelSrc().bits()));
         }
         if (match.metadata() != null) {
             builder.setExact(MatchField.METADATA, OFMetadata.ofRaw(match.metadata()));
@@ -129,9 +138,12 @@ final class FlowMessages {
     static Flow flow(String bridge, OFFlowStatsEntry entry) {
         Integer inPort = null;
         Integer ethType = null;
+        Cidr ipv4Src = null;
         Cidr ipv4Dst = null;
+        Cidr arpSpa = null;
         Cidr arpTpa = null;
         Long tunnelId = null;
+        Ipv4Address tunnelSrc = null;
         Long metadata = null;
         // The raw OXM list, not Match.getMatchFields(): the latter hides fields whose prerequisites are missing.
         for (OFOxm<?> oxm : ((OFMatchV3) entry.getMatch()).getOxmList()) {
@@ -140,6 +152,12 @@ final class FlowMessages {
                 inPort = ((OFPort) oxm.getValue()).getPortNumber();
             } else if (field.equals(MatchField.ETH_TYPE) && !oxm.isMasked()) {
                 ethType = ((EthType) oxm.getValue()).getValue();
+            } else if (field.equals(MatchField.IPV4_SRC)) {
+                ipv4Src = prefix(oxm);
+            } else if (field.equals(MatchField.ARP_SPA)) {
+                arpSpa = prefix(oxm);
+            } else if (field.equals(MatchField.TUNNEL_IPV4_SRC) && !oxm.isMasked()) {
+                tunnelSrc = new Ipv4Address(((IPv4Address) oxm.getValue()).getInt());
             } else if (field.equals(MatchField.IPV4_DST)) {
                 ipv4Dst = prefix(oxm);
             } else if (field.equals(MatchField.ARP_TPA)) {
@@ -168,7 +186,8 @@ final class FlowMessages {
             }
         }
         return new Flow(bridge, entry.getTableId().getValue(), entry.getPriority(),
-                new io.ovsfabric.agent.plan.Match(inPort, ethType, ipv4Dst, arpTpa, tunnelId, metadata), actions,
+                new io.ovsfabric.agent.plan.Match(inPort, ethType, ipv4Src, ipv4Dst, arpSpa, arpTpa, tunnelId,
+                        tunnelSrc, metadata), actions,
                 entry.getCookie().getValue());
     }
 

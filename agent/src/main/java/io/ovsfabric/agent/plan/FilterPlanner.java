@@ -3,6 +3,7 @@ package io.ovsfabric.agent.plan;
 import io.ovsfabric.agent.model.OverlayNetwork;
 import io.ovsfabric.agent.model.PublishedPort;
 import io.ovsfabric.common.Cidr;
+import io.ovsfabric.common.Ipv4Address;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,8 +20,11 @@ import java.util.Set;
  *                               (-m addrtype --dst-type LOCAL: from outside and containers) and OUTPUT
  *                               (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL: from the host itself); made with the
  *                               first published port, then kept (empty when none is left)
- * filter OVSFABRIC-FORWARD:     fabric <-> fabric ACCEPT; from docker0 with a fabric source ACCEPT;
+ * filter OVSFABRIC-FORWARD:     to another Docker bridge (br-+) RETURN (Docker's isolation decides);
+ *                               docker0 -> docker0 ACCEPT, or DROP with icc off (Docker's --icc=false);
+ *                               from docker0 with a fabric source ACCEPT;
  *                               replies to the fabric via docker0 ACCEPT (Docker's FORWARD policy is DROP)
+ * filter OVSFABRIC-INPUT:       jumped to for GRE (-p gre): from each peer's underlay address ACCEPT, else DROP
  * </pre>
  * With user-defined networks (gateway ports {@code ofxg*}), first: nothing is forwarded between two networks' gateways
  * or between a network and docker0 (isolation), then connections DNATed to a network's gateway port (published
@@ -33,6 +37,12 @@ public final class FilterPlanner {
     public static final String FORWARD_CHAIN = Ownership.CHAIN_PREFIX + "FORWARD";
     /** The nat chain of the published ports' DNAT rules. */
     public static final String PORTS_CHAIN = Ownership.CHAIN_PREFIX + "PORTS";
+    /** The filter chain that lets GRE (IP protocol 47) in from the fabric's hosts only. */
+    public static final String INPUT_CHAIN = Ownership.CHAIN_PREFIX + "INPUT";
+    /** What the INPUT hook matches: GRE, as iptables-save prints {@code -p 47}. */
+    static final String GRE = "-p gre";
+    /** Docker's names for the bridges of its user-defined bridge networks (br-&lt;network id&gt;). */
+    static final String DOCKER_BRIDGES = "br-+";
     static final String PORTS_FROM_OUTSIDE = "-m addrtype --dst-type LOCAL";
     static final String PORTS_FROM_HOST = "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL";
     /** The tables the agent writes to (and the only ones teardown looks at). */
@@ -54,6 +64,17 @@ public final class FilterPlanner {
      */
     public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks,
             Optional<List<PublishedPort>> publishedPorts) {
+        return rules(fabric, dockerBridge, networks, publishedPorts, List.of(), true);
+    }
+
+    /**
+     * @param publishedPorts the host's published ports; empty when the Docker plugin's state is not known yet (the
+     *                       published-port chain is then left as it is)
+     * @param tunnelPeers    the underlay addresses of the fabric's other hosts: the only senders of GRE let in
+     * @param icc            inter-container communication on docker0 ({@link PlanSettings#icc()})
+     */
+    public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks,
+            Optional<List<PublishedPort>> publishedPorts, List<Ipv4Address> tunnelPeers, boolean icc) {
         String f = fabric.toString();
         List<String> nat = new ArrayList<>(List.of(
                 "-s " + f + " -d " + f + " -j ACCEPT",
@@ -67,8 +88,12 @@ public final class FilterPlanner {
             // published ports: what our DNAT (OVSFABRIC-PORTS) sent to a container of a network
             forward.add("-o " + gateways + " -m conntrack --ctstate DNAT -j ACCEPT");
         }
+        // other local Docker bridge networks (--internal ones too): Docker's own rules decide, as for any outsider
+        // (its isolation chains, published ports, FORWARD policy DROP); nothing of ours may accept ahead of them
+        forward.add("-o " + DOCKER_BRIDGES + " -j RETURN");
+        // docker0's own containers, bridged to each other or to the fabric's veth (br_netfilter): Docker's --icc
+        forward.add("-i " + dockerBridge + " -o " + dockerBridge + " -j " + (icc ? "ACCEPT" : "DROP"));
         forward.addAll(List.of(
-                "-s " + f + " -d " + f + " -j ACCEPT",
                 "-s " + f + " -i " + dockerBridge + " -j ACCEPT",
                 "-d " + f + " -o " + dockerBridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
         for (OverlayNetwork network : networks) {
@@ -78,12 +103,19 @@ public final class FilterPlanner {
             forward.add("-d " + s + " -o " + port + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
             nat.add("-s " + s + " ! -d " + s + " -j MASQUERADE");
         }
+        List<String> input = new ArrayList<>();
+        for (Ipv4Address peer : tunnelPeers.stream().distinct().sorted().toList()) {
+            input.add("-s " + peer + "/32 -j ACCEPT");
+        }
+        input.add("-j DROP");
         return new FilterRules(
                 List.of(new FilterRules.Chain("nat", NAT_CHAIN, nat),
                         new FilterRules.Chain("filter", FORWARD_CHAIN, forward),
+                        new FilterRules.Chain("filter", INPUT_CHAIN, input),
                         new FilterRules.Chain("nat", PORTS_CHAIN, portRules(publishedPorts.orElse(List.of())), true)),
                 List.of(new FilterRules.Hook("nat", "POSTROUTING", NAT_CHAIN),
                         new FilterRules.Hook("filter", "FORWARD", FORWARD_CHAIN),
+                        new FilterRules.Hook("filter", "INPUT", INPUT_CHAIN, GRE, true),
                         new FilterRules.Hook("nat", "PREROUTING", PORTS_CHAIN, PORTS_FROM_OUTSIDE, false),
                         new FilterRules.Hook("nat", "OUTPUT", PORTS_CHAIN, PORTS_FROM_HOST, false)),
                 publishedPorts.isPresent() ? Set.of() : Set.of(PORTS_CHAIN));

@@ -13,7 +13,15 @@ public enum FlowCategory {
     /** The underlay bridge's NORMAL switching. */
     UNDERLAY(5),
     /** A user-defined network's traffic to and from its gateway port on this host. */
-    NETWORK_GATEWAY(6);
+    NETWORK_GATEWAY(6),
+    /** Table 0: tunnelled packets whose outer source (tun_src) is a fabric host's underlay address. */
+    TUNNEL_ADMISSION(7),
+    /** Table 0: tunnelled packets from any other sender (GRE injected from the underlay): dropped and counted. */
+    FOREIGN_TUNNEL_DROP(8),
+    /** Table 0: IPv4/ARP from a local port with a source that port may not use (spoofing): dropped and counted. */
+    SPOOF_DROP(9),
+    /** Tables 10/20: docker0 traffic between containers of two hosts while icc is off: dropped and counted. */
+    ICC_DROP(10);
 
     private final int code;
 

@@ -1,6 +1,7 @@
 package io.ovsfabric.agent.plan;
 
 import io.ovsfabric.agent.model.FabricSettings;
+import io.ovsfabric.agent.model.PeerHost;
 import io.ovsfabric.agent.model.Topology;
 import io.ovsfabric.common.Cidr;
 import java.util.ArrayList;
@@ -96,6 +97,8 @@ public final class HostPlanner {
         flows.addAll(NetworkPlanner.flows(topology, withFlows, settings));
         return new DesiredHost(bridges, flows, links, netdev ? underlay.routes() : List.of(), routesToRemove,
                 FilterPlanner.rules(fabricCidr, names.dockerBridge(), NetworkPlanner.networks(topology),
-                        local.map(LocalEndpoints::publishedPorts)), mtu, local.isEmpty());
+                        local.map(LocalEndpoints::publishedPorts),
+                        topology.peers().stream().map(PeerHost::underlayIp).toList(), settings.icc()),
+                mtu, local.isEmpty());
     }
 }

@@ -20,8 +20,12 @@ import java.util.stream.Collectors;
  * bridge in the metadata register, and has a gateway port of its own on every host (an OVS internal port holding the
  * network's gateway address: the route to the host's DNS server and the outside).
  * <pre>
- * table 0  in_port=ENDPOINT or GATEWAY of N       -> metadata=KEY(N), table 30
- *          in_port=tunnel,tun_id=KEY(N)           -> metadata=KEY(N), table 40
+ * table 0  in_port=ENDPOINT,ip,nw_src=ITS_ADDRESS and
+ *          in_port=ENDPOINT,arp,arp_spa=ITS_ADDRESS -> metadata=KEY(N), table 30
+ *          in_port=ENDPOINT,ip / arp (other source) -> drop (spoofing, cookie category SPOOF_DROP)
+ *          in_port=GATEWAY of N                   -> metadata=KEY(N), table 30 (the host routes any source in)
+ * table 5  in_port=tunnel,tun_id=KEY(N)           -> metadata=KEY(N), table 40 (only a fabric host's GRE gets
+ *                                                    to table 5, see FlowPlanner)
  * table 30 from N's local ports, metadata=KEY(N):
  *          ip/arp to a local endpoint of N        -> output its port
  *          ip/arp to N's gateway address          -> output N's gateway port
@@ -84,6 +88,7 @@ public final class NetworkPlanner {
         long local = new Cookie(FlowCategory.LOCAL_DELIVERY, round).value();
         long tunnel = new Cookie(FlowCategory.PEER_TUNNEL, round).value();
         long gateway = new Cookie(FlowCategory.NETWORK_GATEWAY, round).value();
+        long spoof = new Cookie(FlowCategory.SPOOF_DROP, round).value();
         HostId self = topology.self().id();
         Map<HostId, PeerHost> peers = topology.peers().stream()
                 .collect(Collectors.toMap(PeerHost::id, Function.identity()));
@@ -98,7 +103,7 @@ public final class NetworkPlanner {
                     new FlowAction.GotoTable(TABLE_NET_FROM_LOCAL));
             add(flows, new Flow(br, FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY, Match.inPort(gw),
                     toLocalTable, classify));
-            add(flows, new Flow(br, FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY,
+            add(flows, new Flow(br, FlowPlanner.TABLE_TUNNEL_KEY, FlowPlanner.PRIORITY_CLASSIFY,
                     Match.inPort(FlowPlanner.TUNNEL_PORT).withTunnelId(key), List.of(new FlowAction.WriteMetadata(key),
                     new FlowAction.GotoTable(TABLE_NET_FROM_TUNNEL)), classify));
 
@@ -113,9 +118,13 @@ public final class NetworkPlanner {
                 if (endpoint.isEmpty()) {
                     continue; // not in the topology yet (or any more): its traffic hits the default drop
                 }
-                add(flows, new Flow(br, FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY,
-                        Match.inPort(port.ofport()), toLocalTable, classify));
                 Cidr address = new Cidr(endpoint.get().address(), 32);
+                // only its own address gets in (IP source, ARP sender); anything else it sends is spoofed
+                add(flows, new Flow(br, FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY,
+                        Match.ipFrom(address).withInPort(port.ofport()), toLocalTable, classify));
+                add(flows, new Flow(br, FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY,
+                        Match.arpFrom(address).withInPort(port.ofport()), toLocalTable, classify));
+                FlowPlanner.spoofGuard(br, port.ofport(), spoof).forEach(f -> add(flows, f));
                 List<FlowAction> toPort = List.of(new FlowAction.Output(port.ofport()));
                 addPair(flows, br, TABLE_NET_FROM_LOCAL, key, address, toPort, local);
                 addPair(flows, br, TABLE_NET_FROM_TUNNEL, key, address, toPort, local);

@@ -7,13 +7,20 @@ import java.util.Optional;
 
 /**
  * What the command line says about the host's data plane; {@link DataPlaneFactory} turns it into a real one.
- * {@code datapath} may be {@link DatapathMode#AUTO} as given; the wiring resolves it once ({@link #resolved()}).
+ * {@code icc}: dockerd's {@code --icc} for docker0 (false: its containers are kept apart, on this host and across
+ * hosts). {@code datapath} may be {@link DatapathMode#AUTO} as given; the wiring resolves it once ({@link #resolved()}).
  */
 public record DataPlaneSettings(String ovsdb, Path ovsRundir, Optional<String> underlayInterface,
-        Ipv4Address underlayIp, DatapathMode datapath) {
+        Ipv4Address underlayIp, DatapathMode datapath, boolean icc) {
+
+    /** With icc on (dockerd's default). */
+    public DataPlaneSettings(String ovsdb, Path ovsRundir, Optional<String> underlayInterface, Ipv4Address underlayIp,
+            DatapathMode datapath) {
+        this(ovsdb, ovsRundir, underlayInterface, underlayIp, datapath, true);
+    }
 
     /** The same settings with the datapath decided ({@link HostFacts#datapath}): never AUTO. */
     public DataPlaneSettings resolved() {
-        return new DataPlaneSettings(ovsdb, ovsRundir, underlayInterface, underlayIp, HostFacts.datapath(datapath));
+        return new DataPlaneSettings(ovsdb, ovsRundir, underlayInterface, underlayIp, HostFacts.datapath(datapath), icc);
     }
 }

@@ -251,7 +251,7 @@ final class DockerWiring implements Consumer<Topology>, AutoCloseable {
                 upstreams = List.of();
             }
             FabricDnsServer dns = FabricDnsServer.start(new DnsConfig(List.of(listen), upstreams, 5,
-                    Duration.ofSeconds(2)), directory, settings.metrics());
+                    Duration.ofSeconds(2)).withFabric(topology.fabric().fabricCidr()), directory, settings.metrics());
             log.info("Host {}: DNS for fabric names on {} (UDP and TCP), other names relayed to {}", settings.host(),
                     listen, upstreams);
             return dns;

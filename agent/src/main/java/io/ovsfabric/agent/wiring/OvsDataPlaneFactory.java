@@ -21,7 +21,8 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         DataPlaneConfig config = DataPlaneConfig.defaults(settings.underlayIp())
                 .withOvsdb(OvsdbTarget.parse(settings.ovsdb()))
                 .withOvsRundir(settings.ovsRundir())
-                .withDatapathMode(settings.resolved().datapath());
+                .withDatapathMode(settings.resolved().datapath())
+                .withIcc(settings.icc());
         if (settings.underlayInterface().isPresent()) {
             config = config.withUnderlayInterface(settings.underlayInterface().get());
         }

@@ -89,9 +89,13 @@ class OvsDataPlaneIT {
         assertEquals("internal", ns.vsctl("get", "interface", "br-phy", "type").strip());
 
         List<String> flows = flows("br0");
-        assertEquals(7 + 2 * 2, flows.size(), String.join("\n", flows));
-        assertTrue(flows.contains("cookie=0xfab010001000000, table=0, priority=200,in_port=1 actions=goto_table:10"), String.join("\n", flows));
-        assertTrue(flows.contains("cookie=0xfab010001000000, table=0, priority=200,tun_id=0x64,in_port=2 actions=goto_table:20"), String.join("\n", flows));
+        assertEquals(12 + 3 * 2, flows.size(), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab010001000000, table=0, priority=200,ip,in_port=1,nw_src=10.200.1.0/24 actions=goto_table:10"), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab010001000000, table=0, priority=200,arp,in_port=1,arp_spa=10.200.1.0/24 actions=goto_table:10"), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab090001000000, table=0, priority=190,ip,in_port=1 actions=drop"), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab070001000000, table=0, priority=200,tun_src=192.0.2.12,in_port=2 actions=goto_table:5"), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab080001000000, table=0, priority=190,in_port=2 actions=drop"), String.join("\n", flows));
+        assertTrue(flows.contains("cookie=0xfab010001000000, table=5, priority=200,tun_id=0x64,in_port=2 actions=goto_table:20"), String.join("\n", flows));
         assertTrue(flows.contains("cookie=0xfab030001000000, table=10, priority=100,arp,arp_tpa=10.200.3.0/24"
                 + " actions=set_field:0x64->tun_id,set_field:192.0.2.13->tun_dst,output:2"), String.join("\n", flows));
         assertTrue(flows.contains("cookie=0xfab020001000000, table=20, priority=100,ip,nw_dst=10.200.1.0/24 actions=output:1"), String.join("\n", flows));
@@ -149,7 +153,7 @@ class OvsDataPlaneIT {
         dataPlane.reconcile(fewer);
         List<String> flows = flows("br0");
         assertFalse(flows.stream().anyMatch(f -> f.contains("10.200.3.0/24") || f.contains("192.0.2.13")), String.join("\n", flows));
-        assertEquals(7 + 2, flows.size());
+        assertEquals(12 + 3, flows.size());
         assertEquals(List.of(), dataPlane.plan(fewer));
     }
 
@@ -159,13 +163,13 @@ class OvsDataPlaneIT {
         dataPlane.close();
         dataPlane = OvsDataPlane.open(config());
         Topology fewer = Topologies.withPeers(1, 2);
-        assertEquals(9 + 1, dataPlane.plan(fewer).stream().filter(c -> c instanceof Change.UpdateFlows)
-                .mapToInt(c -> ((Change.UpdateFlows) c).modify().size()).sum(), "every kept flow (9 on br0, 1 on br-phy) moves to round 2");
+        assertEquals(15 + 1, dataPlane.plan(fewer).stream().filter(c -> c instanceof Change.UpdateFlows)
+                .mapToInt(c -> ((Change.UpdateFlows) c).modify().size()).sum(), "every kept flow (15 on br0, 1 on br-phy) moves to round 2");
         dataPlane.reconcile(fewer);
         assertEquals(2, dataPlane.round());
         List<String> flows = flows("br0");
-        assertEquals(9, flows.size(), String.join("\n", flows));
-        assertTrue(flows.stream().allMatch(f -> f.matches("cookie=0xfab0[1-4]0002000000, .*")), String.join("\n", flows));
+        assertEquals(15, flows.size(), String.join("\n", flows));
+        assertTrue(flows.stream().allMatch(f -> f.matches("cookie=0xfab0[1-9]0002000000, .*")), String.join("\n", flows));
         assertEquals("\"2\"", ns.vsctl("get", "bridge", "br0", "external_ids:ovsfabric-round").strip());
         assertEquals(List.of(), dataPlane.plan(fewer));
     }

@@ -60,7 +60,7 @@ class OvsDataPlaneTest {
         assertEquals(Set.of("br0", "br-phy"), Set.of(ovsdb.bridges().stream().map(ObservedBridge::name).toArray()));
         assertEquals(2, bridge("br0").port("ofx-gre").orElseThrow().ofport());
         assertEquals(1, bridge("br0").port("ofx-br0").orElseThrow().ofport());
-        assertEquals(11, flows.ownedFlows("br0").size());
+        assertEquals(12 + 3 * 2, flows.ownedFlows("br0").size());
         assertEquals(List.of(InterfaceAddress.parse("10.200.1.1/16")), host.link("docker0").orElseThrow().addresses());
         assertEquals(1458, host.link("ofx-d0").orElseThrow().mtu());
         assertEquals("docker0", host.link("ofx-d0").orElseThrow().master());
@@ -102,13 +102,13 @@ class OvsDataPlaneTest {
         List<Change.UpdateFlows> updates = restarted.plan(fewer).stream().filter(c -> c instanceof Change.UpdateFlows)
                 .map(c -> (Change.UpdateFlows) c).toList();
         assertEquals(0, updates.stream().mapToInt(u -> u.add().size()).sum());
-        assertEquals(9 + 1, updates.stream().mapToInt(u -> u.modify().size()).sum());
-        assertEquals(2, updates.stream().mapToInt(u -> u.delete().size()).sum(), "peer h3's two flows");
+        assertEquals(15 + 1, updates.stream().mapToInt(u -> u.modify().size()).sum());
+        assertEquals(3, updates.stream().mapToInt(u -> u.delete().size()).sum(), "peer h3's three flows");
 
         restarted.reconcile(fewer);
         assertEquals(2, restarted.round());
         assertTrue(flows.ownedFlows("br0").stream().allMatch(f -> Cookie.parse(f.cookie()).orElseThrow().round() == 2));
-        assertEquals(9, flows.ownedFlows("br0").size());
+        assertEquals(15, flows.ownedFlows("br0").size());
         assertEquals(List.of(), restarted.plan(fewer));
         dataPlane(DatapathMode.NETDEV).reconcile(fewer);
         assertEquals("3", bridge("br0").externalIds().get("ovsfabric-round"));
@@ -150,7 +150,7 @@ class OvsDataPlaneTest {
         for (int total : new int[] {3, 2, 51, 1, 4}) {
             Topology topology = Topologies.of(1, total);
             dp.reconcile(topology);
-            assertEquals(7 + 2 * (total - 1), flows.ownedFlows("br0").size(), total + " hosts");
+            assertEquals(12 + 3 * (total - 1), flows.ownedFlows("br0").size(), total + " hosts");
             assertEquals(List.of(), dp.plan(topology), total + " hosts");
         }
     }

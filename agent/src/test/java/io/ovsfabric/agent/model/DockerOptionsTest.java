@@ -46,4 +46,14 @@ class DockerOptionsTest {
         assertEquals("DOCKER_OPTS=\"--bip 10.200.3.1/16 --fixed-cidr 10.200.3.128/25 --mtu 1458 --dns 10.200.3.1\"",
                 opts.envLines().get(4));
     }
+
+    @Test
+    void iccOffIsPassedOnToDockerd() {
+        DockerOptions opts = DockerOptions.of(FABRIC, Cidr.parse("10.200.3.0/24"), Ipv4Address.parse("10.200.3.1"))
+                .withIcc(false);
+        assertEquals("--icc=false", opts.flags().get(opts.flags().size() - 1));
+        assertEquals(false, opts.daemonJson().get("icc"));
+        assertEquals(true, opts.envLines().get(4).contains("--icc=false"), opts.envLines().toString());
+        assertEquals("OVSFABRIC_ICC=false", opts.envLines().get(5));
+    }
 }

@@ -30,7 +30,8 @@ class FilterDiffTest {
         return state(chains("POSTROUTING", List.of("-j OVSFABRIC-POSTROUTING", "-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"),
                         "OVSFABRIC-POSTROUTING", RULES.chains().get(0).rules()),
                 chains("FORWARD", List.of("-j DOCKER-USER", "-j OVSFABRIC-FORWARD"), "DOCKER-USER", List.of("-j RETURN"),
-                        "OVSFABRIC-FORWARD", RULES.chains().get(1).rules()));
+                        "OVSFABRIC-FORWARD", RULES.chains().get(1).rules(),
+                        "INPUT", List.of("-p gre -j OVSFABRIC-INPUT"), "OVSFABRIC-INPUT", RULES.chains().get(2).rules()));
     }
 
     @Test
@@ -58,10 +59,14 @@ class FilterDiffTest {
                 COMMIT
                 *filter
                 :OVSFABRIC-FORWARD - [0:0]
-                -A OVSFABRIC-FORWARD -s 10.200.0.0/16 -d 10.200.0.0/16 -j ACCEPT
+                -A OVSFABRIC-FORWARD -o br-+ -j RETURN
+                -A OVSFABRIC-FORWARD -i docker0 -o docker0 -j ACCEPT
                 -A OVSFABRIC-FORWARD -s 10.200.0.0/16 -i docker0 -j ACCEPT
                 -A OVSFABRIC-FORWARD -d 10.200.0.0/16 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                :OVSFABRIC-INPUT - [0:0]
+                -A OVSFABRIC-INPUT -j DROP
                 -I FORWARD 1 -j OVSFABRIC-FORWARD
+                -I INPUT 1 -p gre -j OVSFABRIC-INPUT
                 COMMIT
                 """, sync.script());
     }
@@ -105,10 +110,13 @@ class FilterDiffTest {
                 COMMIT
                 *filter
                 -D FORWARD -j OVSFABRIC-FORWARD
+                -D INPUT -p gre -j OVSFABRIC-INPUT
                 -F OVSFABRIC-FORWARD
+                -F OVSFABRIC-INPUT
                 COMMIT
                 *filter
                 -X OVSFABRIC-FORWARD
+                -X OVSFABRIC-INPUT
                 COMMIT
                 """, FilterDiff.teardownScript(inSync()));
     }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ovsfabric.agent.model.PeerHost;
 import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.common.Cidr;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,7 +28,7 @@ class FlowPlannerTest {
     void onePairOfFlowsPerPeerAndAFixedFrame(int peers) {
         Topology topology = Topologies.of(1, peers + 1);
         List<Flow> flows = br0(topology);
-        assertEquals(7 + 2 * peers, flows.size());
+        assertEquals(12 + 3 * peers, flows.size());
         assertEquals(flows.size(), flows.stream().map(Flow::key).collect(Collectors.toSet()).size(), "keys are unique");
         for (PeerHost peer : topology.peers()) {
             List<Flow> toPeer = flows.stream().filter(f -> f.actions().contains(new FlowAction.SetTunnelDst(peer.underlayIp())))
@@ -63,12 +65,69 @@ class FlowPlannerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 50})
-    void onlyOurTunnelKeyEntersFromTheTunnel(int peers) {
-        List<Flow> fromTunnel = br0(Topologies.of(1, peers + 1)).stream()
+    @ValueSource(ints = {0, 1, 3, 50})
+    void onlyTheFabricsHostsGetInThroughTheTunnelAndOnlyWithOurKey(int peers) {
+        Topology topology = Topologies.of(1, peers + 1);
+        List<Flow> fromTunnel = br0(topology).stream()
                 .filter(f -> f.match().inPort() != null && f.match().inPort() == FlowPlanner.TUNNEL_PORT).toList();
-        assertEquals(List.of(Match.inPort(FlowPlanner.TUNNEL_PORT).withTunnelId(Topologies.KEY)),
-                fromTunnel.stream().map(Flow::match).toList());
+        List<Flow> expected = new java.util.ArrayList<>();
+        for (PeerHost peer : topology.peers()) {
+            expected.add(new Flow("br0", FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_CLASSIFY,
+                    Match.inPort(FlowPlanner.TUNNEL_PORT).withTunnelSrc(peer.underlayIp()),
+                    List.of(new FlowAction.GotoTable(FlowPlanner.TABLE_TUNNEL_KEY)),
+                    new Cookie(FlowCategory.TUNNEL_ADMISSION, 7).value()));
+        }
+        // GRE from anyone else: dropped, and counted under its own cookie category
+        expected.add(new Flow("br0", FlowPlanner.TABLE_CLASSIFY, FlowPlanner.PRIORITY_GUARD,
+                Match.inPort(FlowPlanner.TUNNEL_PORT), List.of(), new Cookie(FlowCategory.FOREIGN_TUNNEL_DROP, 7).value()));
+        expected.add(new Flow("br0", FlowPlanner.TABLE_TUNNEL_KEY, FlowPlanner.PRIORITY_CLASSIFY,
+                Match.inPort(FlowPlanner.TUNNEL_PORT).withTunnelId(Topologies.KEY),
+                List.of(new FlowAction.GotoTable(FlowPlanner.TABLE_FROM_TUNNEL)),
+                new Cookie(FlowCategory.CLASSIFIER, 7).value()));
+        assertEquals(expected, fromTunnel);
+        // table 5 is reached only from the admission flows
+        assertEquals(peers, br0(topology).stream()
+                .filter(f -> f.actions().contains(new FlowAction.GotoTable(FlowPlanner.TABLE_TUNNEL_KEY))).count());
+        assertTrue(br0(topology).contains(new Flow("br0", FlowPlanner.TABLE_TUNNEL_KEY, 0, Match.any(), List.of(),
+                new Cookie(FlowCategory.DEFAULT_DROP, 7).value())));
+    }
+
+    @Test
+    void fromDocker0OnlyTheHostsSubnetGetsOutAndTheRestIsDroppedAsSpoofed() {
+        Topology topology = Topologies.of(1, 3);
+        Cidr subnet = topology.self().subnet();
+        List<Flow> fromVeth = br0(topology).stream()
+                .filter(f -> f.match().inPort() != null && f.match().inPort() == FlowPlanner.VETH_PORT).toList();
+        long classify = new Cookie(FlowCategory.CLASSIFIER, 7).value();
+        long spoof = new Cookie(FlowCategory.SPOOF_DROP, 7).value();
+        List<FlowAction> toLocal = List.of(new FlowAction.GotoTable(FlowPlanner.TABLE_FROM_LOCAL));
+        assertEquals(List.of(
+                new Flow("br0", 0, FlowPlanner.PRIORITY_CLASSIFY, Match.ipFrom(subnet).withInPort(1), toLocal, classify),
+                new Flow("br0", 0, FlowPlanner.PRIORITY_CLASSIFY, Match.arpFrom(subnet).withInPort(1), toLocal, classify),
+                new Flow("br0", 0, FlowPlanner.PRIORITY_GUARD, Match.ip().withInPort(1), List.of(), spoof),
+                new Flow("br0", 0, FlowPlanner.PRIORITY_GUARD, Match.arp().withInPort(1), List.of(), spoof)), fromVeth);
+        assertTrue(FlowPlanner.PRIORITY_GUARD < FlowPlanner.PRIORITY_CLASSIFY);
+        assertTrue(FlowPlanner.PRIORITY_GUARD > FlowPlanner.PRIORITY_DROP);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void withIccOffDocker0TrafficBetweenHostsIsDroppedUnderTheIccCookie(int peers) {
+        Topology topology = Topologies.of(1, peers + 1);
+        List<Flow> on = br0(topology);
+        List<Flow> off = FlowPlanner.flows(topology, new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 7, false))
+                .stream().filter(f -> f.bridge().equals("br0")).toList();
+        assertEquals(on.stream().map(Flow::key).toList(), off.stream().map(Flow::key).toList(), "same matches");
+        long icc = new Cookie(FlowCategory.ICC_DROP, 7).value();
+        assertFalse(off.stream().anyMatch(f -> f.actions().contains(new FlowAction.Output(FlowPlanner.TUNNEL_PORT))));
+        assertFalse(off.stream().anyMatch(f -> f.actions().contains(new FlowAction.Output(FlowPlanner.VETH_PORT))));
+        List<Flow> iccDrops = off.stream().filter(f -> f.cookie() == icc).toList();
+        assertEquals(2 * peers + 2, iccDrops.size());
+        assertTrue(iccDrops.stream().allMatch(f -> f.actions().isEmpty() && (f.table() == FlowPlanner.TABLE_FROM_LOCAL
+                || f.table() == FlowPlanner.TABLE_FROM_TUNNEL)));
+        // admission and anti-spoofing are the same either way
+        assertEquals(on.stream().filter(f -> f.table() <= FlowPlanner.TABLE_TUNNEL_KEY).toList(),
+                off.stream().filter(f -> f.table() <= FlowPlanner.TABLE_TUNNEL_KEY).toList());
     }
 
     @ParameterizedTest
@@ -91,9 +150,12 @@ class FlowPlannerTest {
             categories.add(cookie.category());
         }
         assertEquals(mode == DatapathMode.NETDEV, flows.stream().anyMatch(f -> f.bridge().equals("br-phy")));
-        assertEquals(mode == DatapathMode.NETDEV ? Set.of(FlowCategory.CLASSIFIER, FlowCategory.LOCAL_DELIVERY,
-                FlowCategory.PEER_TUNNEL, FlowCategory.DEFAULT_DROP, FlowCategory.UNDERLAY)
-                : Set.of(FlowCategory.CLASSIFIER, FlowCategory.LOCAL_DELIVERY, FlowCategory.PEER_TUNNEL,
-                FlowCategory.DEFAULT_DROP), categories);
+        Set<FlowCategory> expected = new HashSet<>(Set.of(FlowCategory.CLASSIFIER, FlowCategory.LOCAL_DELIVERY,
+                FlowCategory.PEER_TUNNEL, FlowCategory.DEFAULT_DROP, FlowCategory.TUNNEL_ADMISSION,
+                FlowCategory.FOREIGN_TUNNEL_DROP, FlowCategory.SPOOF_DROP));
+        if (mode == DatapathMode.NETDEV) {
+            expected.add(FlowCategory.UNDERLAY);
+        }
+        assertEquals(expected, categories);
     }
 }

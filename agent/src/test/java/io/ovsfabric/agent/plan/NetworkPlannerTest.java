@@ -88,13 +88,20 @@ class NetworkPlannerTest {
         }
     }
 
+    /** A packet whose source (IP or ARP sender, tunnel sender) is the one its port may use. */
     static Result walk(List<Flow> flows, int inPort, int ethType, Ipv4Address dst, Long tunId) {
+        return walk(flows, inPort, ethType, null, dst, tunId, null);
+    }
+
+    /** With {@code src} / {@code tunSrc} null: as if it were the right one (source fields are not checked). */
+    static Result walk(List<Flow> flows, int inPort, int ethType, Ipv4Address src, Ipv4Address dst, Long tunId,
+            Ipv4Address tunSrc) {
         int table = FlowPlanner.TABLE_CLASSIFY;
         long metadata = 0;
         for (int hops = 0; hops < 5; hops++) {
             int t = table;
             long md = metadata;
-            Flow flow = flows.stream().filter(f -> f.table() == t && matches(f.match(), inPort, ethType, dst, tunId, md))
+            Flow flow = flows.stream().filter(f -> f.table() == t && matches(f.match(), inPort, ethType, src, dst, tunId, tunSrc, md))
                     .max(Comparator.comparingInt(Flow::priority)).orElseThrow(() -> new AssertionError("no flow in table " + t));
             Optional<Integer> next = Optional.empty();
             for (FlowAction action : flow.actions()) {
@@ -112,13 +119,64 @@ class NetworkPlannerTest {
         throw new AssertionError("loop in the tables");
     }
 
-    static boolean matches(Match m, int inPort, int ethType, Ipv4Address dst, Long tunId, long metadata) {
+    static boolean matches(Match m, int inPort, int ethType, Ipv4Address src, Ipv4Address dst, Long tunId,
+            Ipv4Address tunSrc, long metadata) {
         return (m.inPort() == null || m.inPort() == inPort)
+                && (m.ipv4Src() == null || (ethType == Match.ETH_IPV4 && (src == null || m.ipv4Src().contains(src))))
+                && (m.arpSpa() == null || (ethType == Match.ETH_ARP && (src == null || m.arpSpa().contains(src))))
+                && (m.tunnelSrc() == null || tunSrc == null || m.tunnelSrc().equals(tunSrc))
                 && (m.ethType() == null || m.ethType() == ethType)
                 && (m.ipv4Dst() == null || (ethType == Match.ETH_IPV4 && m.ipv4Dst().contains(dst)))
                 && (m.arpTpa() == null || (ethType == Match.ETH_ARP && m.arpTpa().contains(dst)))
                 && (m.tunnelId() == null || m.tunnelId().equals(tunId))
                 && (m.metadata() == null || m.metadata() == metadata);
+    }
+
+    @Test
+    void anEndpointPortSendsOnlyWithItsOwnAddressAndSpoofedPacketsAreDroppedUnderTheirCookie() {
+        List<Flow> flows = bridge(1, all());
+        long spoof = new Cookie(FlowCategory.SPOOF_DROP, 3).value();
+        for (int ethType : List.of(Match.ETH_IPV4, Match.ETH_ARP)) {
+            // its own address: delivered
+            assertEquals(Optional.of(12), walk(flows, 11, ethType, address(APP, 1, 1), address(APP, 1, 2), null, null)
+                    .output());
+            assertEquals(Optional.of(Topologies.underlay(3)),
+                    walk(flows, 11, ethType, address(APP, 1, 1), address(APP, 3, 2), null, null).tunnelDst());
+            // a neighbour's address, another network's, another host's, the gateway's: dropped as spoofed
+            for (Ipv4Address forged : List.of(address(APP, 1, 2), address(OTHER, 1, 1), address(APP, 2, 1),
+                    APP.gateway(), Ipv4Address.parse("10.200.1.1"), Ipv4Address.parse("0.0.0.0"))) {
+                Flow hit = first(flows, 11, ethType, forged, address(APP, 1, 2));
+                assertEquals(List.of(), hit.actions(), forged + " " + hit);
+                assertEquals(spoof, hit.cookie(), forged + " " + hit);
+                assertEquals(List.of(), walk(flows, 11, ethType, forged, address(APP, 3, 2), null, null).actions());
+            }
+        }
+        // the gateway port (the host routing replies and DNATed connections in) is not restricted
+        int gw = NetworkPlanner.gatewayOfport(APP);
+        assertEquals(Optional.of(11), walk(flows, gw, Match.ETH_IPV4, Ipv4Address.parse("198.51.100.7"),
+                address(APP, 1, 1), null, null).output());
+    }
+
+    @Test
+    void userNetworkKeysAreAcceptedOnlyFromTheFabricsHosts() {
+        List<Flow> flows = bridge(1, all());
+        assertEquals(Optional.of(11), walk(flows, FlowPlanner.TUNNEL_PORT, Match.ETH_IPV4, null, address(APP, 1, 1),
+                0x101L, Topologies.underlay(2)).output());
+        Result foreign = walk(flows, FlowPlanner.TUNNEL_PORT, Match.ETH_IPV4, null, address(APP, 1, 1), 0x101L,
+                Ipv4Address.parse("192.0.2.100"));
+        assertEquals(List.of(), foreign.actions());
+        assertEquals(new Cookie(FlowCategory.FOREIGN_TUNNEL_DROP, 3).value(), flows.stream()
+                .filter(f -> f.table() == 0 && f.match().equals(Match.inPort(FlowPlanner.TUNNEL_PORT))).findFirst()
+                .orElseThrow().cookie());
+        // this host's own underlay address is no peer either
+        assertEquals(List.of(), walk(flows, FlowPlanner.TUNNEL_PORT, Match.ETH_IPV4, null, address(APP, 1, 1), 0x101L,
+                Topologies.underlay(1)).actions());
+    }
+
+    /** The table-0 flow a packet from a local port hits first. */
+    static Flow first(List<Flow> flows, int inPort, int ethType, Ipv4Address src, Ipv4Address dst) {
+        return flows.stream().filter(f -> f.table() == 0 && matches(f.match(), inPort, ethType, src, dst, null, null, 0))
+                .max(Comparator.comparingInt(Flow::priority)).orElseThrow();
     }
 
     /** The whole bridge: the default network's flows too, so the user networks cannot collide with them. */
