@@ -20,7 +20,10 @@ import java.util.Set;
  *                               (-m addrtype --dst-type LOCAL: from outside and containers) and OUTPUT
  *                               (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL: from the host itself); made with the
  *                               first published port, then kept (empty when none is left)
- * filter OVSFABRIC-FORWARD:     to another Docker bridge (br-+) RETURN (Docker's isolation decides);
+ * filter OVSFABRIC-FORWARD:     routed from docker0 with a source outside the host's subnet DROP (spoofing);
+ *                               out to the underlay bridge (netdev: br-phy, which br-+ would match too) from docker0
+ *                               or a user network with its own source ACCEPT;
+ *                               to another Docker bridge (br-+) RETURN (Docker's isolation decides);
  *                               docker0 -> docker0 ACCEPT, or DROP with icc off (Docker's --icc=false);
  *                               from docker0 with a fabric source ACCEPT;
  *                               replies to the fabric via docker0 ACCEPT (Docker's FORWARD policy is DROP)
@@ -64,17 +67,35 @@ public final class FilterPlanner {
      */
     public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks,
             Optional<List<PublishedPort>> publishedPorts) {
-        return rules(fabric, dockerBridge, networks, publishedPorts, List.of(), true);
+        return rules(fabric, dockerBridge, networks, publishedPorts, Admission.NONE);
+    }
+
+    /**
+     * What the admission rules depend on.
+     *
+     * @param hostSubnet     this host's subnet (docker0's containers' addresses): what docker0 may route out with;
+     *                       empty: no source check on routed docker0 traffic
+     * @param underlayBridge the OVS bridge holding the underlay address (netdev datapath only, {@code br-phy}): its
+     *                       name matches Docker's {@code br-+}, so the way out through it is accepted first
+     * @param tunnelPeers    the underlay addresses of the fabric's other hosts: the only senders of GRE let in
+     * @param icc            inter-container communication on docker0 ({@link PlanSettings#icc()})
+     */
+    public record Admission(Optional<Cidr> hostSubnet, Optional<String> underlayBridge, List<Ipv4Address> tunnelPeers,
+            boolean icc) {
+        /** No host subnet, no underlay bridge, no peers, icc on. */
+        public static final Admission NONE = new Admission(Optional.empty(), Optional.empty(), List.of(), true);
+
+        public Admission {
+            tunnelPeers = tunnelPeers.stream().distinct().sorted().toList();
+        }
     }
 
     /**
      * @param publishedPorts the host's published ports; empty when the Docker plugin's state is not known yet (the
      *                       published-port chain is then left as it is)
-     * @param tunnelPeers    the underlay addresses of the fabric's other hosts: the only senders of GRE let in
-     * @param icc            inter-container communication on docker0 ({@link PlanSettings#icc()})
      */
     public static FilterRules rules(Cidr fabric, String dockerBridge, List<OverlayNetwork> networks,
-            Optional<List<PublishedPort>> publishedPorts, List<Ipv4Address> tunnelPeers, boolean icc) {
+            Optional<List<PublishedPort>> publishedPorts, Admission admission) {
         String f = fabric.toString();
         List<String> nat = new ArrayList<>(List.of(
                 "-s " + f + " -d " + f + " -j ACCEPT",
@@ -88,11 +109,24 @@ public final class FilterPlanner {
             // published ports: what our DNAT (OVSFABRIC-PORTS) sent to a container of a network
             forward.add("-o " + gateways + " -m conntrack --ctstate DNAT -j ACCEPT");
         }
+        // docker0's containers are the host's subnet: what they route out with another source is spoofed (their
+        // bridged traffic into the fabric is checked by br0's table 0)
+        admission.hostSubnet().ifPresent(subnet -> forward.add("! -s " + subnet + " -i " + dockerBridge + " ! -o "
+                + dockerBridge + " -j DROP"));
+        // netdev: the underlay address sits on br-phy, whose name Docker's br-+ matches too: the way out (and the
+        // replies of published ports) must be accepted before the return below hands it to Docker's FORWARD policy
+        admission.underlayBridge().ifPresent(underlay -> {
+            forward.add("-s " + f + " -i " + dockerBridge + " -o " + underlay + " -j ACCEPT");
+            for (OverlayNetwork network : networks) {
+                forward.add("-s " + network.subnet() + " -i " + NetworkPlanner.gatewayPort(network) + " -o " + underlay
+                        + " -j ACCEPT");
+            }
+        });
         // other local Docker bridge networks (--internal ones too): Docker's own rules decide, as for any outsider
         // (its isolation chains, published ports, FORWARD policy DROP); nothing of ours may accept ahead of them
         forward.add("-o " + DOCKER_BRIDGES + " -j RETURN");
         // docker0's own containers, bridged to each other or to the fabric's veth (br_netfilter): Docker's --icc
-        forward.add("-i " + dockerBridge + " -o " + dockerBridge + " -j " + (icc ? "ACCEPT" : "DROP"));
+        forward.add("-i " + dockerBridge + " -o " + dockerBridge + " -j " + (admission.icc() ? "ACCEPT" : "DROP"));
         forward.addAll(List.of(
                 "-s " + f + " -i " + dockerBridge + " -j ACCEPT",
                 "-d " + f + " -o " + dockerBridge + " -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
@@ -104,7 +138,7 @@ public final class FilterPlanner {
             nat.add("-s " + s + " ! -d " + s + " -j MASQUERADE");
         }
         List<String> input = new ArrayList<>();
-        for (Ipv4Address peer : tunnelPeers.stream().distinct().sorted().toList()) {
+        for (Ipv4Address peer : admission.tunnelPeers()) {
             input.add("-s " + peer + "/32 -j ACCEPT");
         }
         input.add("-j DROP");

@@ -2,6 +2,7 @@ package io.ovsfabric.agent.plan;
 
 import io.ovsfabric.agent.model.PeerHost;
 import io.ovsfabric.agent.model.Topology;
+import io.ovsfabric.common.Cidr;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,9 @@ import java.util.List;
  * tunnel (split horizon), so the mesh is loop-free with any number of hosts. Only the fabric's hosts get in through
  * the tunnel, and only the host's subnet gets out of docker0. With icc off ({@link PlanSettings#icc()}) the
  * per-peer and delivery flows drop instead (cookie category {@link FlowCategory#ICC_DROP}): docker0's containers
- * do not reach each other across hosts, as Docker's {@code --icc=false} keeps them apart on one host.
+ * do not reach each other across hosts, as Docker's {@code --icc=false} keeps them apart on one host; the hosts
+ * themselves still reach each other between their docker0 gateway addresses (IP and ARP, one pair of flows each way
+ * per peer above the drops, cookie category {@link FlowCategory#GATEWAY_TO_GATEWAY}: tunnel health probes).
  */
 public final class FlowPlanner {
     /** OpenFlow port numbers, pinned with ofport_request so flows can be written before the ports exist. */
@@ -38,6 +41,8 @@ public final class FlowPlanner {
     /** Below the classifiers of a port: what a port sends that no classifier admitted (spoofing, foreign GRE). */
     public static final int PRIORITY_GUARD = 190;
     static final int PRIORITY_FORWARD = 100;
+    /** With icc off: host-to-host traffic between docker0 gateway addresses, above the icc drops. */
+    static final int PRIORITY_GATEWAYS = 110;
     public static final int PRIORITY_DROP = 0;
 
     private FlowPlanner() {}
@@ -54,6 +59,8 @@ public final class FlowPlanner {
         long foreign = new Cookie(FlowCategory.FOREIGN_TUNNEL_DROP, round).value();
         long spoof = new Cookie(FlowCategory.SPOOF_DROP, round).value();
         long icc = new Cookie(FlowCategory.ICC_DROP, round).value();
+        long gateways = new Cookie(FlowCategory.GATEWAY_TO_GATEWAY, round).value();
+        Cidr selfGateway = new Cidr(topology.self().gateway(), 32);
 
         List<Flow> flows = new ArrayList<>();
         List<FlowAction> toLocalTable = List.of(new FlowAction.GotoTable(TABLE_FROM_LOCAL));
@@ -80,6 +87,20 @@ public final class FlowPlanner {
             long cookie = settings.icc() ? peerCookie : icc;
             flows.add(new Flow(br, TABLE_FROM_LOCAL, PRIORITY_FORWARD, Match.ipTo(peer.subnet()), toPeer, cookie));
             flows.add(new Flow(br, TABLE_FROM_LOCAL, PRIORITY_FORWARD, Match.arpFor(peer.subnet()), toPeer, cookie));
+            if (!settings.icc()) {
+                Cidr peerGateway = new Cidr(peer.subnet().firstUsable(), 32);
+                List<FlowAction> toPeerHost = List.of(new FlowAction.SetTunnelId(key),
+                        new FlowAction.SetTunnelDst(peer.underlayIp()), new FlowAction.Output(TUNNEL_PORT));
+                List<FlowAction> toSelf = List.of(new FlowAction.Output(VETH_PORT));
+                flows.add(new Flow(br, TABLE_FROM_LOCAL, PRIORITY_GATEWAYS, Match.ipBetween(selfGateway, peerGateway),
+                        toPeerHost, gateways));
+                flows.add(new Flow(br, TABLE_FROM_LOCAL, PRIORITY_GATEWAYS, Match.arpBetween(selfGateway, peerGateway),
+                        toPeerHost, gateways));
+                flows.add(new Flow(br, TABLE_FROM_TUNNEL, PRIORITY_GATEWAYS, Match.ipBetween(peerGateway, selfGateway),
+                        toSelf, gateways));
+                flows.add(new Flow(br, TABLE_FROM_TUNNEL, PRIORITY_GATEWAYS, Match.arpBetween(peerGateway, selfGateway),
+                        toSelf, gateways));
+            }
         }
         flows.add(new Flow(br, TABLE_FROM_LOCAL, PRIORITY_DROP, Match.any(), List.of(), drop));
 

@@ -98,7 +98,9 @@ public final class HostPlanner {
         return new DesiredHost(bridges, flows, links, netdev ? underlay.routes() : List.of(), routesToRemove,
                 FilterPlanner.rules(fabricCidr, names.dockerBridge(), NetworkPlanner.networks(topology),
                         local.map(LocalEndpoints::publishedPorts),
-                        topology.peers().stream().map(PeerHost::underlayIp).toList(), settings.icc()),
+                        new FilterPlanner.Admission(Optional.of(topology.self().subnet()),
+                                netdev ? Optional.of(names.underlayBridge()) : Optional.empty(),
+                                topology.peers().stream().map(PeerHost::underlayIp).toList(), settings.icc())),
                 mtu, local.isEmpty());
     }
 }

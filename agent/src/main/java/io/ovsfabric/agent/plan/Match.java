@@ -43,6 +43,16 @@ public record Match(Integer inPort, Integer ethType, Cidr ipv4Src, Cidr ipv4Dst,
         return new Match(null, ETH_ARP, null, null, sender, null, null, null, null);
     }
 
+    /** IPv4 from a source inside {@code source} to a destination inside {@code destination}. */
+    public static Match ipBetween(Cidr source, Cidr destination) {
+        return new Match(null, ETH_IPV4, source, destination, null, null, null, null, null);
+    }
+
+    /** ARP whose sender (arp_spa) is inside {@code sender} and target (arp_tpa) inside {@code target}. */
+    public static Match arpBetween(Cidr sender, Cidr target) {
+        return new Match(null, ETH_ARP, null, null, sender, target, null, null, null);
+    }
+
     /** Any IPv4 packet. */
     public static Match ip() {
         return new Match(null, ETH_IPV4, null, null, null, null, null, null, null);

@@ -23,7 +23,15 @@ class AdmissionRulesTest {
     }
 
     private static FilterRules rules(List<Ipv4Address> peers, boolean icc) {
-        return FilterPlanner.rules(Topologies.FABRIC, "docker0", List.of(APP), Optional.of(List.of()), peers, icc);
+        return FilterPlanner.rules(Topologies.FABRIC, "docker0", List.of(APP), Optional.of(List.of()),
+                new FilterPlanner.Admission(Optional.empty(), Optional.empty(), peers, icc));
+    }
+
+    /** A netdev host (underlay address on br-phy) with subnet 10.200.1.0/24. */
+    private static List<String> netdevForward(boolean icc) {
+        return chain(FilterPlanner.rules(Topologies.FABRIC, "docker0", List.of(APP), Optional.of(List.of()),
+                new FilterPlanner.Admission(Optional.of(Cidr.parse("10.200.1.0/24")), Optional.of("br-phy"), List.of(),
+                        icc)), FilterPlanner.FORWARD_CHAIN).rules();
     }
 
     @Test
@@ -83,5 +91,46 @@ class AdmissionRulesTest {
         }
         // a user network's way out comes after it, so it never reaches br-* (internal networks included)
         assertTrue(forward.indexOf("-s 10.201.0.0/16 -i " + NetworkPlanner.gatewayPort(APP) + " -j ACCEPT") > ret);
+    }
+
+    /**
+     * br-phy (the netdev underlay bridge) matches Docker's br-+ too: without accepts of its own ahead of the return,
+     * the replies of published ports and every user network's way out fell to Docker's FORWARD policy DROP.
+     */
+    @Test
+    void theWayOutThroughTheUnderlayBridgeIsAcceptedBeforeOtherBridgesAreLeftToDocker() {
+        List<String> forward = netdevForward(true);
+        int ret = forward.indexOf("-o br-+ -j RETURN");
+        String docker0Out = "-s 10.200.0.0/16 -i docker0 -o br-phy -j ACCEPT";
+        String networkOut = "-s 10.201.0.0/16 -i " + NetworkPlanner.gatewayPort(APP) + " -o br-phy -j ACCEPT";
+        assertTrue(forward.indexOf(docker0Out) >= 0 && forward.indexOf(docker0Out) < ret, forward.toString());
+        assertTrue(forward.indexOf(networkOut) >= 0 && forward.indexOf(networkOut) < ret, forward.toString());
+        // the isolation drops still come first: nothing from docker0 into a network's gateway, nor between networks
+        assertTrue(forward.indexOf("-i ofxg+ -o ofxg+ -j DROP") < forward.indexOf(networkOut));
+        // on the kernel datapath there is no br-phy and no such rule
+        assertTrue(chain(rules(List.of(), true), FilterPlanner.FORWARD_CHAIN).rules().stream()
+                .noneMatch(r -> r.contains("br-phy")));
+    }
+
+    @Test
+    void docker0RoutesOutOnlyWithTheHostsSubnetAsSource() {
+        List<String> forward = netdevForward(false);
+        String spoof = "! -s 10.200.1.0/24 -i docker0 ! -o docker0 -j DROP";
+        assertTrue(forward.contains(spoof), forward.toString());
+        assertTrue(forward.indexOf(spoof) < forward.indexOf("-s 10.200.0.0/16 -i docker0 -o br-phy -j ACCEPT"));
+        assertTrue(forward.indexOf(spoof) < forward.indexOf("-s 10.200.0.0/16 -i docker0 -j ACCEPT"));
+    }
+
+    @Test
+    void theHostPlanOfANetdevHostNamesItsUnderlayBridgeAndSubnet() {
+        Topology topology = Topologies.of(1, 2);
+        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(DeviceNames.defaults(),
+                DatapathMode.NETDEV, 1, true), new UnderlayFacts("eth1", InterfaceAddress.parse("192.0.2.11/24"), 1500,
+                List.of()));
+        List<String> forward = chain(desired.filter(), FilterPlanner.FORWARD_CHAIN).rules();
+        assertTrue(forward.contains("! -s " + topology.self().subnet() + " -i docker0 ! -o docker0 -j DROP"),
+                forward.toString());
+        assertTrue(forward.contains("-s " + Topologies.FABRIC + " -i docker0 -o "
+                + DeviceNames.defaults().underlayBridge() + " -j ACCEPT"), forward.toString());
     }
 }

@@ -115,10 +115,12 @@ class FlowPlannerTest {
     void withIccOffDocker0TrafficBetweenHostsIsDroppedUnderTheIccCookie(int peers) {
         Topology topology = Topologies.of(1, peers + 1);
         List<Flow> on = br0(topology);
-        List<Flow> off = FlowPlanner.flows(topology, new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 7, false))
+        List<Flow> all = FlowPlanner.flows(topology, new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 7, false))
                 .stream().filter(f -> f.bridge().equals("br0")).toList();
-        assertEquals(on.stream().map(Flow::key).toList(), off.stream().map(Flow::key).toList(), "same matches");
         long icc = new Cookie(FlowCategory.ICC_DROP, 7).value();
+        long gateways = new Cookie(FlowCategory.GATEWAY_TO_GATEWAY, 7).value();
+        List<Flow> off = all.stream().filter(f -> f.cookie() != gateways).toList();
+        assertEquals(on.stream().map(Flow::key).toList(), off.stream().map(Flow::key).toList(), "same matches");
         assertFalse(off.stream().anyMatch(f -> f.actions().contains(new FlowAction.Output(FlowPlanner.TUNNEL_PORT))));
         assertFalse(off.stream().anyMatch(f -> f.actions().contains(new FlowAction.Output(FlowPlanner.VETH_PORT))));
         List<Flow> iccDrops = off.stream().filter(f -> f.cookie() == icc).toList();
@@ -128,6 +130,44 @@ class FlowPlannerTest {
         // admission and anti-spoofing are the same either way
         assertEquals(on.stream().filter(f -> f.table() <= FlowPlanner.TABLE_TUNNEL_KEY).toList(),
                 off.stream().filter(f -> f.table() <= FlowPlanner.TABLE_TUNNEL_KEY).toList());
+        assertFalse(on.stream().anyMatch(f -> f.cookie() == new Cookie(FlowCategory.GATEWAY_TO_GATEWAY, 7).value()));
+    }
+
+    /** icc=false keeps containers apart, not hosts: gateway to gateway (tunnel health probes) still goes through. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void withIccOffTheHostsStillReachEachOtherBetweenTheirGatewayAddresses(int peers) {
+        Topology topology = Topologies.of(1, peers + 1);
+        long gateways = new Cookie(FlowCategory.GATEWAY_TO_GATEWAY, 7).value();
+        List<Flow> pass = FlowPlanner.flows(topology, new PlanSettings(DeviceNames.defaults(), DatapathMode.NETDEV, 7,
+                false)).stream().filter(f -> f.cookie() == gateways).toList();
+        Cidr self = new Cidr(topology.self().gateway(), 32);
+        List<Flow> expected = new java.util.ArrayList<>();
+        for (PeerHost peer : topology.peers()) {
+            Cidr other = new Cidr(peer.subnet().firstUsable(), 32);
+            List<FlowAction> out = List.of(new FlowAction.SetTunnelId(topology.fabric().tunnelKey().value()),
+                    new FlowAction.SetTunnelDst(peer.underlayIp()), new FlowAction.Output(FlowPlanner.TUNNEL_PORT));
+            List<FlowAction> in = List.of(new FlowAction.Output(FlowPlanner.VETH_PORT));
+            expected.add(new Flow("br0", FlowPlanner.TABLE_FROM_LOCAL, FlowPlanner.PRIORITY_GATEWAYS,
+                    Match.ipBetween(self, other), out, gateways));
+            expected.add(new Flow("br0", FlowPlanner.TABLE_FROM_LOCAL, FlowPlanner.PRIORITY_GATEWAYS,
+                    Match.arpBetween(self, other), out, gateways));
+            expected.add(new Flow("br0", FlowPlanner.TABLE_FROM_TUNNEL, FlowPlanner.PRIORITY_GATEWAYS,
+                    Match.ipBetween(other, self), in, gateways));
+            expected.add(new Flow("br0", FlowPlanner.TABLE_FROM_TUNNEL, FlowPlanner.PRIORITY_GATEWAYS,
+                    Match.arpBetween(other, self), in, gateways));
+        }
+        assertEquals(expected, pass);
+        assertTrue(FlowPlanner.PRIORITY_GATEWAYS > FlowPlanner.PRIORITY_FORWARD);
+        assertEquals("ip,nw_src=10.200.1.1/32,nw_dst=10.200.2.1/32", pass.get(0).match().toString());
+    }
+
+    @Test
+    void everyCategorySaysWhatItMeans() {
+        for (FlowCategory category : FlowCategory.values()) {
+            assertFalse(category.meaning().isBlank(), category.name());
+            assertEquals(category, FlowCategory.ofCode(category.code()));
+        }
     }
 
     @ParameterizedTest
