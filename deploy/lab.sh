@@ -21,7 +21,7 @@ run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100
 
 commands:
   up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
-     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--no-build]
+     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
@@ -29,6 +29,8 @@ commands:
                       grace 10m,
                       the controller's default GRE key (--tunnel-key: the docker0 network's, 1-4294967295).
                       E members e1..eE form one etcd cluster; every controller gets every member.
+                      --icc false: agents and dockerds run with --icc=false (docker0's containers kept apart,
+                      on one host and across hosts; use with --containers 0, the matrix would fail).
                       Agents get one controller each, round-robin (one), or every controller, their own
                       first (all); auto = all if this build's agent takes a list.
   status              processes, namespaces, hosts, containers and the controller's view; exit 1 if unhealthy
@@ -193,7 +195,7 @@ cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
   FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
-  TUNNEL_KEY=
+  TUNNEL_KEY= ICC=true
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -204,6 +206,7 @@ cmd_up() {
       --lease-ttl) LEASE_TTL=$2; shift 2 ;;
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
       --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
+      --icc) ICC=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
       *) echo "lab.sh up: unknown option $1" >&2; exit 2 ;;
     esac
@@ -213,12 +216,14 @@ cmd_up() {
   [[ $CONTAINERS =~ ^[0-9]+$ ]] && ((CONTAINERS <= 20)) || { echo "lab.sh up: --containers must be 0..20" >&2; exit 2; }
   [[ $ETCD_MEMBERS =~ ^[1-7]$ ]] || { echo "lab.sh up: --etcd-members must be 1..7 (3 or 5 for a cluster that survives a member)" >&2; exit 2; }
   [[ $AGENT_CONTROLLERS =~ ^(auto|one|all)$ ]] || { echo "lab.sh up: --agent-controllers must be auto, one or all" >&2; exit 2; }
+  [[ $ICC =~ ^(true|false)$ ]] || { echo "lab.sh up: --icc must be true or false" >&2; exit 2; }
   take_lock
   progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s), $ETCD_MEMBERS etcd member(s); state and logs in $STATE"
   refuse_foreign_lab
   down_all quiet
   claim_lab
   new_state
+  echo "ICC=$ICC" >>"$STATE/lab.env"
   trap 'on_err $LINENO' ERR
   preflight
   [ "$AGENT_CONTROLLERS" != auto ] || AGENT_CONTROLLERS=$(agent_takes_controller_list && echo all || echo one)

@@ -267,7 +267,8 @@ host_start_agent() {
   spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run --insecure \
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
     --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
-    --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT"
+    --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT" \
+    --icc "${ICC:-true}"
 }
 
 # Docker's settings come from the agent (like flannel's subnet.env): they exist once the host registered.
@@ -285,7 +286,7 @@ host_docker_opts() {
 docker_opts_once() {
   local h=$1 H; H=$(host_dir "$h")
   in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --insecure --controller "$(host_controller "$h")" --host-id "$h" \
-    --state-dir "$H/agent" >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
+    --state-dir "$H/agent" --icc "${ICC:-true}" >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
   [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
 }
 

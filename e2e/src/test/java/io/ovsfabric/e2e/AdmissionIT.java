@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.common.testing.Poll;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -17,22 +22,34 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Data-plane admission on a two-host lab (issue 13), each abuse expected to be refused and counted: GRE injected from
- * the outside namespace with the fabric's own key, a container spoofing another address, a docker0 container
- * reaching a local bridge network and an --internal one.
+ * Data-plane admission on a two-host lab (issue 13), each abuse expected to be refused and counted where it is
+ * refused: GRE injected from the outside namespace with the fabric's own key, a docker0 container and a user-network
+ * container spoofing another address, fabric containers reaching a local bridge network and an --internal one.
  */
 class AdmissionIT {
+    /** The inner source of the injected GRE: an address of h2's subnet, as if h2 had sent it. */
     private static final String FORGED_SRC = "10.200.2.66";
+    /** What h1's spoofing docker0 container claims to be: an address of h2's subnet, outside h1's 10.200.1.0/24. */
+    private static final String SPOOFED_DOCKER0 = "10.200.2.77";
+    private static final String NETWORK = "admnet";
+    private static final String NETWORK_SUBNET = "10.206.0.0/16";
+    private static final String SPOOFED_NETWORK = "10.206.0.250";
     private static Lab lab;
     private static List<Lab.Container> containers;
 
     @BeforeAll
     static void up() {
         Lab.assumeRoot();
-        lab = Lab.fromSystemProperties(AdmissionIT.class.getSimpleName());
+        lab = Lab.fromSystemProperties(AdmissionIT.class.getSimpleName(), "ad");
         lab.up("--hosts", "2", "--containers", "1");
         containers = lab.containers();
         assertEquals(2, containers.size(), "containers running in the lab: " + containers);
+        lab.ctl("network", "create", NETWORK, "--subnet", NETWORK_SUBNET).orThrow();
+        for (String host : List.of("h1", "h2")) {
+            Poll.until(host + "'s engine has network " + NETWORK, Duration.ofSeconds(60), () -> lab.docker(host,
+                    "network", "ls", "--format", "{{.Name}}").out().lines().anyMatch(NETWORK::equals)
+                    ? Optional.of(true) : Optional.empty(), () -> lab.docker(host, "network", "ls").out());
+        }
     }
 
     @AfterAll
@@ -46,80 +63,208 @@ class AdmissionIT {
         return containers.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
-    /** Sum of n_packets of h's br0 flows whose cookie has this category (bits 47-40). */
     static long packets(String host, int category) {
-        String out = lab.exec(host, "ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "br0").orThrow().out();
-        Matcher m = Pattern.compile("cookie=0x([0-9a-f]+), .*?n_packets=(\\d+)").matcher(out);
-        long sum = 0;
-        while (m.find()) {
-            long cookie = Long.parseUnsignedLong(m.group(1), 16);
-            if ((cookie >>> 48) == 0x0fab && ((cookie >>> 40) & 0xff) == category) {
-                sum += Long.parseLong(m.group(2));
-            }
-        }
-        return sum;
+        return FlowCounters.packets(lab, host, category);
     }
 
-    @Test
-    @org.junit.jupiter.api.Disabled("first lab run: the foreign-tunnel drop counted 0 of 5 injected frames and tcpdump "
-            + "printed 1 line on h1's docker0: not understood yet (frame never decapsulated? table=0 omitted by "
-            + "ovs-ofctl in the flow filter); see the admit branch report")
-    void greFromTheOutsideWithTheFabricsKeyReachesNothing() throws Exception {
-        Lab.Container target = byName("h1-c1");
-        String flows = String.join("\n", lab.flows("h1"));
-        Matcher key = Pattern.compile("table=5, priority=200,tun_id=(0x[0-9a-f]+),in_port=2").matcher(flows);
+    /** The packet counter of one rule of ours, as iptables-save -c prints it ("[pkts:bytes] -A CHAIN RULE"). */
+    static long ruleCounter(String host, String chainAndRule) {
+        String save = lab.exec(host, "iptables-save", "-c", "-t", "filter").orThrow().out();
+        Matcher m = Pattern.compile("^\\[(\\d+):\\d+\\] -A " + Pattern.quote(chainAndRule) + "$", Pattern.MULTILINE)
+                .matcher(save);
+        if (!m.find()) {
+            throw new AssertionError("no rule '-A " + chainAndRule + "' on " + host + ":\n" + save);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Waits until {@code counter} has grown by at least {@code by} over {@code before} (OVS updates stats lazily). */
+    static long grown(String what, LongSupplier counter, long before, long by) {
+        return Poll.until(what + " grows by " + by, Duration.ofSeconds(20), () -> {
+            long now = counter.getAsLong() - before;
+            return now >= by ? Optional.of(now) : Optional.empty();
+        }, () -> what + ": " + (counter.getAsLong() - before) + " more than before");
+    }
+
+    static String containerIp(String host, String container) {
+        return lab.docker(host, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container)
+                .orThrow().out().strip();
+    }
+
+    static String containerMac(String host, String container) {
+        return lab.docker(host, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.MacAddress}}{{end}}",
+                container).orThrow().out().strip();
+    }
+
+    /** The GRE key of h1's default (docker0) network: the table-5 flow that leads to table 20. */
+    static long defaultKey(String host) {
+        String flows = lab.exec(host, "ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "br0", "table=5").orThrow().out();
+        Matcher key = Pattern.compile("tun_id=(0x[0-9a-f]+),in_port=2 actions=goto_table:20").matcher(flows);
         assertTrue(key.find(), flows);
-        long tunId = Long.decode(key.group(1));
-        System.out.println("h1 admission flows:\n" + flows.lines().filter(l -> !l.contains("table="))
-                .reduce((a, b) -> a + "\n" + b).orElse(""));
-
-        Path frame = lab.outDir().resolve("forged-gre.bin");
-        Files.createDirectories(frame.getParent());
-        Files.write(frame, greEcho(tunId, FORGED_SRC, target.ip()));
-        long before = packets("h1", 8);
-        // capture on docker0 while injecting: nothing with the forged source may show up there
-        CompletableFuture<Cmd.Result> capture = CompletableFuture.supplyAsync(() -> lab.exec("h1", "sh", "-c",
-                "timeout 8 tcpdump -lni docker0 src host " + FORGED_SRC + " 2>/dev/null | wc -l"));
-        Thread.sleep(1500); // tcpdump attaching: the capture starts before the first frame
-        int sent = 5;
-        for (int i = 0; i < sent; i++) {
-            lab.exec("out", "socat", "-u", "FILE:" + frame, "IP4-SENDTO:" + Lab.underlayIp("h1") + ":47").orThrow();
-        }
-        Cmd.Result seen = capture.get();
-        long dropped = packets("h1", 8) - before;
-        String input = lab.exec("h1", "iptables", "-L", "OVSFABRIC-INPUT", "-v", "-x", "-n").out();
-        System.out.printf("injected %d GRE frames (key 0x%x) from %s: %d counted by the foreign-tunnel drop "
-                + "(cookie category 8), %s on docker0%nh1 OVSFABRIC-INPUT:%n%s%n", sent, tunId, Lab.OUTSIDE_IP,
-                dropped, seen.out().strip(), input);
-        assertEquals("0", seen.out().strip(), "frames with the forged source on h1's docker0");
-        assertTrue(dropped >= sent, "dropped " + dropped + " of " + sent);
+        return Long.decode(key.group(1));
     }
 
+    /** out's neighbour entry for h1's underlay address: which MAC the injected frames are addressed to. */
+    static void outsideSendsTo(String mac) {
+        lab.exec("out", "ip", "neigh", "replace", Lab.underlayIp("h1"), "lladdr", mac, "dev", "eth1", "nud",
+                "permanent").orThrow();
+    }
+
+    static void inject(Path file, int count, String... socatOptions) {
+        String to = "IP4-SENDTO:" + Lab.underlayIp("h1") + ":47" + String.join("", socatOptions);
+        for (int i = 0; i < count; i++) {
+            lab.exec("out", "socat", "-u", "FILE:" + file, to).orThrow();
+        }
+    }
+
+    static Path write(String name, byte[] bytes) {
+        try {
+            Path file = lab.outDir().resolve(name);
+            Files.write(file, bytes);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * GRE with the fabric's own key, from the outside namespace (192.0.2.100, not a fabric host), carrying an ICMP echo
+     * to h1's container. The frames are sent both ways they can enter h1: to br-phy's MAC, where OVS decapsulates them
+     * (then br0's table 0 finds no tun_src flow for the sender: the foreign-tunnel drop, cookie category 8), and to
+     * eth1's MAC, where the kernel takes them (the INPUT rule for protocol 47 drops them). The container captures in
+     * its own namespace: nothing arrives. As a control, the same frame under an outer header that claims h2's
+     * underlay address is delivered: the capture would see the injected frames, and only the sender kept them out.
+     */
     @Test
-    void aContainerSpoofingAnotherAddressGetsNothingThrough() {
+    void greFromTheOutsideWithTheFabricsKeyReachesNothing() {
+        Lab.Container target = byName("h1-c1");
+        long key = defaultKey("h1");
+        byte[] gre = greEcho(key, FORGED_SRC, target.ip());
+        Path fromOutside = write("forged-gre.bin", gre);
+        Path claimingH2 = write("forged-gre-as-h2.bin", ipv4(Lab.underlayIp("h2"), Lab.underlayIp("h1"), 47, gre));
+        String brPhyMac = lab.exec("h1", "cat", "/sys/class/net/br-phy/address").orThrow().out().strip();
+        String eth1Mac = lab.exec("h1", "cat", "/sys/class/net/eth1/address").orThrow().out().strip();
+        String dropRule = "OVSFABRIC-INPUT -j DROP";
+        int sent = 5;
+        try (Capture inTarget = Capture.inContainer(lab, "h1", target.name(), "eth0", "icmp and src host " + FORGED_SRC,
+                "gre-in-h1-c1")) {
+            outsideSendsTo(brPhyMac);
+            long foreignBefore = packets("h1", 8);
+            inject(fromOutside, sent);
+            long foreign = grown("h1's foreign-tunnel drop (category 8)", () -> packets("h1", 8), foreignBefore, sent);
+
+            outsideSendsTo(eth1Mac);
+            long inputBefore = ruleCounter("h1", dropRule);
+            inject(fromOutside, sent);
+            long input = grown("h1's " + dropRule, () -> ruleCounter("h1", dropRule), inputBefore, sent);
+
+            List<String> reached = inTarget.soFar();
+            System.out.printf("injected 2 x %d GRE frames (key 0x%x, inner %s > %s) from %s: to br-phy's MAC %d counted "
+                    + "by the foreign-tunnel drop flow; to eth1's MAC %d counted by '%s'; %d reached %s%n", sent, key,
+                    FORGED_SRC, target.ip(), Lab.OUTSIDE_IP, foreign, input, dropRule, reached.size(), target.name());
+            assertEquals(List.of(), reached, "injected frames inside " + target.name());
+            assertEquals(sent, foreign, "the foreign-tunnel drop counted other packets too");
+
+            outsideSendsTo(brPhyMac);
+            long admittedBefore = packets("h1", 7);
+            inject(claimingH2, 3, ",ip-hdrincl=1");
+            List<String> control = inTarget.awaitPackets("the control frame (outer source h2) inside " + target.name(),
+                    Duration.ofSeconds(20), p -> !p.isEmpty());
+            System.out.printf("control: the same frame with outer source %s (h2): %d admitted (category 7), in %s:%n  %s%n",
+                    Lab.underlayIp("h2"), packets("h1", 7) - admittedBefore, target.name(), String.join("\n  ", control));
+            assertTrue(control.get(0).contains(FORGED_SRC + " > " + target.ip() + ": ICMP echo request"), control.get(0));
+        } finally {
+            lab.exec("out", "ip", "neigh", "del", Lab.underlayIp("h1"), "dev", "eth1");
+        }
+    }
+
+    /**
+     * A docker0 container on h1 that takes an address of h2's subnet: its IP (to a static neighbour entry, so the
+     * packets do leave) and its ARP are dropped by br0's spoof guard of the docker0 port, nothing reaches the
+     * receiver on h2, and routed out to the underlay it is dropped by the FORWARD rule for docker0's sources.
+     */
+    @Test
+    void aDocker0ContainerSpoofingAnotherHostsAddressGetsNothingThrough() {
         Lab.Container peer = byName("h2-c1");
+        String peerMac = containerMac("h2", peer.name());
         lab.docker("h1", "run", "-d", "--name", "h1-spoof", "--cap-add", "NET_ADMIN", "busybox:lab", "sleep", "600")
                 .orThrow();
-        try {
+        String routedDrop = "OVSFABRIC-FORWARD ! -s 10.200.1.0/24 -i docker0 ! -o docker0 -j DROP";
+        try (Capture atPeer = Capture.inContainer(lab, "h2", peer.name(), "eth0", "src host " + SPOOFED_DOCKER0,
+                "spoof-at-h2-c1")) {
             assertTrue(lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "1", "-W", "3", peer.ip()).ok(),
                     "its own address works");
-            lab.docker("h1", "exec", "h1-spoof", "ip", "addr", "add", "10.200.2.77/16", "dev", "eth0").orThrow();
+            lab.docker("h1", "exec", "h1-spoof", "ip", "addr", "add", SPOOFED_DOCKER0 + "/16", "dev", "eth0").orThrow();
+            lab.docker("h1", "exec", "h1-spoof", "arp", "-s", peer.ip(), peerMac).orThrow();
             long before = packets("h1", 9);
-            Cmd.Result spoofed = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "3", "-W", "1", "-I", "10.200.2.77",
+            Cmd.Result ping = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "3", "-W", "1", "-I", SPOOFED_DOCKER0,
                     peer.ip());
-            long dropped = packets("h1", 9) - before;
-            System.out.printf("ping from h1-spoof as 10.200.2.77 to %s: exit %d; %d packets counted by the spoof "
-                    + "drop (cookie category 9)%n", peer.ip(), spoofed.exit(), dropped);
-            assertFalse(spoofed.ok(), spoofed.out());
-            assertTrue(dropped >= 3, "spoof drops " + dropped);
+            Cmd.Result arping = lab.docker("h1", "exec", "h1-spoof", "arping", "-c", "2", "-w", "3", "-s",
+                    SPOOFED_DOCKER0, peer.ip());
+            long dropped = grown("h1's spoof drops (category 9)", () -> packets("h1", 9), before, 5);
+            long routedBefore = ruleCounter("h1", routedDrop);
+            Cmd.Result out = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "2", "-W", "1", "-I", SPOOFED_DOCKER0,
+                    Lab.OUTSIDE_IP);
+            long routed = grown("h1's '" + routedDrop + "'", () -> ruleCounter("h1", routedDrop), routedBefore, 2);
+            List<String> reached = atPeer.stop();
+            System.out.printf("h1-spoof as %s: ping %s exit %d, arping exit %d: %d counted by the spoof drop flows "
+                    + "(category 9), %d reached %s; ping %s exit %d: %d counted by '%s'%n", SPOOFED_DOCKER0, peer.ip(),
+                    ping.exit(), arping.exit(), dropped, reached.size(), peer.name(), Lab.OUTSIDE_IP, out.exit(), routed,
+                    routedDrop);
+            assertFalse(ping.ok(), ping.out());
+            assertFalse(arping.out().contains("Received 1") || arping.out().contains("Received 2"), arping.out());
+            assertFalse(out.ok(), out.out());
+            assertEquals(List.of(), reached, "spoofed packets at " + peer.name());
         } finally {
             lab.docker("h1", "rm", "-f", "h1-spoof");
         }
     }
 
+    /** The same on a user network: an endpoint port admits its own address only. */
     @Test
-    void aDocker0ContainerReachesNeitherALocalBridgeNetworkNorAnInternalOne() {
+    void aUserNetworkContainerSpoofingAnotherAddressGetsNothingThrough() {
+        lab.docker("h1", "run", "-d", "--name", "h1-netspoof", "--network", NETWORK, "--cap-add", "NET_ADMIN",
+                "busybox:lab", "sleep", "600").orThrow();
+        lab.docker("h2", "run", "-d", "--name", "h2-netpeer", "--network", NETWORK, "busybox:lab", "sleep", "600")
+                .orThrow();
+        try {
+            String peerIp = containerIp("h2", "h2-netpeer");
+            String peerMac = containerMac("h2", "h2-netpeer");
+            Poll.until("h1-netspoof reaches h2-netpeer at " + peerIp + " with its own address", Duration.ofSeconds(30),
+                    () -> lab.docker("h1", "exec", "h1-netspoof", "ping", "-c", "1", "-W", "2", peerIp).ok()
+                            ? Optional.of(true) : Optional.empty(),
+                    () -> lab.docker("h1", "exec", "h1-netspoof", "ping", "-c", "1", "-W", "2", peerIp).describe());
+            try (Capture atPeer = Capture.inContainer(lab, "h2", "h2-netpeer", "eth0", "src host " + SPOOFED_NETWORK,
+                    "netspoof-at-h2-netpeer")) {
+                lab.docker("h1", "exec", "h1-netspoof", "ip", "addr", "add", SPOOFED_NETWORK + "/16", "dev", "eth0")
+                        .orThrow();
+                lab.docker("h1", "exec", "h1-netspoof", "arp", "-s", peerIp, peerMac).orThrow();
+                long before = packets("h1", 9);
+                Cmd.Result ping = lab.docker("h1", "exec", "h1-netspoof", "ping", "-c", "3", "-W", "1", "-I",
+                        SPOOFED_NETWORK, peerIp);
+                long dropped = grown("h1's spoof drops (category 9)", () -> packets("h1", 9), before, 3);
+                List<String> reached = atPeer.stop();
+                System.out.printf("h1-netspoof (%s) as %s: ping %s exit %d: %d counted by the spoof drop flows, %d "
+                        + "reached h2-netpeer%n", NETWORK, SPOOFED_NETWORK, peerIp, ping.exit(), dropped, reached.size());
+                assertFalse(ping.ok(), ping.out());
+                assertEquals(List.of(), reached, "spoofed packets at h2-netpeer");
+            }
+        } finally {
+            lab.docker("h1", "rm", "-f", "h1-netspoof");
+            lab.docker("h2", "rm", "-f", "h2-netpeer");
+        }
+    }
+
+    /**
+     * Fabric containers (docker0's and a user network's) reach neither a local bridge network nor an --internal one:
+     * Docker's own rules decide for them, as for any outsider. The way out to the underlay (br-phy, whose name
+     * matches Docker's br-+ too) stays open.
+     */
+    @Test
+    void fabricContainersReachNeitherALocalBridgeNetworkNorAnInternalOne() {
         Lab.Container src = byName("h1-c1");
+        lab.docker("h1", "run", "-d", "--name", "h1-netclient", "--network", NETWORK, "busybox:lab", "sleep", "600")
+                .orThrow();
         for (String net : List.of("oflocal", "ofinternal")) {
             lab.docker("h1", "network", "create", net.equals("ofinternal") ? "--internal" : "--attachable", net)
                     .orThrow();
@@ -127,18 +272,23 @@ class AdmissionIT {
                     .orThrow();
         }
         try {
-            for (String net : List.of("oflocal", "ofinternal")) {
-                String ip = lab.docker("h1", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                        "h1-" + net).orThrow().out().strip();
-                Cmd.Result ping = lab.docker("h1", "exec", src.name(), "ping", "-c", "2", "-W", "1", ip);
-                System.out.printf("%s (docker0) -> %s on %s: exit %d%n", src.name(), ip, net, ping.exit());
-                assertFalse(ping.ok(), net + ": " + ping.out());
+            for (String client : List.of(src.name(), "h1-netclient")) {
+                for (String net : List.of("oflocal", "ofinternal")) {
+                    String ip = containerIp("h1", "h1-" + net);
+                    Cmd.Result ping = lab.docker("h1", "exec", client, "ping", "-c", "2", "-W", "1", ip);
+                    System.out.printf("%s -> %s on %s: exit %d%n", client, ip, net, ping.exit());
+                    assertFalse(ping.ok(), client + " -> " + net + ": " + ping.out());
+                }
+                Cmd.Result outside = lab.docker("h1", "exec", client, "wget", "-q", "-O", "-", "-T", "5",
+                        "http://" + Lab.OUTSIDE_IP + "/cgi-bin/whoami");
+                assertTrue(outside.ok(), client + " -> the outside: " + outside.describe());
             }
             System.out.println("h1 FORWARD counters:\n" + lab.exec("h1", "iptables", "-L", "FORWARD", "-v", "-n").out()
-                    + lab.exec("h1", "iptables", "-L", "DOCKER-ISOLATION-STAGE-2", "-v", "-n").out());
+                    + lab.exec("h1", "iptables", "-L", "OVSFABRIC-FORWARD", "-v", "-n").out());
             assertTrue(lab.docker("h1", "exec", src.name(), "ping", "-c", "1", "-W", "3", byName("h2-c1").ip()).ok(),
                     "the fabric itself still works");
         } finally {
+            lab.docker("h1", "rm", "-f", "h1-netclient");
             for (String net : List.of("oflocal", "ofinternal")) {
                 lab.docker("h1", "rm", "-f", "h1-" + net);
                 lab.docker("h1", "network", "rm", net);
@@ -154,17 +304,23 @@ class AdmissionIT {
             icmp.put((byte) i);
         }
         icmp.putShort(2, checksum(icmp.array()));
-        ByteBuffer ip = ByteBuffer.allocate(20 + icmp.capacity());
-        ip.put((byte) 0x45).put((byte) 0).putShort((short) ip.capacity()).putShort((short) 0x1234).putShort((short) 0)
-                .put((byte) 64).put((byte) 1).putShort((short) 0).put(address(src)).put(address(dst));
-        ip.putShort(10, checksum(java.util.Arrays.copyOf(ip.array(), 20)));
-        ip.put(icmp.array());
+        byte[] ip = ipv4(src, dst, 1, icmp.array());
         ByteArrayOutputStream gre = new ByteArrayOutputStream();
         ByteBuffer head = ByteBuffer.allocate(8).putShort((short) 0x2000).putShort((short) 0x6558).putInt((int) key);
         gre.writeBytes(head.array());
         gre.writeBytes(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 0x66, 0x08, 0x00});
-        gre.writeBytes(ip.array());
+        gre.writeBytes(ip);
         return gre.toByteArray();
+    }
+
+    /** An IPv4 packet (no options, TTL 64) around {@code payload}. */
+    static byte[] ipv4(String src, String dst, int protocol, byte[] payload) {
+        ByteBuffer ip = ByteBuffer.allocate(20 + payload.length);
+        ip.put((byte) 0x45).put((byte) 0).putShort((short) ip.capacity()).putShort((short) 0x1234).putShort((short) 0)
+                .put((byte) 64).put((byte) protocol).putShort((short) 0).put(address(src)).put(address(dst));
+        ip.putShort(10, checksum(java.util.Arrays.copyOf(ip.array(), 20)));
+        ip.put(payload);
+        return ip.array();
     }
 
     private static byte[] address(String dotted) {

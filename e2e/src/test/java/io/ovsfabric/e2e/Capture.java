@@ -30,6 +30,20 @@ final class Capture implements AutoCloseable {
 
     /** Starts capturing on {@code iface} in lab namespace {@code target}; returns once tcpdump is listening. */
     static Capture start(Lab lab, String target, String iface, String filter, String label) {
+        return start(lab, target, List.of(), iface, filter, label);
+    }
+
+    /**
+     * Starts capturing on {@code iface} inside a container's network namespace (container {@code container} of lab
+     * host {@code host}, entered with nsenter: the lab's image has no tcpdump); returns once tcpdump is listening.
+     */
+    static Capture inContainer(Lab lab, String host, String container, String iface, String filter, String label) {
+        String pid = lab.docker(host, "inspect", "-f", "{{.State.Pid}}", container).orThrow().out().strip();
+        return start(lab, host, List.of("nsenter", "--net=/proc/" + pid + "/ns/net"), iface, filter, label);
+    }
+
+    private static Capture start(Lab lab, String target, List<String> wrapper, String iface, String filter,
+            String label) {
         Path dir = lab.outDir().resolve("captures");
         try {
             Files.createDirectories(dir);
@@ -38,8 +52,12 @@ final class Capture implements AutoCloseable {
             Files.deleteIfExists(pcap);
             // -Z root: Debian's tcpdump would otherwise switch to user tcpdump before creating the file.
             // --immediate-mode -U: each packet reaches the file at once (not in 1 s blocks that a stop would lose).
-            Process p = Cmd.start(lab.labArgv("exec", target, "tcpdump", "--immediate-mode", "-U", "-n", "-Z", "root",
-                    "-i", iface, "-w", pcap.toString(), filter), lab.env(), dir.resolve(label + ".stdout"), err);
+            List<String> argv = new ArrayList<>(List.of("exec", target));
+            argv.addAll(wrapper);
+            argv.addAll(List.of("tcpdump", "--immediate-mode", "-U", "-n", "-Z", "root", "-i", iface, "-w",
+                    pcap.toString(), filter));
+            Process p = Cmd.start(lab.labArgv(argv.toArray(String[]::new)), lab.env(), dir.resolve(label + ".stdout"),
+                    err);
             Capture capture = new Capture(p, pcap, err);
             Poll.until("tcpdump listening on " + iface + " in " + target, Duration.ofSeconds(20),
                     () -> capture.listening() ? Optional.of(true) : capture.failedEarly(), capture::errText);
@@ -76,6 +94,11 @@ final class Capture implements AutoCloseable {
             last.set(0, now);
             return enough.test(now) ? Optional.of(now) : Optional.empty();
         }, () -> String.join("\n", last.get(0)));
+    }
+
+    /** The packets captured so far (tcpdump keeps running). */
+    List<String> soFar() {
+        return read();
     }
 
     /** What the file holds so far (tcpdump -r tolerates a packet still being written). */
