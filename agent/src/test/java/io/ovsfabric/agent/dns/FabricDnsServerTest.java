@@ -111,6 +111,25 @@ class FabricDnsServerTest {
         }
     }
 
+    /** Relaying is rate-limited per client (REFUSED over the bucket); fabric names are answered whatever the rate. */
+    @Test
+    void relaysOverTheClientsRateAreRefusedButFabricNamesStillAnswered() throws Exception {
+        try (FabricDnsServer limited = FabricDnsServer.start(new DnsConfig(List.of(new InetSocketAddress("127.0.0.1", 0)),
+                List.of(upstream.address()), 5, Duration.ofMillis(300), java.util.Optional.empty(), 0.001, 2),
+                directory)) {
+            InetSocketAddress at = limited.udpAddresses().get(0);
+            assertEquals(List.of("192.0.2.99 ttl 60"), client.udp(at, "127.0.0.1", "example.test", DnsRecordType.A).answers());
+            assertEquals(List.of("192.0.2.99 ttl 60"), client.udp(at, "127.0.0.1", "example.test", DnsRecordType.A).answers());
+            DnsTestClient.Reply third = client.udp(at, "127.0.0.1", "example.test", DnsRecordType.A);
+            assertEquals("Refused(5)", third.rcode());
+            assertEquals(4242, third.id());
+            assertEquals(List.of("10.201.0.2 ttl 5"), client.udp(at, "127.0.0.1", "web", DnsRecordType.A).answers());
+            // another client has a bucket of its own
+            assertEquals(List.of("192.0.2.99 ttl 60"), client.udp(at, "127.0.0.7", "example.test", DnsRecordType.A).answers());
+            assertEquals(List.of("example.test.", "example.test.", "example.test."), upstream.asked);
+        }
+    }
+
     @Test
     void resolvConfGivesTheUpstreams() throws Exception {
         String conf = "# generated\nsearch example.org\nnameserver 192.0.2.53\nnameserver 10.200.3.1\n"
