@@ -296,6 +296,36 @@ class AdmissionIT {
         }
     }
 
+    /** h1's GRE admission (INPUT rule and tun_src flows) takes a joining host in and a released one out. */
+    @Test
+    void theGreAdmissionFollowsHostsJoiningAndLeaving() {
+        String joined = lab.addHost(true);
+        String ip = Lab.underlayIp(joined);
+        String accept = "-A OVSFABRIC-INPUT -s " + ip + "/32 -j ACCEPT";
+        Poll.until("h1 admits GRE from " + joined + " (" + ip + ")", Duration.ofSeconds(30), () -> inputRules("h1")
+                .contains(accept) && admissionFlows("h1").contains("tun_src=" + ip) ? Optional.of(true)
+                : Optional.empty(), () -> inputRules("h1") + "\n" + admissionFlows("h1"));
+        System.out.printf("%s joined: h1 %s%n", joined, inputRules("h1"));
+        lab.killHost(joined);
+        Poll.until(joined + " DOWN at the controller", Duration.ofSeconds(90), () -> "DOWN".equals(
+                lab.host(joined).state()) ? Optional.of(true) : Optional.empty(), () -> "controller: " + lab.hosts());
+        lab.ctl("hosts", "release", joined).orThrow();
+        Poll.until("h1 no longer admits GRE from " + ip, Duration.ofSeconds(30), () -> !inputRules("h1").contains(accept)
+                && !admissionFlows("h1").contains("tun_src=" + ip) ? Optional.of(true) : Optional.empty(),
+                () -> inputRules("h1") + "\n" + admissionFlows("h1"));
+        System.out.printf("%s released: h1 %s%n", joined, inputRules("h1"));
+        assertTrue(inputRules("h1").contains("-A OVSFABRIC-INPUT -s " + Lab.underlayIp("h2") + "/32 -j ACCEPT"));
+    }
+
+    private static List<String> inputRules(String host) {
+        return lab.exec(host, "iptables", "-S", "OVSFABRIC-INPUT").orThrow().out().lines()
+                .filter(l -> l.startsWith("-A")).toList();
+    }
+
+    private static String admissionFlows(String host) {
+        return lab.exec(host, "ovs-ofctl", "-O", "OpenFlow13", "dump-flows", "br0", "table=0,in_port=2").orThrow().out();
+    }
+
     /** GRE (key bit, transparent Ethernet bridging) around an Ethernet frame with an ICMP echo request. */
     static byte[] greEcho(long key, String src, String dst) {
         ByteBuffer icmp = ByteBuffer.allocate(8 + 32);
