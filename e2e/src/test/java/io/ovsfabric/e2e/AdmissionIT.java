@@ -296,6 +296,36 @@ class AdmissionIT {
         }
     }
 
+    /**
+     * The agent's DNS server (h1's docker0 gateway, port 53) answers the fabric's containers, and nobody on the
+     * underlay: the outside namespace, given a route to it, asks for the same name and gets no answer at all.
+     */
+    @Test
+    void theFabricDnsAnswersTheFabricOnly() {
+        String dns = lab.host("h1").gateway();
+        lab.docker("h1", "run", "-d", "--name", "h1-named", "--network", NETWORK, "busybox:lab", "sleep", "600")
+                .orThrow();
+        lab.docker("h1", "run", "-d", "--name", "h1-asker", "--network", NETWORK, "busybox:lab", "sleep", "600")
+                .orThrow();
+        lab.exec("out", "ip", "route", "replace", dns + "/32", "via", Lab.underlayIp("h1"), "dev", "eth1").orThrow();
+        try {
+            String named = containerIp("h1", "h1-named");
+            String answered = Poll.until("h1-asker resolves h1-named", Duration.ofSeconds(30), () -> {
+                Cmd.Result r = lab.docker("h1", "exec", "h1-asker", "nslookup", "h1-named", dns);
+                return r.ok() && r.out().contains(named) ? Optional.of(r.out()) : Optional.empty();
+            }, () -> lab.docker("h1", "exec", "h1-asker", "nslookup", "h1-named", dns).describe());
+            Cmd.Result outside = lab.exec("out", "timeout", "15", "busybox", "nslookup", "h1-named", dns);
+            System.out.printf("nslookup h1-named %s: from %s (fabric) %s; from the outside exit %d: %s%n", dns, NETWORK,
+                    answered.lines().filter(l -> l.contains(named)).findFirst().orElse("?").strip(), outside.exit(),
+                    (outside.out() + outside.err()).strip().replace('\n', ' '));
+            assertFalse(outside.out().contains(named), "the outside got an answer: " + outside.describe());
+            assertFalse(outside.ok(), outside.describe());
+        } finally {
+            lab.exec("out", "ip", "route", "del", dns + "/32");
+            lab.docker("h1", "rm", "-f", "h1-named", "h1-asker");
+        }
+    }
+
     /** h1's GRE admission (INPUT rule and tun_src flows) takes a joining host in and a released one out. */
     @Test
     void theGreAdmissionFollowsHostsJoiningAndLeaving() {
