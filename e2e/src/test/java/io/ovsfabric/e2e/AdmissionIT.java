@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.testing.Poll;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,15 +28,17 @@ import org.junit.jupiter.api.Test;
  * container spoofing another address, fabric containers reaching a local bridge network and an --internal one.
  */
 class AdmissionIT {
-    /** The inner source of the injected GRE: an address of h2's subnet, as if h2 had sent it. */
-    private static final String FORGED_SRC = "10.200.2.66";
-    /** What h1's spoofing docker0 container claims to be: an address of h2's subnet, outside h1's 10.200.1.0/24. */
-    private static final String SPOOFED_DOCKER0 = "10.200.2.77";
     private static final String NETWORK = "admnet";
     private static final String NETWORK_SUBNET = "10.206.0.0/16";
     private static final String SPOOFED_NETWORK = "10.206.0.250";
     private static Lab lab;
     private static List<Lab.Container> containers;
+    /**
+     * An address of h2's subnet (from the controller: which host gets which subnet is not fixed): the inner source
+     * of the injected GRE, as if h2 had sent it, and what h1's spoofing docker0 container claims to be.
+     */
+    private static String forgedSrc;
+    private static String spoofedDocker0;
 
     @BeforeAll
     static void up() {
@@ -44,6 +47,10 @@ class AdmissionIT {
         lab.up("--hosts", "2", "--containers", "1");
         containers = lab.containers();
         assertEquals(2, containers.size(), "containers running in the lab: " + containers);
+        Cidr h2Subnet = Cidr.parse(lab.host("h2").subnet());
+        forgedSrc = h2Subnet.address(66).toString();
+        spoofedDocker0 = h2Subnet.address(77).toString();
+        assertFalse(Cidr.parse(lab.host("h1").subnet()).contains(h2Subnet.address(77)), "h1 and h2 share a subnet");
         lab.ctl("network", "create", NETWORK, "--subnet", NETWORK_SUBNET).orThrow();
         for (String host : List.of("h1", "h2")) {
             Poll.until(host + "'s engine has network " + NETWORK, Duration.ofSeconds(60), () -> lab.docker(host,
@@ -139,14 +146,14 @@ class AdmissionIT {
     void greFromTheOutsideWithTheFabricsKeyReachesNothing() {
         Lab.Container target = byName("h1-c1");
         long key = defaultKey("h1");
-        byte[] gre = greEcho(key, FORGED_SRC, target.ip());
+        byte[] gre = greEcho(key, forgedSrc, target.ip());
         Path fromOutside = write("forged-gre.bin", gre);
         Path claimingH2 = write("forged-gre-as-h2.bin", ipv4(Lab.underlayIp("h2"), Lab.underlayIp("h1"), 47, gre));
         String brPhyMac = lab.exec("h1", "cat", "/sys/class/net/br-phy/address").orThrow().out().strip();
         String eth1Mac = lab.exec("h1", "cat", "/sys/class/net/eth1/address").orThrow().out().strip();
         String dropRule = "OVSFABRIC-INPUT -j DROP";
         int sent = 5;
-        try (Capture inTarget = Capture.inContainer(lab, "h1", target.name(), "eth0", "icmp and src host " + FORGED_SRC,
+        try (Capture inTarget = Capture.inContainer(lab, "h1", target.name(), "eth0", "icmp and src host " + forgedSrc,
                 "gre-in-h1-c1")) {
             outsideSendsTo(brPhyMac);
             long foreignBefore = packets("h1", 8);
@@ -161,7 +168,7 @@ class AdmissionIT {
             List<String> reached = inTarget.soFar();
             System.out.printf("injected 2 x %d GRE frames (key 0x%x, inner %s > %s) from %s: to br-phy's MAC %d counted "
                     + "by the foreign-tunnel drop flow; to eth1's MAC %d counted by '%s'; %d reached %s%n", sent, key,
-                    FORGED_SRC, target.ip(), Lab.OUTSIDE_IP, foreign, input, dropRule, reached.size(), target.name());
+                    forgedSrc, target.ip(), Lab.OUTSIDE_IP, foreign, input, dropRule, reached.size(), target.name());
             assertEquals(List.of(), reached, "injected frames inside " + target.name());
             assertEquals(sent, foreign, "the foreign-tunnel drop counted other packets too");
 
@@ -172,7 +179,7 @@ class AdmissionIT {
                     Duration.ofSeconds(20), p -> !p.isEmpty());
             System.out.printf("control: the same frame with outer source %s (h2): %d admitted (category 7), in %s:%n  %s%n",
                     Lab.underlayIp("h2"), packets("h1", 7) - admittedBefore, target.name(), String.join("\n  ", control));
-            assertTrue(control.get(0).contains(FORGED_SRC + " > " + target.ip() + ": ICMP echo request"), control.get(0));
+            assertTrue(control.get(0).contains(forgedSrc + " > " + target.ip() + ": ICMP echo request"), control.get(0));
         } finally {
             lab.exec("out", "ip", "neigh", "del", Lab.underlayIp("h1"), "dev", "eth1");
         }
@@ -189,26 +196,26 @@ class AdmissionIT {
         String peerMac = containerMac("h2", peer.name());
         lab.docker("h1", "run", "-d", "--name", "h1-spoof", "--cap-add", "NET_ADMIN", "busybox:lab", "sleep", "600")
                 .orThrow();
-        String routedDrop = "OVSFABRIC-FORWARD ! -s 10.200.1.0/24 -i docker0 ! -o docker0 -j DROP";
-        try (Capture atPeer = Capture.inContainer(lab, "h2", peer.name(), "eth0", "src host " + SPOOFED_DOCKER0,
+        String routedDrop = "OVSFABRIC-FORWARD ! -s " + lab.host("h1").subnet() + " -i docker0 ! -o docker0 -j DROP";
+        try (Capture atPeer = Capture.inContainer(lab, "h2", peer.name(), "eth0", "src host " + spoofedDocker0,
                 "spoof-at-h2-c1")) {
             assertTrue(lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "1", "-W", "3", peer.ip()).ok(),
                     "its own address works");
-            lab.docker("h1", "exec", "h1-spoof", "ip", "addr", "add", SPOOFED_DOCKER0 + "/16", "dev", "eth0").orThrow();
+            lab.docker("h1", "exec", "h1-spoof", "ip", "addr", "add", spoofedDocker0 + "/16", "dev", "eth0").orThrow();
             lab.docker("h1", "exec", "h1-spoof", "arp", "-s", peer.ip(), peerMac).orThrow();
             long before = packets("h1", 9);
-            Cmd.Result ping = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "3", "-W", "1", "-I", SPOOFED_DOCKER0,
+            Cmd.Result ping = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "3", "-W", "1", "-I", spoofedDocker0,
                     peer.ip());
             Cmd.Result arping = lab.docker("h1", "exec", "h1-spoof", "arping", "-c", "2", "-w", "3", "-s",
-                    SPOOFED_DOCKER0, peer.ip());
+                    spoofedDocker0, peer.ip());
             long dropped = grown("h1's spoof drops (category 9)", () -> packets("h1", 9), before, 5);
             long routedBefore = ruleCounter("h1", routedDrop);
-            Cmd.Result out = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "2", "-W", "1", "-I", SPOOFED_DOCKER0,
+            Cmd.Result out = lab.docker("h1", "exec", "h1-spoof", "ping", "-c", "2", "-W", "1", "-I", spoofedDocker0,
                     Lab.OUTSIDE_IP);
             long routed = grown("h1's '" + routedDrop + "'", () -> ruleCounter("h1", routedDrop), routedBefore, 2);
             List<String> reached = atPeer.stop();
             System.out.printf("h1-spoof as %s: ping %s exit %d, arping exit %d: %d counted by the spoof drop flows "
-                    + "(category 9), %d reached %s; ping %s exit %d: %d counted by '%s'%n", SPOOFED_DOCKER0, peer.ip(),
+                    + "(category 9), %d reached %s; ping %s exit %d: %d counted by '%s'%n", spoofedDocker0, peer.ip(),
                     ping.exit(), arping.exit(), dropped, reached.size(), peer.name(), Lab.OUTSIDE_IP, out.exit(), routed,
                     routedDrop);
             assertFalse(ping.ok(), ping.out());
@@ -279,7 +286,7 @@ class AdmissionIT {
                     System.out.printf("%s -> %s on %s: exit %d%n", client, ip, net, ping.exit());
                     assertFalse(ping.ok(), client + " -> " + net + ": " + ping.out());
                 }
-                Cmd.Result outside = lab.docker("h1", "exec", client, "wget", "-q", "-O", "-", "-T", "5",
+                Cmd.Result outside = lab.docker("h1", "exec", client, "timeout", "10", "wget", "-q", "-O", "-",
                         "http://" + Lab.OUTSIDE_IP + "/cgi-bin/whoami");
                 assertTrue(outside.ok(), client + " -> the outside: " + outside.describe());
             }

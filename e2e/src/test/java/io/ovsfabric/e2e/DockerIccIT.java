@@ -83,7 +83,7 @@ class DockerIccIT {
             return r.ok() ? Optional.of(r.out()) : Optional.empty();
         }, () -> lab.exec("out", "curl", "-sS", "-m", "3", url).describe());
         assertTrue(fromOutside.contains("hello from the ovsfabric lab"), fromOutside);
-        Cmd.Result fromH2 = lab.docker("h2", "exec", "h2-a", "wget", "-q", "-O", "-", "-T", "5", url);
+        Cmd.Result fromH2 = lab.docker("h2", "exec", "h2-a", "timeout", "10", "wget", "-q", "-O", "-", url);
         System.out.printf("GET %s: from outside '%s', from h2-a exit %d%n", url, fromOutside.strip(), fromH2.exit());
         assertTrue(fromH2.ok() && fromH2.out().contains("hello from the ovsfabric lab"), fromH2.describe());
     }
