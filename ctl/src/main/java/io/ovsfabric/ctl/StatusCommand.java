@@ -32,7 +32,7 @@ import picocli.CommandLine.ParentCommand;
                 "host and its state, an 'ipam check' summary (read only: nothing is repaired) and every host's latest",
                 "tunnel report: each agent probes each peer through its GRE tunnel every second (UDP between the",
                 "docker0 gateways) and reports which tunnels answer (TUNNELS: healthy/expected, BROKEN: the peers that",
-                "stopped answering, RTT: the slowest healthy tunnel's mean round trip). Then it reads each",
+                "stopped answering, RTT: the slowest healthy tunnel's median round trip). Then it reads each",
                 "UP host's agent at http://UNDERLAY_IP:PORT/metrics (the agent's --metrics-listen; --agent-metrics-port)",
                 "for what the agent itself reports: its last reconcile pass (ok or failed, and when) and how many peers",
                 "br0 tunnels to, compared with the peers it should tunnel to (every other host that is UP, or DOWN after",
@@ -75,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
             long passesOk, long passesFailed, long topologyRevision) {}
 
     /** One tunnel as its host reported it; rtt in ms, null before the first answer. */
-    record TunnelJson(String peer, String state, Double lastRttMs, Double avgRttMs, long lastAnswerUnixMs,
+    record TunnelJson(String peer, String state, Double lastRttMs, Double medianRttMs, long lastAnswerUnixMs,
             long stateSinceUnixMs, int windowSent, int windowLost) {}
 
     /** @param tunnelsUp peers br0 forwards to (agent metrics); tunnelsHealthy: from the tunnel report, null without */
@@ -232,7 +232,7 @@ final class StatusCommand implements Callable<Integer> {
                         .map(PeerTunnel::getPeerHostId).toList();
                 tunnels = tunnelReport.getPeersList().stream().map(p -> new TunnelJson(p.getPeerHostId(), tunnelState(p.getState()),
                         p.getLastAnswerUnixMs() == 0 ? null : p.getLastRttMicros() / 1000.0,
-                        p.getLastAnswerUnixMs() == 0 ? null : p.getAvgRttMicros() / 1000.0, p.getLastAnswerUnixMs(),
+                        p.getLastAnswerUnixMs() == 0 ? null : p.getMedianRttMicros() / 1000.0, p.getLastAnswerUnixMs(),
                         p.getStateSinceUnixMs(), p.getWindowSent(), p.getWindowLost())).toList();
                 // a tunnel to a DOWN host is broken because of that host, which is listed already
                 List<PeerTunnel> toLive = tunnelReport.getPeersList().stream()
@@ -316,10 +316,10 @@ final class StatusCommand implements Callable<Integer> {
         return "?/" + h.tunnelsExpected();
     }
 
-    /** The slowest healthy tunnel's mean round trip. */
+    /** The slowest healthy tunnel's median round trip. */
     private static String rttCell(HostJson h) {
-        return h.tunnels().stream().filter(t -> "healthy".equals(t.state()) && t.avgRttMs() != null)
-                .mapToDouble(TunnelJson::avgRttMs).max().stream()
+        return h.tunnels().stream().filter(t -> "healthy".equals(t.state()) && t.medianRttMs() != null)
+                .mapToDouble(TunnelJson::medianRttMs).max().stream()
                 .mapToObj(ms -> String.format(java.util.Locale.ROOT, "%.2fms", ms)).findFirst().orElse("-");
     }
 

@@ -27,7 +27,7 @@ class StatusTunnelsTest {
 
     private static PeerTunnel peer(int n, TunnelState state) {
         return PeerTunnel.newBuilder().setPeerHostId("h" + n).setPeerAddress("10.200." + n + ".1").setState(state)
-                .setStateSinceUnixMs(NOW - 4000).setLastAnswerUnixMs(NOW - 5000).setLastRttMicros(420).setAvgRttMicros(510)
+                .setStateSinceUnixMs(NOW - 4000).setLastAnswerUnixMs(NOW - 5000).setLastRttMicros(420).setMedianRttMicros(510)
                 .setWindowSent(60).setWindowLost(state == TunnelState.TUNNEL_STATE_BROKEN ? 4 : 0).build();
     }
 
@@ -47,7 +47,7 @@ class StatusTunnelsTest {
                 "h2", report(2, peer(1, TunnelState.TUNNEL_STATE_HEALTHY))));
         assertTrue(s.healthy(), s.problems().toString());
         assertEquals(1L, s.hosts().get(0).tunnelsHealthy());
-        assertEquals(0.51, s.hosts().get(0).tunnels().get(0).avgRttMs());
+        assertEquals(0.51, s.hosts().get(0).tunnels().get(0).medianRttMs());
     }
 
     @Test

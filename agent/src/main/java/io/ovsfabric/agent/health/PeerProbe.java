@@ -16,7 +16,7 @@ import java.util.Optional;
  *   PENDING --brokenAfter lost in a row--> BROKEN
  * </pre>
  * A probe is lost when no answer came within the timeout; an answer to a probe already counted lost (or to one never
- * sent) is ignored. The window keeps the last {@code window} outcomes (round trip, or lost) for the figures.
+ * sent) is ignored. The window keeps the last {@code window} outcomes (round trip, or lost) for the figures (loss, median round trip).
  * Not thread-safe: {@link TunnelTable} serialises the calls.
  */
 final class PeerProbe {
@@ -103,22 +103,18 @@ final class PeerProbe {
         return Optional.empty();
     }
 
+    /**
+     * The median round trip of the window, not the mean: the first answer of a peer waits for ARP across the tunnel
+     * (and a cold JVM), hundreds of ms that would skew a mean for a whole window.
+     */
     PeerStatus status() {
-        int answered = 0;
-        long sum = 0;
-        int lost = 0;
-        for (long outcome : outcomes) {
-            if (outcome == LOST) {
-                lost++;
-            } else {
-                answered++;
-                sum += outcome;
-            }
-        }
+        long[] rtts = outcomes.stream().mapToLong(Long::longValue).filter(o -> o != LOST).sorted().toArray();
+        int lost = outcomes.size() - rtts.length;
+        Optional<Duration> median = rtts.length == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(rtts.length % 2 == 1
+                ? rtts[rtts.length / 2] : (rtts[rtts.length / 2 - 1] + rtts[rtts.length / 2]) / 2));
         return new PeerStatus(peer, address, state, stateSinceMs, lastAnswerMs,
                 lastRttNanos == LOST ? Optional.empty() : Optional.of(Duration.ofNanos(lastRttNanos)),
-                answered == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(sum / answered)),
-                outcomes.size(), lost, sentTotal, lostTotal);
+                median, outcomes.size(), lost, sentTotal, lostTotal);
     }
 
     private void lost() {

@@ -38,7 +38,7 @@ final class GrpcTunnelReports implements TunnelReportSink {
                     })
                     .setStateSinceUnixMs(s.stateSinceMs()).setLastAnswerUnixMs(s.lastAnswerMs())
                     .setLastRttMicros(micros(s.lastRtt().orElse(Duration.ZERO)))
-                    .setAvgRttMicros(micros(s.avgRtt().orElse(Duration.ZERO)))
+                    .setMedianRttMicros(micros(s.medianRtt().orElse(Duration.ZERO)))
                     .setWindowSent(s.windowSent()).setWindowLost(s.windowLost()));
         }
         return b.build();

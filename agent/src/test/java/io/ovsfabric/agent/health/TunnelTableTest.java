@@ -124,17 +124,20 @@ class TunnelTableTest {
     }
 
     @Test
-    void windowCountsLossAndMeanRoundTrip() {
+    void windowCountsLossAndTheMedianRoundTripIgnoresTheSlowFirstAnswer() {
         table.setPeers(Map.of(H2, G2), wall);
+        answerLast(H2, 700_000_000);                      // the first answer waited for ARP
         answerLast(H2, 1_000_000);
         answerLast(H2, 3_000_000);
         table.due(now);
         round();                                          // one lost
         PeerStatus s = status(H2);
-        assertEquals(3, s.windowSent());
+        assertEquals(4, s.windowSent());
         assertEquals(1, s.windowLost());
-        assertEquals(Optional.of(Duration.ofMillis(2)), s.avgRtt());
+        assertEquals(Optional.of(Duration.ofMillis(3)), s.medianRtt());
         assertEquals(Optional.of(Duration.ofMillis(3)), s.lastRtt());
+        answerLast(H2, 2_000_000);
+        assertEquals(Optional.of(Duration.ofMillis(2).plusNanos(500_000)), status(H2).medianRtt(), "even: the mean of the middle two");
     }
 
     @Test

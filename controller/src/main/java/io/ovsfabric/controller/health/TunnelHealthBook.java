@@ -82,7 +82,7 @@ public final class TunnelHealthBook {
             for (TunnelReport.Peer p : report.peers()) {
                 out.add(new TunnelView(host, HostId.of(p.peer()), p.address(), p.state(),
                         p.lastAnswerMs() == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(p.lastRttMicros() * 1000L)),
-                        p.lastAnswerMs() == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(p.avgRttMicros() * 1000L)),
+                        p.lastAnswerMs() == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(p.medianRttMicros() * 1000L)),
                         p.lastAnswerMs(), p.stateSinceMs(), p.windowSent(), p.windowLost(), report.receivedAtMs(), stale));
             }
         });

@@ -17,7 +17,7 @@ public record TunnelReport(long receivedAtMs, int probeIntervalMs, int brokenAft
 
     /** One peer as the reporting host sees it (times on the reporting host's clock, unix ms; 0: never). */
     public record Peer(String peer, String address, State state, long stateSinceMs, long lastAnswerMs, int lastRttMicros,
-            int avgRttMicros, int windowSent, int windowLost) {}
+            int medianRttMicros, int windowSent, int windowLost) {}
 
     public TunnelReport {
         peers = List.copyOf(peers);

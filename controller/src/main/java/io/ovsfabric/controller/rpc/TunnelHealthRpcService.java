@@ -68,7 +68,7 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
                                 case BROKEN -> TunnelState.TUNNEL_STATE_BROKEN;
                             })
                             .setStateSinceUnixMs(p.stateSinceMs()).setLastAnswerUnixMs(p.lastAnswerMs())
-                            .setLastRttMicros(p.lastRttMicros()).setAvgRttMicros(p.avgRttMicros())
+                            .setLastRttMicros(p.lastRttMicros()).setMedianRttMicros(p.medianRttMicros())
                             .setWindowSent(p.windowSent()).setWindowLost(p.windowLost()));
                 }
                 b.addHosts(h);
@@ -108,7 +108,7 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
                 continue;
             }
             peers.add(new TunnelReport.Peer(id, p.getPeerAddress(), state, p.getStateSinceUnixMs(), p.getLastAnswerUnixMs(),
-                    p.getLastRttMicros(), p.getAvgRttMicros(), p.getWindowSent(), p.getWindowLost()));
+                    p.getLastRttMicros(), p.getMedianRttMicros(), p.getWindowSent(), p.getWindowLost()));
         }
         if (!problems.isEmpty()) {
             throw new FabricException(FabricException.Code.INVALID, "tunnel report of host " + request.getHostId()
