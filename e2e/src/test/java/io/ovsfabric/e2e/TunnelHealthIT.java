@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * <p>
  * Where GRE is dropped: on the lab's netdev (userspace) datapath, OVS reads and writes the underlay interface with
  * AF_PACKET, below netfilter, so an {@code iptables -p 47 -j DROP} inside the host's namespace never sees the GRE
- * packets (tried: a ping between the gateways still passes with it on INPUT or OUTPUT). On the kernel datapath the
- * host's own iptables would see them. So the test drops GRE where a firewall in front of the host would: on the
+ * packets (tried: a ping between the gateways still passes with it on INPUT or OUTPUT). On the kernel datapath GRE
+ * goes through the host's IP stack, where iptables should see it (not tried here). So the test drops GRE where a
+ * firewall in front of the host would: on the
  * underlay switch, both directions of h2's port, in an nftables table of its own; everything else (the controller,
  * etcd, the agents' metrics) still passes.
  */
