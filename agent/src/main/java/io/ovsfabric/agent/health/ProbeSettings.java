@@ -24,13 +24,14 @@ public record ProbeSettings(int port, Duration interval, int brokenAfter, int wi
     public ProbeSettings {
         List<String> problems = new ArrayList<>();
         if (port < 0 || port > 65535) {
-            problems.add("the tunnel probe port " + port + " must be 1-65535 (0: no probing)");
+            problems.add("--tunnel-probe-port " + port + " must be 1-65535 (0: no probing)");
         }
         if (interval == null || interval.toMillis() < 100 || interval.toMinutes() > 1) {
-            problems.add("the probe interval " + interval + " must be between 100 ms and 1 minute");
+            problems.add("--tunnel-probe-interval " + (interval == null ? "(none)" : interval.toMillis() + " ms")
+                    + " must be between 100 ms and 1 minute");
         }
         if (brokenAfter < 1 || brokenAfter > 100) {
-            problems.add("broken-after " + brokenAfter + " must be 1-100 lost probes in a row");
+            problems.add("--tunnel-broken-after " + brokenAfter + " must be 1-100 lost probes in a row");
         }
         if (window < brokenAfter || window > 1000) {
             problems.add("the probe window " + window + " must hold at least broken-after probes and at most 1000");

@@ -182,9 +182,9 @@ class TunnelTableTest {
     void settingsAreValidatedAllAtOnce() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> new ProbeSettings(70000, Duration.ofMillis(10), 0, 0, Duration.ZERO));
-        assertTrue(e.getMessage().contains("port 70000"), e.getMessage());
-        assertTrue(e.getMessage().contains("interval"), e.getMessage());
-        assertTrue(e.getMessage().contains("broken-after 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("--tunnel-probe-port 70000"), e.getMessage());
+        assertTrue(e.getMessage().contains("--tunnel-probe-interval 10 ms must be between 100 ms and 1 minute"), e.getMessage());
+        assertTrue(e.getMessage().contains("--tunnel-broken-after 0"), e.getMessage());
         assertTrue(e.getMessage().contains("report period"), e.getMessage());
         assertFalse(new ProbeSettings(0, Duration.ofSeconds(1), 3, 60, Duration.ofSeconds(10)).enabled());
     }
