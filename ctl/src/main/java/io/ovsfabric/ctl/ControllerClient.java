@@ -27,6 +27,11 @@ final class ControllerClient implements AutoCloseable {
         return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
+    io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.TunnelHealthServiceBlockingStub tunnels() {
+        return io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         ControllerChannels.close(channel);

@@ -9,7 +9,11 @@ import io.ovsfabric.proto.v1.GetFabricResponse;
 import io.ovsfabric.proto.v1.Host;
 import io.ovsfabric.proto.v1.HostState;
 import io.ovsfabric.proto.v1.IpamFindingKind;
+import io.ovsfabric.proto.v1.HostTunnels;
 import io.ovsfabric.proto.v1.ListHostsRequest;
+import io.ovsfabric.proto.v1.ListTunnelsRequest;
+import io.ovsfabric.proto.v1.PeerTunnel;
+import io.ovsfabric.proto.v1.TunnelState;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +29,10 @@ import picocli.CommandLine.ParentCommand;
         description = {"The fabric's health at a glance, and whether an operator must act.",
                 "",
                 "It asks a controller for the leader, etcd's health (the controller reads etcd to answer), every",
-                "host and its state, and an 'ipam check' summary (read only: nothing is repaired). Then it reads each",
+                "host and its state, an 'ipam check' summary (read only: nothing is repaired) and every host's latest",
+                "tunnel report: each agent probes each peer through its GRE tunnel every second (UDP between the",
+                "docker0 gateways) and reports which tunnels answer (TUNNELS: healthy/expected, BROKEN: the peers that",
+                "stopped answering, RTT: the slowest healthy tunnel's median round trip). Then it reads each",
                 "UP host's agent at http://UNDERLAY_IP:PORT/metrics (the agent's --metrics-listen; --agent-metrics-port)",
                 "for what the agent itself reports: its last reconcile pass (ok or failed, and when) and how many peers",
                 "br0 tunnels to, compared with the peers it should tunnel to (every other host that is UP, or DOWN after",
@@ -33,7 +40,8 @@ import picocli.CommandLine.ParentCommand;
                 "read is shown as such; that alone is not a problem.",
                 "",
                 "Needs an operator (listed under 'needs an operator', exit status 1): a DOWN host, an ipam finding, no",
-                "leader elected, etcd not answering, an agent whose last pass failed, or fewer tunnels than peers.",
+                "leader elected, etcd not answering, an agent whose last pass failed, fewer tunnels than peers, or a",
+                "broken tunnel to a host that is UP.",
                 "",
                 "Example:",
                 "  ovsfabricctl --controller 192.0.2.2:7070 status",
@@ -66,11 +74,20 @@ final class StatusCommand implements Callable<Integer> {
     record AgentJson(boolean reachable, String error, String lastReconcile, long lastOkUnixMs, long lastFailedUnixMs,
             long passesOk, long passesFailed, long topologyRevision) {}
 
+    /** One tunnel as its host reported it; rtt in ms, null before the first answer. */
+    record TunnelJson(String peer, String state, Double lastRttMs, Double medianRttMs, long lastAnswerUnixMs,
+            long stateSinceUnixMs, int windowSent, int windowLost) {}
+
+    /** @param tunnelsUp peers br0 forwards to (agent metrics); tunnelsHealthy: from the tunnel report, null without */
     record HostJson(String hostId, String state, String underlayIp, String subnet, boolean left, int tunnelsExpected,
-            Long tunnelsUp, String agentVersion, String ovsVersion, String datapath, AgentJson agent) {}
+            Long tunnelsUp, Long tunnelsHealthy, List<String> tunnelsBroken, Long tunnelReportAgeMs, List<TunnelJson> tunnels,
+            String agentVersion, String ovsVersion, String datapath, AgentJson agent) {}
 
     record StatusJson(boolean healthy, String fabricCidr, String answeredBy, String leader, EtcdJson etcd, int up, int down,
-            int reserved, List<HostJson> hosts, IpamJson ipam, List<String> problems) {}
+            int reserved, List<HostJson> hosts, IpamJson ipam, List<String> problems, List<String> notes) {}
+
+    /** A report older than this is stale (agents report every 10 s, and at once on a change). */
+    static final long STALE_REPORT_MS = 45_000;
 
     @Override
     public Integer call() {
@@ -124,16 +141,33 @@ final class StatusCommand implements Callable<Integer> {
             rethrowIfUnreachable(e);
             ipam = new IpamJson(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), 0, 0, 0, List.of(), List.of());
         }
+        Map<String, HostTunnels> tunnels = new java.util.HashMap<>();
+        String tunnelsError = null;
+        try {
+            client.tunnels().listTunnels(ListTunnelsRequest.getDefaultInstance()).getHostsList()
+                    .forEach(h -> tunnels.put(h.getHostId(), h));
+        } catch (StatusRuntimeException e) {
+            rethrowIfUnreachable(e);
+            tunnelsError = e.getStatus().getCode() == Status.Code.UNIMPLEMENTED
+                    ? "the controller does not collect tunnel reports (older than this ovsfabricctl)"
+                    : e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+        }
         Map<String, AgentScraper.AgentReport> agents = agentMetricsPort == 0 ? Map.of()
                 : new AgentScraper(Duration.ofSeconds(Math.max(1, agentTimeoutSeconds))).read(hosts.stream()
                         .filter(h -> h.getState() == HostState.HOST_STATE_UP).map(Host::getUnderlayIp).toList(), agentMetricsPort);
-        return judge(fabricCidr, answeredBy, leader, etcd, hosts, ipam, agents, System.currentTimeMillis());
+        return judge(fabricCidr, answeredBy, leader, etcd, hosts, ipam, agents, tunnels, tunnelsError, System.currentTimeMillis());
     }
 
     /** Pure: what the answers mean, and what needs an operator. */
     static StatusJson judge(String fabricCidr, String answeredBy, String leader, EtcdJson etcd, List<Host> hosts, IpamJson ipam,
-            Map<String, AgentScraper.AgentReport> agents, long nowMs) {
+            Map<String, AgentScraper.AgentReport> agents, Map<String, HostTunnels> tunnelReports, String tunnelsError, long nowMs) {
         List<String> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        if (tunnelsError != null) {
+            notes.add("tunnel reports not read: " + tunnelsError);
+        }
+        Map<String, Host> byId = new java.util.HashMap<>();
+        hosts.forEach(h -> byId.put(h.getHostId(), h));
         if (!etcd.healthy()) {
             problems.add("etcd: the controller " + (answeredBy.isEmpty() ? "" : answeredBy + " ") + "cannot read it ("
                     + etcd.error() + "): check the etcd members (etcdctl endpoint health) and the controller's log");
@@ -186,8 +220,43 @@ final class StatusCommand implements Callable<Integer> {
                     }
                 }
             }
+            HostTunnels tunnelReport = host.getState() == HostState.HOST_STATE_UP ? tunnelReports.get(id) : null;
+            Long healthy = null;
+            List<String> broken = List.of();
+            Long reportAge = null;
+            List<TunnelJson> tunnels = List.of();
+            if (tunnelReport != null) {
+                reportAge = Math.max(0, nowMs - tunnelReport.getReceivedAtUnixMs());
+                healthy = tunnelReport.getPeersList().stream().filter(p -> p.getState() == TunnelState.TUNNEL_STATE_HEALTHY).count();
+                broken = tunnelReport.getPeersList().stream().filter(p -> p.getState() == TunnelState.TUNNEL_STATE_BROKEN)
+                        .map(PeerTunnel::getPeerHostId).toList();
+                tunnels = tunnelReport.getPeersList().stream().map(p -> new TunnelJson(p.getPeerHostId(), tunnelState(p.getState()),
+                        p.getLastAnswerUnixMs() == 0 ? null : p.getLastRttMicros() / 1000.0,
+                        p.getLastAnswerUnixMs() == 0 ? null : p.getMedianRttMicros() / 1000.0, p.getLastAnswerUnixMs(),
+                        p.getStateSinceUnixMs(), p.getWindowSent(), p.getWindowLost())).toList();
+                // a tunnel to a DOWN host is broken because of that host, which is listed already
+                List<PeerTunnel> toLive = tunnelReport.getPeersList().stream()
+                        .filter(p -> p.getState() == TunnelState.TUNNEL_STATE_BROKEN)
+                        .filter(p -> byId.containsKey(p.getPeerHostId())
+                                && byId.get(p.getPeerHostId()).getState() == HostState.HOST_STATE_UP).toList();
+                if (!toLive.isEmpty()) {
+                    problems.add("host " + id + ": tunnel" + (toLive.size() > 1 ? "s" : "") + " to " + String.join(", ",
+                            toLive.stream().map(p -> describeBroken(p, byId.get(p.getPeerHostId()), nowMs)).toList())
+                            + " BROKEN (" + tunnelReport.getBrokenAfter() + "+ probes in a row unanswered): GRE (IP protocol 47)"
+                            + " between " + host.getUnderlayIp() + " and " + String.join(", ", toLive.stream()
+                            .map(p -> byId.get(p.getPeerHostId()).getUnderlayIp()).toList()) + " does not get through;"
+                            + " check the firewalls on both ends and the path between them (tcpdump -ni <underlay> ip proto 47)");
+                }
+                if (reportAge > STALE_REPORT_MS) {
+                    notes.add(id + ": its last tunnel report came " + ago(reportAge) + " (the agent reports every 10 s):"
+                            + " see journalctl -u ovsfabric-agent on " + host.getUnderlayIp());
+                }
+            } else if (host.getState() == HostState.HOST_STATE_UP && tunnelsError == null && expected > 0) {
+                notes.add(id + ": no tunnel report (its agent runs with --tunnel-probe-port 0, or is older than this"
+                        + " ovsfabricctl)");
+            }
             rows.add(new HostJson(id, state(host.getState()), host.getUnderlayIp(), host.getSubnet(), host.getLeft(), expected,
-                    tunnelsUp, host.getCapabilitiesOrDefault("agent_version", ""), host.getCapabilitiesOrDefault("ovs_version", ""),
+                    tunnelsUp, healthy, broken, reportAge, tunnels, host.getCapabilitiesOrDefault("agent_version", ""), host.getCapabilitiesOrDefault("ovs_version", ""),
                     host.getCapabilitiesOrDefault("datapath", ""), agent));
         }
         if (ipam.error() != null) {
@@ -197,10 +266,10 @@ final class StatusCommand implements Callable<Integer> {
                     + (ipam.leaks() > 0 ? " ('--repair' releases the leaks)" : ""));
         }
         return new StatusJson(problems.isEmpty(), fabricCidr, answeredBy, leader, etcd, up, down, reserved, rows, ipam,
-                List.copyOf(problems));
+                List.copyOf(problems), List.copyOf(notes));
     }
 
-    private static void print(PrintWriter out, StatusJson s) {
+    static void print(PrintWriter out, StatusJson s) {
         out.println("fabric:      " + (s.fabricCidr().isEmpty() ? "(unknown)" : s.fabricCidr())
                 + (s.answeredBy().isEmpty() ? "" : ", answered by " + s.answeredBy()));
         out.println("leader:      " + (s.leader().isEmpty() ? (s.etcd().healthy() ? "(none elected)" : "(unknown)") : s.leader()));
@@ -214,10 +283,11 @@ final class StatusCommand implements Callable<Integer> {
                 + (ipam.partialHosts().isEmpty() ? "" : "; partly checked: " + String.join("; ", ipam.partialHosts()))));
         if (!s.hosts().isEmpty()) {
             out.println();
-            Output.table(out, List.of("HOST", "STATE", "UNDERLAY", "SUBNET", "TUNNELS", "LAST RECONCILE", "AGENT", "OVS", "DATAPATH"),
+            Output.table(out, List.of("HOST", "STATE", "UNDERLAY", "SUBNET", "TUNNELS", "BROKEN", "RTT", "LAST RECONCILE", "AGENT",
+                            "OVS", "DATAPATH"),
                     s.hosts().stream().map(h -> List.of(h.hostId(), h.state() + (h.left() ? " (left)" : ""), h.underlayIp(),
-                            h.subnet(), !"UP".equals(h.state()) ? "-"
-                                    : (h.tunnelsUp() == null ? "?" : String.valueOf(h.tunnelsUp())) + "/" + h.tunnelsExpected(),
+                            h.subnet(), !"UP".equals(h.state()) ? "-" : tunnelsCell(h),
+                            h.tunnelsBroken().isEmpty() ? "-" : String.join(",", h.tunnelsBroken()), rttCell(h),
                             h.agent() == null ? "-" : h.agent().reachable() ? h.agent().lastReconcile() + " (rev "
                                     + h.agent().topologyRevision() + ")" : "metrics unreachable",
                             dash(h.agentVersion()), dash(h.ovsVersion()), dash(h.datapath()))).toList());
@@ -225,6 +295,7 @@ final class StatusCommand implements Callable<Integer> {
                     .forEach(h -> out.println("note: " + h.hostId() + ": " + h.agent().error()
                             + " (start its agent with --metrics-listen " + h.underlayIp() + ":PORT to see its passes and tunnels)"));
         }
+        s.notes().forEach(n -> out.println("note: " + n));
         out.println();
         if (s.problems().isEmpty()) {
             out.println("healthy: nothing needs an operator");
@@ -232,6 +303,39 @@ final class StatusCommand implements Callable<Integer> {
             out.println("needs an operator:");
             s.problems().forEach(p -> out.println("  - " + p));
         }
+    }
+
+    /** healthy/expected from the tunnel report; without one, what br0 forwards to (agent metrics), or "?". */
+    private static String tunnelsCell(HostJson h) {
+        if (h.tunnelsHealthy() != null) {
+            return h.tunnelsHealthy() + "/" + h.tunnelsExpected();
+        }
+        if (h.tunnelsExpected() == 0) {
+            return "0/0";
+        }
+        return "?/" + h.tunnelsExpected();
+    }
+
+    /** The slowest healthy tunnel's median round trip. */
+    private static String rttCell(HostJson h) {
+        return h.tunnels().stream().filter(t -> "healthy".equals(t.state()) && t.medianRttMs() != null)
+                .mapToDouble(TunnelJson::medianRttMs).max().stream()
+                .mapToObj(ms -> String.format(java.util.Locale.ROOT, "%.2fms", ms)).findFirst().orElse("-");
+    }
+
+    private static String describeBroken(PeerTunnel p, Host peer, long nowMs) {
+        return p.getPeerHostId() + " (" + peer.getUnderlayIp() + ", since " + ago(nowMs - p.getStateSinceUnixMs())
+                + (p.getLastAnswerUnixMs() == 0 ? ", never answered" : ", last RTT "
+                + String.format(java.util.Locale.ROOT, "%.2f ms", p.getLastRttMicros() / 1000.0)) + ")";
+    }
+
+    private static String tunnelState(TunnelState state) {
+        return switch (state) {
+            case TUNNEL_STATE_PENDING -> "pending";
+            case TUNNEL_STATE_HEALTHY -> "healthy";
+            case TUNNEL_STATE_BROKEN -> "broken";
+            default -> "unknown";
+        };
     }
 
     private static String findings(IpamJson ipam) {

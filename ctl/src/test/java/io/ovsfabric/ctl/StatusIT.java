@@ -99,7 +99,7 @@ class StatusIT {
             Run up = ctl(address, "status", "--agent-metrics-port", agentPort);
             assertEquals(0, up.exit(), up.out() + up.err());
             assertTrue(up.out().contains("hosts:       1 up, 0 down, 0 reserved"), up.out());
-            assertTrue(up.out().matches("(?s).*st-1\\s+UP\\s+" + local.get().replace(".", "\\.") + "\\s+10\\.200\\.1\\.0/24\\s+0/0\\s+ok \\d+s ago \\(rev 0\\)\\s+0\\.1\\.0\\s+-\\s+netdev.*"), up.out());
+            assertTrue(up.out().matches("(?s).*st-1\\s+UP\\s+" + local.get().replace(".", "\\.") + "\\s+10\\.200\\.1\\.0/24\\s+0/0\\s+-\\s+-\\s+ok \\d+s ago \\(rev 0\\)\\s+0\\.1\\.0\\s+-\\s+netdev.*"), up.out());
 
             lastFailed.set(lastOk.get() + 1);   // the agent's last pass failed
             Run failed = ctl(address, "status", "--agent-metrics-port", agentPort, "-o", "json");

@@ -8,6 +8,7 @@ import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.common.metrics.MetricsEndpoint;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.ovsfabric.agent.health.ProbeSettings;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -71,6 +72,21 @@ final class RunCommand implements Callable<Integer> {
                     + " ports, tunnels, peers, plugin calls, DNS); off unless set, e.g. 192.0.2.11:9091")
     String metricsListen;
 
+    @Option(names = "--tunnel-probe-port", defaultValue = "7079", paramLabel = "PORT",
+            description = "UDP port of the tunnel probes: every second the agent sends a probe from this host's docker0"
+                    + " gateway to every peer's, through br0 and GRE, and answers the peers' probes on it (the same"
+                    + " port on every host); 0: no probing and no tunnel reports (default: ${DEFAULT-VALUE})")
+    int tunnelProbePort;
+
+    @Option(names = "--tunnel-probe-interval", defaultValue = "1s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "one probe per peer this often; a probe not answered within it is lost (default: ${DEFAULT-VALUE})")
+    Duration tunnelProbeInterval;
+
+    @Option(names = "--tunnel-broken-after", defaultValue = "3", paramLabel = "N",
+            description = "a tunnel is broken after N lost probes in a row, healthy again at the first answer"
+                    + " (default: ${DEFAULT-VALUE})")
+    int tunnelBrokenAfter;
+
     @Option(names = "--join-token", paramLabel = "TOKEN",
             description = "join the fabric with this token ('ovsfabricctl token create'): the controller signs a host"
                     + " certificate for --host-id, kept in <state-dir>/tls/ and renewed before it expires. Needs the"
@@ -83,12 +99,15 @@ final class RunCommand implements Callable<Integer> {
         Ipv4Address underlay = Ipv4Address.parse(underlayIp);
         Optional<InetSocketAddress> metrics = metricsListen == null ? Optional.empty()
                 : Optional.of(MetricsEndpoint.parseListen("--metrics-listen", metricsListen));
+        ProbeSettings defaults = ProbeSettings.defaults();
+        ProbeSettings probes = new ProbeSettings(tunnelProbePort, tunnelProbeInterval, tunnelBrokenAfter,
+                Math.max(defaults.window(), tunnelBrokenAfter), defaults.reportEvery());
         CountDownLatch stopped = new CountDownLatch(1);
         try (StateDirLock lock = StateDirLock.acquire(stateDir, "run");
                 HostCredentials credentials = credentials(host);
                 AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
-                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics), credentials)) {
+                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics, probes), credentials)) {
             credentials.startRenewal(controller.address);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();

@@ -90,6 +90,11 @@ final class ControllerChannel implements AutoCloseable {
         return call(what, FabricServiceGrpc.newBlockingStub(channel), rpc);
     }
 
+    /** One unary TunnelHealthService call within the deadline; a failure becomes a {@link AgentException}. */
+    <T> T tunnels(String what, Function<io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.TunnelHealthServiceBlockingStub, T> rpc) {
+        return call(what, io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.newBlockingStub(channel), rpc);
+    }
+
     /** One unary AdminService call within the deadline; a failure becomes a {@link AgentException}. */
     <T> T admin(String what, Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
         return call(what, AdminServiceGrpc.newBlockingStub(channel), rpc);

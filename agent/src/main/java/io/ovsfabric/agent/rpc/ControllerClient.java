@@ -50,6 +50,11 @@ public final class ControllerClient implements AutoCloseable {
         return networks;
     }
 
+    /** The tunnel prober's reports of {@code host}'s tunnels (same channel, membership deadline). */
+    public io.ovsfabric.agent.health.TunnelReportSink tunnelReports(io.ovsfabric.common.HostId host) {
+        return new GrpcTunnelReports(channel, host);
+    }
+
     public String address() {
         return channel.address();
     }

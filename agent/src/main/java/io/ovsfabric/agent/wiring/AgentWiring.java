@@ -1,5 +1,6 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.health.ProbeSettings;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
@@ -26,10 +27,18 @@ public final class AgentWiring implements AutoCloseable {
     /**
      * @param dockerHost    the Docker Engine API address; empty: no Docker plugin and no DNS server
      * @param metricsListen where {@code /metrics} is served; empty: nowhere
+     * @param tunnelProbes  how the tunnels to the peers are probed (port 0: not at all)
      */
     public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
             Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
-            Optional<InetSocketAddress> metricsListen) {
+            Optional<InetSocketAddress> metricsListen, ProbeSettings tunnelProbes) {
+
+        public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
+                Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
+                Optional<InetSocketAddress> metricsListen) {
+            this(controller, host, underlayIp, dataPlane, stateDir, pluginDir, resync, dockerHost, metricsListen,
+                    ProbeSettings.defaults());
+        }
 
         public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
                 Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost) {
@@ -47,10 +56,12 @@ public final class AgentWiring implements AutoCloseable {
     private final AgentRuntime runtime;
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
+    private final TunnelHealth tunnels;              // null: no probing
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
-            MetricsEndpoint metricsEndpoint) {
+            MetricsEndpoint metricsEndpoint, TunnelHealth tunnels) {
         this.metricsEndpoint = metricsEndpoint;
+        this.tunnels = tunnels;
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
@@ -116,8 +127,15 @@ public final class AgentWiring implements AutoCloseable {
             log.info("Host {}: serving /metrics on {}:{}", config.host(), endpoint.address().getHostString(),
                     endpoint.address().getPort());
         }
+        TunnelHealth tunnels = null;
+        if (config.tunnelProbes().enabled()) {
+            tunnels = TunnelHealth.start(config.host(), config.tunnelProbes(), client.tunnelReports(config.host()), registry);
+            runtime.onTopologyApplied(tunnels.prober());
+        } else {
+            log.info("Host {}: no tunnel probing (--tunnel-probe-port 0)", config.host());
+        }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker, endpoint);
+        return new AgentWiring(client, dataPlane, runtime, docker, endpoint, tunnels);
     }
 
     public AgentRuntime runtime() {
@@ -136,6 +154,9 @@ public final class AgentWiring implements AutoCloseable {
         }
         if (docker != null) {
             docker.close();
+        }
+        if (tunnels != null) {
+            tunnels.close();
         }
         runtime.close();
         client.close();

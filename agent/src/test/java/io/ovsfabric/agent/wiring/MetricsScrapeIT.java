@@ -72,7 +72,8 @@ class MetricsScrapeIT {
             for (String name : List.of("ovsfabric_build_info", "ovsfabric_controller_hosts", "ovsfabric_controller_subnets",
                     "ovsfabric_controller_allocations_total", "ovsfabric_controller_rpc_duration_seconds_bucket",
                     "ovsfabric_controller_rpc_duration_seconds_count", "ovsfabric_controller_watchers",
-                    "ovsfabric_controller_etcd_request_duration_seconds_bucket", "ovsfabric_controller_leader")) {
+                    "ovsfabric_controller_etcd_request_duration_seconds_bucket", "ovsfabric_controller_leader",
+                    "ovsfabric_controller_tunnels")) {
                 assertTrue(c.has(name), name + " missing from the controller's /metrics");
             }
             assertEquals(1.0, c.value("ovsfabric_controller_allocations_total", "kind", "subnet"));

@@ -1,5 +1,7 @@
 package io.ovsfabric.controller.metrics;
 
+import io.ovsfabric.controller.health.TunnelHealthBook;
+import io.ovsfabric.controller.model.TunnelReport;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ovsfabric.common.metrics.Registries;
@@ -27,6 +29,8 @@ public final class ControllerMetrics {
     private final AtomicLong free = new AtomicLong();
     private final AtomicLong held = new AtomicLong();
     private volatile HostRegistry registryOfHosts;
+    private final Map<TunnelReport.State, AtomicLong> tunnels = new EnumMap<>(TunnelReport.State.class);
+    private volatile TunnelHealthBook tunnelBook;
 
     public ControllerMetrics(String version) {
         this.registry = Registries.prometheus("controller", version);
@@ -57,6 +61,20 @@ public final class ControllerMetrics {
         return new MeteredKvStore(store, registry);
     }
 
+    /**
+     * Where {@code ovsfabric_controller_tunnels{state="healthy"|"broken"|"pending"}} is read from at each scrape (the
+     * hosts' latest tunnel reports: one etcd range read).
+     */
+    public void observeTunnels(TunnelHealthBook book) {
+        for (TunnelReport.State state : TunnelReport.State.values()) {
+            AtomicLong count = tunnels.computeIfAbsent(state, s -> new AtomicLong());
+            Gauge.builder("ovsfabric.controller.tunnels", count, AtomicLong::get)
+                    .description("tunnels (host -> peer) by the state their host last reported")
+                    .tag("state", state.name().toLowerCase(Locale.ROOT)).register(registry);
+        }
+        this.tunnelBook = book;
+    }
+
     /** Where the host and subnet gauges are read from, and whether this controller leads. */
     public void observe(HostRegistry hostRegistry, LeaderElection election) {
         this.registryOfHosts = hostRegistry;
@@ -71,6 +89,15 @@ public final class ControllerMetrics {
 
     /** Reads the hosts once (one etcd range read); on failure the gauges keep their last values. */
     public void refresh() {
+        TunnelHealthBook book = tunnelBook;
+        if (book != null) {
+            try {
+                Map<TunnelReport.State, Long> counts = book.counts();
+                tunnels.forEach((state, gauge) -> gauge.set(counts.getOrDefault(state, 0L)));
+            } catch (RuntimeException e) {
+                // etcd unreachable: the gauges keep their last values (the etcd error counters say why)
+            }
+        }
         HostRegistry source = registryOfHosts;
         if (source == null) {
             return;

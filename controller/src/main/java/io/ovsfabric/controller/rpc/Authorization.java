@@ -10,10 +10,10 @@ import java.util.Optional;
 /**
  * Who may call what, decided per call from the caller's certificate identity ({@link PeerIdentityInterceptor}):
  * <ul>
- *   <li>a host identity acts only on its own host: Register, KeepAlive, Deregister, ReportEndpoints, and
- *       Allocate/Release/Update of its own endpoints;</li>
- *   <li>WatchTopology and the admin reads (GetFabric, ListHosts, ListSubnets, ListNetworks, ListEndpoints) need a
- *       host, admin or controller identity;</li>
+ *   <li>a host identity acts only on its own host: Register, KeepAlive, Deregister, ReportEndpoints,
+ *       ReportTunnels, and Allocate/Release/Update of its own endpoints;</li>
+ *   <li>WatchTopology and the admin reads (GetFabric, ListHosts, ListSubnets, ListNetworks, ListEndpoints,
+ *       ListTunnels) need a host, admin or controller identity;</li>
  *   <li>CreateNetwork and DeleteNetwork without force need a host (Docker's {@code network create/rm} on any host)
  *       or an admin identity;</li>
  *   <li>every other admin RPC (ReserveHost, ReleaseHost, forced DeleteNetwork, CheckIpam, CreateJoinToken) needs an

@@ -12,6 +12,7 @@ import io.ovsfabric.common.InvalidInputException;
  *                       network-deleting/                                         serialized overlap checks
  * EndpointRepository    addresses/, handles/                                      one holder per address and handle
  * ReportRepository      reports/                                                  bound to the host's lease
+ * TunnelHealthRepository tunnel-health/                                           bound to the host's lease
  * TopologyRepository    reads and watches the plan, hosts, live, networks and addresses, decoded (never writes)
  * </pre>
  * A transaction that spans two aggregates is one method of the repository that owns the invariant, taking the
@@ -28,6 +29,7 @@ public final class FabricStore {
     private final NetworkRepository networks;
     private final EndpointRepository endpoints;
     private final ReportRepository reports;
+    private final TunnelHealthRepository tunnelHealth;
     private final TopologyRepository topology;
     private final WatchCache cache;
     private final JoinTokenRepository tokens;
@@ -44,6 +46,7 @@ public final class FabricStore {
         this.networks = new NetworkRepository(store, keys, codec, cache);
         this.endpoints = new EndpointRepository(store, keys, codec, cache);
         this.reports = new ReportRepository(store, keys, codec);
+        this.tunnelHealth = new TunnelHealthRepository(store, keys, codec);
         this.tokens = new JoinTokenRepository(store, keys, codec);
     }
 
@@ -84,6 +87,10 @@ public final class FabricStore {
 
     public EndpointRepository endpoints() {
         return endpoints;
+    }
+
+    public TunnelHealthRepository tunnelHealth() {
+        return tunnelHealth;
     }
 
     public ReportRepository reports() {

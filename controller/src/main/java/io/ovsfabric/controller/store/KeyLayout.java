@@ -23,12 +23,13 @@ import java.util.Optional;
  * addresses/&lt;network-id&gt;/&lt;ip&gt;     endpoint holding the address (created only if absent)
  * handles/&lt;network-id&gt;/&lt;endpoint&gt; -&gt; address (one address per allocation handle)
  * reports/&lt;host-id&gt;                what the host last reported having (for ipam check), bound to its lease
+ * tunnel-health/&lt;host-id&gt;          the host's last tunnel probe report, bound to its lease (outside the watch)
  * </pre>
  */
 final class KeyLayout {
     static final String DEFAULT_PREFIX = FabricStore.DEFAULT_PREFIX;
 
-    enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE, REPORT }
+    enum Kind { CONFIG, SUBNET, HOST, LIVE, LEADER, NETWORK_GUARD, NETWORK, NETWORK_DELETING, NETWORK_NAME, TUNNEL_KEY, ADDRESS, HANDLE, REPORT, TUNNEL_HEALTH }
 
     /** A key under the prefix, split into its kind and its one or two name parts. */
     record ParsedKey(Kind kind, String first, String second) {}
@@ -144,6 +145,15 @@ final class KeyLayout {
         return reportsPrefix() + id.value();
     }
 
+    /** Tunnel probe reports: after reports/, so outside the watched topology range. */
+    String tunnelHealthPrefix() {
+        return root + "tunnel-health/";
+    }
+
+    String tunnelHealth(HostId id) {
+        return tunnelHealthPrefix() + id.value();
+    }
+
     /** Classifies a key read or watched under the root; empty for keys this version does not know. */
     Optional<ParsedKey> parse(String key) {
         if (!key.startsWith(root)) {
@@ -174,6 +184,7 @@ final class KeyLayout {
             case "addresses" -> Kind.ADDRESS;
             case "handles" -> Kind.HANDLE;
             case "reports" -> Kind.REPORT;
+            case "tunnel-health" -> Kind.TUNNEL_HEALTH;
             default -> null;
         };
         if (kind == null || name.isEmpty()) {

@@ -40,6 +40,8 @@ import io.ovsfabric.controller.store.HistoryCompactor;
 import io.ovsfabric.controller.store.LeaderElection;
 import io.ovsfabric.controller.store.KvStore;
 import io.ovsfabric.controller.metrics.ControllerMetrics;
+import io.ovsfabric.controller.health.TunnelHealthBook;
+import io.ovsfabric.controller.rpc.TunnelHealthRpcService;
 import io.ovsfabric.common.metrics.MetricsEndpoint;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import java.io.IOException;
@@ -149,6 +151,7 @@ public final class Controller implements AutoCloseable {
             TopologyFeed feed = new TopologyFeed(plan.reclaimGrace());
             fabric.cache().addListener(feed);
             LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
+            TunnelHealthBook tunnelBook = new TunnelHealthBook(fabric.tunnelHealth(), fabric.hosts(), clock);
             NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(
                             new InetSocketAddress(config.listenHost(), config.listenPort()), credentials)
                     .maxInboundMessageSize(ControllerChannels.MAX_MESSAGE_BYTES)
@@ -159,7 +162,8 @@ public final class Controller implements AutoCloseable {
                     .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES,
                             auth, enrollment))
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
-                            fabric.config()::currentRevision, networkRpc, auth, enrollment));
+                            fabric.config()::currentRevision, networkRpc, auth, enrollment))
+                    .addService(new TunnelHealthRpcService(tunnelBook, auth));
             if (auth.enforced()) {
                 // added last, so it runs first: every call's identity is known before anything else looks at it
                 serverBuilder.intercept(new PeerIdentityInterceptor(
@@ -175,6 +179,7 @@ public final class Controller implements AutoCloseable {
             }
             election.start();
             metrics.observe(registry, election);
+            metrics.observeTunnels(tunnelBook);
             if (config.metricsListen().isPresent()) {
                 try {
                     metricsEndpoint = MetricsEndpoint.start(config.metricsListen().get(), metrics.registry(), metrics::refresh);

@@ -231,6 +231,28 @@ class SecurityIT {
     }
 
     @Test
+    void aHostReportsOnlyItsOwnTunnelsAndMembersReadThem() {
+        CertifiedKey h1 = host("h1");
+        CertifiedKey h2 = host("h2");
+        register(h1, "h1", "192.0.2.11");
+        io.ovsfabric.proto.v1.ReportTunnelsRequest forged = io.ovsfabric.proto.v1.ReportTunnelsRequest.newBuilder()
+                .setHostId("h1").addPeers(io.ovsfabric.proto.v1.PeerTunnel.newBuilder().setPeerHostId("h2")
+                        .setState(io.ovsfabric.proto.v1.TunnelState.TUNNEL_STATE_BROKEN)).build();
+        assertDenied("ovsfabric://host/h2", () -> tunnels(h2).reportTunnels(forged));
+        tunnels(h1).reportTunnels(forged.toBuilder().setHostId("").build());   // empty: the caller's own host
+        var listed = tunnels(admin()).listTunnels(io.ovsfabric.proto.v1.ListTunnelsRequest.getDefaultInstance());
+        assertEquals(1, listed.getHostsCount());
+        assertEquals("h1", listed.getHosts(0).getHostId());
+        assertEquals(io.ovsfabric.proto.v1.TunnelState.TUNNEL_STATE_BROKEN, listed.getHosts(0).getPeers(0).getState());
+        assertEquals(1, tunnels(h2).listTunnels(io.ovsfabric.proto.v1.ListTunnelsRequest.getDefaultInstance()).getHostsCount(),
+                "any fabric identity reads them");
+    }
+
+    private io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.TunnelHealthServiceBlockingStub tunnels(CertifiedKey key) {
+        return io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.newBlockingStub(channel(as(key))).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    @Test
     void theHijackSequenceFails() {
         CertifiedKey h1 = host("h1");
         RegisterResponse legit = register(h1, "h1", "192.0.2.11");
