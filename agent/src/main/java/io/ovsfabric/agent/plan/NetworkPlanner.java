@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
  *          ip/arp to N's gateway address          -> output N's gateway port
  *          ip/arp to a remote endpoint of N       -> tun_id=KEY(N), tun_dst=its host, output tunnel
  *          other ip inside N's subnet             -> drop
+ *          ip to the host's docker0 address       -> output N's gateway port (the host's DNS server is there)
  *          ip to another network's subnet or to   -> drop (NETWORK_ISOLATION: "different network"; the host's
  *            the fabric CIDR (docker0's network)        FORWARD rules would drop it too, this says why exactly)
  *          other ip                               -> output N's gateway port (the host routes it)
@@ -134,6 +135,10 @@ public final class NetworkPlanner {
             }
             add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_SUBNET_DROP,
                     Match.ipTo(network.subnet()).withMetadata(key), List.of(), drop));
+            // the host's own docker0 address stays reachable (its DNS server listens there); the rest of docker0's
+            // network and the other networks are not
+            add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_HOST,
+                    Match.ipTo(new Cidr(topology.self().gateway(), 32)).withMetadata(key), toGateway, gateway));
             for (Cidr other : otherNetworks(topology, network)) {
                 add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_SUBNET_DROP,
                         Match.ipTo(other).withMetadata(key), List.of(), isolation));

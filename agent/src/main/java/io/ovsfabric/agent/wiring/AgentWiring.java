@@ -1,6 +1,14 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.diag.ContainerDirectory;
+import io.ovsfabric.agent.diag.DiagnosticsGrpcService;
+import io.ovsfabric.agent.diag.DiagnosticsServer;
+import io.ovsfabric.agent.diag.HostTraceService;
+import io.ovsfabric.agent.diag.OvsAppctlTracer;
+import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.plan.DeviceNames;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.HostCredentials;
@@ -26,10 +34,18 @@ public final class AgentWiring implements AutoCloseable {
     /**
      * @param dockerHost    the Docker Engine API address; empty: no Docker plugin and no DNS server
      * @param metricsListen where {@code /metrics} is served; empty: nowhere
+     * @param diagListen    where the AgentDiagnostics gRPC service (ovsfabricctl trace) is served; empty: nowhere
      */
     public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
             Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
-            Optional<InetSocketAddress> metricsListen) {
+            Optional<InetSocketAddress> metricsListen, Optional<InetSocketAddress> diagListen) {
+
+        public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
+                Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
+                Optional<InetSocketAddress> metricsListen) {
+            this(controller, host, underlayIp, dataPlane, stateDir, pluginDir, resync, dockerHost, metricsListen,
+                    Optional.empty());
+        }
 
         public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
                 Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost) {
@@ -47,10 +63,12 @@ public final class AgentWiring implements AutoCloseable {
     private final AgentRuntime runtime;
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
+    private final DiagnosticsServer diagnostics;     // null: --diag-listen off
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
-            MetricsEndpoint metricsEndpoint) {
+            MetricsEndpoint metricsEndpoint, DiagnosticsServer diagnostics) {
         this.metricsEndpoint = metricsEndpoint;
+        this.diagnostics = diagnostics;
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
@@ -116,8 +134,53 @@ public final class AgentWiring implements AutoCloseable {
             log.info("Host {}: serving /metrics on {}:{}", config.host(), endpoint.address().getHostString(),
                     endpoint.address().getPort());
         }
+        DiagnosticsServer diagnostics = null;
+        if (config.diagListen().isPresent()) {
+            try {
+                diagnostics = startDiagnostics(config, dataPlaneSettings, runtime, dataPlane, credentials);
+            } catch (io.ovsfabric.agent.AgentException e) {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+                if (docker != null) {
+                    docker.close();
+                }
+                client.close();
+                dataPlane.close();
+                throw e;
+            }
+        }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker, endpoint);
+        return new AgentWiring(client, dataPlane, runtime, docker, endpoint, diagnostics);
+    }
+
+    /**
+     * ofproto/trace on br0 through OVS's tools in this agent's namespace and run dir, the topology the runtime
+     * applied, and container names from this host's Docker engine.
+     */
+    private static DiagnosticsServer startDiagnostics(Config config, DataPlaneSettings settings, AgentRuntime runtime,
+            DataPlane dataPlane, HostCredentials credentials) {
+        HostTraceService traces = new HostTraceService(config.host(), config.underlayIp(), DeviceNames.defaults(),
+                runtime::currentTopology, dataPlane::endpointPorts,
+                new OvsAppctlTracer(ProcessCommandRunner.local(), settings.ovsRundir()));
+        Optional<ContainerDirectory> containers = config.dockerHost().map(host -> name -> {
+            try (DockerJavaEngine engine = DockerJavaEngine.connect(host)) {
+                return engine.inspectAddresses(name).map(c -> new ContainerDirectory.Container(c.id(), c.name(),
+                        c.addresses()));
+            }
+        });
+        boolean tls = !credentials.isInsecure();
+        DiagnosticsServer server = DiagnosticsServer.start(config.diagListen().get(), credentials.serverCredentials(),
+                tls, new DiagnosticsGrpcService(config.host().value(), traces, containers, tls));
+        log.info("Host {}: serving AgentDiagnostics (ovsfabricctl trace) on {}:{} ({})", config.host(),
+                server.address().getHostString(), server.address().getPort(),
+                tls ? "mutual TLS with the host certificate, admins only" : "PLAINTEXT, --insecure");
+        return server;
+    }
+
+    /** Where AgentDiagnostics is served (the real port when 0 was asked for); empty with --diag-listen off. */
+    public Optional<InetSocketAddress> diagnosticsAddress() {
+        return Optional.ofNullable(diagnostics).map(DiagnosticsServer::address);
     }
 
     public AgentRuntime runtime() {
@@ -131,6 +194,9 @@ public final class AgentWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (diagnostics != null) {
+            diagnostics.close();
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
