@@ -51,7 +51,8 @@ final class TraceReport {
         return switch (path.outcome()) {
             case DELIVERED -> "DELIVERED" + where + " to " + (path.outcomeHost().equals(path.to().host().getHostId())
                     ? path.to().describe() + " through " : "a host that does not hold " + path.to().describe()
-                    + "! through ") + path.reason() + hosts(path);
+                    + "! through ") + "port " + path.hops().get(path.hops().size() - 1).getVerdict().getOutPort()
+                    + hosts(path);
             case DROPPED -> "DROPPED" + where + ": " + path.reason() + (path.from().networkName()
                     .equals(path.to().networkName()) ? "" : " (" + path.from().networkName() + " -> "
                     + path.to().networkName() + ")");

@@ -84,7 +84,7 @@ class TraceWalkTest {
         TraceReport.text(new PrintWriter(text), path);
         assertTrue(text.toString().contains("=> GRE tunnel ofx-gre (2), key 0x1000, to 192.0.2.13 (host h3)"), text.toString());
         assertTrue(text.toString().contains("result: DELIVERED on host h3 to app-h3 (10.201.0.3, appnet on h3) through"
-                + " ofxha (3): endpoint of container app-h3 (path h1 -> GRE -> h3)"), text.toString());
+                + " port ofxha (3) (path h1 -> GRE -> h3)"), text.toString());
     }
 
     @Test
