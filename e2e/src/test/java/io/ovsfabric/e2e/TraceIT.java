@@ -140,6 +140,10 @@ class TraceIT {
         assertTrue(delivered.path("out_port_role").asText().contains("container app-h3 on network appnet"),
                 delivered.toPrettyString());
         assertTrue(path.path("hops").get(0).path("flow").asText().contains("tcp_dst=80"), path.toPrettyString());
+        String text = lab.ctl("trace", "--from", "app-h1", "--to", "app-h3", "--proto", "tcp", "--dport", "80").orThrow()
+                .out();
+        System.out.println(text);
+        assertTrue(text.contains("result: DELIVERED on host h3 to app-h3 ("), text);
     }
 
     @Test
