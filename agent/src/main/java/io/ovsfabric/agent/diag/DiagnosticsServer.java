@@ -35,11 +35,25 @@ public final class DiagnosticsServer implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
+            String why = rootMessage(e);
+            if (why.contains("Cannot assign requested address")) {
+                // the address is not on this host (yet): it may come (the underlay address moving to br-phy)
+                throw new AgentException(AgentException.Code.UNAVAILABLE, "cannot serve diagnostics on "
+                        + listen.getHostString() + ":" + listen.getPort() + ": no interface of this host holds "
+                        + listen.getHostString() + " now", e);
+            }
             throw new AgentException(AgentException.Code.INVALID, "cannot serve diagnostics on " + listen.getHostString()
-                    + ":" + listen.getPort() + " (" + e.getMessage() + "): pick another --diag-listen, or"
-                    + " '--diag-listen off'", e);
+                    + ":" + listen.getPort() + " (" + why + "): pick another --diag-listen, or '--diag-listen off'", e);
         }
         return new DiagnosticsServer(server);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage()) + (t == e ? "" : " (" + e.getMessage() + ")");
     }
 
     /** The bound address (the real port when 0 was asked for). */

@@ -63,10 +63,64 @@ public final class AgentWiring implements AutoCloseable {
     private final AgentRuntime runtime;
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
-    private final DiagnosticsServer diagnostics;     // null: --diag-listen off
+    private final Diagnostics diagnostics;           // null: --diag-listen off
+
+    /**
+     * The diagnostics server, started now, or (when its address is not on the host yet: the underlay address moving
+     * to br-phy) retried every 5 s in the background until it is. Any other failure refuses the start.
+     */
+    private static final class Diagnostics implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicReference<DiagnosticsServer> server =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private java.util.concurrent.ScheduledExecutorService retries;
+        private volatile boolean closed;
+
+        Diagnostics(java.util.function.Supplier<DiagnosticsServer> start, HostId host) {
+            try {
+                server.set(start.get());
+            } catch (io.ovsfabric.agent.AgentException e) {
+                if (e.code() != io.ovsfabric.agent.AgentException.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                log.warn("Host {}: {}; retrying every 5s", host, e.getMessage());
+                retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "diag-listen");
+                    t.setDaemon(true);
+                    return t;
+                });
+                retries.scheduleWithFixedDelay(() -> {
+                    if (closed || server.get() != null) {
+                        return;
+                    }
+                    try {
+                        server.set(start.get());
+                        retries.shutdown();
+                    } catch (RuntimeException again) {
+                        log.debug("Host {}: diagnostics not served yet: {}", host, again.getMessage());
+                    }
+                }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+
+        Optional<InetSocketAddress> address() {
+            return Optional.ofNullable(server.get()).map(DiagnosticsServer::address);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            if (retries != null) {
+                retries.shutdownNow();
+            }
+            DiagnosticsServer s = server.getAndSet(null);
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
-            MetricsEndpoint metricsEndpoint, DiagnosticsServer diagnostics) {
+            MetricsEndpoint metricsEndpoint, Diagnostics diagnostics) {
         this.metricsEndpoint = metricsEndpoint;
         this.diagnostics = diagnostics;
         this.client = client;
@@ -134,10 +188,11 @@ public final class AgentWiring implements AutoCloseable {
             log.info("Host {}: serving /metrics on {}:{}", config.host(), endpoint.address().getHostString(),
                     endpoint.address().getPort());
         }
-        DiagnosticsServer diagnostics = null;
+        Diagnostics diagnostics = null;
         if (config.diagListen().isPresent()) {
             try {
-                diagnostics = startDiagnostics(config, dataPlaneSettings, runtime, dataPlane, credentials);
+                diagnostics = new Diagnostics(() -> startDiagnostics(config, dataPlaneSettings, runtime, dataPlane,
+                        credentials), config.host());
             } catch (io.ovsfabric.agent.AgentException e) {
                 if (endpoint != null) {
                     endpoint.close();
@@ -180,7 +235,7 @@ public final class AgentWiring implements AutoCloseable {
 
     /** Where AgentDiagnostics is served (the real port when 0 was asked for); empty with --diag-listen off. */
     public Optional<InetSocketAddress> diagnosticsAddress() {
-        return Optional.ofNullable(diagnostics).map(DiagnosticsServer::address);
+        return diagnostics == null ? Optional.empty() : diagnostics.address();
     }
 
     public AgentRuntime runtime() {
