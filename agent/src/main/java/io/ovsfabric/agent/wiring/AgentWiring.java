@@ -190,8 +190,9 @@ public final class AgentWiring implements AutoCloseable {
         }
         Diagnostics diagnostics = null;
         if (config.diagListen().isPresent()) {
+            DataPlane traced = dataPlane;
             try {
-                diagnostics = new Diagnostics(() -> startDiagnostics(config, dataPlaneSettings, runtime, dataPlane,
+                diagnostics = new Diagnostics(() -> startDiagnostics(config, dataPlaneSettings, runtime, traced,
                         credentials), config.host());
             } catch (io.ovsfabric.agent.AgentException e) {
                 if (endpoint != null) {
