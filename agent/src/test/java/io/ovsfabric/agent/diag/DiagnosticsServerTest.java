@@ -110,6 +110,21 @@ class DiagnosticsServerTest {
     }
 
     @Test
+    void anAddressThisHostDoesNotHoldIsUnavailableAndAPortInUseIsInvalid() {
+        // TEST-NET-1: on no interface of a test machine; binding sends nothing
+        io.ovsfabric.agent.AgentException absent = assertThrows(io.ovsfabric.agent.AgentException.class,
+                () -> DiagnosticsServer.start(new InetSocketAddress("192.0.2.250", 0), InsecureServerCredentials.create(),
+                        false, service(false)));
+        assertEquals(io.ovsfabric.agent.AgentException.Code.UNAVAILABLE, absent.code(), absent.getMessage());
+        int port = serve(false);
+        io.ovsfabric.agent.AgentException taken = assertThrows(io.ovsfabric.agent.AgentException.class,
+                () -> DiagnosticsServer.start(new InetSocketAddress("127.0.0.1", port), InsecureServerCredentials.create(),
+                        false, service(false)));
+        assertEquals(io.ovsfabric.agent.AgentException.Code.INVALID, taken.code(), taken.getMessage());
+        assertTrue(taken.getMessage().contains("--diag-listen"), taken.getMessage());
+    }
+
+    @Test
     void insecureAnswersAnyoneAndErrorsMapToStatuses() {
         int port = serve(false);
         AgentDiagnosticsGrpc.AgentDiagnosticsBlockingStub stub = stub(port, io.grpc.InsecureChannelCredentials.create());
