@@ -78,6 +78,13 @@ final class TraceTargets {
                     + String.join(", ", onBridge.stream().map(l -> l.host().getHostId()).toList())
                     + "; give the address instead");
         }
+        List<Lookup> onFabric = found.stream().filter(l -> networks.stream()
+                .anyMatch(n -> n.getName().equals(l.dockerNetwork()))).toList();
+        if (onFabric.size() == 1) {
+            // a user-network endpoint whose container name the controller has not heard of yet
+            Lookup l = onFabric.get(0);
+            return byAddress(flag, given, l.address(), l.container());
+        }
         if (!found.isEmpty()) {
             Lookup l = found.get(0);
             throw new InvalidInputException(flag + " " + given + " runs on host " + l.host().getHostId()
