@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         description = {"Inspect and administer an ovsfabric controller: hosts, their subnets, reservations, networks.",
                 "Start with 'ovsfabricctl status': the fabric's health at a glance, non-zero when an operator must act."},
         subcommands = {FabricCommand.class, HostsCommand.class, SubnetsCommand.class, NetworkCommand.class,
-                EndpointsCommand.class, IpamCommand.class, StatusCommand.class, PkiCommand.class, TokenCommand.class,
+                EndpointsCommand.class, IpamCommand.class, StatusCommand.class, TraceCommand.class, PkiCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the controller refused the request (the message says why)",

@@ -87,6 +87,15 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     int tunnelBrokenAfter;
 
+    @Option(names = "--diag-listen", paramLabel = "HOST:PORT|off",
+            description = "serve the agent's diagnostics (what 'ovsfabricctl trace' asks: OVS's ofproto/trace on br0,"
+                    + " container names) over gRPC here; with TLS it presents this host's certificate and answers"
+                    + " admin certificates only. Default: the --underlay-ip, port " + DIAG_PORT + "; 'off' serves"
+                    + " nothing")
+    String diagListen;
+
+    static final int DIAG_PORT = 7071;
+
     @Option(names = "--join-token", paramLabel = "TOKEN",
             description = "join the fabric with this token ('ovsfabricctl token create'): the controller signs a host"
                     + " certificate for --host-id, kept in <state-dir>/tls/ and renewed before it expires. Needs the"
@@ -102,12 +111,16 @@ final class RunCommand implements Callable<Integer> {
         ProbeSettings defaults = ProbeSettings.defaults();
         ProbeSettings probes = new ProbeSettings(tunnelProbePort, tunnelProbeInterval, tunnelBrokenAfter,
                 Math.max(defaults.window(), tunnelBrokenAfter), defaults.reportEvery());
+        Optional<InetSocketAddress> diag = diagListen == null
+                ? Optional.of(new InetSocketAddress(underlay.toString(), DIAG_PORT))
+                : "off".equals(diagListen) ? Optional.empty()
+                : Optional.of(MetricsEndpoint.parseListen("--diag-listen", diagListen));
         CountDownLatch stopped = new CountDownLatch(1);
         try (StateDirLock lock = StateDirLock.acquire(stateDir, "run");
                 HostCredentials credentials = credentials(host);
                 AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
-                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics, probes), credentials)) {
+                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics, probes, diag), credentials)) {
             credentials.startRenewal(controller.address);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();

@@ -31,6 +31,9 @@ import java.util.stream.Collectors;
  *          ip/arp to N's gateway address          -> output N's gateway port
  *          ip/arp to a remote endpoint of N       -> tun_id=KEY(N), tun_dst=its host, output tunnel
  *          other ip inside N's subnet             -> drop
+ *          ip to the host's docker0 address       -> output N's gateway port (the host's DNS server is there)
+ *          ip to another network's subnet or to   -> drop (NETWORK_ISOLATION: "different network"; the host's
+ *            the fabric CIDR (docker0's network)        FORWARD rules would drop it too, this says why exactly)
  *          other ip                               -> output N's gateway port (the host routes it)
  *          else drop
  * table 40 from the tunnel with N's key:
@@ -89,6 +92,7 @@ public final class NetworkPlanner {
         long tunnel = new Cookie(FlowCategory.PEER_TUNNEL, round).value();
         long gateway = new Cookie(FlowCategory.NETWORK_GATEWAY, round).value();
         long spoof = new Cookie(FlowCategory.SPOOF_DROP, round).value();
+        long isolation = new Cookie(FlowCategory.NETWORK_ISOLATION, round).value();
         HostId self = topology.self().id();
         Map<HostId, PeerHost> peers = topology.peers().stream()
                 .collect(Collectors.toMap(PeerHost::id, Function.identity()));
@@ -140,6 +144,14 @@ public final class NetworkPlanner {
             }
             add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_SUBNET_DROP,
                     Match.ipTo(network.subnet()).withMetadata(key), List.of(), drop));
+            // the host's own docker0 address stays reachable (its DNS server listens there); the rest of docker0's
+            // network and the other networks are not
+            add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_HOST,
+                    Match.ipTo(new Cidr(topology.self().gateway(), 32)).withMetadata(key), toGateway, gateway));
+            for (Cidr other : otherNetworks(topology, network)) {
+                add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_SUBNET_DROP,
+                        Match.ipTo(other).withMetadata(key), List.of(), isolation));
+            }
             add(flows, new Flow(br, TABLE_NET_FROM_LOCAL, PRIORITY_TO_GATEWAY, Match.ip().withMetadata(key), toGateway,
                     gateway));
         }
@@ -148,6 +160,19 @@ public final class NetworkPlanner {
             add(flows, new Flow(br, TABLE_NET_FROM_TUNNEL, FlowPlanner.PRIORITY_DROP, Match.any(), List.of(), drop));
         }
         return List.copyOf(flows.values());
+    }
+
+    /** The subnets a packet of {@code network} must never reach: the other networks' and the fabric CIDR (docker0). */
+    static List<Cidr> otherNetworks(Topology topology, OverlayNetwork network) {
+        List<Cidr> others = new ArrayList<>();
+        others.add(topology.fabric().fabricCidr());
+        for (OverlayNetwork other : networks(topology)) {
+            if (!other.id().equals(network.id()) && !others.contains(other.subnet())) {
+                others.add(other.subnet());
+            }
+        }
+        others.remove(network.subnet());
+        return others;
     }
 
     /** The topology endpoint a port belongs to: by endpoint id, else by MAC; only this host's. */

@@ -152,6 +152,17 @@ public final class HostCredentials implements AutoCloseable {
         return FabricTls.channelCredentials(trusted, current::get, FabricTls.ServerCheck.CONTROLLER_IDENTITY);
     }
 
+    /**
+     * The credentials of this agent's own servers (its diagnostics endpoint): the current host certificate, client
+     * certificates of the fabric CA required. TLS only ({@link #isInsecure()} false).
+     */
+    public io.grpc.ServerCredentials serverCredentials() {
+        if (files.isEmpty()) {
+            return io.grpc.InsecureServerCredentials.create();
+        }
+        return FabricTls.serverCredentials(trusted, current::get);
+    }
+
     /** The certificate in use (TLS only). */
     public CertifiedKey current() {
         return current.get();

@@ -1,7 +1,15 @@
 package io.ovsfabric.agent.wiring;
 
 import io.ovsfabric.agent.health.ProbeSettings;
+import io.ovsfabric.agent.diag.ContainerDirectory;
+import io.ovsfabric.agent.diag.DiagnosticsGrpcService;
+import io.ovsfabric.agent.diag.DiagnosticsServer;
+import io.ovsfabric.agent.diag.HostTraceService;
+import io.ovsfabric.agent.diag.OvsAppctlTracer;
+import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.plan.DeviceNames;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.HostCredentials;
@@ -28,16 +36,18 @@ public final class AgentWiring implements AutoCloseable {
      * @param dockerHost    the Docker Engine API address; empty: no Docker plugin and no DNS server
      * @param metricsListen where {@code /metrics} is served; empty: nowhere
      * @param tunnelProbes  how the tunnels to the peers are probed (port 0: not at all)
+     * @param diagListen    where the AgentDiagnostics gRPC service (ovsfabricctl trace) is served; empty: nowhere
      */
     public record Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
             Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
-            Optional<InetSocketAddress> metricsListen, ProbeSettings tunnelProbes) {
+            Optional<InetSocketAddress> metricsListen, ProbeSettings tunnelProbes,
+            Optional<InetSocketAddress> diagListen) {
 
         public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
                 Path stateDir, Path pluginDir, Duration resync, Optional<String> dockerHost,
                 Optional<InetSocketAddress> metricsListen) {
             this(controller, host, underlayIp, dataPlane, stateDir, pluginDir, resync, dockerHost, metricsListen,
-                    ProbeSettings.defaults());
+                    ProbeSettings.defaults(), Optional.empty());
         }
 
         public Config(String controller, HostId host, Ipv4Address underlayIp, DataPlaneSettings dataPlane,
@@ -57,11 +67,67 @@ public final class AgentWiring implements AutoCloseable {
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
     private final TunnelHealth tunnels;              // null: no probing
+    private final Diagnostics diagnostics;           // null: --diag-listen off
+
+    /**
+     * The diagnostics server, started now, or (when its address is not on the host yet: the underlay address moving
+     * to br-phy) retried every 5 s in the background until it is. Any other failure refuses the start.
+     */
+    private static final class Diagnostics implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicReference<DiagnosticsServer> server =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private java.util.concurrent.ScheduledExecutorService retries;
+        private volatile boolean closed;
+
+        Diagnostics(java.util.function.Supplier<DiagnosticsServer> start, HostId host) {
+            try {
+                server.set(start.get());
+            } catch (io.ovsfabric.agent.AgentException e) {
+                if (e.code() != io.ovsfabric.agent.AgentException.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                log.warn("Host {}: {}; retrying every 5s", host, e.getMessage());
+                retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "diag-listen");
+                    t.setDaemon(true);
+                    return t;
+                });
+                retries.scheduleWithFixedDelay(() -> {
+                    if (closed || server.get() != null) {
+                        return;
+                    }
+                    try {
+                        server.set(start.get());
+                        retries.shutdown();
+                    } catch (RuntimeException again) {
+                        log.debug("Host {}: diagnostics not served yet: {}", host, again.getMessage());
+                    }
+                }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+
+        Optional<InetSocketAddress> address() {
+            return Optional.ofNullable(server.get()).map(DiagnosticsServer::address);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            if (retries != null) {
+                retries.shutdownNow();
+            }
+            DiagnosticsServer s = server.getAndSet(null);
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
-            MetricsEndpoint metricsEndpoint, TunnelHealth tunnels) {
+            MetricsEndpoint metricsEndpoint, TunnelHealth tunnels, Diagnostics diagnostics) {
         this.metricsEndpoint = metricsEndpoint;
         this.tunnels = tunnels;
+        this.diagnostics = diagnostics;
         this.client = client;
         this.dataPlane = dataPlane;
         this.runtime = runtime;
@@ -134,8 +200,58 @@ public final class AgentWiring implements AutoCloseable {
         } else {
             log.info("Host {}: no tunnel probing (--tunnel-probe-port 0)", config.host());
         }
+        Diagnostics diagnostics = null;
+        if (config.diagListen().isPresent()) {
+            DataPlane traced = dataPlane;
+            try {
+                diagnostics = new Diagnostics(() -> startDiagnostics(config, dataPlaneSettings, runtime, traced,
+                        credentials), config.host());
+            } catch (io.ovsfabric.agent.AgentException e) {
+                if (tunnels != null) {
+                    tunnels.close();
+                }
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+                if (docker != null) {
+                    docker.close();
+                }
+                client.close();
+                dataPlane.close();
+                throw e;
+            }
+        }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker, endpoint, tunnels);
+        return new AgentWiring(client, dataPlane, runtime, docker, endpoint, tunnels, diagnostics);
+    }
+
+    /**
+     * ofproto/trace on br0 through OVS's tools in this agent's namespace and run dir, the topology the runtime
+     * applied, and container names from this host's Docker engine.
+     */
+    private static DiagnosticsServer startDiagnostics(Config config, DataPlaneSettings settings, AgentRuntime runtime,
+            DataPlane dataPlane, HostCredentials credentials) {
+        HostTraceService traces = new HostTraceService(config.host(), config.underlayIp(), DeviceNames.defaults(),
+                runtime::currentTopology, dataPlane::endpointPorts,
+                new OvsAppctlTracer(ProcessCommandRunner.local(), settings.ovsRundir()));
+        Optional<ContainerDirectory> containers = config.dockerHost().map(host -> name -> {
+            try (DockerJavaEngine engine = DockerJavaEngine.connect(host)) {
+                return engine.inspectAddresses(name).map(c -> new ContainerDirectory.Container(c.id(), c.name(),
+                        c.addresses()));
+            }
+        });
+        boolean tls = !credentials.isInsecure();
+        DiagnosticsServer server = DiagnosticsServer.start(config.diagListen().get(), credentials.serverCredentials(),
+                tls, new DiagnosticsGrpcService(config.host().value(), traces, containers, tls));
+        log.info("Host {}: serving AgentDiagnostics (ovsfabricctl trace) on {}:{} ({})", config.host(),
+                server.address().getHostString(), server.address().getPort(),
+                tls ? "mutual TLS with the host certificate, admins only" : "PLAINTEXT, --insecure");
+        return server;
+    }
+
+    /** Where AgentDiagnostics is served (the real port when 0 was asked for); empty with --diag-listen off. */
+    public Optional<InetSocketAddress> diagnosticsAddress() {
+        return diagnostics == null ? Optional.empty() : diagnostics.address();
     }
 
     public AgentRuntime runtime() {
@@ -149,6 +265,9 @@ public final class AgentWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (diagnostics != null) {
+            diagnostics.close();
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }

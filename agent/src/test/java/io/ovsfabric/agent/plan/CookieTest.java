@@ -10,6 +10,17 @@ import org.junit.jupiter.api.Test;
 
 class CookieTest {
     @Test
+    void everyCategoryHasItsOwnCodeAndAMeaning() {
+        java.util.Set<Integer> codes = new java.util.HashSet<>();
+        for (FlowCategory category : FlowCategory.values()) {
+            assertTrue(codes.add(category.code()), "code " + category.code() + " used twice (" + category + ")");
+            assertFalse(category.meaning().isBlank(), category + " has no meaning text");
+            assertEquals(category, FlowCategory.ofCode(category.code()));
+        }
+        assertTrue(FlowCategory.NETWORK_ISOLATION.meaning().startsWith("different network"));
+    }
+
+    @Test
     void layoutIsTagCategoryRound() {
         assertEquals(0x0fab_03_0001_000000L, new Cookie(FlowCategory.PEER_TUNNEL, 1).value());
         assertEquals(0x0fab_05_ffff_000000L, new Cookie(FlowCategory.UNDERLAY, 65535).value());

@@ -71,7 +71,11 @@ class NetworkPlannerTest {
     }
 
     /** Where a packet entering br0 goes: the actions of the last table it reaches, and the metadata it carries. */
-    record Result(List<FlowAction> actions, long metadata) {
+    record Result(List<FlowAction> actions, long metadata, long cookie) {
+        Optional<FlowCategory> category() {
+            return Cookie.parse(cookie).map(Cookie::category);
+        }
+
         Optional<Integer> output() {
             return actions.stream().filter(a -> a instanceof FlowAction.Output).map(a -> ((FlowAction.Output) a).port())
                     .findFirst();
@@ -112,7 +116,7 @@ class NetworkPlannerTest {
                 }
             }
             if (next.isEmpty()) {
-                return new Result(flow.actions(), metadata);
+                return new Result(flow.actions(), metadata, flow.cookie());
             }
             table = next.get();
         }
@@ -239,8 +243,11 @@ class NetworkPlannerTest {
                                 r.toString());
                     }
                     if (ethType == Match.ETH_IPV4) {
-                        assertEquals(Optional.of(NetworkPlanner.gatewayOfport(APP)), toOther.output());
-                        assertEquals(Optional.of(NetworkPlanner.gatewayOfport(OTHER)), toApp.output());
+                        // dropped by a flow that says why: "different network"
+                        for (Result r : List.of(toOther, toApp)) {
+                            assertEquals(List.of(), r.actions(), r.toString());
+                            assertEquals(Optional.of(FlowCategory.NETWORK_ISOLATION), r.category(), r.toString());
+                        }
                     }
                 }
             }
@@ -250,6 +257,10 @@ class NetworkPlannerTest {
                             null).output());
             assertEquals(List.of(), walk(flows, FlowPlanner.VETH_PORT, Match.ETH_IPV4, address(APP, self, 1), null)
                     .actions());
+            // and no user network reaches docker0's containers (the fabric CIDR)
+            Result toDocker0 = walk(flows, 11, Match.ETH_IPV4, Ipv4Address.parse("10.200." + self + ".5"), null);
+            assertEquals(List.of(), toDocker0.actions());
+            assertEquals(Optional.of(FlowCategory.NETWORK_ISOLATION), toDocker0.category());
         }
     }
 

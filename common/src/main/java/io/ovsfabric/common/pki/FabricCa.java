@@ -173,9 +173,10 @@ public final class FabricCa {
         for (InetAddress ip : spec.ipAddresses()) {
             names.add(new GeneralName(GeneralName.iPAddress, ip.getHostAddress()));
         }
-        KeyPurposeId[] purposes = identity instanceof Identity.Controller
-                ? new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}
-                : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth};
+        // hosts serve too: their agent's diagnostics endpoint (ovsfabricctl trace), checked as that very host
+        KeyPurposeId[] purposes = identity instanceof Identity.Admin
+                ? new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}
+                : new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth};
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(random),

@@ -146,6 +146,43 @@ public final class FabricTls {
     }
 
     /**
+     * Server credentials whose certificate can change under a running server (an agent's diagnostics endpoint: its
+     * host certificate is renewed while it runs); every handshake presents what {@code self} returns then. Client
+     * certificates are required and must chain to {@code trusted}.
+     */
+    public static ServerCredentials serverCredentials(List<X509Certificate> trusted, Supplier<CertifiedKey> self) {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forServer(new CurrentKeyManagerFactory(self));
+            SslContext context = GrpcSslContexts.configure(builder, provider())
+                    .trustManager(new FabricTrustManager(trusted, false))
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols(PROTOCOL)
+                    .build();
+            return NettySslContextServerCredentials.create(context);
+        } catch (SSLException e) {
+            throw new PkiException("cannot build the TLS server context for " + self.get(), e);
+        }
+    }
+
+    /**
+     * Client credentials for a connection to one fabric member that is not a controller (an agent's diagnostics
+     * endpoint): the server must present exactly {@code expectedServer}'s certificate from the fabric CA.
+     */
+    public static ChannelCredentials channelCredentials(List<X509Certificate> trusted, CertifiedKey self,
+                                                        Identity expectedServer) {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient().keyManager(self.privateKey(), self.certificate());
+            SslContext context = GrpcSslContexts.configure(builder, provider())
+                    .trustManager(new FabricTrustManager(trusted, expectedServer))
+                    .protocols(PROTOCOL)
+                    .build();
+            return NettySslContextChannelCredentials.create(context);
+        } catch (SSLException e) {
+            throw new PkiException("cannot build the TLS client context for " + self + " to " + expectedServer.uri(), e);
+        }
+    }
+
+    /**
      * Server-authenticated TLS only (no client certificate): what an agent uses for its one Join call, before it
      * has a certificate. The server must still be a controller of the fabric CA.
      */
@@ -195,13 +232,19 @@ public final class FabricTls {
 
                 @Override
                 public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-                    return null;
+                    return new String[] {ALIAS};
                 }
 
                 @Override
                 public String chooseServerAlias(String keyType, java.security.Principal[] issuers,
                                                 java.net.Socket socket) {
-                    return null;
+                    return ALIAS;
+                }
+
+                @Override
+                public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers,
+                                                      javax.net.ssl.SSLEngine engine) {
+                    return ALIAS;
                 }
 
                 @Override

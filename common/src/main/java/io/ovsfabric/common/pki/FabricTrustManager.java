@@ -15,15 +15,27 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * Trusts only the fabric CA (during a CA rotation, the old and the new one), through the JDK's PKIX validation (signature, validity dates, CA
  * constraints, and the serverAuth/clientAuth extended key usage of the side being checked). As a client it also
  * requires the server to be a fabric {@link Identity.Controller}: a host or admin certificate from the same CA
- * cannot pose as a controller. Whether the server's DNS/IP names must match the dialled authority is chosen by
+ * cannot pose as a controller (or, built with {@link #FabricTrustManager(List, Identity)}, to be exactly one expected
+ * identity: an agent's diagnostics endpoint must be the host the client meant). Whether the server's DNS/IP names must match the dialled authority is chosen by
  * the caller (see {@link FabricTls.ServerCheck}).
  */
 final class FabricTrustManager extends X509ExtendedTrustManager {
     private final List<X509Certificate> anchors;
     private final X509ExtendedTrustManager pkix;
     private final boolean checkHostname;
+    private final Identity expectedServer;   // null: any controller
 
     FabricTrustManager(List<X509Certificate> anchors, boolean checkHostname) {
+        this(anchors, checkHostname, null);
+    }
+
+    /** As a client: the server must present exactly {@code expectedServer} (no DNS/IP name check). */
+    FabricTrustManager(List<X509Certificate> anchors, Identity expectedServer) {
+        this(anchors, false, java.util.Objects.requireNonNull(expectedServer, "expectedServer"));
+    }
+
+    private FabricTrustManager(List<X509Certificate> anchors, boolean checkHostname, Identity expectedServer) {
+        this.expectedServer = expectedServer;
         if (anchors.isEmpty()) {
             throw new PkiException("no fabric CA certificate to trust");
         }
@@ -72,7 +84,7 @@ final class FabricTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         pkix.checkServerTrusted(chain, authType);
-        requireController(chain);
+        requireServer(chain);
     }
 
     @Override
@@ -83,7 +95,7 @@ final class FabricTrustManager extends X509ExtendedTrustManager {
         } else {
             pkix.checkServerTrusted(chain, authType);
         }
-        requireController(chain);
+        requireServer(chain);
     }
 
     @Override
@@ -94,7 +106,7 @@ final class FabricTrustManager extends X509ExtendedTrustManager {
         } else {
             pkix.checkServerTrusted(chain, authType);
         }
-        requireController(chain);
+        requireServer(chain);
     }
 
     @Override
@@ -102,12 +114,20 @@ final class FabricTrustManager extends X509ExtendedTrustManager {
         return anchors.toArray(X509Certificate[]::new);
     }
 
-    private static void requireController(X509Certificate[] chain) throws CertificateException {
+    private void requireServer(X509Certificate[] chain) throws CertificateException {
         Identity identity;
         try {
             identity = Identity.fromPeerChain(chain);
         } catch (PkiException e) {
-            throw new CertificateException("the server is not a fabric controller: " + e.getMessage(), e);
+            throw new CertificateException("the server is not a fabric " + (expectedServer == null ? "controller"
+                    : "member") + ": " + e.getMessage(), e);
+        }
+        if (expectedServer != null) {
+            if (!identity.equals(expectedServer)) {
+                throw new CertificateException("the server presents " + identity.uri() + ", not "
+                        + expectedServer.uri());
+            }
+            return;
         }
         if (!(identity instanceof Identity.Controller)) {
             throw new CertificateException("the server presents " + identity.uri() + ", not a controller identity");

@@ -108,7 +108,7 @@ class FabricCaTest {
         KeyPair key = EcKeys.generate();
 
         X509Certificate host = ca.issue(LeafSpec.of(Identity.host(H7)), key.getPublic());
-        assertEquals(List.of(CLIENT_AUTH), host.getExtendedKeyUsage());
+        assertEquals(List.of(SERVER_AUTH, CLIENT_AUTH), host.getExtendedKeyUsage());
         assertEquals(now.plus(Duration.ofDays(30)), host.getNotAfter().toInstant());
         assertEquals(now.minus(FabricCa.BACKDATE), host.getNotBefore().toInstant());
         assertEquals(-1, host.getBasicConstraints());
@@ -170,7 +170,7 @@ class FabricCaTest {
         assertEquals(Identity.host(H7), Identity.fromCertificate(cert));
         assertEquals(List.of("ovsfabric://host/h7"), sans(cert, 6));
         assertEquals(List.of(), sans(cert, 2));
-        assertEquals(List.of(CLIENT_AUTH), cert.getExtendedKeyUsage());
+        assertEquals(List.of(SERVER_AUTH, CLIENT_AUTH), cert.getExtendedKeyUsage());
         assertEquals(agentKey.getPublic(), cert.getPublicKey());
         assertFalse(cert.getSubjectX500Principal().getName().contains("root"));
     }

@@ -249,6 +249,25 @@ class MutualTlsTest {
     }
 
     @Test
+    void anAgentServesWithItsHostCertificateAndTheClientChecksItIsThatHost() {
+        CertifiedKey h7 = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
+        AtomicReference<CertifiedKey> current = new AtomicReference<>(h7);
+        int port = serve(FabricTls.serverCredentials(List.of(ca.certificate()), current::get));
+        CertifiedKey admin = ca.issueWithNewKey(LeafSpec.of(Identity.admin("alice")));
+        assertEquals("ovsfabric://admin/alice", whoAmI(port, FabricTls.channelCredentials(List.of(ca.certificate()),
+                admin, Identity.host(H7))));
+        // expecting another host (a mixed-up address) or a controller there: refused in the handshake
+        assertHandshakeRefused("not ovsfabric://host/h8", () -> whoAmI(port, FabricTls.channelCredentials(
+                List.of(ca.certificate()), admin, Identity.host(HostId.of("h8")))));
+        assertHandshakeRefused("not a controller identity", () -> whoAmI(port, client(admin)));
+        // a renewed certificate is presented from the next handshake on
+        CertifiedKey renewed = ca.issueWithNewKey(LeafSpec.of(Identity.host(H7)));
+        current.set(renewed);
+        assertEquals("ovsfabric://admin/alice", whoAmI(port, FabricTls.channelCredentials(List.of(ca.certificate()),
+                admin, Identity.host(H7))));
+    }
+
+    @Test
     void theInterceptorRefusesACallWithoutTls() {
         int port = serve(InsecureServerCredentials.create());
         assertCode(Status.Code.UNAUTHENTICATED, () -> whoAmI(port, InsecureChannelCredentials.create()));

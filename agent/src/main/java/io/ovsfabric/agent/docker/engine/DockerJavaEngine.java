@@ -106,6 +106,34 @@ public final class DockerJavaEngine implements ContainerEngine {
         }
     }
 
+    /**
+     * A container's id, name and address on each of its networks by network name (docker0's network is "bridge"),
+     * for the agent's diagnostics; empty if no container has that name or id.
+     */
+    public Optional<EngineContainerAddresses> inspectAddresses(String nameOrId) {
+        try {
+            InspectContainerResponse c = call("inspect container " + nameOrId,
+                    () -> calls.inspectContainerCmd(nameOrId).exec());
+            Map<String, String> addresses = new LinkedHashMap<>();
+            Map<String, ContainerNetwork> networks = c.getNetworkSettings() == null ? null
+                    : c.getNetworkSettings().getNetworks();
+            if (networks != null) {
+                networks.forEach((name, n) -> {
+                    if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) {
+                        addresses.put(name, n.getIpAddress());
+                    }
+                });
+            }
+            String name = c.getName() == null ? "" : c.getName().replaceFirst("^/", "");
+            return Optional.of(new EngineContainerAddresses(c.getId(), name, addresses));
+        } catch (AgentException e) {
+            if (e.code() == AgentException.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     @Override
     public AutoCloseable watchNetworkEvents(String driver, Consumer<EngineEvent> onEvent, Consumer<Throwable> onFailure) {
         AtomicBoolean closing = new AtomicBoolean();
