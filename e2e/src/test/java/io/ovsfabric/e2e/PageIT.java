@@ -129,5 +129,7 @@ class PageIT {
         String events = browser.evaluate("document.getElementById('events').textContent").asText();
         assertTrue(events.contains("h3 is DOWN (was UP)"), "recent events: " + events);
         browser.screenshot(lab.outDir().resolve("page-h3-down.png"));
+        Files.writeString(lab.outDir().resolve("api-topology.json"),
+                browser.evaluate("fetch('/api/topology').then(r => r.text())").asText());
     }
 }
