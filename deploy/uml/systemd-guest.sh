@@ -19,7 +19,7 @@ finish() {
   say "result: $failures failure(s)"
   echo "$failures" >"$IO/rc.tmp" && mv "$IO/rc.tmp" "$IO/rc"
   sync
-  systemctl --no-block poweroff
+  systemctl start --no-block poweroff.target
   exit 0
 }
 # await SECS WHAT CMD...: polls CMD until it succeeds or SECS pass
@@ -39,7 +39,7 @@ active() {   # active UNIT: systemctl is-active, printed, and checked
 }
 
 say "systemd: $(systemctl --version | head -1); PID 1 is $(cat /proc/1/comm); kernel $(uname -r)"
-echo "system state: $(systemctl is-system-running 2>&1)"
+echo "system state: $(systemctl is-system-running 2>&1); /run propagation: $(findmnt -n -o PROPAGATION /run)"
 
 say "install the units and jars as docs/observability.md says (into the guest's overlay)"
 install -d "$LIB/bin" "$LIB/lib" /etc/systemd/system/docker.service.d
@@ -68,11 +68,25 @@ say "the controller"
 systemctl start ovsfabric-controller.service || bad "systemctl start ovsfabric-controller"
 await 120 "the controller listens on 127.0.0.1:7070" sh -c 'ss -Hltn "( sport = :7070 )" | grep -q .'
 active ovsfabric-controller.service || {
-  echo "-- what a unit like the controller's gets as credentials (systemd-run, same sandbox):"
-  systemd-run --wait --pipe --quiet -p DynamicUser=yes -p ProtectSystem=strict -p ProtectHome=yes -p PrivateTmp=yes \
-    -p NoNewPrivileges=yes -p LoadCredential=ca.crt:$PKI/ca.crt sh -c \
-    'id; echo "CREDENTIALS_DIRECTORY=$CREDENTIALS_DIRECTORY"; ls -lan "$CREDENTIALS_DIRECTORY"; ls -land "$CREDENTIALS_DIRECTORY";
-     grep credentials /proc/self/mountinfo; head -c 40 "$CREDENTIALS_DIRECTORY/ca.crt"; echo; getfacl -n "$CREDENTIALS_DIRECTORY/ca.crt" 2>&1'
+  echo "-- what a unit sandboxed like the controller's gets as credentials (a probe unit, as root and as its user):"
+  cat >/etc/systemd/system/ovsfabric-credprobe.service <<UNIT
+[Service]
+Type=oneshot
+DynamicUser=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+NoNewPrivileges=yes
+LoadCredential=ca.crt:$PKI/ca.crt
+StandardOutput=file:/run/credprobe.out
+StandardError=inherit
+ExecStartPre=+/bin/sh -c 'echo "as root:"; ls -lan \$CREDENTIALS_DIRECTORY; ls -land \$CREDENTIALS_DIRECTORY; grep credentials /proc/self/mountinfo'
+ExecStart=/bin/sh -c 'echo "as the unit: \$(id)"; ls -lan \$CREDENTIALS_DIRECTORY; head -c 30 \$CREDENTIALS_DIRECTORY/ca.crt; echo; test -r \$CREDENTIALS_DIRECTORY/ca.crt && echo readable || echo NOT readable'
+UNIT
+  systemctl log-level debug
+  systemctl daemon-reload; systemctl start ovsfabric-credprobe.service; cat /run/credprobe.out
+  systemctl log-level info
+  journalctl -b --no-pager -o cat | grep -i -E 'credential|credprobe' | tail -30
 }
 systemctl status ovsfabric-controller.service --no-pager -n 0 | sed -n '1,6p'
 echo "\$ journalctl -u ovsfabric-controller --no-pager -o short-precise"
@@ -96,13 +110,23 @@ CONF
 await 60 "the guest's clock passed 11 s (OVS 3.1 CPU count)" sh -c 'awk "{exit !(\$1 > 11)}" /proc/uptime'
 systemctl start openvswitch-switch.service || bad "systemctl start openvswitch-switch"
 active openvswitch-switch.service
+# This UML kernel has nf_tables without its IPv4 NAT parts, so iptables-nft (Debian's default) cannot make the nat
+# table; the legacy backend works (docs/kernel-lab.md). Switched in the guest's overlay only.
+for t in iptables ip6tables; do update-alternatives --quiet --set "$t" "/usr/sbin/$t-legacy" || bad "$t-legacy"; done
 systemctl start --no-block ovsfabric-agent.service || bad "systemctl start ovsfabric-agent"
 await 180 "the controller lists $HOST_ID UP" sh -c "'$CTL' ${admin[*]} hosts | grep -E '^$HOST_ID +UP'"
+# active once ExecStartPost wrote Docker's settings (it waits for the agent's first full pass)
+await 180 "ovsfabric-agent.service leaves 'activating'" sh -c '[ "$(systemctl is-active ovsfabric-agent.service)" != activating ]'
 active ovsfabric-agent.service
+await 120 "the agent's first full pass (Docker's settings in /run/ovsfabric/docker.env)" test -s /run/ovsfabric/docker.env
+cat /run/ovsfabric/docker.env
 echo "\$ ovsfabricctl hosts"
 "$CTL" "${admin[@]}" hosts
-echo "\$ journalctl -u ovsfabric-agent --no-pager -o short-precise | head -40"
-journalctl -u ovsfabric-agent --no-pager -o short-precise | head -40
+echo "\$ journalctl -u ovsfabric-agent --no-pager -o short-precise"
+journalctl -u ovsfabric-agent --no-pager -o short-precise | tee /tmp/agent.journal
+grep -q "reconcile failed" /tmp/agent.journal && echo "(a failed pass above was retried)"
+echo "\$ journalctl -u ovsfabric-agent -p warning --no-pager"
+journalctl -u ovsfabric-agent -p warning --no-pager
 echo "\$ journalctl -u ovsfabric-controller --since -1min -p info --no-pager | tail -5"
 journalctl -u ovsfabric-controller --no-pager | tail -5
 echo "\$ curl -s http://127.0.0.1:9090/api/topology"

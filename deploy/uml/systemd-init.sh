@@ -88,5 +88,8 @@ log "kernel $KVER, uptime $(cut -d' ' -f1 /proc/uptime)s: pivoting into the over
 for fs in /proc /sys /dev; do mount --move "$fs" "$NEW$fs" || fail "cannot move $fs into the new root"; done
 cd "$NEW" || fail "cannot enter $NEW"
 pivot_root . .oldroot || fail "pivot_root failed"
+# systemd makes / shared itself when the kernel starts it, but not here: mounts made in a unit's namespace (the
+# ramfs of LoadCredential=) must propagate back, or every unit with credentials sees an empty, unreadable directory
+mount --make-rshared / || fail "cannot make / shared"
 exec chroot . /lib/systemd/systemd --unit=ovsfabric-check.target --log-target=console --show-status=true \
   </dev/console >/dev/console 2>&1
