@@ -4,7 +4,8 @@ set -euo pipefail
 PACKAGES=(etcd-server etcd-client openvswitch-switch openvswitch-common docker.io containerd runc
   busybox-static iperf3 ethtool tcpdump iproute2 iptables nftables bridge-utils procps psmisc socat
   util-linux curl maven openjdk-17-jdk-headless
-  user-mode-linux gcc libc6-dev)   # the kernel-datapath lab (deploy/uml/run.sh builds its XSAVE shim with gcc)
+  user-mode-linux gcc libc6-dev    # the kernel-datapath lab (deploy/uml/run.sh builds its XSAVE shim with gcc)
+  chromium)                        # the topology page's browser test (e2e PageIT, headless)
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (it installs packages with apt-get)" >&2; exit 1
 fi

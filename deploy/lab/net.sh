@@ -152,7 +152,7 @@ controller_start() {
   local i=$1 log=$LOGS/controller-c$1.log
   spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve --insecure \
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
-    --metrics-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
+    --http-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
     --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
     ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
 }

@@ -1,6 +1,7 @@
 package io.ovsfabric.common.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ovsfabric.common.InvalidInputException;
@@ -47,7 +48,17 @@ public final class MetricsEndpoint implements AutoCloseable {
             return t;
         });
         server.setExecutor(thread);
-        server.createContext("/", exchange -> {
+        server.createContext("/", handler(registry, beforeScrape));
+        server.start();
+        return new MetricsEndpoint(server, thread);
+    }
+
+    /**
+     * The {@code GET /metrics} handler alone, for a server that serves more than metrics (the controller's page):
+     * it answers {@code /metrics} and 404 for any other path it is given.
+     */
+    public static HttpHandler handler(PrometheusMeterRegistry registry, Runnable beforeScrape) {
+        return exchange -> {
             try (exchange) {
                 String path = exchange.getRequestURI().getPath();
                 if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
@@ -63,9 +74,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                     send(exchange, 404, "text/plain; charset=utf-8", "ovsfabric serves its metrics at /metrics\n");
                 }
             }
-        });
-        server.start();
-        return new MetricsEndpoint(server, thread);
+        };
     }
 
     /** The bound address (the real port when 0 was asked for). */

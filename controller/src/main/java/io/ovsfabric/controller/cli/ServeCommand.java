@@ -92,6 +92,13 @@ public final class ServeCommand implements Callable<Integer> {
                     + " RPC latency, watchers, etcd calls, leader); off unless set, e.g. 127.0.0.1:9090")
     String metricsListen;
 
+    @Option(names = "--http-listen", paramLabel = "HOST:PORT",
+            description = "serve the live topology page at http://HOST:PORT/ (hosts, tunnels coloured by health,"
+                    + " networks, recent events; updated live), its data at /api/topology and /events, and the"
+                    + " Prometheus metrics at /metrics too; off unless set, e.g. 127.0.0.1:9090. Plain HTTP and"
+                    + " read-only: bind it where only operators reach it")
+    String httpListen;
+
     @Option(names = "--tls-cert", paramLabel = "FILE",
             description = "PEM certificate of this controller (ovsfabricctl pki issue-controller)")
     Path tlsCert;
@@ -160,6 +167,18 @@ public final class ServeCommand implements Callable<Integer> {
                 problems.add(e.getMessage());
             }
         }
+        java.util.Optional<java.net.InetSocketAddress> http = java.util.Optional.empty();
+        if (httpListen != null) {
+            try {
+                http = java.util.Optional.of(io.ovsfabric.common.metrics.MetricsEndpoint.parseListen("--http-listen", httpListen));
+            } catch (InvalidInputException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (http.isPresent() && metrics.isPresent() && http.get().equals(metrics.get())) {
+            problems.add("--metrics-listen and --http-listen are both " + httpListen + ": --http-listen serves /metrics"
+                    + " too, give only it");
+        }
         try {
             FabricStore.checkPrefix(keyPrefix);
         } catch (InvalidInputException e) {
@@ -186,7 +205,7 @@ public final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         ControllerConfig config = new ControllerConfig(endpoints, host, port, plan, keyPrefix, id, historyWindow,
-                security, metrics);
+                security, metrics, http);
         Controller controller;
         try {
             controller = Controller.start(config);

@@ -44,6 +44,9 @@ import io.ovsfabric.controller.health.TunnelHealthBook;
 import io.ovsfabric.controller.rpc.TunnelHealthRpcService;
 import io.ovsfabric.common.metrics.MetricsEndpoint;
 import io.ovsfabric.controller.topology.TopologyFeed;
+import io.ovsfabric.controller.web.PageFeed;
+import io.ovsfabric.controller.web.PageServer;
+import io.ovsfabric.controller.web.TunnelHealthSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -73,11 +76,16 @@ public final class Controller implements AutoCloseable {
     private final Server server;
     private final ScheduledExecutorService sweeps;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
+    private final PageFeed page;                     // null: no --http-listen
+    private final PageServer pageServer;             // null: no --http-listen
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Controller(ControllerConfig config, EtcdKvStore store, FabricStore fabric, TopologyFeed feed, LeaderElection election,
-            Server server, ScheduledExecutorService sweeps, MetricsEndpoint metricsEndpoint) {
+            Server server, ScheduledExecutorService sweeps, MetricsEndpoint metricsEndpoint, PageFeed page,
+            PageServer pageServer) {
         this.feed = feed;
+        this.page = page;
+        this.pageServer = pageServer;
         this.metricsEndpoint = metricsEndpoint;
         this.config = config;
         this.store = store;
@@ -191,6 +199,27 @@ public final class Controller implements AutoCloseable {
                 log.info("controller {} serves /metrics on {}:{}", config.controllerId(),
                         metricsEndpoint.address().getHostString(), metricsEndpoint.address().getPort());
             }
+            PageFeed page = null;
+            PageServer pageServer = null;
+            if (config.httpListen().isPresent()) {
+                // the health helper's probe reports replace fromHostStates() here once agents send them
+                page = new PageFeed(feed, TunnelHealthSource.fromHostStates(), config.controllerId(), clock).start();
+                try {
+                    pageServer = PageServer.start(config.httpListen().get(), page,
+                            MetricsEndpoint.handler(metrics.registry(), metrics::refresh));
+                } catch (java.io.UncheckedIOException e) {
+                    page.close();
+                    if (metricsEndpoint != null) {
+                        metricsEndpoint.close();
+                    }
+                    server.shutdownNow();
+                    election.abandon();
+                    throw new FabricException(FabricException.Code.REFUSED, e.getMessage(), e);
+                }
+                log.info("controller {} serves the topology page on http://{}:{}/ (and /api/topology, /events,"
+                        + " /metrics)", config.controllerId(), pageServer.address().getHostString(),
+                        pageServer.address().getPort());
+            }
             ScheduledExecutorService sweeps = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "sweeper");
                 thread.setDaemon(true);
@@ -207,7 +236,8 @@ public final class Controller implements AutoCloseable {
                     + " reclaim grace {}s)", config.controllerId(), config.listenHost(), server.getPort(),
                     String.join(",", config.etcdEndpoints()), fabric.root(), plan.leaseTtl().toSeconds(),
                     plan.reclaimGrace().toSeconds());
-            return new Controller(config, store, fabric, feed, election, server, sweeps, metricsEndpoint);
+            return new Controller(config, store, fabric, feed, election, server, sweeps, metricsEndpoint, page,
+                    pageServer);
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
@@ -217,6 +247,11 @@ public final class Controller implements AutoCloseable {
     /** Where {@code /metrics} is served (the real port when 0 was asked for); empty without --metrics-listen. */
     public java.util.Optional<InetSocketAddress> metricsAddress() {
         return java.util.Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+    }
+
+    /** Where the topology page is served (the real port when 0 was asked for); empty without --http-listen. */
+    public java.util.Optional<InetSocketAddress> httpAddress() {
+        return java.util.Optional.ofNullable(pageServer).map(PageServer::address);
     }
 
     /** How often the topology feed started over from a fresh load of etcd (tests: a resume then needs a snapshot). */
@@ -262,6 +297,10 @@ public final class Controller implements AutoCloseable {
         sweeps.shutdownNow();
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
+        }
+        if (pageServer != null) {
+            pageServer.close();
+            page.close();
         }
         if (graceful) {
             election.close();

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# deploy/uml/systemd-check.sh: the ovsfabric systemd units started for real, under a real systemd, in a
+# user-mode-linux guest. See docs/observability.md ("systemd for real").
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: deploy/uml/systemd-check.sh [--timeout SECS] [--mem SIZE] [--keep] [--follow]
+
+Boots a user-mode-linux guest with systemd as PID 1 (root: an overlay of this machine's filesystem under a tmpfs,
+so nothing is written to the host and none of its services start; only etcd and OVS of the host's units may), and
+in it, with systemctl: installs deploy/systemd/*.service and the built jars, starts etcd.service and
+ovsfabric-controller.service, gets a join token, starts openvswitch-switch.service and ovsfabric-agent.service,
+checks that `systemctl is-active` says active for each and that the controller's journal has its start line, and
+prints what it saw (systemctl, journalctl, ovsfabricctl hosts). Needs root, the built jars (mvn -B -DskipTests
+package) and Debian's user-mode-linux. Holds /tmp/ovsfabric-uml.lock while the guest runs (one UML at a time).
+
+options:
+  --timeout SECS   kill the guest after SECS (default 900)
+  --mem SIZE       guest memory (default 2G)
+  --keep           keep the run dir (console.log: systemd's boot; init.log; output; rc) and print where it is
+  --follow         copy the guest console to stderr while it runs
+
+exit codes: 0 every unit active and the journal as expected; 1 something failed (the output says what);
+124 the guest timed out; 125 the guest stopped without a result (the console's end is printed).
+USAGE
+}
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TIMEOUT=900 MEM=2G KEEP=no FOLLOW=no
+while [ $# -gt 0 ]; do
+  case $1 in
+    --timeout) TIMEOUT=$2; shift 2 ;;
+    --mem) MEM=$2; shift 2 ;;
+    --keep) KEEP=yes; shift ;;
+    --follow) FOLLOW=yes; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "systemd-check.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "systemd-check.sh: --timeout must be seconds" >&2; exit 2; }
+[[ $MEM =~ ^[0-9]+[MG]$ ]] || { echo "systemd-check.sh: --mem must look like 512M or 2G" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "systemd-check.sh: run as root" >&2; exit 2; }
+UML=$(command -v linux.uml || true)
+[ -n "$UML" ] || { echo "systemd-check.sh: linux.uml not found: apt-get install user-mode-linux (deploy/setup.sh does)" >&2; exit 125; }
+[ -x /lib/systemd/systemd ] || { echo "systemd-check.sh: /lib/systemd/systemd not found: apt-get install systemd" >&2; exit 125; }
+for m in controller agent ctl; do
+  [ -f "$REPO/$m/target/ovsfabric-$m.jar" ] || { echo "systemd-check.sh: $m/target/ovsfabric-$m.jar missing: mvn -B -DskipTests package" >&2; exit 2; }
+done
+
+# One UML at a time on this machine: wait for the lock (the kernel-datapath lab takes it too).
+if [ "${OVSFABRIC_UML_LOCKED:-}" != 1 ]; then
+  exec env OVSFABRIC_UML_LOCKED=1 flock -o /tmp/ovsfabric-uml.lock "$0" "$@"
+fi
+
+RUN_DIR=$(mktemp -d /tmp/ovsfabric-umlsd.XXXXXX)
+UMID=ofsd$$
+UML_PID=""
+kill_guest() {
+  local kpid
+  [ -z "$UML_PID" ] || kill -KILL -- "-$UML_PID" 2>/dev/null || true
+  kpid=$(cat "$RUN_DIR/uml/$UMID/pid" 2>/dev/null || true)
+  [[ $kpid =~ ^[0-9]+$ ]] && kill -KILL -- "-$kpid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  kill_guest
+  if [ "$KEEP" = yes ]; then echo "systemd-check.sh: run dir kept: $RUN_DIR" >&2; else rm -rf "$RUN_DIR"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$RUN_DIR/uml"
+
+# The XSAVE shim of deploy/uml/run.sh (xstate-shim.c): UML 6.1 panics at boot on this CPU without it.
+SHIM_SRC=$REPO/deploy/uml/xstate-shim.c SHIM=$REPO/deploy/uml/.build/xstate-shim.so PRELOAD=""
+if [ ! -f "$SHIM" ] || [ "$SHIM_SRC" -nt "$SHIM" ]; then
+  mkdir -p "$(dirname "$SHIM")"
+  cc -O2 -Wall -shared -fPIC -o "$SHIM.tmp.$$" "$SHIM_SRC" -ldl 2>"$RUN_DIR/shim-build.log" && mv "$SHIM.tmp.$$" "$SHIM" \
+    || echo "systemd-check.sh: WARNING: cannot build $SHIM_SRC (cc and libc6-dev missing?); UML may panic" >&2
+fi
+[ ! -f "$SHIM" ] || PRELOAD=$SHIM
+
+t0=$(date +%s)
+set +e
+(
+  cd "$RUN_DIR"
+  exec setsid env ${PRELOAD:+LD_PRELOAD=$PRELOAD} timeout --kill-after=10 "$TIMEOUT" "$UML" mem="$MEM" rootfstype=hostfs rw \
+    init="$REPO/deploy/uml/systemd-init.sh" umid="$UMID" uml_dir="$RUN_DIR/uml" \
+    con=null con0=null,fd:1 ssl=null ovsfabric_io="$RUN_DIR" \
+    </dev/null >"$RUN_DIR/console.log" 2>&1
+) &
+UML_PID=$!
+[ "$FOLLOW" = no ] || tail -n +1 -F --pid="$UML_PID" "$RUN_DIR/console.log" >&2 2>/dev/null &
+wait "$UML_PID"
+uml_rc=$?
+set -e
+kill_guest
+UML_PID=""
+secs=$(($(date +%s) - t0))
+[ ! -f "$RUN_DIR/output" ] || cat "$RUN_DIR/output"
+if [ -f "$RUN_DIR/rc" ]; then
+  n=$(cat "$RUN_DIR/rc")
+  echo "systemd-check.sh: guest up ${secs}s; $n failure(s)" >&2
+  [ "$n" = 0 ] && exit 0
+  KEEP=yes; exit 1
+fi
+KEEP=yes
+if [ "$uml_rc" -eq 124 ] || [ "$uml_rc" -eq 137 ]; then
+  echo "systemd-check.sh: the guest did not finish within ${TIMEOUT}s and was killed" >&2; rc=124
+else
+  echo "systemd-check.sh: the guest stopped (linux.uml exit $uml_rc after ${secs}s) without a result" >&2; rc=125
+fi
+tail -n 30 "$RUN_DIR/console.log" | sed 's/^/  | /' >&2
+[ ! -f "$RUN_DIR/init.log" ] || tail -n 20 "$RUN_DIR/init.log" | sed 's/^/  init| /' >&2
+exit "$rc"
