@@ -190,6 +190,13 @@ public final class PageFeed implements AutoCloseable {
             }
         });
         worker.shutdown();
+        if (health instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("tunnel health source did not close: " + e.getMessage(), e);
+            }
+        }
         synchronized (this) {
             notifyAll();
         }

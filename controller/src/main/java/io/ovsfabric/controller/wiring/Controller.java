@@ -46,7 +46,7 @@ import io.ovsfabric.common.metrics.MetricsEndpoint;
 import io.ovsfabric.controller.topology.TopologyFeed;
 import io.ovsfabric.controller.web.PageFeed;
 import io.ovsfabric.controller.web.PageServer;
-import io.ovsfabric.controller.web.TunnelHealthSource;
+import io.ovsfabric.controller.web.ReportedTunnelHealth;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -202,8 +202,9 @@ public final class Controller implements AutoCloseable {
             PageFeed page = null;
             PageServer pageServer = null;
             if (config.httpListen().isPresent()) {
-                // the health helper's probe reports replace fromHostStates() here once agents send them
-                page = new PageFeed(feed, TunnelHealthSource.fromHostStates(), config.controllerId(), clock).start();
+                // the agents' probe reports, read once a second; a DOWN end still makes a tunnel broken
+                page = new PageFeed(feed, new ReportedTunnelHealth(tunnelBook::tunnels).start(), config.controllerId(),
+                        clock).start();
                 try {
                     pageServer = PageServer.start(config.httpListen().get(), page,
                             MetricsEndpoint.handler(metrics.registry(), metrics::refresh));
