@@ -1,10 +1,13 @@
 package io.ovsfabric.agent.wiring;
 
+import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.DataPlane;
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.HostCredentials;
 import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.agent.upcall.UpcallWatch;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -47,6 +50,7 @@ public final class AgentWiring implements AutoCloseable {
     private final AgentRuntime runtime;
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
+    private UpcallWatch upcallWatch;                  // null: not the kernel datapath
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
             MetricsEndpoint metricsEndpoint) {
@@ -68,6 +72,11 @@ public final class AgentWiring implements AutoCloseable {
     }
 
     public static AgentWiring start(Config config, HostCredentials credentials) {
+        return start(config, credentials, UpcallWatch.Options.reportOnly());
+    }
+
+    /** @param upcalls what to do about a kernel datapath without upcall threads (OVS 3.1's bug, {@link UpcallWatch}) */
+    public static AgentWiring start(Config config, HostCredentials credentials, UpcallWatch.Options upcalls) {
         // The data plane reads the Docker plugin's endpoints and published ports at every pass: none without Docker,
         // "not known yet" (leave them alone) until the plugin has loaded its state.
         AtomicReference<DockerWiring> dockerSide = new AtomicReference<>();
@@ -117,7 +126,12 @@ public final class AgentWiring implements AutoCloseable {
                     endpoint.address().getPort());
         }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker, endpoint);
+        AgentWiring wiring = new AgentWiring(client, dataPlane, runtime, docker, endpoint);
+        if (dataPlaneSettings.datapath() == DatapathMode.SYSTEM) {
+            wiring.upcallWatch = UpcallWatch.start(config.host(), dataPlaneSettings.ovsRundir(), upcalls,
+                    ProcessCommandRunner.local(), registry);
+        }
+        return wiring;
     }
 
     public AgentRuntime runtime() {
@@ -131,6 +145,9 @@ public final class AgentWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (upcallWatch != null) {
+            upcallWatch.close();
+        }
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
