@@ -206,7 +206,7 @@ cmd_stop() {
 cmd_status() {
   local p
   if p=$(uml_pid); then
-    echo "running (uml pid $p, up $(($(date +%s) - $(stat -c %Y "$DIR/console.log")))s)"
+    echo "running (uml pid $p, up $(($(date +%s) - $(stat -c %Y "$DIR/launcher.pid")))s)"
   else
     echo "not running"; return 1
   fi

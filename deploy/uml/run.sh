@@ -111,7 +111,8 @@ t0=$(date +%s.%N)
 set +e
 (
   cd "$RUN_DIR"
-  exec setsid env ${PRELOAD:+LD_PRELOAD=$PRELOAD} timeout --kill-after=10 "$TIMEOUT" "$UML" mem="$MEM" rootfstype=hostfs rw \
+  # one UML at a time on this machine: flock -o holds /tmp/ovsfabric-uml.lock while the guest runs
+  exec setsid flock -o -w "$TIMEOUT" /tmp/ovsfabric-uml.lock env ${PRELOAD:+LD_PRELOAD=$PRELOAD} timeout --kill-after=10 "$TIMEOUT" "$UML" mem="$MEM" rootfstype=hostfs rw \
     init="$REPO/deploy/uml/init.sh" umid="$UMID" uml_dir="$RUN_DIR/uml" \
     con=null con0=null,fd:1 ssl=null \
     ovsfabric_io="$RUN_DIR" ovsfabric_cgroup="$CGROUP" ovsfabric_ovs_early="$EARLY" \
