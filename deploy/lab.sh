@@ -10,6 +10,8 @@ set -E
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deploy/lab/lib.sh
 . "$REPO/deploy/lab/lib.sh"
+# shellcheck source=deploy/lab/kernel.sh
+. "$REPO/deploy/lab/kernel.sh"   # up --kernel-datapath: the lab inside a UML guest
 
 usage() {
   cat <<'EOF'
@@ -67,6 +69,7 @@ options (also from the environment):
   OVSFABRIC_LAB_BIN   directory with the ovsfabric-controller, ovsfabric-agent and ovsfabricctl launchers
                       (default deploy/bin; only for testing the lab itself)
 EOF
+  kernel_usage
 }
 
 NAME=${OVSFABRIC_LAB:-ofl}
@@ -525,6 +528,7 @@ cmd_down() {
 }
 
 # ---- dispatch ------------------------------------------------------------------------------------------------
+kernel_lab_dispatch "$CMD" "$@"   # a kernel-datapath lab: the command runs in its UML guest (deploy/lab/kernel.sh)
 case $CMD in
   up) need_root; cmd_up "$@" ;;
   down) need_root; cmd_down "$@" ;;

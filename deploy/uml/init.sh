@@ -6,6 +6,8 @@
 # and binds the run dir that run.sh made (kernel command line: ovsfabric_io=DIR, which the kernel hands to init
 # as an environment variable) at /run/uml-io, the only host place it writes to. Then it loads the kernel modules
 # the kernel datapath needs, mounts cgroups, runs $IO/cmd with bash, writes its exit code to $IO/rc and powers off.
+# With ovsfabric_mode=serve (deploy/uml/guest.sh start) it runs deploy/uml/serve.sh instead, the guest's command
+# server, until the host asks for poweroff.
 #
 # OVS 3.1.0 (Debian bookworm) counts 0 CPUs during the first 10 s of CLOCK_MONOTONIC and then starts no upcall
 # handler threads (every upcall is "lost"). deploy/uml/bin/ovs-vswitchd, first in PATH, waits for that; set
@@ -88,7 +90,15 @@ log "kernel $KVER, $(nproc) cpu, $(awk '/MemTotal/ {print $2 " kB"}' /proc/memin
 echo "$(cut -d' ' -f1 /proc/uptime)" >"$IO/started"
 cd "${UML_CWD:-/}" 2>/dev/null || cd /
 rc=0
-bash "$IO/cmd" </dev/null >"$IO/output" 2>&1 || rc=$?
+if [ "${ovsfabric_mode:-run}" = serve ]; then
+  # a persistent guest (deploy/uml/guest.sh): serve requests from the host until one asks for poweroff
+  bash "$SELF_DIR/serve.sh" "$IO" </dev/null >>"$IO/serve.log" 2>&1 || rc=$?
+  log "command server exited $rc at uptime $(cut -d' ' -f1 /proc/uptime)s; stopping what runs, powering off"
+  # what the lab left running: SIGTERM everything but init, then SIGKILL, so that daemons flush and exit
+  kill -TERM -1 2>/dev/null; sleep 3; kill -KILL -1 2>/dev/null
+else
+  bash "$IO/cmd" </dev/null >"$IO/output" 2>&1 || rc=$?
+fi
 echo "$rc" >"$IO/rc.tmp"; mv "$IO/rc.tmp" "$IO/rc"
 log "command exited $rc at uptime $(cut -d' ' -f1 /proc/uptime)s; powering off"
 sync

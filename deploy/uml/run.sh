@@ -102,20 +102,17 @@ trap 'exit 130' INT TERM
 mkdir -p "$RUN_DIR/uml"
 
 # The XSAVE shim (see xstate-shim.c): without it UML 6.1 panics at boot on hosts with AVX-512/AMX.
-SHIM_SRC=$REPO/deploy/uml/xstate-shim.c SHIM=$REPO/deploy/uml/.build/xstate-shim.so PRELOAD=""
-if [ ! -f "$SHIM" ] || [ "$SHIM_SRC" -nt "$SHIM" ]; then
-  mkdir -p "$(dirname "$SHIM")"
-  cc -O2 -Wall -shared -fPIC -o "$SHIM.tmp" "$SHIM_SRC" -ldl 2>"$RUN_DIR/shim-build.log" && mv "$SHIM.tmp" "$SHIM" \
-    || echo "run.sh: WARNING: cannot build $SHIM_SRC (cc and libc6-dev missing?); UML may panic on this CPU" >&2
-fi
-[ ! -f "$SHIM" ] || PRELOAD=$SHIM
+# shellcheck source=deploy/uml/lib.sh
+. "$REPO/deploy/uml/lib.sh"
+PRELOAD=$(uml_shim "$RUN_DIR/shim-build.log")
 
 # con0 (the console) writes to our stdout, which is console.log; the other consoles and serial lines are off.
 t0=$(date +%s.%N)
 set +e
 (
   cd "$RUN_DIR"
-  exec setsid env ${PRELOAD:+LD_PRELOAD=$PRELOAD} timeout --kill-after=10 "$TIMEOUT" "$UML" mem="$MEM" rootfstype=hostfs rw \
+  # one UML at a time on this machine: flock -o holds /tmp/ovsfabric-uml.lock while the guest runs
+  exec setsid flock -o -w "$TIMEOUT" /tmp/ovsfabric-uml.lock env ${PRELOAD:+LD_PRELOAD=$PRELOAD} timeout --kill-after=10 "$TIMEOUT" "$UML" mem="$MEM" rootfstype=hostfs rw \
     init="$REPO/deploy/uml/init.sh" umid="$UMID" uml_dir="$RUN_DIR/uml" \
     con=null con0=null,fd:1 ssl=null \
     ovsfabric_io="$RUN_DIR" ovsfabric_cgroup="$CGROUP" ovsfabric_ovs_early="$EARLY" \

@@ -59,7 +59,7 @@ final class Capture implements AutoCloseable {
             Process p = Cmd.start(lab.labArgv(argv.toArray(String[]::new)), lab.env(), dir.resolve(label + ".stdout"),
                     err);
             Capture capture = new Capture(p, pcap, err);
-            Poll.until("tcpdump listening on " + iface + " in " + target, Duration.ofSeconds(20),
+            Poll.until("tcpdump listening on " + iface + " in " + target, Lab.patient(Duration.ofSeconds(20)),
                     () -> capture.listening() ? Optional.of(true) : capture.failedEarly(), capture::errText);
             return capture;
         } catch (IOException e) {

@@ -36,6 +36,25 @@ final class Lab {
     /** A running container of the lab (hN-cM) and its fabric address. */
     record Container(String host, String name, String ip) {}
 
+    /**
+     * {@code -De2e.kernel=true}: every lab is a kernel-datapath lab ({@code lab.sh up --kernel-datapath}: the same lab
+     * inside a user-mode-linux guest, OVS on datapath system with kernel GRE, see docs/kernel-lab.md). Everything
+     * there is 5-10x slower: the lab's own command deadlines grow by {@link #slowness()}.
+     */
+    static boolean kernel() {
+        return Boolean.getBoolean("e2e.kernel");
+    }
+
+    /** How many times slower than the namespace lab this lab's commands may be ({@code e2e.slowness}). */
+    static long slowness() {
+        return Long.getLong("e2e.slowness", kernel() ? 5 : 1);
+    }
+
+    /** {@code d} stretched by {@link #slowness()}: for deadlines a kernel lab needs longer to meet. */
+    static Duration patient(Duration d) {
+        return d.multipliedBy(slowness());
+    }
+
     private final String name;
     private final Path repo;
     private final Map<String, String> env = new HashMap<>();
@@ -101,7 +120,7 @@ final class Lab {
 
     /** deploy/lab.sh --name NAME ARGS... */
     Cmd.Result lab(Duration timeout, String... args) {
-        return Cmd.run(labArgv(args), env, timeout);
+        return Cmd.run(labArgv(args), env, patient(timeout));
     }
 
     /** The argv of deploy/lab.sh --name NAME ARGS... (for a command that keeps running, such as a capture). */
@@ -117,6 +136,9 @@ final class Lab {
 
     void up(String... args) {
         List<String> all = new ArrayList<>(List.of("up", "--no-build"));
+        if (kernel()) {
+            all.add("--kernel-datapath");
+        }
         all.addAll(List.of(args));
         Cmd.Result r = lab(Duration.ofMinutes(6), all.toArray(String[]::new));
         System.out.println(r.err());
@@ -255,6 +277,9 @@ final class Lab {
 
     /** Copies the lab's logs next to the test reports (before down removes them). */
     void saveLogs() {
+        if (kernel()) {
+            lab(Duration.ofMinutes(1), "sync-logs");   // the logs live in the UML guest until then
+        }
         Path logs = stateDir().resolve("logs");
         if (!Files.isDirectory(logs)) {
             return;

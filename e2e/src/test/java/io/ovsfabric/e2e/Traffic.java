@@ -154,7 +154,7 @@ final class Traffic implements AutoCloseable {
                 // busybox nc stops at the end of its stdin: give the sink one that never ends
                 streams.add(open(lab, dir, client.host() + "-" + server.host() + " tcp", server, TCP_LINE,
                         "sh", "-c", "sleep 86400 | nc -l -p " + TCP_PORT));
-                Poll.until("the TCP sink listens in " + server.name(), Duration.ofSeconds(20), () ->
+                Poll.until("the TCP sink listens in " + server.name(), Lab.patient(Duration.ofSeconds(20)), () ->
                         lab.docker(server.host(), "exec", server.name(), "netstat", "-ltn").out().contains(":" + TCP_PORT)
                                 ? Optional.of(true) : Optional.empty(), () -> "no listener on " + TCP_PORT);
                 Path out = dir.resolve(client.host() + "-tcp-source.out");
@@ -166,7 +166,7 @@ final class Traffic implements AutoCloseable {
             throw new UncheckedIOException("cannot start the traffic", e);
         }
         Traffic t = new Traffic(lab, List.copyOf(streams));
-        Poll.until("every traffic stream carries replies", Duration.ofSeconds(30),
+        Poll.until("every traffic stream carries replies", Lab.patient(Duration.ofSeconds(30)),
                 () -> t.streams.stream().allMatch(s -> s.lastSeq() >= 5) ? Optional.of(true) : Optional.empty(),
                 t::describe);
         return t;

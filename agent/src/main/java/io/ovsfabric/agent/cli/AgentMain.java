@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = {"The ovsfabric agent: runs on every Docker host. It registers the host with the controller, gets",
                 "the host's subnet, links docker0 to the Open vSwitch bridge br0, builds GRE tunnels to every peer host",
                 "and keeps all of it in line with the fabric's topology."},
-        subcommands = {RunCommand.class, DockerOptsCommand.class, TeardownCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DockerOptsCommand.class, TeardownCommand.class, CheckUpcallsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class AgentMain implements Runnable {
 
     @CommandLine.Spec

@@ -2,6 +2,7 @@ package io.ovsfabric.agent.cli;
 
 import io.ovsfabric.agent.rpc.HostCredentials;
 import io.ovsfabric.agent.state.StateDirLock;
+import io.ovsfabric.agent.upcall.UpcallWatch;
 import io.ovsfabric.agent.wiring.AgentWiring;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -102,6 +103,19 @@ final class RunCommand implements Callable<Integer> {
                     + " fabric CA certificate (--tls-ca, or <state-dir>/tls/ca.crt). Ignored once joined")
     String joinToken;
 
+    @Option(names = "--repair-upcalls",
+            description = "on the kernel datapath, when ovs-vswitchd has no upcall threads (OVS 3.1.0's bug when it"
+                    + " starts within 10 s of boot: every new flow's first packet is lost), restart it with"
+                    + " --repair-upcalls-command once the machine has been up 10 s, at most once per 10 minutes."
+                    + " Without it the agent only logs an ERROR and sets ovsfabric_agent_datapath_upcall_broken")
+    boolean repairUpcalls;
+
+    @Option(names = "--repair-upcalls-command", paramLabel = "COMMAND",
+            defaultValue = UpcallWatch.Options.DEFAULT_REPAIR_COMMAND,
+            description = "what restarts ovs-vswitchd for --repair-upcalls: words split at blanks, no shell"
+                    + " (default: ${DEFAULT-VALUE})")
+    String repairUpcallsCommand;
+
     @Override
     public Integer call() throws Exception {
         HostId host = HostId.of(hostId);
@@ -120,7 +134,8 @@ final class RunCommand implements Callable<Integer> {
                 HostCredentials credentials = credentials(host);
                 AgentWiring agent = AgentWiring.start(new AgentWiring.Config(controller.address, host, underlay,
                 dataPlane.settings(underlay), stateDir, pluginDir, resync,
-                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics, probes, diag), credentials)) {
+                noDocker ? Optional.empty() : Optional.of(dockerHost), metrics, probes, diag), credentials,
+                UpcallWatch.Options.reportOnly().withRepair(repairUpcalls, repairUpcallsCommand))) {
             credentials.startRenewal(controller.address);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.close();

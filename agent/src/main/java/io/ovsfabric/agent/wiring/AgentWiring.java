@@ -10,10 +10,12 @@ import io.ovsfabric.agent.docker.engine.DockerJavaEngine;
 import io.ovsfabric.agent.linux.ProcessCommandRunner;
 import io.ovsfabric.agent.model.DataPlane;
 import io.ovsfabric.agent.plan.DeviceNames;
+import io.ovsfabric.agent.plan.DatapathMode;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.agent.rpc.HostCredentials;
 import io.ovsfabric.agent.state.AgentStateStore;
+import io.ovsfabric.agent.upcall.UpcallWatch;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -67,64 +69,11 @@ public final class AgentWiring implements AutoCloseable {
     private final DockerWiring docker;
     private final MetricsEndpoint metricsEndpoint;   // null: no --metrics-listen
     private final TunnelHealth tunnels;              // null: no probing
-    private final Diagnostics diagnostics;           // null: --diag-listen off
-
-    /**
-     * The diagnostics server, started now, or (when its address is not on the host yet: the underlay address moving
-     * to br-phy) retried every 5 s in the background until it is. Any other failure refuses the start.
-     */
-    private static final class Diagnostics implements AutoCloseable {
-        private final java.util.concurrent.atomic.AtomicReference<DiagnosticsServer> server =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        private java.util.concurrent.ScheduledExecutorService retries;
-        private volatile boolean closed;
-
-        Diagnostics(java.util.function.Supplier<DiagnosticsServer> start, HostId host) {
-            try {
-                server.set(start.get());
-            } catch (io.ovsfabric.agent.AgentException e) {
-                if (e.code() != io.ovsfabric.agent.AgentException.Code.UNAVAILABLE) {
-                    throw e;
-                }
-                log.warn("Host {}: {}; retrying every 5s", host, e.getMessage());
-                retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "diag-listen");
-                    t.setDaemon(true);
-                    return t;
-                });
-                retries.scheduleWithFixedDelay(() -> {
-                    if (closed || server.get() != null) {
-                        return;
-                    }
-                    try {
-                        server.set(start.get());
-                        retries.shutdown();
-                    } catch (RuntimeException again) {
-                        log.debug("Host {}: diagnostics not served yet: {}", host, again.getMessage());
-                    }
-                }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        }
-
-        Optional<InetSocketAddress> address() {
-            return Optional.ofNullable(server.get()).map(DiagnosticsServer::address);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            if (retries != null) {
-                retries.shutdownNow();
-            }
-            DiagnosticsServer s = server.getAndSet(null);
-            if (s != null) {
-                s.close();
-            }
-        }
-    }
+    private final DiagnosticsListener diagnostics;   // null: --diag-listen off
+    private UpcallWatch upcallWatch;                 // null: not the kernel datapath
 
     private AgentWiring(ControllerClient client, DataPlane dataPlane, AgentRuntime runtime, DockerWiring docker,
-            MetricsEndpoint metricsEndpoint, TunnelHealth tunnels, Diagnostics diagnostics) {
+            MetricsEndpoint metricsEndpoint, TunnelHealth tunnels, DiagnosticsListener diagnostics) {
         this.metricsEndpoint = metricsEndpoint;
         this.tunnels = tunnels;
         this.diagnostics = diagnostics;
@@ -145,6 +94,11 @@ public final class AgentWiring implements AutoCloseable {
     }
 
     public static AgentWiring start(Config config, HostCredentials credentials) {
+        return start(config, credentials, UpcallWatch.Options.reportOnly());
+    }
+
+    /** @param upcalls what to do about a kernel datapath without upcall threads (OVS 3.1's bug, {@link UpcallWatch}) */
+    public static AgentWiring start(Config config, HostCredentials credentials, UpcallWatch.Options upcalls) {
         // The data plane reads the Docker plugin's endpoints and published ports at every pass: none without Docker,
         // "not known yet" (leave them alone) until the plugin has loaded its state.
         AtomicReference<DockerWiring> dockerSide = new AtomicReference<>();
@@ -200,11 +154,11 @@ public final class AgentWiring implements AutoCloseable {
         } else {
             log.info("Host {}: no tunnel probing (--tunnel-probe-port 0)", config.host());
         }
-        Diagnostics diagnostics = null;
+        DiagnosticsListener diagnostics = null;
         if (config.diagListen().isPresent()) {
             DataPlane traced = dataPlane;
             try {
-                diagnostics = new Diagnostics(() -> startDiagnostics(config, dataPlaneSettings, runtime, traced,
+                diagnostics = new DiagnosticsListener(() -> startDiagnostics(config, dataPlaneSettings, runtime, traced,
                         credentials), config.host());
             } catch (io.ovsfabric.agent.AgentException e) {
                 if (tunnels != null) {
@@ -222,7 +176,12 @@ public final class AgentWiring implements AutoCloseable {
             }
         }
         runtime.start();
-        return new AgentWiring(client, dataPlane, runtime, docker, endpoint, tunnels, diagnostics);
+        AgentWiring wiring = new AgentWiring(client, dataPlane, runtime, docker, endpoint, tunnels, diagnostics);
+        if (dataPlaneSettings.datapath() == DatapathMode.SYSTEM) {
+            wiring.upcallWatch = UpcallWatch.start(config.host(), dataPlaneSettings.ovsRundir(), upcalls,
+                    ProcessCommandRunner.local(), registry);
+        }
+        return wiring;
     }
 
     /**
@@ -265,6 +224,9 @@ public final class AgentWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (upcallWatch != null) {
+            upcallWatch.close();
+        }
         if (diagnostics != null) {
             diagnostics.close();
         }
