@@ -23,7 +23,7 @@ run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100
 
 commands:
   up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
-     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--no-build]
+     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--insecure] [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
@@ -35,13 +35,22 @@ commands:
                       on one host and across hosts); no connectivity matrix then.
                       Agents get one controller each, round-robin (one), or every controller, their own
                       first (all); auto = all if this build's agent takes a list.
+                      TLS everywhere by default: a fabric CA in STATE/pki (controller certificates, the lab's
+                      admin for ctl), agents joined with a token each (token create --host hN), etcd serving
+                      clients and peers over TLS with --client-cert-auth (its own CA in STATE/etcd-pki).
+                      --insecure: plaintext gRPC and etcd instead (the explicit opt-out).
   status              processes, namespaces, hosts, containers and the controller's view; exit 1 if unhealthy
   matrix [SECONDS]    ping every container from every other one (retrying up to SECONDS, default 30)
   docker hN ARGS...   the docker CLI against host hN's engine      e.g. deploy/lab.sh docker h1 ps
   exec TARGET CMD...  run CMD inside a lab namespace: hN (OVS tools point at hN's own OVS, docker at its engine),
-                      sw (underlay switch, bridge br-underlay), ctrl (etcd, controller), out (outside server)
+                      sw (underlay switch, bridge br-underlay), ctrl (etcd, controller; ovsfabricctl and etcdctl
+                      there get the lab's admin and etcd client certificates from OVSFABRIC_TLS_* / ETCDCTL_*;
+                      etcdctl's default endpoint is e1), out (outside server)
                                                                    e.g. deploy/lab.sh exec h1 ovs-vsctl show
-  ctl ARGS...         ovsfabricctl against the lab's controller    e.g. deploy/lab.sh ctl hosts
+  ctl ARGS...         ovsfabricctl against the lab's controller, as the lab's admin (certificate STATE/pki/admin-lab.*)
+                                                                   e.g. deploy/lab.sh ctl hosts
+  etcdctl ARGS...     etcdctl against the lab's etcd members, with the lab's etcd client certificate
+                                                                   e.g. deploy/lab.sh etcdctl get --prefix /ovsfabric/ --keys-only
   add-host [--no-wait] add the next host (hN+1) to the running fabric; waits until it reaches every container
   kill-host hN        crash host hN: agent, engine, containers and OVS SIGKILLed, its underlay link removed
   restart-agent hN    stop hN's agent (SIGTERM) and start it again; waits until it registered
@@ -178,9 +187,9 @@ new_state() {
   echo "$NAME" >"$STATE/.ovsfabric-lab"
   echo "$CONTROLLERS" >"$STATE/controllers"
   echo "$ETCD_MEMBERS" >"$STATE/etcd-members"
-  printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nTUNNEL_KEY=%s\nCREATED=%s\n' \
+  printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nTUNNEL_KEY=%s\nTLS=%s\nCREATED=%s\n' \
     "$NAME" "$CONTROLLERS" "$ETCD_MEMBERS" "$AGENT_CONTROLLERS" "$FABRIC_CIDR" "$HOST_PREFIX" "$LEASE_TTL" "$RECLAIM_GRACE" \
-    "$CONTAINERS" "$TUNNEL_KEY" "$(date -Is)" >"$STATE/lab.env"
+    "$CONTAINERS" "$TUNNEL_KEY" "$TLS" "$(date -Is)" >"$STATE/lab.env"
 }
 
 load_state() {
@@ -198,7 +207,7 @@ cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
   FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
-  TUNNEL_KEY= ICC=true
+  TUNNEL_KEY= ICC=true TLS=yes
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -211,6 +220,7 @@ cmd_up() {
       --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
       --icc) ICC=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
+      --insecure) TLS=no; shift ;;
       *) echo "lab.sh up: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -221,7 +231,7 @@ cmd_up() {
   [[ $AGENT_CONTROLLERS =~ ^(auto|one|all)$ ]] || { echo "lab.sh up: --agent-controllers must be auto, one or all" >&2; exit 2; }
   [[ $ICC =~ ^(true|false)$ ]] || { echo "lab.sh up: --icc must be true or false" >&2; exit 2; }
   take_lock
-  progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s), $ETCD_MEMBERS etcd member(s); state and logs in $STATE"
+  progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s), $ETCD_MEMBERS etcd member(s), $([ "$TLS" = yes ] && echo "mutual TLS" || echo "PLAINTEXT (--insecure)"); state and logs in $STATE"
   refuse_foreign_lab
   down_all quiet
   claim_lab
@@ -438,7 +448,7 @@ cmd_leader() {
   local i c lead="" json asked=""
   for ((i = 1; i <= $(controller_count); i++)); do
     controller_listening "$i" 2>/dev/null || continue
-    json=$(in_ns "$NS_CTRL" timeout 10 "$BIN/ovsfabricctl" --insecure --controller "$(controller_ip "$i"):$CONTROLLER_PORT" fabric -o json 2>/dev/null) || continue
+    json=$(CTL_TIMEOUT=10 lab_ctl --at "$(controller_ip "$i"):$CONTROLLER_PORT" fabric -o json 2>/dev/null) || continue
     lead=$(sed -n 's/.*"leader" *: *"\([^"]*\)".*/\1/p' <<<"$json" | head -1) asked=c$i
     break
   done
@@ -554,11 +564,15 @@ case $CMD in
     [ $# -ge 2 ] || { echo "usage: deploy/lab.sh exec hN|sw|ctrl|out CMD..." >&2; exit 2; }
     t=$1; shift
     case $t in
-      sw|ctrl|out) exec ip netns exec "$NAME-$t" "$@" ;;
+      sw|out) exec ip netns exec "$NAME-$t" "$@" ;;
+      # shellcheck disable=SC2046  # ctrl: ovsfabricctl and etcdctl find the lab's admin and etcd client certificates
+      ctrl) exec ip netns exec "$NS_CTRL" env PATH="$BIN:$PATH" OVSFABRIC_CONTROLLER="$(first_controller)" $(ctl_tls_env) \
+              $(etcdctl_env) "$@" ;;
       *) need_host "$t"; [ ! -e "$(host_dir "$t")/killed" ] || { echo "lab.sh: $t was killed" >&2; exit 1; }
          exec ip netns exec "$(host_ns "$t")" env OVS_RUNDIR="$(host_dir "$t")/ovs" OVS_DBDIR="$(host_dir "$t")/ovs" \
            DOCKER_HOST="unix://$(host_dir "$t")/docker/docker.sock" "$@" ;;
     esac ;;
-  ctl) need_root; load_state; exec ip netns exec "$NS_CTRL" "$BIN/ovsfabricctl" --insecure --controller "$(first_controller)" "$@" ;;
+  ctl) need_root; load_state; lab_ctl "$@" ;;
+  etcdctl) need_root; load_state; lab_etcdctl --endpoints "$(etcd_endpoints)" "$@" ;;
   *) echo "lab.sh: unknown command '$CMD'" >&2; usage >&2; exit 2 ;;
 esac

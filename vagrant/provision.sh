@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Provisions one ovsfabric node of the Vagrant setup (run by Vagrant as root, from vagrant/Vagrantfile).
-# usage: provision.sh controller|agent HOST_ID UNDERLAY_IP CONTROLLER_ADDR
+# usage: provision.sh controller|agent HOST_ID UNDERLAY_IP CONTROLLER_ADDR "NODE..."
+# Mutual TLS everywhere (docs/security.md): the controller node makes the fabric CA, etcd's CA and a join token per
+# node, and leaves the CA certificate and the tokens in the shared /ovsfabric-bootstrap; every node's agent joins
+# with its token. The same deploy/systemd/install.sh as a manual install.
 set -euo pipefail
-role=$1 host=$2 ip=$3 controller=$4
+role=$1 host=$2 ip=$3 controller=$4 NODES=${5:-$2}
 src=/ovsfabric
 step() { echo "[provision $host] $*"; }
 
@@ -18,44 +21,81 @@ if [ ! -f "$src/agent/target/ovsfabric-agent.jar" ]; then
   (cd "$src" && mvn -B -ntp -q -DskipTests package)
 fi
 
-step "installing the apps under /usr/lib/ovsfabric"
-install -d /usr/lib/ovsfabric/lib /usr/lib/ovsfabric/bin
-for m in controller:ovsfabric-controller agent:ovsfabric-agent ctl:ovsfabric-ctl; do
-  install -m 0644 "$src/${m%%:*}/target/${m#*:}.jar" /usr/lib/ovsfabric/
-  cp -n "$src/${m%%:*}/target/lib/"*.jar /usr/lib/ovsfabric/lib/ 2>/dev/null || true
-done
-install -m 0755 "$src"/deploy/bin/* /usr/lib/ovsfabric/bin/
-ln -sf /usr/lib/ovsfabric/bin/ovsfabricctl /usr/local/bin/ovsfabricctl
-ln -sf /usr/lib/ovsfabric/bin/ovsfabric-agent /usr/local/bin/ovsfabric-agent
-install -m 0644 "$src"/deploy/systemd/*.service /etc/systemd/system/
-install -d /etc/systemd/system/docker.service.d
-install -m 0644 "$src"/deploy/systemd/docker.service.d/ovsfabric.conf /etc/systemd/system/docker.service.d/
-systemctl daemon-reload
+boot=/ovsfabric-bootstrap   # a two-way shared folder (Vagrantfile): the CA certificate and the join tokens
+ctl=/usr/lib/ovsfabric/bin/ovsfabricctl
+bash "$src/deploy/systemd/install.sh" files
 
 if [ "$role" = controller ]; then
-  step "etcd (single member on this node's loopback) and the controller on $controller"
-  systemctl enable --now etcd
-  cat >/etc/default/ovsfabric-controller <<EOT
-ETCD_ENDPOINTS=http://127.0.0.1:2379
-LISTEN=$controller
-FABRIC_FLAGS=--fabric-cidr 10.200.0.0/16 --host-prefix 24
-EXTRA_FLAGS=--lease-ttl 10s --reclaim-grace 10m
+  step "fabric CA and this controller's certificate (ovsfabricctl pki init / issue-controller $host --ip ${controller%:*})"
+  install -d -m 0700 /etc/ovsfabric/pki /etc/ovsfabric/etcd-ca
+  install -d -m 0755 /etc/ovsfabric/etcd
+  [ -s /etc/ovsfabric/pki/ca.crt ] || "$ctl" pki init --dir /etc/ovsfabric/pki --name vagrant
+  [ -s "/etc/ovsfabric/pki/controller-$host.crt" ] || "$ctl" pki issue-controller "$host" --dir /etc/ovsfabric/pki --ip "${controller%:*}"
+  [ -s /etc/ovsfabric/pki/admin-vagrant.crt ] || "$ctl" pki issue-admin vagrant --dir /etc/ovsfabric/pki
+
+  step "etcd's own CA, etcd's server certificate (127.0.0.1) and the controller's etcd client certificate"
+  # A separate CA: every host certificate of the fabric CA carries clientAuth, so an etcd trusting the fabric CA
+  # would let any joined host write the store (docs/security.md, "etcd").
+  e=/etc/ovsfabric/etcd-ca
+  [ -s $e/ca.crt ] || "$ctl" pki init --dir $e --name vagrant-etcd
+  [ -s $e/controller-etcd.crt ] || "$ctl" pki issue-controller etcd --dir $e --ip 127.0.0.1
+  [ -s "$e/admin-$host.crt" ] || "$ctl" pki issue-admin "$host" --dir $e
+  install -m 0644 $e/ca.crt /etc/ovsfabric/etcd/ca.crt
+  install -m 0644 "$e/admin-$host.crt" "/etc/ovsfabric/etcd/client-$host.crt"
+  install -m 0600 "$e/admin-$host.key" "/etc/ovsfabric/etcd/client-$host.key"
+  install -m 0644 $e/controller-etcd.crt /etc/ovsfabric/etcd/server.crt
+  install -m 0600 -o etcd $e/controller-etcd.key /etc/ovsfabric/etcd/server.key
+
+  step "etcd (single member on this node's loopback): client TLS with --client-cert-auth, peer TLS"
+  cat >/etc/default/etcd <<EOT
+ETCD_LISTEN_CLIENT_URLS=https://127.0.0.1:2379
+ETCD_ADVERTISE_CLIENT_URLS=https://127.0.0.1:2379
+ETCD_LISTEN_PEER_URLS=https://127.0.0.1:2380
+ETCD_INITIAL_ADVERTISE_PEER_URLS=https://127.0.0.1:2380
+ETCD_INITIAL_CLUSTER=$host=https://127.0.0.1:2380
+ETCD_CERT_FILE=/etc/ovsfabric/etcd/server.crt
+ETCD_KEY_FILE=/etc/ovsfabric/etcd/server.key
+ETCD_CLIENT_CERT_AUTH=true
+ETCD_TRUSTED_CA_FILE=/etc/ovsfabric/etcd/ca.crt
+ETCD_PEER_CERT_FILE=/etc/ovsfabric/etcd/server.crt
+ETCD_PEER_KEY_FILE=/etc/ovsfabric/etcd/server.key
+ETCD_PEER_CLIENT_CERT_AUTH=true
+ETCD_PEER_TRUSTED_CA_FILE=/etc/ovsfabric/etcd/ca.crt
 EOT
-  systemctl enable --now ovsfabric-controller
-  for _ in $(seq 60); do ovsfabricctl --controller "$controller" hosts >/dev/null 2>&1 && break; sleep 2; done
+  systemctl enable etcd
+  systemctl restart etcd
+
+  step "the controller on $controller (deploy/systemd/install.sh controller)"
+  bash "$src/deploy/systemd/install.sh" controller --listen "$controller" \
+    --extra-flags "--lease-ttl 10s --reclaim-grace 10m"
+  cat >/etc/profile.d/ovsfabric.sh <<EOT
+# ovsfabricctl as the admin 'vagrant' (root only can read the key: sudo -E ovsfabricctl ...)
+export OVSFABRIC_CONTROLLER=$controller OVSFABRIC_TLS_CA=/etc/ovsfabric/pki/ca.crt
+export OVSFABRIC_TLS_CERT=/etc/ovsfabric/pki/admin-vagrant.crt OVSFABRIC_TLS_KEY=/etc/ovsfabric/pki/admin-vagrant.key
+EOT
+  . /etc/profile.d/ovsfabric.sh
+  for _ in $(seq 60); do "$ctl" hosts >/dev/null 2>&1 && break; sleep 2; done
+
+  step "join tokens for every node (token create --host nodeN --ttl 1h) and the CA certificate, in $boot"
+  install -d "$boot"
+  cp /etc/ovsfabric/pki/ca.crt "$boot/ca.crt"
+  for n in $NODES; do
+    [ -s "/var/lib/ovsfabric/tls/host.crt" ] && [ "$n" = "$host" ] && continue
+    (umask 077; "$ctl" token create --ttl 1h --host "$n" >"$boot/$n.token.tmp" && mv "$boot/$n.token.tmp" "$boot/$n.token")
+  done
 fi
 
-step "agent $host (underlay eth1 $ip, controller $controller)"
-cat >/etc/default/ovsfabric-agent <<EOT
-CONTROLLER=$controller
-HOST_ID=$host
-UNDERLAY_IP=$ip
-EXTRA_FLAGS=--underlay-interface eth1
-EOT
+step "agent $host (underlay eth1 $ip, controller $controller): joins with $boot/$host.token"
+if [ ! -s /var/lib/ovsfabric/tls/host.crt ]; then
+  for _ in $(seq 300); do [ -s "$boot/$host.token" ] && [ -s "$boot/ca.crt" ] && break; sleep 2; done
+  [ -s "$boot/$host.token" ] || { echo "no join token in $boot/$host.token: provision the controller node first" >&2; exit 1; }
+fi
+token=$(cat "$boot/$host.token" 2>/dev/null || true)
 # The unit's ExecStartPost writes /run/ovsfabric/docker.env (docker-opts -o env) once the host registered;
 # docker.service.d/ovsfabric.conf starts dockerd with it.
-systemctl enable --now ovsfabric-agent
-test -s /run/ovsfabric/docker.env || { echo "the agent did not register: journalctl -u ovsfabric-agent" >&2; exit 1; }
+bash "$src/deploy/systemd/install.sh" agent --host-id "$host" --underlay-ip "$ip" --controller "$controller" \
+  --ca-cert "$boot/ca.crt" ${token:+--join-token "$token"} --extra-flags "--underlay-interface eth1"
+rm -f "$boot/$host.token"   # used: single use, and a secret until then
 cat /run/ovsfabric/docker.env
 step "Docker with the settings the agent hands out"
 systemctl enable docker

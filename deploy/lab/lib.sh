@@ -96,7 +96,9 @@ tracked_pid() {
 # and tracks it. The wrappers used (setsid, ip netns exec, unshare, nsenter) all exec, so the pid stays.
 spawn() {
   local role=$1 log=$2; shift 2
-  echo "---- $(date '+%F %T') start: $*" >>"$log"
+  local shown=$*
+  [[ $shown != *--join-token* ]] || shown=$(sed -E 's/(--join-token )[^ ]+/\1<token>/' <<<"$shown")   # a secret until used
+  echo "---- $(date '+%F %T') start: $shown" >>"$log"
   (exec setsid "$@" </dev/null >>"$log" 2>&1 9>&-) &   # 9: lab.sh's lock, not for daemons
   local pid=$!
   disown "$pid" 2>/dev/null || true

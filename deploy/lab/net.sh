@@ -10,6 +10,12 @@ CONTROLLER_PORT=7070
 CONTROLLER_METRICS_PORT=9090
 AGENT_METRICS_PORT=9091
 OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
+# TLS (docs/lab.md, "TLS in the lab"): the fabric CA and what it issued (controllers, the lab's admin) in $PKI; etcd's
+# own CA and its members' and clients' certificates in $ETCD_PKI. TLS=no only after `up --insecure`.
+PKI=$STATE/pki
+ETCD_PKI=$STATE/etcd-pki
+LAB_ADMIN=lab
+lab_tls() { [ "${TLS:-yes}" = yes ]; }
 
 NS_SW=$NAME-sw NS_CTRL=$NAME-ctrl NS_OUT=$NAME-out
 
@@ -103,8 +109,9 @@ EOF
 # etcd member eI (1-based) listens on the controller namespace's loopback: clients on 2379, 2389, 2399, ...,
 # peers on 2380, 2390, 2400, ... (e1 keeps etcd's usual ports). All members form one cluster.
 etcd_members() { cat "$STATE/etcd-members" 2>/dev/null || echo 1; }
-etcd_client_url() { echo "http://127.0.0.1:$((2379 + 10 * ($1 - 1)))"; }
-etcd_peer_url() { echo "http://127.0.0.1:$((2380 + 10 * ($1 - 1)))"; }
+etcd_scheme() { if lab_tls; then echo https; else echo http; fi; }
+etcd_client_url() { echo "$(etcd_scheme)://127.0.0.1:$((2379 + 10 * ($1 - 1)))"; }
+etcd_peer_url() { echo "$(etcd_scheme)://127.0.0.1:$((2380 + 10 * ($1 - 1)))"; }
 etcd_endpoints() { # every member's client URL, comma-separated (what the controllers get)
   local i n urls=(); n=$(etcd_members)
   for ((i = 1; i <= n; i++)); do urls+=("$(etcd_client_url "$i")"); done
@@ -117,25 +124,45 @@ etcd_initial_cluster() {
 }
 etcd_index() { [[ ${1:-} =~ ^e([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= $(etcd_members))) && echo "${BASH_REMATCH[1]}"; }
 
+# etcd_tls_flags I: member eI serves clients and peers over TLS with its certificate of the etcd CA and accepts only
+# clients and peers with a certificate of that CA (--client-cert-auth, --peer-client-cert-auth).
+etcd_tls_flags() {
+  lab_tls || return 0
+  local c=$ETCD_PKI/member-e$1
+  echo --cert-file "$c.crt" --key-file "$c.key" --client-cert-auth --trusted-ca-file "$ETCD_PKI/ca.crt" \
+    --peer-cert-file "$c.crt" --peer-key-file "$c.key" --peer-client-cert-auth --peer-trusted-ca-file "$ETCD_PKI/ca.crt"
+}
+
 # etcd_start I: member eI with its own data dir. The same flags start a new member and restart one: with a data dir
 # in place, etcd ignores the --initial-* flags and rejoins the cluster it belongs to.
 etcd_start() {
   local i=$1 log=$LOGS/etcd-e$1.log
   mkdir -p "$STATE/ctrl"
+  # shellcheck disable=SC2046  # the TLS flags are words (paths without spaces: the state dir is checked)
   spawn "etcd-e$i" "$log" ip netns exec "$NS_CTRL" etcd --name "e$i" --data-dir "$STATE/ctrl/etcd-e$i" \
     --listen-client-urls "$(etcd_client_url "$i")" --advertise-client-urls "$(etcd_client_url "$i")" \
     --listen-peer-urls "$(etcd_peer_url "$i")" --initial-advertise-peer-urls "$(etcd_peer_url "$i")" \
-    --initial-cluster "$(etcd_initial_cluster)" --initial-cluster-token "$NAME-etcd" --initial-cluster-state new
+    --initial-cluster "$(etcd_initial_cluster)" --initial-cluster-token "$NAME-etcd" --initial-cluster-state new \
+    $(etcd_tls_flags "$i")
 }
 
-etcd_healthy() { in_ns "$NS_CTRL" etcdctl --endpoints "$(etcd_client_url "$1")" --command-timeout 2s endpoint health; }
+# lab_etcdctl ARGS...: etcdctl in the controller namespace with the lab's etcd client certificate (ETCDCTL_* variables,
+# so that ARGS may still name --endpoints).
+etcdctl_env() {
+  lab_tls || return 0
+  echo ETCDCTL_CACERT="$ETCD_PKI/ca.crt" ETCDCTL_CERT="$ETCD_PKI/client-$LAB_ADMIN.crt" ETCDCTL_KEY="$ETCD_PKI/client-$LAB_ADMIN.key"
+}
+# shellcheck disable=SC2046
+lab_etcdctl() { in_ns "$NS_CTRL" env $(etcdctl_env) etcdctl "$@"; }
+
+etcd_healthy() { lab_etcdctl --endpoints "$(etcd_client_url "$1")" --command-timeout 2s endpoint health; }
 
 # etcd_status_lines: "eI URL leader|follower|DOWN RAFT_TERM" per member (from etcdctl endpoint status).
 etcd_status_lines() {
   local i n line; n=$(etcd_members)
   for ((i = 1; i <= n; i++)); do
     # simple format: ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, IS LEARNER, RAFT TERM, RAFT INDEX, ...
-    line=$(in_ns "$NS_CTRL" etcdctl --endpoints "$(etcd_client_url "$i")" --dial-timeout 1s --command-timeout 2s \
+    line=$(lab_etcdctl --endpoints "$(etcd_client_url "$i")" --dial-timeout 1s --command-timeout 2s \
       endpoint status -w simple 2>/dev/null | head -1) || line=
     if [ -z "$line" ]; then echo "e$i $(etcd_client_url "$i") DOWN -"; continue; fi
     awk -F', ' -v m="e$i" '{print m, $1, ($5 == "true" ? "leader" : "follower"), $7}' <<<"$line"
@@ -147,19 +174,79 @@ etcd_leader() { etcd_status_lines | awk '$3 == "leader" {print $1; exit}'; }
 controller_count() { cat "$STATE/controllers"; }
 controller_index() { [[ ${1:-} =~ ^c([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= $(controller_count))) && echo "${BASH_REMATCH[1]}"; }
 
+# controller_tls_flags I: cI's gRPC certificate, the fabric CA and its key (for joins) from $PKI; its etcd client
+# certificate from $ETCD_PKI. --insecure after `up --insecure`.
+controller_tls_flags() {
+  lab_tls || { echo --insecure; return 0; }
+  echo --pki-dir "$PKI" --etcd-cacert "$ETCD_PKI/ca.crt" \
+    --etcd-cert "$ETCD_PKI/client-c$1.crt" --etcd-key "$ETCD_PKI/client-c$1.key"
+}
+
 # controller_start I: controller cI with the flags of `up` (from lab.env), every etcd member, its name in the election.
 controller_start() {
   local i=$1 log=$LOGS/controller-c$1.log
-  spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve --insecure \
+  # shellcheck disable=SC2046
+  spawn "controller-c$i" "$log" ip netns exec "$NS_CTRL" "$BIN/ovsfabric-controller" serve $(controller_tls_flags "$i") \
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
     --http-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
     --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
     ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
 }
 
+# pki_up: the fabric CA (ovsfabricctl pki init) with a certificate per controller (its underlay IP as SAN) and one
+# for the lab's admin (lab.sh ctl, the reports), and etcd's own CA with a certificate per member (server and peer,
+# 127.0.0.1) and a client certificate per controller and for the lab's etcdctl. Made once per `up`; restarts reuse them.
+pki_up() {
+  lab_tls || { progress "TLS is off (up --insecure): plaintext gRPC and etcd"; return 0; }
+  local i c n log=$LOGS/pki.log
+  n=$(etcd_members)
+  step "TLS: fabric CA in $PKI (ovsfabricctl pki init), controller certificates c1..c$CONTROLLERS, admin '$LAB_ADMIN'" "$log"
+  pki init --dir "$PKI" --name "ovsfabric-lab-$NAME"
+  for ((i = 1; i <= CONTROLLERS; i++)); do pki issue-controller "c$i" --dir "$PKI" --ip "$(controller_ip "$i")"; done
+  pki issue-admin "$LAB_ADMIN" --dir "$PKI"
+  step "TLS: etcd CA in $ETCD_PKI, member certificates e1..e$n (127.0.0.1), client certificates c1..c$CONTROLLERS" "$log"
+  pki init --dir "$ETCD_PKI" --name "ovsfabric-lab-$NAME-etcd"
+  # etcd reads only the chain, the key usages and the IP SAN: a "controller" certificate (serverAuth + clientAuth)
+  # serves a member's clients and peers, an "admin" one (clientAuth) is a client. Renamed for what they are here.
+  for ((i = 1; i <= n; i++)); do
+    pki issue-controller "e$i" --dir "$ETCD_PKI" --ip 127.0.0.1
+    etcd_pki_name "controller-e$i" "member-e$i"
+  done
+  for c in $(seq 1 "$CONTROLLERS" | sed 's/^/c/') "$LAB_ADMIN"; do
+    pki issue-admin "$c" --dir "$ETCD_PKI"
+    etcd_pki_name "admin-$c" "client-$c"
+  done
+}
+etcd_pki_name() { mv "$ETCD_PKI/$1.crt" "$ETCD_PKI/$2.crt"; mv "$ETCD_PKI/$1.key" "$ETCD_PKI/$2.key"; }
+
+pki() { "$BIN/ovsfabricctl" pki "$@" >>"$LOGS/pki.log" 2>&1 || die "ovsfabricctl pki $* failed" "$LOGS/pki.log"; }
+
+# lab_ctl [--at HOST:PORT] ARGS...: ovsfabricctl in the controller namespace as the lab's admin, against the first
+# controller that listens (or HOST:PORT).
+ctl_tls_flags() {
+  if lab_tls; then
+    echo --tls-ca "$PKI/ca.crt" --tls-cert "$PKI/admin-$LAB_ADMIN.crt" --tls-key "$PKI/admin-$LAB_ADMIN.key"
+  else
+    echo --insecure
+  fi
+}
+# The same as environment variables (ovsfabricctl reads OVSFABRIC_TLS_*), for `lab.sh exec ctrl`.
+ctl_tls_env() {
+  lab_tls || return 0
+  echo OVSFABRIC_TLS_CA="$PKI/ca.crt" OVSFABRIC_TLS_CERT="$PKI/admin-$LAB_ADMIN.crt" OVSFABRIC_TLS_KEY="$PKI/admin-$LAB_ADMIN.key"
+}
+# CTL_TIMEOUT=SECONDS lab_ctl ...: gives up after that long.
+lab_ctl() {
+  local at
+  if [ "${1:-}" = --at ]; then at=$2; shift 2; else at=$(first_controller); fi
+  # shellcheck disable=SC2046
+  in_ns "$NS_CTRL" timeout "${CTL_TIMEOUT:-0}" "$BIN/ovsfabricctl" $(ctl_tls_flags) --controller "$at" "$@"
+}
+
 control_plane_up() {
   local i n log
   n=$(etcd_members)
+  pki_up
   step "etcd: $n member(s) e1..e$n in $NS_CTRL on its loopback, clients at $(etcd_endpoints)" "$LOGS/etcd-e1.log"
   for ((i = 1; i <= n; i++)); do etcd_start "$i"; done
   for ((i = 1; i <= n; i++)); do
@@ -260,11 +347,29 @@ host_ovs() {
     DOCKER_HOST="unix://$(host_dir "$h")/docker/docker.sock" "$@"
 }
 
+# agent_tls_flags HOST: how hN's agent authenticates. Its first start joins with a token bound to hN (as an operator
+# would: `ovsfabricctl token create --host hN`, the fabric CA's certificate copied to <state-dir>/tls/ca.crt); once it
+# holds <state-dir>/tls/host.crt it uses that (and renews it), so a restart needs no token.
+agent_tls_flags() {
+  local h=$1 tls token
+  lab_tls || { echo --insecure; return 0; }
+  tls=$(host_dir "$h")/agent/tls
+  mkdir -p "$tls"
+  [ -s "$tls/ca.crt" ] || cp "$PKI/ca.crt" "$tls/ca.crt"
+  [ ! -s "$tls/host.crt" ] || return 0
+  token=$(lab_ctl token create --ttl 10m --host "$h" 2>>"$LOGS/$h-agent.log") \
+    || die "$h: ovsfabricctl token create --host $h failed" "$LOGS/$h-agent.log"
+  echo --join-token "$token"
+}
+
 host_start_agent() {
-  local h=$1 H log
+  local h=$1 H log tls
   H=$(host_dir "$h") log=$LOGS/$h-agent.log
   step "$h: agent (controller $(host_controller "$h"), underlay eth1 $(host_ip "$h"))" "$log"
-  spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run --insecure \
+  tls=$(agent_tls_flags "$h")
+  if [[ $tls == *--join-token* ]]; then progress "$h: first start: joins with a token for $h (ovsfabricctl token create --host $h)"; fi
+  # shellcheck disable=SC2086
+  spawn "$h-agent" "$log" ip netns exec "$(host_ns "$h")" "$BIN/ovsfabric-agent" run $tls \
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
     --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
     --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT" \
@@ -285,7 +390,8 @@ host_docker_opts() {
 
 docker_opts_once() {
   local h=$1 H; H=$(host_dir "$h")
-  in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts --insecure --controller "$(host_controller "$h")" --host-id "$h" \
+  # shellcheck disable=SC2046  # with TLS: the agent's own certificate in <state-dir>/tls (written by its join)
+  in_ns "$(host_ns "$h")" "$BIN/ovsfabric-agent" docker-opts $(lab_tls || echo --insecure) --controller "$(host_controller "$h")" --host-id "$h" \
     --state-dir "$H/agent" --icc "${ICC:-true}" >"$H/docker.opts.tmp" 2>>"$LOGS/$h-docker-opts.log" || return 1
   [ -s "$H/docker.opts.tmp" ] && mv "$H/docker.opts.tmp" "$H/docker.opts"
 }

@@ -88,7 +88,7 @@ ovs_peers() {
 
 # "HOST SUBNET" lines from the controller's host table (columns found by their header).
 controller_subnets() {
-  in_ns "$NS_CTRL" "$BIN/ovsfabricctl" --insecure --controller "$(first_controller)" hosts 2>/dev/null \
+  lab_ctl hosts 2>/dev/null \
     | awk 'NR == 1 {for (i = 1; i <= NF; i++) {if ($i == "HOST") h = i; if ($i == "SUBNET") s = i}; next}
            h && s {print $h, $s}' || true
 }
@@ -136,7 +136,7 @@ etcd_table() {
 
 controller_view() {
   echo "controller view (ovsfabricctl hosts):"
-  in_ns "$NS_CTRL" "$BIN/ovsfabricctl" --insecure --controller "$(first_controller)" hosts 2>&1 | sed 's/^/  /' || true
+  lab_ctl hosts 2>&1 | sed 's/^/  /' || true
 }
 
 status() {
@@ -160,7 +160,7 @@ status() {
   done
   echo
   etcd_table || bad=1
-  local p; p=$(for h in $(live_hosts); do [ -e "$(host_dir "$h")/partitioned" ] && echo "$h"; done | paste -sd' ' -)
+  local p; p=$(for h in $(live_hosts); do [ ! -e "$(host_dir "$h")/partitioned" ] || echo "$h"; done | paste -sd' ' -)
   [ -z "$p" ] || echo "partitioned from the controllers and etcd: $p (deploy/lab.sh heal hN)"
   echo
   hosts_table

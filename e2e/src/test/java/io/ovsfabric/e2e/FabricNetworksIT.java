@@ -303,7 +303,7 @@ class FabricNetworksIT {
         String address = victim.path("address").asText();
         for (String key : List.of("addresses/" + victim.path("network_id").asText() + "/" + address,
                 "handles/" + victim.path("network_id").asText() + "/" + victim.path("endpoint_id").asText())) {
-            lab.exec("ctrl", "etcdctl", "--endpoints", "http://127.0.0.1:2379", "del", "/ovsfabric/v1/" + key).orThrow();
+            lab.lab(Duration.ofSeconds(30), "etcdctl", "del", "/ovsfabric/v1/" + key).orThrow();
         }
         JsonNode orphan = Poll.until("ipam check names " + container + " on h3 as an orphan", Duration.ofSeconds(90), () ->
                 finding("orphan", address), () -> lab.ctl("ipam", "check", "--min-age", "1").out());

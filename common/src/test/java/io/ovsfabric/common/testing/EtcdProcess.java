@@ -14,12 +14,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One real etcd (Debian's /usr/bin/etcd) on free loopback ports with a private temporary data dir. Names, ports and
+ * One real etcd (Debian's /usr/bin/etcd) on free loopback ports with a private temporary data dir; with
+ * {@link #createTls}, its client URL is https:// and it accepts only clients with a certificate of the given CA
+ * ({@code --client-cert-auth}), while /health is polled on a plaintext metrics URL of its own. Names, ports and
  * the data dir carry the caller's helper tag and a random suffix, so parallel test runs never collide. The data
  * dir survives {@link #stop()}/{@link #kill()} so that {@link #start()} brings the same cluster back; {@link #close()}
  * stops the process and deletes everything.
@@ -32,25 +35,43 @@ public final class EtcdProcess implements AutoCloseable {
     private final Path dataDir;
     private final int clientPort;
     private final int peerPort;
+    private final int metricsPort;
+    private final Optional<ServerTls> tls;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private Process process;
     private Thread cleanup;
 
-    private EtcdProcess(String name, Path dataDir, int clientPort, int peerPort) {
+    /** etcd's client TLS: its server certificate and key, and the CA its clients' certificates must chain to. */
+    public record ServerTls(Path trustedCa, Path cert, Path key) {}
+
+    private EtcdProcess(String name, Path dataDir, int[] ports, Optional<ServerTls> tls) {
         this.name = name;
         this.dataDir = dataDir;
-        this.clientPort = clientPort;
-        this.peerPort = peerPort;
+        this.clientPort = ports[0];
+        this.peerPort = ports[1];
+        this.metricsPort = ports[2];
+        this.tls = tls;
     }
 
     /** Creates (does not start) an etcd named {@code ofx-<tag>-etcd-<random>}. */
     public static EtcdProcess create(String tag) {
+        return create(tag, Optional.empty());
+    }
+
+    /**
+     * Creates (does not start) an etcd that serves clients only over TLS with {@code --client-cert-auth}
+     * ({@code --cert-file}, {@code --key-file}, {@code --trusted-ca-file}); peers stay on plaintext loopback.
+     */
+    public static EtcdProcess createTls(String tag, ServerTls tls) {
+        return create(tag, Optional.of(tls));
+    }
+
+    private static EtcdProcess create(String tag, Optional<ServerTls> tls) {
         String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
         String name = "ofx-" + tag + "-etcd-" + suffix;
         try {
             Path dir = Files.createTempDirectory(name + "-");
-            int[] ports = freePorts(2);
-            return new EtcdProcess(name, dir, ports[0], ports[1]);
+            return new EtcdProcess(name, dir, freePorts(3), tls);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a data dir for test etcd " + name, e);
         }
@@ -61,13 +82,16 @@ public final class EtcdProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return this;
         }
-        String clientUrl = "http://127.0.0.1:" + clientPort;
+        String clientUrl = endpoint();
         String peerUrl = "http://127.0.0.1:" + peerPort;
-        List<String> argv = List.of(BINARY, "--name", name, "--data-dir", dataDir.resolve("data").toString(),
+        List<String> argv = new ArrayList<>(List.of(BINARY, "--name", name, "--data-dir", dataDir.resolve("data").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--listen-metrics-urls", "http://127.0.0.1:" + metricsPort,
                 "--initial-cluster", name + "=" + peerUrl, "--initial-cluster-token", name,
-                "--log-outputs", "stderr", "--logger", "zap");
+                "--log-outputs", "stderr", "--logger", "zap"));
+        tls.ifPresent(t -> argv.addAll(List.of("--cert-file", t.cert().toString(), "--key-file", t.key().toString(),
+                "--client-cert-auth", "--trusted-ca-file", t.trustedCa().toString())));
         try {
             process = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile())).start();
@@ -83,9 +107,9 @@ public final class EtcdProcess implements AutoCloseable {
         return this;
     }
 
-    /** Client URL, e.g. {@code http://127.0.0.1:43121}. */
+    /** Client URL, e.g. {@code http://127.0.0.1:43121} ({@code https://} with TLS). */
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + clientPort;
     }
 
     public String name() {
@@ -159,7 +183,9 @@ public final class EtcdProcess implements AutoCloseable {
 
     private void awaitHealthy() {
         Instant deadline = Instant.now().plus(START_TIMEOUT);
-        HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint() + "/health")).timeout(Duration.ofSeconds(1)).build();
+        // the metrics URL serves /health in plaintext (the client URL may need a client certificate)
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/health"))
+                .timeout(Duration.ofSeconds(1)).build();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("test etcd " + name + " exited with " + process.exitValue() + ":\n" + logTail(30));

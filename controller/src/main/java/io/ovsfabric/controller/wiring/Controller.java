@@ -351,6 +351,18 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /** A TLS refusal by etcd will not go away by retrying: stop at start and say which --etcd-* flag to add or fix. */
+    private static void refuseOnTlsMismatch(ControllerConfig config) {
+        ControllerSecurity.EtcdTls tls = config.security().etcd();
+        for (String endpoint : config.etcdEndpoints()) {
+            java.util.Optional<String> problem = io.ovsfabric.controller.store.EtcdTlsProbe.diagnose(endpoint,
+                    tls.caCert(), tls.cert(), tls.key());
+            if (problem.isPresent()) {
+                throw new FabricException(FabricException.Code.INVALID, problem.get());
+            }
+        }
+    }
+
     private static FabricPlan bootstrapWithRetry(ControllerConfig config, FabricConfigBootstrap bootstrap) throws InterruptedException {
         Duration backoff = Duration.ofMillis(500);
         for (int attempt = 1; ; attempt++) {
@@ -360,6 +372,7 @@ public final class Controller implements AutoCloseable {
                 if (e.code() != FabricException.Code.UNAVAILABLE) {
                     throw e;
                 }
+                refuseOnTlsMismatch(config);
                 log.warn("etcd at {} is not reachable (attempt {}): {}; retrying in {} ms", String.join(",", config.etcdEndpoints()),
                         attempt, e.getMessage(), backoff.toMillis());
                 Thread.sleep(backoff.toMillis()); // backoff between connection attempts
