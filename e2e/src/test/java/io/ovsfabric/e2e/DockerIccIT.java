@@ -26,7 +26,7 @@ class DockerIccIT {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(DockerIccIT.class.getSimpleName(), "ic");
         // the test makes its own containers (with icc off, lab.sh skips its connectivity matrix)
-        lab.up("--hosts", "2", "--containers", "0", "--icc", "false");
+        lab.up("--hosts", "2", "--containers", "1", "--icc", "false");
         for (String c : List.of("h1-a", "h1-b")) {
             lab.docker("h1", "run", "-d", "--name", c, "busybox:lab", "sleep", "600").orThrow();
         }
