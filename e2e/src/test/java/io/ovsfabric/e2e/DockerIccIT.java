@@ -26,7 +26,7 @@ class DockerIccIT {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(DockerIccIT.class.getSimpleName(), "ic");
         // the test makes its own containers (with icc off, lab.sh skips its connectivity matrix)
-        lab.up("--hosts", "2", "--containers", "0", "--icc", "false");
+        lab.up("--hosts", "2", "--containers", "1", "--icc", "false");
         for (String c : List.of("h1-a", "h1-b")) {
             lab.docker("h1", "run", "-d", "--name", c, "busybox:lab", "sleep", "600").orThrow();
         }
@@ -95,9 +95,9 @@ class DockerIccIT {
         long before = FlowCounters.packets(lab, "h2", 11);
         Cmd.Result ping = Poll.until("h1 (" + h1Gateway + ") pings h2's gateway " + h2Gateway, Duration.ofSeconds(30),
                 () -> {
-                    Cmd.Result r = lab.exec("h1", "ping", "-c", "2", "-W", "2", "-I", h1Gateway, h2Gateway);
+                    Cmd.Result r = lab.exec("h1", "busybox", "ping", "-c", "2", "-W", "2", "-I", h1Gateway, h2Gateway);
                     return r.ok() ? Optional.of(r) : Optional.empty();
-                }, () -> lab.exec("h1", "ping", "-c", "1", "-W", "2", "-I", h1Gateway, h2Gateway).describe());
+                }, () -> lab.exec("h1", "busybox", "ping", "-c", "1", "-W", "2", "-I", h1Gateway, h2Gateway).describe());
         long passed = FlowCounters.packets(lab, "h2", 11) - before;
         System.out.printf("h1 %s -> h2 %s with icc off: %s; %d packets through h2's gateway-to-gateway flows%n",
                 h1Gateway, h2Gateway, ping.out().lines().filter(l -> l.contains("packets transmitted")).findFirst()
