@@ -45,8 +45,14 @@ public final class HostRegistry {
     private final String controllerId;
     private final RandomGenerator random;
     private final EndpointReleaser endpoints;
-    /** Subnets this controller's registrations are trying right now: concurrent ones pick different subnets. */
-    private final Set<Cidr> trying = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Subnets this controller's registrations are trying ({@link #TRYING}) or have just claimed (the revision of the
+     * claim, until the watch cache has it): concurrent registrations pick different subnets without waiting for the
+     * cache. Guarded by itself.
+     */
+    private final Map<Cidr, Long> trying = new java.util.HashMap<>();
+    private static final long TRYING = 0;
+    private static final long TRYING_DONE = -1;
 
     /** Frees what a released or reclaimed host still holds in user networks (issue 5); a no-op without networks. */
     public interface EndpointReleaser {
@@ -117,8 +123,10 @@ public final class HostRegistry {
             Optional<Cidr> held) {
         HostId id = input.hostId();
         long now = clock.millis();
-        Optional<Versioned<HostRecord>> current = hosts.find(id);
-        Optional<Live> live = hosts.live(id);
+        // the first try proposes from the watch cache; after a lost race, etcd says what won
+        HostRepository.HostAsRead read = attempt == 0 ? hosts.readNow(id) : hosts.readFromStore(id);
+        Optional<Versioned<HostRecord>> current = read.record();
+        Optional<Live> live = read.live();
         if (live.isPresent() && !live.get().record().underlayIp().equals(input.underlayIp())) {
             throw heldByLiveHost(id, live.get(), input.underlayIp());
         }
@@ -142,12 +150,15 @@ public final class HostRegistry {
         } else {
             Cidr subnet = held.isPresent() ? reclaimHeld(id, held.get()) : chooseSubnet(attempt);
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
+            long settled = TRYING_DONE; // outcome unknown (etcd failed): free it; if the claim applied, it stays claimed
             try {
-                if (!hosts.claimAndBind(record, live, liveRecord)) {
+                io.ovsfabric.controller.store.TxnResult result = hosts.claimAndBindAt(record, live, liveRecord);
+                settled = result.revision();
+                if (!result.succeeded()) {
                     return Optional.empty();
                 }
             } finally {
-                trying.remove(subnet);
+                settle(subnet, settled);
             }
             log.info("host {} registered from {}: {} subnet {} (lease {})", id, input.underlayIp(),
                     held.isPresent() ? "took back the" : "allocated", subnet, Long.toHexString(lease));
@@ -210,10 +221,13 @@ public final class HostRegistry {
             Cidr subnet = chooseSubnet(attempt);
             HostRecord record = new HostRecord(id, input.underlayIp(), subnet, Map.of(), now, false, 0, 0);
             boolean claimed;
+            long settled = TRYING_DONE;
             try {
-                claimed = hosts.claim(record);
+                io.ovsfabric.controller.store.TxnResult result = hosts.claimAt(record);
+                claimed = result.succeeded();
+                settled = result.revision();
             } finally {
-                trying.remove(subnet);
+                settle(subnet, settled);
             }
             if (claimed) {
                 log.info("reserved subnet {} for host {} at {} (not registered yet)", subnet, id, input.underlayIp());
@@ -331,25 +345,46 @@ public final class HostRegistry {
         return HostView.of(record, live, plan.reclaimGrace());
     }
 
-    /** A free subnet no other registration of this controller is trying; the caller removes it from {@code trying}. */
+    /**
+     * A free subnet no other registration of this controller is trying or has just claimed (the cache may not show
+     * those yet); the caller then {@link #settle}s it. The choice is a proposal: the claim is create-if-absent.
+     */
     private Cidr chooseSubnet(int attempt) {
-        Set<Cidr> held = new java.util.HashSet<>(hosts.claimedSubnets());
-        for (int tries = 0; tries < MAX_ATTEMPTS; tries++) {
+        // after a lost race the cache may lag behind the winner: read etcd then
+        Set<Cidr> held = attempt == 0 ? hosts.claimedSubnetsNow() : hosts.claimedSubnets();
+        long seen = hosts.cachedRevision();
+        synchronized (trying) {
+            // a claim the cache has applied is in {@code held} now; without a cache etcd knows every settled one
+            trying.values().removeIf(rev -> rev != TRYING && (seen == 0 || rev <= seen));
             Set<Cidr> taken = new java.util.HashSet<>(held);
-            taken.addAll(trying);
+            taken.addAll(trying.keySet());
             Optional<Cidr> chosen = pool.choose(taken, attempt, random);
-            if (chosen.isEmpty()) {
-                break;
-            }
-            if (trying.add(chosen.get())) {
+            if (chosen.isPresent()) {
+                trying.put(chosen.get(), TRYING);
                 return chosen.get();
             }
         }
-        return pool.choose(held, attempt, random).orElseThrow(() -> {
+        return pool.choose(held, attempt, random).map(c -> {
+            synchronized (trying) {
+                trying.putIfAbsent(c, TRYING); // only subnets this controller is trying are left: one more try on one
+            }
+            return c;
+        }).orElseThrow(() -> {
             Map<HostState, Long> byState = new EnumMap<>(HostState.class);
             byState.putAll(list().stream().collect(Collectors.groupingBy(HostView::state, Collectors.counting())));
             return new FabricException(Code.EXHAUSTED, pool.exhaustedMessage(byState));
         });
+    }
+
+    /** A try on {@code subnet} ended: keep it out until the cache has {@code revision} ({@link #TRYING_DONE}: free it). */
+    private void settle(Cidr subnet, long revision) {
+        synchronized (trying) {
+            if (revision == TRYING_DONE) {
+                trying.remove(subnet);
+            } else {
+                trying.put(subnet, Math.max(revision, 1));
+            }
+        }
     }
 
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
