@@ -52,6 +52,13 @@ public final class HostRegistry {
      */
     private final Map<Cidr, Long> trying = new java.util.HashMap<>();
     private static final long TRYING = 0;
+    /**
+     * Hosts this controller has just bound live, until the watch cache has their revision: the underlay check sees
+     * this controller's own registrations at once without waiting for the cache. Guarded by itself.
+     */
+    private final Map<HostId, Recent> recentLive = new java.util.HashMap<>();
+
+    private record Recent(Ipv4Address underlay, long revision) {}
     private static final long TRYING_DONE = -1;
 
     /** Frees what a released or reclaimed host still holds in user networks (issue 5); a no-op without networks. */
@@ -136,9 +143,11 @@ public final class HostRegistry {
         if (current.isPresent()) {
             HostRecord previous = current.get().value();
             record = previous.registeredAgain(input.underlayIp(), capabilities, now);
-            if (!hosts.rebind(current.get(), record, live, liveRecord)) {
+            io.ovsfabric.controller.store.TxnResult result = hosts.rebindAt(current.get(), record, live, liveRecord);
+            if (!result.succeeded()) {
                 return Optional.empty();
             }
+            recent(id, input.underlayIp(), result.revision());
             live.ifPresent(l -> revokeQuietly(l.leaseId())); // the previous boot's lease: its key now has the new lease
             if (!previous.underlayIp().equals(input.underlayIp())) {
                 log.info("host {} registered from a new underlay IP {} (was {}); keeps subnet {}", id, input.underlayIp(),
@@ -157,6 +166,7 @@ public final class HostRegistry {
                 if (!result.succeeded()) {
                     return Optional.empty();
                 }
+                recent(id, input.underlayIp(), result.revision());
             } finally {
                 settle(subnet, settled);
             }
@@ -387,14 +397,33 @@ public final class HostRegistry {
         }
     }
 
+    private void recent(HostId id, Ipv4Address underlay, long revision) {
+        synchronized (recentLive) {
+            recentLive.put(id, new Recent(underlay, revision));
+        }
+    }
+
+    /**
+     * Refuses an underlay IP that another live host uses: as the watch cache has the live keys now, plus the hosts
+     * this controller bound since (the cache may not show them yet). A check, not an invariant a transaction keeps:
+     * two hosts racing with one IP through two controllers at the same moment can both pass it, as before.
+     */
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
-        Map<HostId, Live> live = hosts.liveHosts();
-        live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
-                .findFirst().ifPresent(l -> {
-                    throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
-                            + l.record().hostId() + ": every host needs its own underlay address (is host " + id
-                            + " configured with the right --underlay-ip?)");
-                });
+        Optional<HostId> user = hosts.liveAtNow(underlayIp, id).map(l -> l.record().hostId());
+        if (user.isEmpty()) {
+            long seen = hosts.cachedRevision();
+            synchronized (recentLive) {
+                recentLive.values().removeIf(r -> seen == 0 || r.revision() <= seen);
+                user = recentLive.entrySet().stream()
+                        .filter(e -> !e.getKey().equals(id) && e.getValue().underlay().equals(underlayIp))
+                        .map(Map.Entry::getKey).findFirst();
+            }
+        }
+        user.ifPresent(other -> {
+            throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
+                    + other + ": every host needs its own underlay address (is host " + id
+                    + " configured with the right --underlay-ip?)");
+        });
     }
 
     private FabricException heldByLiveHost(HostId id, Live live, Ipv4Address requested) {

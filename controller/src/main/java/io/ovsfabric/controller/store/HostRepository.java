@@ -87,6 +87,15 @@ public final class HostRepository extends Repository {
         return cache.live().orElseGet(() -> all().live());
     }
 
+    /**
+     * The live key of another host than {@code except} at {@code underlay}: from the watch cache as it is now (not
+     * waiting for this controller's latest writes: the caller adds those), from etcd when the cache does not run.
+     */
+    public Optional<Live> liveAtNow(io.ovsfabric.common.Ipv4Address underlay, HostId except) {
+        return cache.liveAtNow(underlay, except).orElseGet(() -> all().live().values().stream()
+                .filter(l -> l.record().underlayIp().equals(underlay) && !l.record().hostId().equals(except)).findFirst());
+    }
+
     /** Whether the host has a record (a "yes" from the watch cache is trusted, a "no" is checked in etcd). */
     public boolean known(HostId id) {
         return cache.hasHost(id) || find(id).isPresent();
@@ -141,7 +150,12 @@ public final class HostRepository extends Repository {
 
     /** A known host registering again: rewrites its record and binds its live key to a new lease. */
     public boolean rebind(Versioned<HostRecord> current, HostRecord updated, Optional<Live> liveAsRead, LiveRecord live) {
-        return commit(unchanged(current), liveAsRead(updated.hostId(), liveAsRead),
+        return rebindAt(current, updated, liveAsRead, live).succeeded();
+    }
+
+    /** As {@link #rebind}, with the revision etcd answered at. */
+    public TxnResult rebindAt(Versioned<HostRecord> current, HostRecord updated, Optional<Live> liveAsRead, LiveRecord live) {
+        return commitAt(unchanged(current), liveAsRead(updated.hostId(), liveAsRead),
                 TxnPart.then(Op.put(keys.host(updated.hostId()), codec.encode(updated))), bind(live));
     }
 

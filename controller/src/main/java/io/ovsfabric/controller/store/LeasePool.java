@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * Leases granted ahead of a burst of registrations, so that a registration costs one etcd transaction instead of a
  * lease grant and then the transaction. The pool fills only while registrations come often (a thousand hosts
  * reconnecting after a controller restart), in proportion to how often: a lone registration grants its own lease.
- * A lease is handed out at most a quarter of its TTL after it was granted (its live key then still has three
- * quarters of a TTL before the agent's first keep-alive at a third); older ones are dropped and expire by
- * themselves (no key is bound to them).
+ * A lease is handed out at most an eighth of its TTL after it was granted (the agent's first two keep-alives, at a
+ * third and two thirds of the TTL after its registration, still come before it expires); older ones are dropped
+ * and expire by themselves (no key is bound to them).
  */
 final class LeasePool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeasePool.class);
@@ -53,7 +53,7 @@ final class LeasePool implements AutoCloseable {
     LeasePool(KvStore store, Duration ttl, LongSupplier nanoTime, ExecutorService refills) {
         this.store = store;
         this.ttl = ttl;
-        this.maxAgeNanos = ttl.toNanos() / 4;
+        this.maxAgeNanos = ttl.toNanos() / 8;
         this.nanoTime = nanoTime;
         this.refills = refills;
         this.windowStart = nanoTime.getAsLong();

@@ -174,6 +174,18 @@ public final class WatchCache implements AutoCloseable {
         return fresh(c -> new HashMap<>(c.live));
     }
 
+    /**
+     * The live key of a host other than {@code except} at {@code underlay}, as the view has it now (not waiting).
+     * Empty when the view is not running.
+     */
+    synchronized Optional<Optional<HostRepository.Live>> liveAtNow(Ipv4Address underlay, HostId except) {
+        if (!running) {
+            return Optional.empty();
+        }
+        return Optional.of(live.values().stream()
+                .filter(l -> l.record().underlayIp().equals(underlay) && !l.record().hostId().equals(except)).findFirst());
+    }
+
     /** Whether a host has a record, as the view has it now (not waiting): only a "yes" is trusted by callers. */
     synchronized boolean hasHost(HostId id) {
         return running && hostRecords.containsKey(id);

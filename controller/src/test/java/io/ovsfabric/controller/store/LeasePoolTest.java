@@ -55,14 +55,14 @@ class LeasePoolTest {
     }
 
     @Test
-    void leasesOlderThanAQuarterOfTheTtlAreNotHandedOut() {
+    void leasesOlderThanAnEighthOfTheTtlAreNotHandedOut() {
         for (int i = 0; i < 100; i++) {
             pool.take();
             nanos.addAndGet(Duration.ofMillis(5).toNanos());
         }
         assertNotEquals(0, pool.ready());
         int before = single;
-        nanos.addAndGet(TTL.toNanos() / 4 + 1);
+        nanos.addAndGet(TTL.toNanos() / 8 + 1);
         pool.take();
         assertEquals(before + 1, single, "a stale lease was handed out instead of a fresh grant");
     }
