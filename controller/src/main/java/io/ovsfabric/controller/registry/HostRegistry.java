@@ -253,9 +253,19 @@ public final class HostRegistry {
      */
     public long keepAlive(String hostId) {
         HostId id = HostId.of(hostId);
-        Live live = hosts.live(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND, "host " + id
-                + " holds no live lease (it expired or the host was released): register again"));
-        return keepAlive(hostId, live.leaseId());
+        // the watch cache knows the lease (a thousand agents keep alive 300 times a second: no etcd read for it); when
+        // it does not (it may lag behind a registration), etcd says
+        Optional<Live> cached = hosts.readNow(id).live();
+        Live live = (cached.isPresent() ? cached : hosts.live(id)).orElseThrow(() -> leaseGone(id, 0));
+        try {
+            return refresh(id, live.leaseId());
+        } catch (FabricException e) {
+            Optional<Live> stored = cached.isPresent() && e.code() == Code.NOT_FOUND ? hosts.live(id) : Optional.empty();
+            if (stored.isPresent() && stored.get().leaseId() != live.leaseId()) {
+                return refresh(id, stored.get().leaseId()); // the cache still had the lease of a previous registration
+            }
+            throw e;
+        }
     }
 
     /** Graceful leave of the host's live registration, whatever its lease; nothing to do when it has none. */
@@ -272,10 +282,18 @@ public final class HostRegistry {
     /** Refreshes a host's lease; NOT_FOUND when it expired or belongs to an older registration. */
     public long keepAlive(String hostId, long leaseId) {
         HostId id = HostId.of(hostId);
-        Optional<Live> live = hosts.live(id);
+        Optional<Live> live = hosts.readNow(id).live();
+        if (live.isEmpty() || live.get().leaseId() != leaseId) {
+            live = hosts.live(id); // the cache may lag behind the registration: etcd says
+        }
         if (live.isEmpty() || live.get().leaseId() != leaseId) {
             throw leaseGone(id, leaseId);
         }
+        return refresh(id, leaseId);
+    }
+
+    /** Refreshes the lease of a host's live key; NOT_FOUND when it has expired (etcd decides, not the cache). */
+    private long refresh(HostId id, long leaseId) {
         try {
             return hosts.refreshLease(leaseId);
         } catch (FabricException e) {
