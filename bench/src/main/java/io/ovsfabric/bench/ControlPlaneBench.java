@@ -122,6 +122,10 @@ public final class ControlPlaneBench {
         watchdog.setDaemon(true);
         watchdog.start();
         new ControlPlaneBench(args).run();
+        // a flight recording asked for with BENCH_JAVA_OPTS is written now: halt skips the JVM's exit hooks
+        if (jdk.jfr.FlightRecorder.isInitialized()) {
+            jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings().forEach(jdk.jfr.Recording::stop);
+        }
         Runtime.getRuntime().halt(0); // 1,000 channels: do not wait for their graceful shutdown
     }
 
