@@ -379,8 +379,9 @@ public final class HostRegistry {
      */
     private Cidr chooseSubnet(int attempt) {
         // after a lost race the cache may lag behind the winner: read etcd then
-        Set<Cidr> held = attempt == 0 ? hosts.claimedSubnetsNow() : hosts.claimedSubnets();
+        // the cache's revision first: a claim it has reached by then is in {@code held}
         long seen = hosts.cachedRevision();
+        Set<Cidr> held = attempt == 0 ? hosts.claimedSubnetsNow() : hosts.claimedSubnets();
         synchronized (trying) {
             // a claim the cache has applied is in {@code held} now; without a cache etcd knows every settled one
             trying.values().removeIf(rev -> rev != TRYING && (seen == 0 || rev <= seen));
