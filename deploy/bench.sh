@@ -64,6 +64,9 @@ grep -q "serves FabricService" "$work/controller.log" || { echo "bench.sh: the c
 # the java process itself (the launcher execs it, so the pid is java's)
 echo "bench.sh: etcd 127.0.0.1:$etcd_port, controller 127.0.0.1:$ctl_port (pid $ctl_pid), logs in $work" >&2
 
-timeout --kill-after=10 "$((max_seconds + 30))" java -XX:+UseParallelGC -Xss512k -Xmx1g \
+# BENCH_JAVA_OPTS is added to the simulated agents' JVM (e.g. -XX:StartFlightRecording=filename=bench.jfr); the
+# controller's JVM takes OVSFABRIC_JAVA_EXTRA_OPTS (see deploy/bin/ovsfabric-controller)
+# shellcheck disable=SC2086
+timeout --kill-after=10 "$((max_seconds + 30))" java -XX:+UseParallelGC -Xss512k -Xmx1g ${BENCH_JAVA_OPTS:-} \
   -jar "$repo/bench/target/ovsfabric-bench.jar" --controller "127.0.0.1:$ctl_port" --etcd "http://127.0.0.1:$etcd_port" \
   --controller-pid "$ctl_pid" --agents "$agents" --allocs "$allocs" --clients "$clients" --max-seconds "$max_seconds"

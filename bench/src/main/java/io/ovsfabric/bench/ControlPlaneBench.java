@@ -122,6 +122,10 @@ public final class ControlPlaneBench {
         watchdog.setDaemon(true);
         watchdog.start();
         new ControlPlaneBench(args).run();
+        // a flight recording asked for with BENCH_JAVA_OPTS is written now: halt skips the JVM's exit hooks
+        if (jdk.jfr.FlightRecorder.isInitialized()) {
+            jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings().forEach(jdk.jfr.Recording::stop);
+        }
         Runtime.getRuntime().halt(0); // 1,000 channels: do not wait for their graceful shutdown
     }
 
@@ -134,6 +138,11 @@ public final class ControlPlaneBench {
         for (int i = 0; i < agents; i++) {
             fleet.add(new Agent(i));
         }
+        // keep-alives as the agent sends them: every third of the lease TTL from its registration on
+        // blocking calls of ~10-100 ms each, 300 a second: enough threads that none is late
+        ScheduledExecutorService keepers = Executors.newScheduledThreadPool(64);
+        AtomicInteger keepAliveFailures = new AtomicInteger();
+        long keepAliveMs = 10_000 / 3;
         // registration: 32 in flight
         ExecutorService registrants = Executors.newFixedThreadPool(REGISTRATIONS_IN_FLIGHT);
         List<Long> regLatencies = Collections.synchronizedList(new ArrayList<>());
@@ -146,6 +155,13 @@ public final class ControlPlaneBench {
                         Map.of("datapath", "netdev", "bench", "true"), Optional.empty());
                 a.leaseId = r.leaseId();
                 regLatencies.add(System.nanoTime() - t);
+                keepers.scheduleAtFixedRate(() -> {
+                    try {
+                        a.client.membership().keepAlive(a.id, a.leaseId);
+                    } catch (RuntimeException e) {
+                        keepAliveFailures.incrementAndGet();
+                    }
+                }, keepAliveMs, keepAliveMs, TimeUnit.MILLISECONDS);
                 return null;
             }));
         }
@@ -160,21 +176,6 @@ public final class ControlPlaneBench {
         double regSeconds = seconds(System.nanoTime() - regStart);
         registrants.shutdown();
         log("registered %d hosts in %.2f s (%d failed)", agents - regFailed, regSeconds, regFailed);
-
-        // keep-alives as the agent sends them: every third of the lease TTL
-        // blocking calls of ~10-100 ms each, 300 a second: enough threads that none is late
-        ScheduledExecutorService keepers = Executors.newScheduledThreadPool(64);
-        AtomicInteger keepAliveFailures = new AtomicInteger();
-        for (Agent a : fleet) {
-            long periodMs = 10_000 / 3;
-            keepers.scheduleAtFixedRate(() -> {
-                try {
-                    a.client.membership().keepAlive(a.id, a.leaseId);
-                } catch (RuntimeException e) {
-                    keepAliveFailures.incrementAndGet();
-                }
-            }, (long) (Math.random() * periodMs), periodMs, TimeUnit.MILLISECONDS);
-        }
 
         // AllocateAddress before any stream is open: the IPAM path alone
         ControllerClient admin = ControllerClient.connect(controller);

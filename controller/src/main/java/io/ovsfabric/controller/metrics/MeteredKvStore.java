@@ -57,6 +57,11 @@ public final class MeteredKvStore implements KvStore {
     }
 
     @Override
+    public List<Long> grantLeases(Duration ttl, int count) {
+        return timed("lease_grant", () -> delegate.grantLeases(ttl, count));
+    }
+
+    @Override
     public long keepAliveOnce(long leaseId) {
         return timed("lease_keepalive", () -> delegate.keepAliveOnce(leaseId));
     }

@@ -41,6 +41,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
     private final Clock clock;
     private final RandomGenerator random;
     private final InFlight inFlight;
+    private final SummaryLog allocations;
 
     public record Allocation(EndpointRecord endpoint, NetworkRecord network) {}
 
@@ -52,6 +53,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
         this.clock = clock;
         this.random = random;
         this.inFlight = new InFlight(endpoints);
+        this.allocations = new SummaryLog(log, clock);
     }
 
     /**
@@ -95,7 +97,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             }
             inFlight.settle(n.id(), address, result.revision());
             if (result.succeeded()) {
-                log.info("allocated {} in network {} to endpoint {} on host {}", address, n.name(), endpointId, host);
+                allocations.event("allocated {} in network {} to endpoint {} on host {}", address, n.name(), endpointId, host);
                 return new Allocation(record, n);
             }
             Optional<EndpointRecord> existing = byHandle(n.id(), endpointId);
@@ -146,7 +148,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             }
             EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, wanted, "", "", "", List.of(), clock.millis());
             if (endpoints.allocate(record, networks.open(net))) {
-                log.info("allocated {} in network {} to endpoint {} on host {}", wanted, n.name(), endpointId, host);
+                allocations.event("allocated {} in network {} to endpoint {} on host {}", wanted, n.name(), endpointId, host);
                 return new Allocation(record, n);
             }
             if (networks.closed(n.id())) {

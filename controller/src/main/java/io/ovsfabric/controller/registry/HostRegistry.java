@@ -45,8 +45,21 @@ public final class HostRegistry {
     private final String controllerId;
     private final RandomGenerator random;
     private final EndpointReleaser endpoints;
-    /** Subnets this controller's registrations are trying right now: concurrent ones pick different subnets. */
-    private final Set<Cidr> trying = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Subnets this controller's registrations are trying ({@link #TRYING}) or have just claimed (the revision of the
+     * claim, until the watch cache has it): concurrent registrations pick different subnets without waiting for the
+     * cache. Guarded by itself.
+     */
+    private final Map<Cidr, Long> trying = new java.util.HashMap<>();
+    private static final long TRYING = 0;
+    /**
+     * Hosts this controller has just bound live, until the watch cache has their revision: the underlay check sees
+     * this controller's own registrations at once without waiting for the cache. Guarded by itself.
+     */
+    private final Map<HostId, Recent> recentLive = new java.util.HashMap<>();
+
+    private record Recent(Ipv4Address underlay, long revision) {}
+    private static final long TRYING_DONE = -1;
 
     /** Frees what a released or reclaimed host still holds in user networks (issue 5); a no-op without networks. */
     public interface EndpointReleaser {
@@ -117,8 +130,10 @@ public final class HostRegistry {
             Optional<Cidr> held) {
         HostId id = input.hostId();
         long now = clock.millis();
-        Optional<Versioned<HostRecord>> current = hosts.find(id);
-        Optional<Live> live = hosts.live(id);
+        // the first try proposes from the watch cache; after a lost race, etcd says what won
+        HostRepository.HostAsRead read = attempt == 0 ? hosts.readNow(id) : hosts.readFromStore(id);
+        Optional<Versioned<HostRecord>> current = read.record();
+        Optional<Live> live = read.live();
         if (live.isPresent() && !live.get().record().underlayIp().equals(input.underlayIp())) {
             throw heldByLiveHost(id, live.get(), input.underlayIp());
         }
@@ -128,9 +143,11 @@ public final class HostRegistry {
         if (current.isPresent()) {
             HostRecord previous = current.get().value();
             record = previous.registeredAgain(input.underlayIp(), capabilities, now);
-            if (!hosts.rebind(current.get(), record, live, liveRecord)) {
+            io.ovsfabric.controller.store.TxnResult result = hosts.rebindAt(current.get(), record, live, liveRecord);
+            if (!result.succeeded()) {
                 return Optional.empty();
             }
+            recent(id, input.underlayIp(), result.revision());
             live.ifPresent(l -> revokeQuietly(l.leaseId())); // the previous boot's lease: its key now has the new lease
             if (!previous.underlayIp().equals(input.underlayIp())) {
                 log.info("host {} registered from a new underlay IP {} (was {}); keeps subnet {}", id, input.underlayIp(),
@@ -142,12 +159,16 @@ public final class HostRegistry {
         } else {
             Cidr subnet = held.isPresent() ? reclaimHeld(id, held.get()) : chooseSubnet(attempt);
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
+            long settled = TRYING_DONE; // outcome unknown (etcd failed): free it; if the claim applied, it stays claimed
             try {
-                if (!hosts.claimAndBind(record, live, liveRecord)) {
+                io.ovsfabric.controller.store.TxnResult result = hosts.claimAndBindAt(record, live, liveRecord);
+                settled = result.revision();
+                if (!result.succeeded()) {
                     return Optional.empty();
                 }
+                recent(id, input.underlayIp(), result.revision());
             } finally {
-                trying.remove(subnet);
+                settle(subnet, settled);
             }
             log.info("host {} registered from {}: {} subnet {} (lease {})", id, input.underlayIp(),
                     held.isPresent() ? "took back the" : "allocated", subnet, Long.toHexString(lease));
@@ -210,10 +231,13 @@ public final class HostRegistry {
             Cidr subnet = chooseSubnet(attempt);
             HostRecord record = new HostRecord(id, input.underlayIp(), subnet, Map.of(), now, false, 0, 0);
             boolean claimed;
+            long settled = TRYING_DONE;
             try {
-                claimed = hosts.claim(record);
+                io.ovsfabric.controller.store.TxnResult result = hosts.claimAt(record);
+                claimed = result.succeeded();
+                settled = result.revision();
             } finally {
-                trying.remove(subnet);
+                settle(subnet, settled);
             }
             if (claimed) {
                 log.info("reserved subnet {} for host {} at {} (not registered yet)", subnet, id, input.underlayIp());
@@ -229,9 +253,19 @@ public final class HostRegistry {
      */
     public long keepAlive(String hostId) {
         HostId id = HostId.of(hostId);
-        Live live = hosts.live(id).orElseThrow(() -> new FabricException(Code.NOT_FOUND, "host " + id
-                + " holds no live lease (it expired or the host was released): register again"));
-        return keepAlive(hostId, live.leaseId());
+        // the watch cache knows the lease (a thousand agents keep alive 300 times a second: no etcd read for it); when
+        // it does not (it may lag behind a registration), etcd says
+        Optional<Live> cached = hosts.readNow(id).live();
+        Live live = (cached.isPresent() ? cached : hosts.live(id)).orElseThrow(() -> leaseGone(id, 0));
+        try {
+            return refresh(id, live.leaseId());
+        } catch (FabricException e) {
+            Optional<Live> stored = cached.isPresent() && e.code() == Code.NOT_FOUND ? hosts.live(id) : Optional.empty();
+            if (stored.isPresent() && stored.get().leaseId() != live.leaseId()) {
+                return refresh(id, stored.get().leaseId()); // the cache still had the lease of a previous registration
+            }
+            throw e;
+        }
     }
 
     /** Graceful leave of the host's live registration, whatever its lease; nothing to do when it has none. */
@@ -248,10 +282,18 @@ public final class HostRegistry {
     /** Refreshes a host's lease; NOT_FOUND when it expired or belongs to an older registration. */
     public long keepAlive(String hostId, long leaseId) {
         HostId id = HostId.of(hostId);
-        Optional<Live> live = hosts.live(id);
+        Optional<Live> live = hosts.readNow(id).live();
+        if (live.isEmpty() || live.get().leaseId() != leaseId) {
+            live = hosts.live(id); // the cache may lag behind the registration: etcd says
+        }
         if (live.isEmpty() || live.get().leaseId() != leaseId) {
             throw leaseGone(id, leaseId);
         }
+        return refresh(id, leaseId);
+    }
+
+    /** Refreshes the lease of a host's live key; NOT_FOUND when it has expired (etcd decides, not the cache). */
+    private long refresh(HostId id, long leaseId) {
         try {
             return hosts.refreshLease(leaseId);
         } catch (FabricException e) {
@@ -331,35 +373,76 @@ public final class HostRegistry {
         return HostView.of(record, live, plan.reclaimGrace());
     }
 
-    /** A free subnet no other registration of this controller is trying; the caller removes it from {@code trying}. */
+    /**
+     * A free subnet no other registration of this controller is trying or has just claimed (the cache may not show
+     * those yet); the caller then {@link #settle}s it. The choice is a proposal: the claim is create-if-absent.
+     */
     private Cidr chooseSubnet(int attempt) {
-        Set<Cidr> held = new java.util.HashSet<>(hosts.claimedSubnets());
-        for (int tries = 0; tries < MAX_ATTEMPTS; tries++) {
+        // after a lost race the cache may lag behind the winner: read etcd then
+        // the cache's revision first: a claim it has reached by then is in {@code held}
+        long seen = hosts.cachedRevision();
+        Set<Cidr> held = attempt == 0 ? hosts.claimedSubnetsNow() : hosts.claimedSubnets();
+        synchronized (trying) {
+            // a claim the cache has applied is in {@code held} now; without a cache etcd knows every settled one
+            trying.values().removeIf(rev -> rev != TRYING && (seen == 0 || rev <= seen));
             Set<Cidr> taken = new java.util.HashSet<>(held);
-            taken.addAll(trying);
+            taken.addAll(trying.keySet());
             Optional<Cidr> chosen = pool.choose(taken, attempt, random);
-            if (chosen.isEmpty()) {
-                break;
-            }
-            if (trying.add(chosen.get())) {
+            if (chosen.isPresent()) {
+                trying.put(chosen.get(), TRYING);
                 return chosen.get();
             }
         }
-        return pool.choose(held, attempt, random).orElseThrow(() -> {
+        return pool.choose(held, attempt, random).map(c -> {
+            synchronized (trying) {
+                trying.putIfAbsent(c, TRYING); // only subnets this controller is trying are left: one more try on one
+            }
+            return c;
+        }).orElseThrow(() -> {
             Map<HostState, Long> byState = new EnumMap<>(HostState.class);
             byState.putAll(list().stream().collect(Collectors.groupingBy(HostView::state, Collectors.counting())));
             return new FabricException(Code.EXHAUSTED, pool.exhaustedMessage(byState));
         });
     }
 
+    /** A try on {@code subnet} ended: keep it out until the cache has {@code revision} ({@link #TRYING_DONE}: free it). */
+    private void settle(Cidr subnet, long revision) {
+        synchronized (trying) {
+            if (revision == TRYING_DONE) {
+                trying.remove(subnet);
+            } else {
+                trying.put(subnet, Math.max(revision, 1));
+            }
+        }
+    }
+
+    private void recent(HostId id, Ipv4Address underlay, long revision) {
+        synchronized (recentLive) {
+            recentLive.put(id, new Recent(underlay, revision));
+        }
+    }
+
+    /**
+     * Refuses an underlay IP that another live host uses: as the watch cache has the live keys now, plus the hosts
+     * this controller bound since (the cache may not show them yet). A check, not an invariant a transaction keeps:
+     * two hosts racing with one IP through two controllers at the same moment can both pass it, as before.
+     */
     private void requireUnderlayNotUsedByAnotherLiveHost(HostId id, Ipv4Address underlayIp) {
-        Map<HostId, Live> live = hosts.liveHosts();
-        live.values().stream().filter(l -> !l.record().hostId().equals(id) && l.record().underlayIp().equals(underlayIp))
-                .findFirst().ifPresent(l -> {
-                    throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
-                            + l.record().hostId() + ": every host needs its own underlay address (is host " + id
-                            + " configured with the right --underlay-ip?)");
-                });
+        Optional<HostId> user = hosts.liveAtNow(underlayIp, id).map(l -> l.record().hostId());
+        if (user.isEmpty()) {
+            long seen = hosts.cachedRevision();
+            synchronized (recentLive) {
+                recentLive.values().removeIf(r -> seen == 0 || r.revision() <= seen);
+                user = recentLive.entrySet().stream()
+                        .filter(e -> !e.getKey().equals(id) && e.getValue().underlay().equals(underlayIp))
+                        .map(Map.Entry::getKey).findFirst();
+            }
+        }
+        user.ifPresent(other -> {
+            throw new FabricException(Code.CONFLICT, "underlay IP " + underlayIp + " is in use by live host "
+                    + other + ": every host needs its own underlay address (is host " + id
+                    + " configured with the right --underlay-ip?)");
+        });
     }
 
     private FabricException heldByLiveHost(HostId id, Live live, Ipv4Address requested) {

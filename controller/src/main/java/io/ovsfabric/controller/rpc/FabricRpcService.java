@@ -1,6 +1,9 @@
 package io.ovsfabric.controller.rpc;
 
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.common.pki.Identity;
@@ -94,10 +97,30 @@ public final class FabricRpcService extends FabricServiceGrpc.FabricServiceImplB
         });
     }
 
+    /**
+     * What to add to the server: the generated service, but WatchTopology sends pre-encoded events
+     * ({@link EncodedEvent}: serialized once for every stream; the same bytes on the wire). Every other method is
+     * bound as generated.
+     */
+    public ServerServiceDefinition definition() {
+        ServerServiceDefinition generated = super.bindService();
+        ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(generated.getServiceDescriptor().getName());
+        for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+            if (!method.getMethodDescriptor().getFullMethodName().equals(EncodedEvent.WATCH_TOPOLOGY.getFullMethodName())) {
+                service.addMethod(method);
+            }
+        }
+        return service.addMethod(EncodedEvent.WATCH_TOPOLOGY, ServerCalls.asyncServerStreamingCall(this::watchEncoded)).build();
+    }
+
+    /** Not bound (see {@link #definition}): WatchTopology is served by {@link #watchEncoded}. */
     @Override
     public void watchTopology(WatchTopologyRequest request, StreamObserver<io.ovsfabric.proto.v1.TopologyEvent> observer) {
-        ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent> call =
-                (ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent>) observer;
+        super.watchTopology(request, observer);
+    }
+
+    private void watchEncoded(WatchTopologyRequest request, StreamObserver<EncodedEvent> observer) {
+        ServerCallStreamObserver<EncodedEvent> call = (ServerCallStreamObserver<EncodedEvent>) observer;
         String watcher = request.getHostId().isEmpty() ? "(anonymous)" : request.getHostId();
         try {
             auth.requireMember("WatchTopology " + watcher);

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * WatchTopology streams with gRPC flow control. A stream sends only while its call {@code isReady()} and resumes
  * from {@code onReady}; what it has not sent stays in the feed's shared history (one position per stream), and a
  * stream that falls behind that history gets a snapshot instead. Every event is encoded once and shared by all
- * streams. At most {@link #SNAPSHOTS_IN_FLIGHT} snapshots are in the transport's buffers at once (a stream holds a
+ * streams: it is serialized once ({@link EncodedEvent}) and every stream sends the same bytes. At most {@link #SNAPSHOTS_IN_FLIGHT} snapshots are in the transport's buffers at once (a stream holds a
  * permit from sending its snapshot until its call is ready again), so a thousand agents reconnecting at once cost a
  * bounded amount of memory. A message over the size limit is never sent: an oversized delta becomes a snapshot, an
  * oversized snapshot ends the stream with RESOURCE_EXHAUSTED saying how large it is.
@@ -33,14 +33,15 @@ final class TopologyStreams {
     private final AtomicReference<Encoded> lastSnapshot = new AtomicReference<>();
     private final AtomicReference<Encoded> lastDelta = new AtomicReference<>();
 
-    private record Encoded(TopologyEvent event, io.ovsfabric.proto.v1.TopologyEvent message, int bytes) {}
+    /** {@code message} is null when the event is over the size limit. */
+    private record Encoded(TopologyEvent event, EncodedEvent message, int bytes) {}
 
     TopologyStreams(TopologyFeed feed, int maxMessageBytes) {
         this.feed = feed;
         this.maxMessageBytes = maxMessageBytes;
     }
 
-    void serve(String watcher, long resumeRevision, ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent> call) {
+    void serve(String watcher, long resumeRevision, ServerCallStreamObserver<EncodedEvent> call) {
         Stream stream = new Stream(watcher, call);
         call.setOnReadyHandler(stream::drain);
         call.setOnCancelHandler(stream::cancelled);
@@ -62,8 +63,10 @@ final class TopologyStreams {
         if (cached != null && cached.event() == event) {
             return cached;
         }
-        io.ovsfabric.proto.v1.TopologyEvent message = ProtoMapper.event(event);
-        Encoded encoded = new Encoded(event, message, message.getSerializedSize());
+        io.ovsfabric.proto.v1.TopologyEvent proto = ProtoMapper.event(event);
+        int size = proto.getSerializedSize();
+        // an oversized event is never sent: not worth serializing
+        Encoded encoded = new Encoded(event, size > maxMessageBytes ? null : new EncodedEvent(proto), size);
         slot.set(encoded);
         if (event.isSnapshot() && encoded.bytes() > maxMessageBytes) {
             log.error("the topology snapshot at revision {} is {} bytes ({} hosts, {} networks, {} endpoints), over the {}"
@@ -89,7 +92,7 @@ final class TopologyStreams {
     /** One call. Everything that touches the call runs inside {@link #drain}, one thread at a time. */
     private final class Stream implements TopologyFeed.Sink {
         private final String watcher;
-        private final ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent> call;
+        private final ServerCallStreamObserver<EncodedEvent> call;
         private final AtomicInteger work = new AtomicInteger();
         private volatile TopologyFeed.Subscription subscription;
         private volatile boolean cancelled;
@@ -99,7 +102,7 @@ final class TopologyStreams {
         private boolean holdsPermit;
         private TopologyEvent held;
 
-        Stream(String watcher, ServerCallStreamObserver<io.ovsfabric.proto.v1.TopologyEvent> call) {
+        Stream(String watcher, ServerCallStreamObserver<EncodedEvent> call) {
             this.watcher = watcher;
             this.call = call;
         }

@@ -174,6 +174,20 @@ public final class EtcdKvStore implements KvStore {
         return await("grant lease", client.getLeaseClient().grant(Math.max(1, ttl.toSeconds()))).getID();
     }
 
+    /** All grants are sent at once and awaited together: etcd commits them in one or a few raft batches. */
+    @Override
+    public List<Long> grantLeases(Duration ttl, int count) {
+        List<CompletableFuture<io.etcd.jetcd.lease.LeaseGrantResponse>> grants = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            grants.add(client.getLeaseClient().grant(Math.max(1, ttl.toSeconds())));
+        }
+        List<Long> ids = new ArrayList<>();
+        for (CompletableFuture<io.etcd.jetcd.lease.LeaseGrantResponse> grant : grants) {
+            ids.add(await("grant " + count + " leases", grant).getID());
+        }
+        return ids;
+    }
+
     @Override
     public long keepAliveOnce(long leaseId) {
         LeaseKeepAliveResponse response = await("keep lease " + Long.toHexString(leaseId) + " alive",

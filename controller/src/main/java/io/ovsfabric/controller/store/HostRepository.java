@@ -36,7 +36,11 @@ public final class HostRepository extends Repository {
         }
     }
 
+    /** A host's record and live key as read (from the watch cache or etcd), for one conditional write. */
+    public record HostAsRead(Optional<Versioned<HostRecord>> record, Optional<Live> live) {}
+
     private final WatchCache cache;
+    private volatile LeasePool leases; // null: every registration grants its own lease
 
     HostRepository(KvStore store, KeyLayout keys, JsonCodec codec, WatchCache cache) {
         super(store, keys, codec);
@@ -49,6 +53,20 @@ public final class HostRepository extends Repository {
 
     public Optional<Live> live(HostId id) {
         return store.get(keys.live(id)).map(this::toLive);
+    }
+
+    /**
+     * The host's record and live key as the watch cache has them now (not waiting for it to catch up), or from etcd
+     * when the cache does not run. Only a proposal: the write conditioned on it ({@link #claimAndBind},
+     * {@link #rebind}) fails if either changed meanwhile, and the caller reads etcd ({@link #readFromStore}) to try again.
+     */
+    public HostAsRead readNow(HostId id) {
+        return cache.hostNow(id).orElseGet(() -> readFromStore(id));
+    }
+
+    /** The host's record and live key read from etcd. */
+    public HostAsRead readFromStore(HostId id) {
+        return new HostAsRead(find(id), live(id));
     }
 
     /** Every host record and every live key, read at one revision. */
@@ -69,6 +87,15 @@ public final class HostRepository extends Repository {
         return cache.live().orElseGet(() -> all().live());
     }
 
+    /**
+     * The live key of another host than {@code except} at {@code underlay}: from the watch cache as it is now (not
+     * waiting for this controller's latest writes: the caller adds those), from etcd when the cache does not run.
+     */
+    public Optional<Live> liveAtNow(io.ovsfabric.common.Ipv4Address underlay, HostId except) {
+        return cache.liveAtNow(underlay, except).orElseGet(() -> all().live().values().stream()
+                .filter(l -> l.record().underlayIp().equals(underlay) && !l.record().hostId().equals(except)).findFirst());
+    }
+
     /** Whether the host has a record (a "yes" from the watch cache is trusted, a "no" is checked in etcd). */
     public boolean known(HostId id) {
         return cache.hasHost(id) || find(id).isPresent();
@@ -77,6 +104,19 @@ public final class HostRepository extends Repository {
     /** Every claimed host subnet (from the watch cache once it has caught up with this controller's writes). */
     public Set<Cidr> claimedSubnets() {
         return cache.claimedSubnets().orElseGet(this::claimedSubnetsInStore);
+    }
+
+    /**
+     * Every claimed host subnet as the watch cache has it now (not waiting): the caller keeps its own recent claims
+     * out until {@link #cachedRevision()} reaches them. From etcd when the cache does not run.
+     */
+    public Set<Cidr> claimedSubnetsNow() {
+        return cache.claimedSubnetsNow().orElseGet(this::claimedSubnetsInStore);
+    }
+
+    /** The revision the watch cache has applied everything up to (0 when it is not running). */
+    public long cachedRevision() {
+        return cache.running() ? cache.revision() : 0;
     }
 
     private Set<Cidr> claimedSubnetsInStore() {
@@ -90,17 +130,32 @@ public final class HostRepository extends Repository {
      * has no record, the subnet is unclaimed and the live key is as read.
      */
     public boolean claimAndBind(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {
-        return commit(claimFor(record), liveAsRead(record.hostId(), liveAsRead), bind(live));
+        return claimAndBindAt(record, liveAsRead, live).succeeded();
+    }
+
+    /** As {@link #claimAndBind}, with the revision etcd answered at (the write's, or a later one when it did not apply). */
+    public TxnResult claimAndBindAt(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {
+        return commitAt(claimFor(record), liveAsRead(record.hostId(), liveAsRead), bind(live));
     }
 
     /** A host reserved before it boots: claims its subnet and writes its record, if neither exists. */
     public boolean claim(HostRecord record) {
-        return commit(claimFor(record));
+        return claimAt(record).succeeded();
+    }
+
+    /** As {@link #claim}, with the revision etcd answered at. */
+    public TxnResult claimAt(HostRecord record) {
+        return commitAt(claimFor(record));
     }
 
     /** A known host registering again: rewrites its record and binds its live key to a new lease. */
     public boolean rebind(Versioned<HostRecord> current, HostRecord updated, Optional<Live> liveAsRead, LiveRecord live) {
-        return commit(unchanged(current), liveAsRead(updated.hostId(), liveAsRead),
+        return rebindAt(current, updated, liveAsRead, live).succeeded();
+    }
+
+    /** As {@link #rebind}, with the revision etcd answered at. */
+    public TxnResult rebindAt(Versioned<HostRecord> current, HostRecord updated, Optional<Live> liveAsRead, LiveRecord live) {
+        return commitAt(unchanged(current), liveAsRead(updated.hostId(), liveAsRead),
                 TxnPart.then(Op.put(keys.host(updated.hostId()), codec.encode(updated))), bind(live));
     }
 
@@ -123,9 +178,28 @@ public final class HostRepository extends Repository {
                 Op.delete(keys.subnet(current.value().subnet())), Op.delete(keys.live(id))));
     }
 
-    /** A new lease for a live key; returns its id. */
+    /** A new lease for a live key (one granted ahead, when there is a fresh one of that TTL); returns its id. */
     public long grantLease(Duration ttl) {
-        return store.grantLease(ttl);
+        LeasePool pool = leases;
+        return pool != null && pool.ttl().equals(ttl) ? pool.take() : store.grantLease(ttl);
+    }
+
+    /**
+     * Grants leases of {@code ttl} ahead while registrations come in bursts ({@link LeasePool}), so a registration
+     * costs one etcd transaction. Until then (unit tests, tools) every lease is granted when asked for.
+     */
+    public synchronized void grantAhead(Duration ttl) {
+        if (leases == null) {
+            leases = new LeasePool(store, ttl);
+        }
+    }
+
+    /** Stops granting ahead (the controller is stopping); leases still ready expire by themselves. */
+    public synchronized void stopGrantingAhead() {
+        if (leases != null) {
+            leases.close();
+            leases = null;
+        }
     }
 
     /** Refreshes a lease once; returns its TTL in seconds. NOT_FOUND when it has expired or was revoked. */

@@ -25,6 +25,18 @@ public interface KvStore extends AutoCloseable {
     /** A new lease; keys put with it vanish when it expires or is revoked. Returns the lease id. */
     long grantLease(Duration ttl);
 
+    /**
+     * {@code count} new leases at once (the store may grant them in parallel: one round trip's worth of time, not
+     * {@code count}). Returns their ids; fails as {@link #grantLease} does (leases granted before a failure expire).
+     */
+    default java.util.List<Long> grantLeases(Duration ttl, int count) {
+        java.util.List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(grantLease(ttl));
+        }
+        return ids;
+    }
+
     /** Refreshes a lease once; returns its TTL in seconds. NOT_FOUND when the lease has expired or was revoked. */
     long keepAliveOnce(long leaseId);
 

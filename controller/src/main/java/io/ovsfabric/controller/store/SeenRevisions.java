@@ -49,6 +49,11 @@ final class SeenRevisions implements KvStore {
     }
 
     @Override
+    public java.util.List<Long> grantLeases(Duration ttl, int count) {
+        return store.grantLeases(ttl, count);
+    }
+
+    @Override
     public long keepAliveOnce(long leaseId) {
         return store.keepAliveOnce(leaseId);
     }

@@ -80,7 +80,7 @@ public final class WatchCache implements AutoCloseable {
     private int generation;
     private TopologyRepository.Snapshot loaded;
     private KvStore.WatchHandle watch;
-    private final Map<HostId, Cidr> hostSubnets = new HashMap<>();
+    private final Map<HostId, Versioned<HostRecord>> hostRecords = new HashMap<>();
     private final Map<HostId, HostRepository.Live> live = new HashMap<>();
     private final Map<String, Versioned<NetworkRecord>> networks = new HashMap<>();
     private final Map<String, String> networkIds = new HashMap<>(); // by name
@@ -143,7 +143,30 @@ public final class WatchCache implements AutoCloseable {
 
     /** The subnets host records hold (each is claimed together with its record), once fresh. */
     Optional<Set<Cidr>> claimedSubnets() {
-        return fresh(c -> new HashSet<>(c.hostSubnets.values()));
+        return fresh(WatchCache::subnetsNow);
+    }
+
+    /**
+     * The subnets host records hold, as the view has them now (not waiting for this controller's latest writes):
+     * callers keep their own recent claims out themselves. Empty when the view is not running.
+     */
+    synchronized Optional<Set<Cidr>> claimedSubnetsNow() {
+        return running ? Optional.of(subnetsNow()) : Optional.empty();
+    }
+
+    private Set<Cidr> subnetsNow() {
+        Set<Cidr> subnets = new HashSet<>();
+        hostRecords.values().forEach(v -> subnets.add(v.value().subnet()));
+        return subnets;
+    }
+
+    /**
+     * A host's record and live key as the view has them now (not waiting): a proposal for a conditional write, which
+     * fails if either changed meanwhile. Empty when the view is not running.
+     */
+    synchronized Optional<HostRepository.HostAsRead> hostNow(HostId id) {
+        return running ? Optional.of(new HostRepository.HostAsRead(Optional.ofNullable(hostRecords.get(id)),
+                Optional.ofNullable(live.get(id)))) : Optional.empty();
     }
 
     /** Every live key, once fresh. */
@@ -151,9 +174,21 @@ public final class WatchCache implements AutoCloseable {
         return fresh(c -> new HashMap<>(c.live));
     }
 
+    /**
+     * The live key of a host other than {@code except} at {@code underlay}, as the view has it now (not waiting).
+     * Empty when the view is not running.
+     */
+    synchronized Optional<Optional<HostRepository.Live>> liveAtNow(Ipv4Address underlay, HostId except) {
+        if (!running) {
+            return Optional.empty();
+        }
+        return Optional.of(live.values().stream()
+                .filter(l -> l.record().underlayIp().equals(underlay) && !l.record().hostId().equals(except)).findFirst());
+    }
+
     /** Whether a host has a record, as the view has it now (not waiting): only a "yes" is trusted by callers. */
     synchronized boolean hasHost(HostId id) {
-        return running && hostSubnets.containsKey(id);
+        return running && hostRecords.containsKey(id);
     }
 
     /** A network by id or name as the view has it now (not waiting); empty when unknown or not running. */
@@ -240,7 +275,7 @@ public final class WatchCache implements AutoCloseable {
             if (closed) {
                 return;
             }
-            hostSubnets.clear();
+            hostRecords.clear();
             live.clear();
             networks.clear();
             networkIds.clear();
@@ -261,7 +296,7 @@ public final class WatchCache implements AutoCloseable {
             old.close();
         }
         log.info("watch cache loaded the topology at revision {} ({} hosts, {} live, {} networks, {} keys in all); following"
-                + " etcd from there", at, hostSubnets.size(), live.size(), networks.size(), kvs.size());
+                + " etcd from there", at, hostRecords.size(), live.size(), networks.size(), kvs.size());
         listeners.forEach(l -> l.onReset(loaded));
         KvStore.WatchHandle handle = store.watchRange(keys.root(), keys.reportsPrefix(), at + 1, new Follower(gen));
         synchronized (this) {
@@ -283,9 +318,9 @@ public final class WatchCache implements AutoCloseable {
             case HOST -> {
                 HostId id = HostId.of(first);
                 if (put) {
-                    hostSubnets.put(id, codec.decode(kv.key(), kv.value(), HostRecord.class).subnet());
+                    hostRecords.put(id, new Versioned<>(codec.decode(kv.key(), kv.value(), HostRecord.class), kv.modRevision()));
                 } else {
-                    hostSubnets.remove(id);
+                    hostRecords.remove(id);
                 }
             }
             case LIVE -> {

@@ -156,6 +156,7 @@ public final class Controller implements AutoCloseable {
             Sweeper sweeper = new Sweeper(fabric.hosts(), plan.reclaimGrace(), clock, endpoints);
             // one etcd watch and one in-memory view serve every topology stream and the hot registry reads
             fabric.cache().start();
+            fabric.hosts().grantAhead(plan.leaseTtl()); // a burst of registrations then costs one transaction each
             TopologyFeed feed = new TopologyFeed(plan.reclaimGrace());
             fabric.cache().addListener(feed);
             LeaderElection election = new EtcdLeaderElection(store, fabric.electionName(), config.controllerId(), plan.leaseTtl());
@@ -168,7 +169,7 @@ public final class Controller implements AutoCloseable {
                     .intercept(new RequestLimits())
                     .intercept(metrics.rpc())
                     .addService(new FabricRpcService(registry, feed, networkRpc, ControllerChannels.MAX_MESSAGE_BYTES,
-                            auth, enrollment))
+                            auth, enrollment).definition())
                     .addService(new AdminRpcService(registry, election, config.controllerId(),
                             fabric.config()::currentRevision, networkRpc, auth, enrollment))
                     .addService(new TunnelHealthRpcService(tunnelBook, auth));
@@ -310,6 +311,7 @@ public final class Controller implements AutoCloseable {
             election.abandon();
             server.shutdownNow();
         }
+        fabric.hosts().stopGrantingAhead();
         fabric.cache().close();
         feed.close();
         store.close();
