@@ -52,60 +52,49 @@ cp "$REPO"/deploy/systemd/*.service /etc/systemd/system/
 cp "$REPO"/deploy/systemd/docker.service.d/*.conf /etc/systemd/system/docker.service.d/
 ls /etc/systemd/system/ovsfabric-*.service
 
-say "PKI: ovsfabricctl pki init, a controller certificate for $(hostname), an admin"
+say "PKI: the fabric CA, a controller certificate for $(hostname), an admin; etcd's own CA (as vagrant/provision.sh)"
+E=/etc/ovsfabric/etcd-ca
+install -d -m 0700 "$PKI" "$E"; install -d -m 0755 /etc/ovsfabric/etcd
 "$CTL" pki init --dir "$PKI" && "$CTL" pki issue-controller "$(hostname)" --dir "$PKI" --ip 127.0.0.1 \
   && "$CTL" pki issue-admin root --dir "$PKI" || bad "pki"
-cat >/etc/default/ovsfabric-controller <<CONF
-EXTRA_FLAGS=--lease-ttl 10s --reclaim-grace 10m --http-listen 127.0.0.1:9090
-CONF
-systemctl daemon-reload
+"$CTL" pki init --dir "$E" --name uml-etcd && "$CTL" pki issue-controller etcd --dir "$E" --ip 127.0.0.1 \
+  && "$CTL" pki issue-admin "$(hostname)" --dir "$E" || bad "etcd pki"
+install -m 0644 "$E/ca.crt" /etc/ovsfabric/etcd/ca.crt
+install -m 0644 "$E/admin-$(hostname).crt" "/etc/ovsfabric/etcd/client-$(hostname).crt"
+install -m 0600 "$E/admin-$(hostname).key" "/etc/ovsfabric/etcd/client-$(hostname).key"
+install -m 0644 "$E/controller-etcd.crt" /etc/ovsfabric/etcd/server.crt
+install -m 0600 -o etcd "$E/controller-etcd.key" /etc/ovsfabric/etcd/server.key
 
-say "etcd (Debian's etcd.service)"
-systemctl start etcd.service || bad "systemctl start etcd"
+say "etcd (Debian's etcd.service) with client TLS and --client-cert-auth"
+cat >/etc/default/etcd <<CONF
+ETCD_LISTEN_CLIENT_URLS=https://127.0.0.1:2379
+ETCD_ADVERTISE_CLIENT_URLS=https://127.0.0.1:2379
+ETCD_CERT_FILE=/etc/ovsfabric/etcd/server.crt
+ETCD_KEY_FILE=/etc/ovsfabric/etcd/server.key
+ETCD_CLIENT_CERT_AUTH=true
+ETCD_TRUSTED_CA_FILE=/etc/ovsfabric/etcd/ca.crt
+CONF
+systemctl restart etcd.service || bad "systemctl restart etcd"
 active etcd.service
 
-say "the controller"
-systemctl start ovsfabric-controller.service || bad "systemctl start ovsfabric-controller"
+say "the controller: deploy/systemd/install.sh controller (etcd over TLS with its client certificate)"
+bash "$REPO/deploy/systemd/install.sh" controller --listen 127.0.0.1:7070 \
+  --extra-flags "--lease-ttl 10s --reclaim-grace 10m --http-listen 127.0.0.1:9090" || bad "install.sh controller"
 await 120 "the controller listens on 127.0.0.1:7070" sh -c 'ss -Hltn "( sport = :7070 )" | grep -q .'
-active ovsfabric-controller.service || {
-  echo "-- what a unit sandboxed like the controller's gets as credentials (a probe unit, as root and as its user):"
-  cat >/etc/systemd/system/ovsfabric-credprobe.service <<UNIT
-[Service]
-Type=oneshot
-DynamicUser=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-NoNewPrivileges=yes
-LoadCredential=ca.crt:$PKI/ca.crt
-StandardOutput=file:/run/credprobe.out
-StandardError=inherit
-ExecStartPre=+/bin/sh -c 'echo "as root:"; ls -lan \$CREDENTIALS_DIRECTORY; ls -land \$CREDENTIALS_DIRECTORY; grep credentials /proc/self/mountinfo'
-ExecStart=/bin/sh -c 'echo "as the unit: \$(id)"; ls -lan \$CREDENTIALS_DIRECTORY; head -c 30 \$CREDENTIALS_DIRECTORY/ca.crt; echo; test -r \$CREDENTIALS_DIRECTORY/ca.crt && echo readable || echo NOT readable'
-UNIT
-  systemctl log-level debug
-  systemctl daemon-reload; systemctl start ovsfabric-credprobe.service; cat /run/credprobe.out
-  systemctl log-level info
-  journalctl -b --no-pager -o cat | grep -i -E 'credential|credprobe' | tail -30
-}
+active ovsfabric-controller.service
 systemctl status ovsfabric-controller.service --no-pager -n 0 | sed -n '1,6p'
 echo "\$ journalctl -u ovsfabric-controller --no-pager -o short-precise"
 journalctl -u ovsfabric-controller --no-pager -o short-precise | tee /tmp/controller.journal
 grep -q "serves FabricService and AdminService on 127.0.0.1:7070" /tmp/controller.journal \
   && ok "the journal has the controller's start line" || bad "no start line in the controller's journal"
 
-say "the agent: a join token, its defaults file, OVS, then the unit"
+say "the agent: a join token, OVS, then deploy/systemd/install.sh agent"
 admin=(--controller 127.0.0.1:7070 --tls-ca "$PKI/ca.crt" --tls-cert "$PKI/admin-root.crt" --tls-key "$PKI/admin-root.key")
+await 120 "the controller answers an admin" "$CTL" "${admin[@]}" hosts
 token=$("$CTL" "${admin[@]}" token create --host "$HOST_ID" --ttl 1h) || bad "token create"
 # the underlay: a dummy link holding the host's underlay address (the guest has no network of its own)
 modprobe dummy 2>/dev/null; ip link add ofu0 type dummy && ip addr add "$UNDERLAY_IP/24" dev ofu0 && ip link set ofu0 up \
   || bad "underlay link"
-cat >/etc/default/ovsfabric-agent <<CONF
-CONTROLLER=127.0.0.1:7070
-HOST_ID=$HOST_ID
-UNDERLAY_IP=$UNDERLAY_IP
-JOIN_FLAGS=--join-token $token --tls-ca $PKI/ca.crt
-CONF
 # Debian's OVS 3.1.0 starts no upcall handler in the first 10 s of CLOCK_MONOTONIC (docs/kernel-lab.md)
 await 60 "the guest's clock passed 11 s (OVS 3.1 CPU count)" sh -c 'awk "{exit !(\$1 > 11)}" /proc/uptime'
 systemctl start openvswitch-switch.service || bad "systemctl start openvswitch-switch"
@@ -113,24 +102,17 @@ active openvswitch-switch.service
 # This UML kernel has nf_tables without its IPv4 NAT parts, so iptables-nft (Debian's default) cannot make the nat
 # table; the legacy backend works (docs/kernel-lab.md). Switched in the guest's overlay only.
 for t in iptables ip6tables; do update-alternatives --quiet --set "$t" "/usr/sbin/$t-legacy" || bad "$t-legacy"; done
-systemctl start --no-block ovsfabric-agent.service || bad "systemctl start ovsfabric-agent"
+# install.sh restarts the unit; its ExecStartPost retries docker-opts for 60 s (a first start on a slow guest may
+# need Restart=always once more, so the checks below wait on their own)
+bash "$REPO/deploy/systemd/install.sh" agent --host-id "$HOST_ID" --underlay-ip "$UNDERLAY_IP" \
+  --controller 127.0.0.1:7070 --ca-cert "$PKI/ca.crt" --join-token "$token" \
+  || echo "install.sh agent: not registered within its first start (waiting for a restart)"
 await 180 "the controller lists $HOST_ID UP" sh -c "'$CTL' ${admin[*]} hosts | grep -E '^$HOST_ID +UP'"
 await 120 "the agent's first full pass (journal: ready)" sh -c 'journalctl -u ovsfabric-agent -o cat | grep -q "ready (first full reconcile done)"'
 echo "\$ ovsfabric-agent docker-opts --controller 127.0.0.1:7070 --host-id $HOST_ID --state-dir /var/lib/ovsfabric -o env"
-if $LIB/bin/ovsfabric-agent docker-opts --controller 127.0.0.1:7070 --host-id "$HOST_ID" --state-dir /var/lib/ovsfabric \
-    -o env 2>/tmp/docker-opts.err; then
-  ok "docker-opts answers (what the unit's ExecStartPost runs)"
-else
-  cat /tmp/docker-opts.err
-  if grep -q "no fabric CA certificate at /var/lib/ovsfabric/tls/ca.crt" /tmp/docker-opts.err; then
-    # Known issue: a join (JOIN_FLAGS --tls-ca FILE) leaves no CA in the state dir, where docker-opts (the unit's
-    # ExecStartPost) looks for it, so ExecStartPost never succeeds and the unit times out and restarts forever.
-    echo "KNOWN ISSUE: the join saved no CA in /var/lib/ovsfabric/tls/, where docker-opts looks: copying $PKI/ca.crt there"
-    cp "$PKI/ca.crt" /var/lib/ovsfabric/tls/ca.crt
-  else
-    bad "docker-opts"
-  fi
-fi
+$LIB/bin/ovsfabric-agent docker-opts --controller 127.0.0.1:7070 --host-id "$HOST_ID" --state-dir /var/lib/ovsfabric \
+    -o env && ok "docker-opts answers with the joined host's own certificate (what the unit's ExecStartPost runs)" \
+  || bad "docker-opts"
 # active once ExecStartPost wrote Docker's settings (it retries docker-opts until it answers; a start whose
 # ExecStartPost timed out is restarted by Restart=always)
 await 300 "ovsfabric-agent.service is active" sh -c '[ "$(systemctl is-active ovsfabric-agent.service)" = active ]'
