@@ -29,6 +29,7 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         OvsDataPlane dataPlane = OvsDataPlane.open(config);
         dataPlane.useLocalEndpoints(localEndpoints);
         dataPlane.useMetrics(metrics);
+        dataPlane.usePortTypes(settings.portType());
         return dataPlane;
     }
 }
