@@ -8,7 +8,7 @@ repo=$(cd "$here/../.." && pwd)
 usage() {
   cat <<'EOF'
 usage: deploy/bench.sh dataplane [--name LAB] [--state-dir DIR] [--seconds 10] [--streams 1] [--rr-seconds 5]
-                                 [--max-seconds 600]
+                                 [--max-seconds 600] [--only docker0,usernet,vxlan,underlay,veth]
 
 Measures, in one run on a running lab (deploy/lab.sh up, at least 2 hosts), one TCP path after the other:
   fabric docker0      a container on h1 -> a container on h2 (docker0, br0, GRE across the underlay)
