@@ -8,6 +8,8 @@
 # controller client in one JVM (bench/, never shipped), measures raw etcd create-if-absent transactions with jetcd
 # in the same run, prints one table on stdout and exits. Logs of etcd and the controller stay in the work dir.
 set -euo pipefail
+# deploy/bench.sh dataplane ...: the data-plane benchmark on a running lab (deploy/bench/dataplane.sh --help)
+[ "${1:-}" != dataplane ] || { shift; exec "$(dirname "${BASH_SOURCE[0]}")/bench/dataplane.sh" "$@"; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 

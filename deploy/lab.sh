@@ -23,13 +23,16 @@ run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100
 
 commands:
   up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
-     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--insecure] [--no-build]
+     [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--underlay-mtu BYTES] [--insecure]
+     [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
                       hosts, subnets and tunnels. Defaults: 3 hosts, 1 controller, 1 etcd member, lease TTL 10s,
                       grace 10m,
                       the controller's default GRE key (--tunnel-key: the docker0 network's, 1-4294967295).
+                      --underlay-mtu: the MTU of every underlay link (default 1500; 9000 = jumbo), handed to
+                      the controller's plan too, so containers get it minus 42 (8958).
                       E members e1..eE form one etcd cluster; every controller gets every member.
                       --icc false: agents and dockerds run with --icc=false (docker0's containers kept apart,
                       on one host and across hosts); no connectivity matrix then.
@@ -190,6 +193,7 @@ new_state() {
   printf 'NAME=%s\nCONTROLLERS=%s\nETCD_MEMBERS=%s\nAGENT_CONTROLLERS=%s\nFABRIC_CIDR=%s\nHOST_PREFIX=%s\nLEASE_TTL=%s\nRECLAIM_GRACE=%s\nCONTAINERS=%s\nTUNNEL_KEY=%s\nTLS=%s\nCREATED=%s\n' \
     "$NAME" "$CONTROLLERS" "$ETCD_MEMBERS" "$AGENT_CONTROLLERS" "$FABRIC_CIDR" "$HOST_PREFIX" "$LEASE_TTL" "$RECLAIM_GRACE" \
     "$CONTAINERS" "$TUNNEL_KEY" "$TLS" "$(date -Is)" >"$STATE/lab.env"
+  echo "UNDERLAY_MTU=$UNDERLAY_MTU" >>"$STATE/lab.env"
 }
 
 load_state() {
@@ -207,7 +211,7 @@ cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
   FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
-  TUNNEL_KEY= ICC=true TLS=yes
+  TUNNEL_KEY= ICC=true TLS=yes UNDERLAY_MTU=
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -219,6 +223,7 @@ cmd_up() {
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
       --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
       --icc) ICC=$2; shift 2 ;;
+      --underlay-mtu) UNDERLAY_MTU=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
       --insecure) TLS=no; shift ;;
       *) echo "lab.sh up: unknown option $1" >&2; exit 2 ;;
@@ -228,6 +233,8 @@ cmd_up() {
   [[ $CONTROLLERS =~ ^[0-9]+$ ]] && ((CONTROLLERS >= 1 && CONTROLLERS <= 8)) || { echo "lab.sh up: --controllers must be 1..8" >&2; exit 2; }
   [[ $CONTAINERS =~ ^[0-9]+$ ]] && ((CONTAINERS <= 20)) || { echo "lab.sh up: --containers must be 0..20" >&2; exit 2; }
   [[ $ETCD_MEMBERS =~ ^[1-7]$ ]] || { echo "lab.sh up: --etcd-members must be 1..7 (3 or 5 for a cluster that survives a member)" >&2; exit 2; }
+  [ -z "$UNDERLAY_MTU" ] || { [[ $UNDERLAY_MTU =~ ^[0-9]+$ ]] && ((UNDERLAY_MTU >= 1280 && UNDERLAY_MTU <= 9000)); } \
+    || { echo "lab.sh up: --underlay-mtu must be 1280..9000 (bytes; 1500 is Ethernet's, 9000 jumbo)" >&2; exit 2; }
   [[ $AGENT_CONTROLLERS =~ ^(auto|one|all)$ ]] || { echo "lab.sh up: --agent-controllers must be auto, one or all" >&2; exit 2; }
   [[ $ICC =~ ^(true|false)$ ]] || { echo "lab.sh up: --icc must be true or false" >&2; exit 2; }
   take_lock

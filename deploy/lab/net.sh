@@ -60,7 +60,8 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # TX checksum offload is off on both ends: userspace OVS would otherwise forward unfinished checksums.
 attach() {
   local ns=$1 port=$2; shift 2
-  ip link add name eth1 netns "$ns" type veth peer name "$port" netns "$NS_SW"
+  ip link add name eth1 netns "$ns" mtu "${UNDERLAY_MTU:-1500}" type veth peer name "$port" netns "$NS_SW" \
+    mtu "${UNDERLAY_MTU:-1500}"
   in_ns "$NS_SW" ethtool -K "$port" tx off >/dev/null
   in_ns "$ns" ethtool -K eth1 tx off >/dev/null
   ip -n "$NS_SW" link set "$port" master "$UNDERLAY_BRIDGE" up
@@ -190,7 +191,7 @@ controller_start() {
     --etcd "$(etcd_endpoints)" --listen "$(controller_ip "$i"):$CONTROLLER_PORT" --controller-id "c$i" \
     --http-listen "$(controller_ip "$i"):$CONTROLLER_METRICS_PORT" \
     --fabric-cidr "$FABRIC_CIDR" --host-prefix "$HOST_PREFIX" --lease-ttl "$LEASE_TTL" --reclaim-grace "$RECLAIM_GRACE" \
-    ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"}
+    ${TUNNEL_KEY:+--tunnel-key "$TUNNEL_KEY"} ${UNDERLAY_MTU:+--underlay-mtu "$UNDERLAY_MTU"}
 }
 
 # pki_up: the fabric CA (ovsfabricctl pki init) with a certificate per controller (its underlay IP as SAN) and one

@@ -33,8 +33,16 @@ final class DataPlaneOptions {
                     + "value so that dockerd agrees (default: ${DEFAULT-VALUE})")
     boolean icc;
 
+    @Option(names = "--port-type", defaultValue = "auto", paramLabel = "POLICY",
+            description = "userspace datapath only: how the underlay interface and the docker0 link attach to OVS. "
+                    + "auto: AF_XDP (afxdp-nonpmd, native XDP) when ovs-vswitchd supports it and the MTU fits "
+                    + "(at most " + io.ovsfabric.agent.plan.PortTypes.AFXDP_MAX_MTU + "), else AF_PACKET; a port "
+                    + "vswitchd refuses AF_XDP on falls back to AF_PACKET. afpacket: always AF_PACKET. The agent "
+                    + "logs which type each port got and why (default: ${DEFAULT-VALUE})")
+    String portType;
+
     DataPlaneSettings settings(Ipv4Address underlayIp) {
         return new DataPlaneSettings(ovsdb, ovsRundir, Optional.ofNullable(underlayInterface), underlayIp,
-                DatapathMode.parse(datapath), icc);
+                DatapathMode.parse(datapath), icc, io.ovsfabric.agent.plan.PortTypes.Policy.parse(portType));
     }
 }

@@ -27,12 +27,18 @@ import io.ovsfabric.agent.plan.HostPlanner;
 import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedHost;
+import io.ovsfabric.agent.plan.ObservedPort;
 import io.ovsfabric.agent.plan.PlanSettings;
+import io.ovsfabric.agent.plan.PortTypes;
 import io.ovsfabric.agent.plan.TeardownPlanner;
 import io.ovsfabric.agent.plan.UnderlayFacts;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +73,10 @@ public final class OvsDataPlane implements DataPlane {
     private final ConnectionLoss connectionLoss;
     private volatile DesiredHost lastDesired;   // of the last plan, for owned()
     private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
+    private PortTypes.Policy portPolicy = PortTypes.Policy.AUTO;
+    private Set<String> interfaceTypes = Set.of();               // vswitchd's, read until it answers non-empty
+    private final Map<String, String> afxdpRefused = new HashMap<>();  // port -> Interface.error, for this run
+    private final Map<String, String> loggedTypes = new HashMap<>();   // port -> the choice last logged
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
             HostNetwork host, PacketFilter filter, EventLoopGroup group, ConnectionLoss connectionLoss) {
@@ -146,6 +156,14 @@ public final class OvsDataPlane implements DataPlane {
         return mode;
     }
 
+    /**
+     * Which port types the underlay interface and the docker0 link may get on the userspace datapath
+     * ({@code --port-type}): AUTO picks AF_XDP where vswitchd supports it and the MTU fits, AFPACKET never does.
+     */
+    public synchronized void usePortTypes(PortTypes.Policy policy) {
+        portPolicy = policy;
+    }
+
     /** OVS's version as recorded in OVSDB ("" when the start-up scripts did not record it), for capabilities. */
     public String ovsVersion() {
         return ovsdb.ovsVersion();
@@ -163,7 +181,19 @@ public final class OvsDataPlane implements DataPlane {
             LOG.debug("{}: in sync with topology revision {}", topology.self().id(), topology.revision());
             return;
         }
-        applier.apply(topology.self().id().value(), changes);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                applier.apply(topology.self().id().value(), changes);
+                break;
+            } catch (AgentException e) {
+                // vswitchd refused AF_XDP on a port (a pass stops at the first): plan again at once, with AF_PACKET
+                // there; bounded, as each retry needs a port that was not refused before
+                if (attempt > 4 || !noteAfxdpRefusals(topology)) {
+                    throw e;
+                }
+                changes = plan(topology);
+            }
+        }
         int applied = changes.size();
         if (changes.stream().anyMatch(OvsDataPlane::newEndpointPort)) {
             // the flows of a new endpoint port name the OpenFlow port vswitchd just gave it: one more pass at once,
@@ -174,6 +204,44 @@ public final class OvsDataPlane implements DataPlane {
         }
         LOG.info("{}: reconciled to topology revision {} ({} peers, {} changes)", topology.self().id(),
                 topology.revision(), topology.peers().size(), applied);
+    }
+
+    /** Records the ports vswitchd could not open as AF_XDP (they get AF_PACKET from now on); true if there were new ones. */
+    private boolean noteAfxdpRefusals(Topology topology) {
+        boolean found = false;
+        for (ObservedBridge bridge : ovsdb.bridges()) {
+            for (ObservedPort port : bridge.ports()) {
+                if (port.owned() && port.type().startsWith("afxdp") && !port.error().isEmpty()
+                        && afxdpRefused.putIfAbsent(port.name(), port.error()) == null) {
+                    LOG.warn("{}: ovs-vswitchd refused AF_XDP on port {} of {} ({}): falling back to AF_PACKET",
+                            topology.self().id(), port.name(), bridge.name(), port.error());
+                    found = true;
+                }
+            }
+        }
+        return found;
+    }
+
+    private PortTypes.Offer portOffer() {
+        if (mode == DatapathMode.NETDEV && portPolicy != PortTypes.Policy.AFPACKET && interfaceTypes.isEmpty()) {
+            interfaceTypes = ovsdb.interfaceTypes();
+        }
+        return new PortTypes.Offer(mode, portPolicy, interfaceTypes, afxdpRefused);
+    }
+
+    /** One INFO line per port whenever its chosen type changes: which type and why. */
+    private void logPortTypes(Topology topology, PortTypes.Offer offer, UnderlayFacts underlay, int overlayMtu) {
+        Map<String, PortTypes.Choice> choices = new LinkedHashMap<>();
+        choices.put(config.names().vethBridgeSide(), PortTypes.choose(offer, config.names().vethBridgeSide(), overlayMtu));
+        if (mode == DatapathMode.NETDEV) {
+            choices.put(underlay.interfaceName(), PortTypes.choose(offer, underlay.interfaceName(), underlay.mtu()));
+        }
+        choices.forEach((port, choice) -> {
+            String line = choice.label() + ": " + choice.reason();
+            if (!line.equals(loggedTypes.put(port, line))) {
+                LOG.info("{}: port {} is {}", topology.self().id(), port, line);
+            }
+        });
     }
 
     private static boolean newEndpointPort(Change change) {
@@ -220,8 +288,10 @@ public final class OvsDataPlane implements DataPlane {
         }
         List<EndpointPort> endpointPorts = observed.bridge(config.names().integrationBridge())
                 .map(EndpointPort::on).orElse(List.of());
-        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round, config.icc()), underlay,
-                endpointPorts, localEndpoints.get());
+        PortTypes.Offer offer = portOffer();
+        DesiredHost desired = HostPlanner.desired(topology, new PlanSettings(config.names(), mode, round, config.icc(),
+                offer), underlay, endpointPorts, localEndpoints.get());
+        logPortTypes(topology, offer, underlay, desired.overlayMtu());
         List<Change> changes = HostDiff.changes(desired, observed);
         lastDesired = desired;
         if (LOG.isDebugEnabled()) {

@@ -211,6 +211,14 @@ public final class OdlOvsDatabase implements OvsDatabase {
     }
 
     @Override
+    public synchronized Set<String> interfaceTypes() {
+        GenericTableSchema root = table(DATABASE);
+        List<Row<GenericTableSchema>> rows = transact(List.of(OvsdbRows.select(root, "iface_types")), "read iface_types")
+                .get(0).getRows();
+        return rows.isEmpty() ? Set.of() : OvsdbRows.strings(rows.get(0), "iface_types");
+    }
+
+    @Override
     public synchronized void close() {
         if (client != null) {
             closedByUs.set(true);

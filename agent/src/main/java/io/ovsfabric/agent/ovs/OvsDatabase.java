@@ -32,6 +32,9 @@ public interface OvsDatabase extends AutoCloseable {
     /** Open_vSwitch.ovs_version, e.g. "3.1.0"; "" when the start-up scripts did not set it. */
     String ovsVersion();
 
+    /** Open_vSwitch.iface_types: the interface types this ovs-vswitchd supports (empty before it first ran). */
+    java.util.Set<String> interfaceTypes();
+
     @Override
     void close();
 }

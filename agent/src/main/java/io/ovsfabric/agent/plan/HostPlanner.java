@@ -45,14 +45,17 @@ public final class HostPlanner {
         List<BridgeSpec> bridges = new ArrayList<>();
         Map<String, String> integrationIds = new HashMap<>(marks);
         integrationIds.put(Ownership.ROUND_KEY, Integer.toString(settings.round()));
+        PortTypes.Choice vethType = PortTypes.choose(settings.ports(), names.vethBridgeSide(), mtu);
         List<PortSpec> integrationPorts = new ArrayList<>(List.of(
-                new PortSpec(names.vethBridgeSide(), "", Map.of(), FlowPlanner.VETH_PORT, null, marks),
+                new PortSpec(names.vethBridgeSide(), vethType.type(), vethType.options(), FlowPlanner.VETH_PORT, null,
+                        marks),
                 new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
                         FlowPlanner.TUNNEL_PORT, null, marks)));
         integrationPorts.addAll(NetworkPlanner.gatewayPorts(topology, marks, mtu));
         List<LocalEndpoint> endpoints = local.map(LocalEndpoints::endpoints).orElse(List.of());
         for (LocalEndpoint endpoint : endpoints) {
-            integrationPorts.add(new PortSpec(endpoint.hostInterface(), "", Map.of(), null, null, marks,
+            PortTypes.Choice type = PortTypes.choose(settings.ports(), endpoint.hostInterface(), mtu);
+            integrationPorts.add(new PortSpec(endpoint.hostInterface(), type.type(), type.options(), null, null, marks,
                     endpoint.interfaceIds(marks)));
         }
         bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,
@@ -81,9 +84,11 @@ public final class HostPlanner {
             underlayIds.put(Ownership.UNDERLAY_INTERFACE_KEY, underlay.interfaceName());
             underlayIds.put(Ownership.UNDERLAY_ADDRESS_KEY, underlay.address().toString());
             underlayIds.put(Ownership.UNDERLAY_ROUTES_KEY, underlay.storedRoutes());
+            PortTypes.Choice underlayType = PortTypes.choose(settings.ports(), underlay.interfaceName(), underlay.mtu());
             bridges.add(new BridgeSpec(names.underlayBridge(), "netdev", "standalone", PROTOCOLS, underlayIds, List.of(
                     new PortSpec(names.underlayBridge(), "internal", Map.of(), null, underlay.mtu(), marks),
-                    new PortSpec(underlay.interfaceName(), "", Map.of(), FlowPlanner.UNDERLAY_PORT, null, marks))));
+                    new PortSpec(underlay.interfaceName(), underlayType.type(), underlayType.options(),
+                            FlowPlanner.UNDERLAY_PORT, null, marks))));
             links.add(new LinkSpec(names.underlayBridge(), LinkSpec.Kind.EXISTING, null, null, 0, false,
                     List.of(underlay.address()), null, null));
             links.add(new LinkSpec(underlay.interfaceName(), LinkSpec.Kind.EXISTING, null, null, 0, false, List.of(),

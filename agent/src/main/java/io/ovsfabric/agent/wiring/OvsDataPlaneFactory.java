@@ -30,6 +30,7 @@ final class OvsDataPlaneFactory implements DataPlaneFactory {
         OvsDataPlane dataPlane = OvsDataPlane.open(config);
         dataPlane.useLocalEndpoints(localEndpoints);
         dataPlane.useMetrics(metrics);
+        dataPlane.usePortTypes(settings.portType());
         return dataPlane;
     }
 }

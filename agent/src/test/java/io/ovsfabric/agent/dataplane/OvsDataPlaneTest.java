@@ -82,6 +82,30 @@ class OvsDataPlaneTest {
     }
 
     @Test
+    void afxdpWhereVswitchdHasItAndAfPacketWhereItRefusesIt() {
+        ovsdb.interfaceTypes = Set.of("afxdp", "afxdp-nonpmd", "gre", "internal", "system");
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        dp.reconcile(Topologies.of(1, 2));
+        assertEquals("afxdp-nonpmd", bridge("br-phy").port("eth1").orElseThrow().type());
+        assertEquals(Map.of("xdp-mode", "native"), bridge("br0").port("ofx-br0").orElseThrow().options());
+        assertEquals(List.of(), dp.plan(Topologies.of(1, 2)));
+
+        // a restarted agent on a host whose devices refuse XDP: the same pass falls back, and stays so
+        ovsdb.refusedTypes = Set.of("afxdp-nonpmd");
+        ovsdb.deletePort("br-phy", "eth1");
+        ovsdb.deletePort("br0", "ofx-br0");
+        OvsDataPlane restarted = dataPlane(DatapathMode.NETDEV);
+        restarted.reconcile(Topologies.of(1, 2));
+        assertEquals(List.of("", ""), List.of(bridge("br-phy").port("eth1").orElseThrow().type(),
+                bridge("br0").port("ofx-br0").orElseThrow().type()));
+        assertEquals(1, bridge("br0").port("ofx-br0").orElseThrow().ofport());
+        assertEquals(List.of(), restarted.plan(Topologies.of(1, 2)));
+
+        restarted.usePortTypes(io.ovsfabric.agent.plan.PortTypes.Policy.AFPACKET);
+        assertEquals(List.of(), restarted.plan(Topologies.of(1, 2)), "afpacket: what it already has");
+    }
+
+    @Test
     void systemDatapathNeedsNoUnderlayBridgeNorOffloadChanges() {
         OvsDataPlane dp = dataPlane(DatapathMode.SYSTEM);
         dp.reconcile(Topologies.of(1, 2));

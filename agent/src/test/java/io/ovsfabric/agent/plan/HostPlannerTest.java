@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class HostPlannerTest {
-    private static final UnderlayFacts UNDERLAY = new UnderlayFacts("eth1", InterfaceAddress.parse("192.0.2.11/24"), 1500,
+    static final UnderlayFacts UNDERLAY = new UnderlayFacts("eth1", InterfaceAddress.parse("192.0.2.11/24"), 1500,
             List.of());
 
     private static DesiredHost plan(DatapathMode mode, int hosts) {

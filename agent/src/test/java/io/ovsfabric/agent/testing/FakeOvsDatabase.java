@@ -92,6 +92,10 @@ public final class FakeOvsDatabase implements OvsDatabase {
             error = "could not open network device " + spec.name() + " (No such device)";
             ofport = -1;
         }
+        if (refusedTypes.contains(spec.type())) {
+            error = "could not open network device " + spec.name() + " (Invalid argument)";
+            ofport = -1;
+        }
         if (spec.type().equals("internal")) {
             host.ovsCreated(spec.name(), spec.mtuRequest() == null ? 1500 : spec.mtuRequest());
         }
@@ -115,6 +119,16 @@ public final class FakeOvsDatabase implements OvsDatabase {
         ports.removeIf(p -> p.name().equals(port));
         bridges.put(bridgeName, new ObservedBridge(bridge.name(), bridge.datapathType(), bridge.failMode(),
                 bridge.protocols(), bridge.externalIds(), ports));
+    }
+
+    /** What {@link #interfaceTypes} answers (default: none, like a vswitchd that never ran). */
+    public volatile java.util.Set<String> interfaceTypes = java.util.Set.of();
+    /** Interface types that "could not open" (as vswitchd refuses AF_XDP on a device without XDP support). */
+    public volatile java.util.Set<String> refusedTypes = java.util.Set.of();
+
+    @Override
+    public java.util.Set<String> interfaceTypes() {
+        return interfaceTypes;
     }
 
     @Override
