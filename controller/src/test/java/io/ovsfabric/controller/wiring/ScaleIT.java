@@ -176,11 +176,13 @@ class ScaleIT {
             String netId = harness.admin(c).createNetwork(CreateNetworkRequest.newBuilder().setName("huge")
                     .setSubnet("10.220.0.0/16").build()).getNetwork().getId();
             ManagedChannel ch = channel(c);
+            // counted before the first watcher subscribes: a reload between its snapshot and this count would move the
+            // history's floor past resumeFrom unseen (seen once on a loaded machine)
+            int resetsBefore = c.topologyResets();
             Watcher before = new Watcher();
             FabricServiceGrpc.newStub(ch).watchTopology(WatchTopologyRequest.newBuilder().setHostId("before").build(), before);
             Harness.await("the first snapshot", Duration.ofSeconds(20), () -> before.snapshots.get() == 1);
             long resumeFrom = before.revision.get();
-            int resetsBefore = c.topologyResets();
 
             // 20,000 endpoint records as the allocation path writes them, 50 per transaction (etcd allows 128 operations
             // in one), much faster than 20,000 calls
