@@ -64,14 +64,9 @@ RUN_DIR=$(cd "$RUN_DIR" && pwd)
 UMID=ofx$$
 UML_PID=""
 
-# kill_guest: SIGKILL to timeout's process group and to the UML kernel's own one (linux.uml makes a process group
-# of its own; its pid is in uml_dir/UMID/pid). Only processes of this run: both groups were made by it.
-kill_guest() {
-  local kpid
-  [ -z "$UML_PID" ] || kill -KILL -- "-$UML_PID" 2>/dev/null || true
-  kpid=$(cat "$RUN_DIR/uml/$UMID/pid" 2>/dev/null || true)
-  [[ $kpid =~ ^[0-9]+$ ]] && kill -KILL -- "-$kpid" 2>/dev/null || true
-}
+# shellcheck source=deploy/uml/lib.sh
+. "$REPO/deploy/uml/lib.sh"
+kill_guest() { uml_kill_guest "$RUN_DIR" "$UMID" "$UML_PID"; }
 
 cleanup() {
   local rc=$?
@@ -102,8 +97,6 @@ trap 'exit 130' INT TERM
 mkdir -p "$RUN_DIR/uml"
 
 # The XSAVE shim (see xstate-shim.c): without it UML 6.1 panics at boot on hosts with AVX-512/AMX.
-# shellcheck source=deploy/uml/lib.sh
-. "$REPO/deploy/uml/lib.sh"
 PRELOAD=$(uml_shim "$RUN_DIR/shim-build.log")
 
 # con0 (the console) writes to our stdout, which is console.log; the other consoles and serial lines are off.

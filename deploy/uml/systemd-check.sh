@@ -56,12 +56,9 @@ fi
 RUN_DIR=$(mktemp -d /tmp/ovsfabric-umlsd.XXXXXX)
 UMID=ofsd$$
 UML_PID=""
-kill_guest() {
-  local kpid
-  [ -z "$UML_PID" ] || kill -KILL -- "-$UML_PID" 2>/dev/null || true
-  kpid=$(cat "$RUN_DIR/uml/$UMID/pid" 2>/dev/null || true)
-  [[ $kpid =~ ^[0-9]+$ ]] && kill -KILL -- "-$kpid" 2>/dev/null || true
-}
+# shellcheck source=deploy/uml/lib.sh
+. "$REPO/deploy/uml/lib.sh"
+kill_guest() { uml_kill_guest "$RUN_DIR" "$UMID" "$UML_PID"; }
 cleanup() {
   local rc=$?
   kill_guest
@@ -72,14 +69,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN_DIR/uml"
 
-# The XSAVE shim of deploy/uml/run.sh (xstate-shim.c): UML 6.1 panics at boot on this CPU without it.
-SHIM_SRC=$REPO/deploy/uml/xstate-shim.c SHIM=$REPO/deploy/uml/.build/xstate-shim.so PRELOAD=""
-if [ ! -f "$SHIM" ] || [ "$SHIM_SRC" -nt "$SHIM" ]; then
-  mkdir -p "$(dirname "$SHIM")"
-  cc -O2 -Wall -shared -fPIC -o "$SHIM.tmp.$$" "$SHIM_SRC" -ldl 2>"$RUN_DIR/shim-build.log" && mv "$SHIM.tmp.$$" "$SHIM" \
-    || echo "systemd-check.sh: WARNING: cannot build $SHIM_SRC (cc and libc6-dev missing?); UML may panic" >&2
-fi
-[ ! -f "$SHIM" ] || PRELOAD=$SHIM
+# The XSAVE shim (xstate-shim.c): UML 6.1 panics at boot on this CPU without it.
+PRELOAD=$(uml_shim "$RUN_DIR/shim-build.log")
 
 t0=$(date +%s)
 set +e
