@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Which OVS interface type the agent gives the Linux devices it attaches to a bridge: the underlay interface (on
- * br-phy), the docker0 link (ofx-br0 on br0) and the host ends of user-network endpoint veths. Pure: the inputs are what vswitchd says it supports
+ * br-phy) and the docker0 link (ofx-br0 on br0). Pure: the inputs are what vswitchd says it supports
  * ({@code Open_vSwitch.iface_types}), the port's MTU, and the ports vswitchd already refused AF_XDP on.
  *
  * <p>On the kernel datapath every device is a kernel vport ({@code ""}). On the userspace datapath, {@code ""} means
