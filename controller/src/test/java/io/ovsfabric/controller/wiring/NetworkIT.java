@@ -26,7 +26,9 @@ import io.ovsfabric.proto.v1.TopologyEvent;
 import io.ovsfabric.proto.v1.UpdateEndpointRequest;
 import io.ovsfabric.proto.v1.WatchTopologyRequest;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -139,50 +141,63 @@ class NetworkIT {
             Iterator<TopologyEvent> stream = watch.call(() -> FabricServiceGrpc.newBlockingStub(harness.channel(a))
                     .watchTopology(WatchTopologyRequest.newBuilder().setHostId("h1").build()));
             assertTrue(stream.next().hasSnapshot());
+            Changes changes = new Changes(stream);
 
             Network net = admin.createNetwork(CreateNetworkRequest.newBuilder().setName("web").setSubnet("10.202.0.0/24").build()).getNetwork();
             Network other = admin.createNetwork(CreateNetworkRequest.newBuilder().setName("db").setSubnet("10.203.0.0/24").build()).getNetwork();
             assertNotEquals(net.getTunnelKey(), other.getTunnelKey());
-            assertEquals("web", nextChange(stream).getNetworkUpserted().getName());
-            assertEquals("db", nextChange(stream).getNetworkUpserted().getName());
+            assertEquals("web", changes.next().getNetworkUpserted().getName());
+            assertEquals("db", changes.next().getNetworkUpserted().getName());
 
             AllocateAddressResponse ep = fabric.allocateAddress(alloc("web", "h2", "ep-web-1"));
-            TopologyChange upserted = nextChange(stream);
+            TopologyChange upserted = changes.next();
             assertEquals(ep.getEndpoint().getAddress(), upserted.getEndpointUpserted().getAddress());
             assertEquals("h2", upserted.getEndpointUpserted().getHostId());
 
             fabric.updateEndpoint(UpdateEndpointRequest.newBuilder().setEndpoint(ep.getEndpoint().toBuilder()
                     .setContainerName("web1").setMac("02:42:0a:ca:00:02").addAliases("www")).build());
-            assertEquals("web1", nextChange(stream).getEndpointUpserted().getContainerName());
+            assertEquals("web1", changes.next().getEndpointUpserted().getContainerName());
 
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
                     () -> admin.deleteNetwork(DeleteNetworkRequest.newBuilder().setNameOrId("web").build()));
             assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
             assertEquals(1, admin.deleteNetwork(DeleteNetworkRequest.newBuilder().setNameOrId("web").setForce(true).build()).getReleasedAddresses());
-            List<TopologyChange> removal = nextChanges(stream);
+            List<TopologyChange> removal = changes.next(2);
             assertTrue(removal.stream().anyMatch(c -> c.getNetworkRemoved().equals(net.getId())), removal.toString());
             assertTrue(removal.stream().anyMatch(c -> c.getEndpointRemoved().getEndpointId().equals("ep-web-1")), removal.toString());
             watch.cancel(null);
         }
     }
 
-    private static TopologyChange nextChange(Iterator<TopologyEvent> stream) {
-        return nextChanges(stream).get(0);
-    }
-
     /**
-     * The next delta's network and endpoint changes. Host changes are skipped: the hosts registered in setUp
-     * can reach this watch late (the cache lags the register) or go DOWN (nothing heartbeats their 10 s
-     * leases on a slow CI machine), and neither is what this test is about.
+     * The stream's network and endpoint changes one at a time, whichever deltas carry them: the controller may batch
+     * changes that land close together (both networks in one delta). Host changes are skipped: the hosts registered in
+     * setUp can reach this watch late (the cache lags the register) or go DOWN (nothing heartbeats their 10 s leases
+     * on a slow CI machine), and neither is what this test is about.
      */
-    private static List<TopologyChange> nextChanges(Iterator<TopologyEvent> stream) {
-        while (true) {
-            List<TopologyChange> changes = stream.next().getDelta().getChangesList().stream()
-                    .filter(c -> !c.hasHostUpserted() && c.getChangeCase() != TopologyChange.ChangeCase.HOST_REMOVED)
-                    .toList();
-            if (!changes.isEmpty()) {
-                return changes;
+    private static final class Changes {
+        private final Iterator<TopologyEvent> stream;
+        private final Deque<TopologyChange> pending = new ArrayDeque<>();
+
+        Changes(Iterator<TopologyEvent> stream) {
+            this.stream = stream;
+        }
+
+        TopologyChange next() {
+            while (pending.isEmpty()) {
+                stream.next().getDelta().getChangesList().stream()
+                        .filter(c -> !c.hasHostUpserted() && c.getChangeCase() != TopologyChange.ChangeCase.HOST_REMOVED)
+                        .forEach(pending::add);
             }
+            return pending.poll();
+        }
+
+        List<TopologyChange> next(int count) {
+            List<TopologyChange> changes = new ArrayList<>();
+            while (changes.size() < count) {
+                changes.add(next());
+            }
+            return changes;
         }
     }
 }
