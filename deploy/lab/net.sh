@@ -57,18 +57,26 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ---- underlay --------------------------------------------------------------------------------------------
 # attach NETNS PORT IP/PLEN...: a veth from NETNS (named eth1 there, like a host's second NIC) to the switch.
-# TX checksum offload is off on both ends: userspace OVS would otherwise forward unfinished checksums.
+# On the userspace datapath TX checksum offload is off on both ends: userspace OVS would otherwise forward
+# unfinished checksums. On a kernel with the openvswitch module (the kernel lab) it stays on, as on a real NIC:
+# turning it off also turns off TSO, so every GRE segment would cross the underlay on its own, and the bench's
+# VXLAN baseline (whose veths keep their offloads) would be measured against a handicapped fabric.
 attach() {
   local ns=$1 port=$2; shift 2
   ip link add name eth1 netns "$ns" mtu "${UNDERLAY_MTU:-1500}" type veth peer name "$port" netns "$NS_SW" \
     mtu "${UNDERLAY_MTU:-1500}"
-  in_ns "$NS_SW" ethtool -K "$port" tx off >/dev/null
-  in_ns "$ns" ethtool -K eth1 tx off >/dev/null
+  if ! lab_kernel_datapath; then
+    in_ns "$NS_SW" ethtool -K "$port" tx off >/dev/null
+    in_ns "$ns" ethtool -K eth1 tx off >/dev/null
+  fi
   ip -n "$NS_SW" link set "$port" master "$UNDERLAY_BRIDGE" up
   local a
   for a in "$@"; do ip -n "$ns" addr add "$a" dev eth1; done
   ip -n "$ns" link set eth1 up
 }
+
+# The kernel has the openvswitch module loaded (inside the kernel lab's UML guest): hosts' OVS run datapath system.
+lab_kernel_datapath() { [ -d /sys/module/openvswitch ]; }
 
 new_ns() { ip netns add "$1"; ip -n "$1" link set lo up; }
 
