@@ -38,11 +38,17 @@ chmod 1777 /tmp /var/tmp
 mkdir -p /var/log/openvswitch /var/lib/openvswitch/pki
 export HOME=/root TMPDIR=/tmp
 
-# Modules: the UML kernel's own, bound where modprobe looks. The version is the running kernel's.
+# Modules: the UML kernel's own, in a guest-only tree that every modprobe uses (`-d`): the host may have no
+# /lib/modules at all (a container image), and a directory made there on hostfs would land on the host's disk.
+# A modprobe first in PATH and the kernel's own module helper (request_module) both point there.
 KVER=$(uname -r)
 [ -d "/usr/lib/uml/modules/$KVER" ] || fail "no modules for kernel $KVER in /usr/lib/uml/modules ($(ls /usr/lib/uml/modules 2>&1))"
-mount -t tmpfs tmpfs /lib/modules; mkdir -p "/lib/modules/$KVER"
-mount --bind "/usr/lib/uml/modules/$KVER" "/lib/modules/$KVER"
+mkdir -p "/run/uml-modules/lib/modules/$KVER" /run/uml-path
+mount --bind "/usr/lib/uml/modules/$KVER" "/run/uml-modules/lib/modules/$KVER" || fail "cannot bind the UML modules of $KVER"
+printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /run/uml-modules "$@"\n' >/run/uml-path/modprobe
+chmod 755 /run/uml-path/modprobe
+echo /run/uml-path/modprobe >/proc/sys/kernel/modprobe
+export PATH="/run/uml-path:$PATH"
 for m in openvswitch vport-gre ip_gre veth bridge vxlan br_netfilter overlay nf_nat nf_conntrack \
   iptable_nat iptable_filter ip_tables nft_compat nft_masq xt_MASQUERADE xt_addrtype xt_conntrack \
   xt_comment xt_mark xt_multiport xt_nat tun; do

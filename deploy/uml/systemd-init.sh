@@ -25,9 +25,10 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
 # A guest-only tmpfs over /run holds the overlay's upper and work dirs. Modules first: overlay is one.
 mount -t tmpfs -o mode=755 tmpfs /run
 KVER=$(uname -r)
-mount -t tmpfs tmpfs /lib/modules && mkdir -p "/lib/modules/$KVER" \
-  && mount --bind "/usr/lib/uml/modules/$KVER" "/lib/modules/$KVER" || fail "cannot bind the UML modules of $KVER"
-modprobe overlay || fail "modprobe overlay failed"
+# (the host may have no /lib/modules, and nothing is made on hostfs: modprobe -d reads a guest-only tree)
+mkdir -p "/run/uml-modules/lib/modules/$KVER" && mount --bind "/usr/lib/uml/modules/$KVER" "/run/uml-modules/lib/modules/$KVER" \
+  || fail "cannot bind the UML modules of $KVER"
+modprobe -d /run/uml-modules overlay || fail "modprobe overlay failed"
 mkdir -p /run/ovl/upper /run/ovl/work "$NEW"
 mount -t overlay overlay -o lowerdir=/,upperdir=/run/ovl/upper,workdir=/run/ovl/work "$NEW" \
   || fail "cannot mount the overlay root"
@@ -36,8 +37,7 @@ mount -t overlay overlay -o lowerdir=/,upperdir=/run/ovl/upper,workdir=/run/ovl/
 mount -t tmpfs -o mode=755 tmpfs "$NEW/run"
 mkdir -p "$NEW/run/uml-io" "$NEW/.oldroot"
 mount --bind "$IO_HOST" "$NEW/run/uml-io" || fail "cannot bind $IO_HOST"
-mount -t tmpfs tmpfs "$NEW/lib/modules" && mkdir -p "$NEW/lib/modules/$KVER" \
-  && mount --bind "/usr/lib/uml/modules/$KVER" "$NEW/lib/modules/$KVER" || fail "cannot bind the modules in the new root"
+mkdir -p "$NEW/lib/modules/$KVER" && mount --bind "/usr/lib/uml/modules/$KVER" "$NEW/lib/modules/$KVER" || fail "cannot bind the modules in the new root"
 exec >>"$NEW/run/uml-io/init.log" 2>&1
 
 # Only etcd and OVS of the host's enabled units may start: mask the rest (in the overlay, not on the host).

@@ -31,9 +31,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link KvStore} on a real etcd through jetcd. Every call waits at most {@code opTimeout}. */
 public final class EtcdKvStore implements KvStore {
+    private static final Logger log = LoggerFactory.getLogger(EtcdKvStore.class);
     /**
      * Keys per range read: a whole-prefix read is paged so that no single answer nears the gRPC message limit
      * (records are bounded by the API's field limits to a few KiB, so a page stays around 1 MiB at most).
@@ -103,7 +106,7 @@ public final class EtcdKvStore implements KvStore {
 
     @Override
     public Optional<KeyValue> get(String key) {
-        GetResponse response = await("get " + key, client.getKVClient().get(bytes(key)));
+        GetResponse response = awaitRetrying("get " + key, () -> client.getKVClient().get(bytes(key)));
         return response.getKvs().stream().findFirst().map(EtcdKvStore::toKeyValue);
     }
 
@@ -124,7 +127,8 @@ public final class EtcdKvStore implements KvStore {
         long at = revision;
         while (true) {
             GetOption option = GetOption.builder().withRange(end).withLimit(PAGE_KEYS).withRevision(at).build();
-            GetResponse response = await("get --prefix " + prefix, client.getKVClient().get(from, option));
+            ByteSequence page = from;
+            GetResponse response = awaitRetrying("get --prefix " + prefix, () -> client.getKVClient().get(page, option));
             if (at == 0) {
                 at = response.getHeader().getRevision();
             }
@@ -164,7 +168,7 @@ public final class EtcdKvStore implements KvStore {
                 ops.add(Op.delete(bytes(prefix.prefix()), DeleteOption.builder().isPrefix(true).build()));
             }
         }
-        TxnResponse response = await("txn on " + firstKey(txn), client.getKVClient().txn()
+        TxnResponse response = awaitRetrying("txn on " + firstKey(txn), () -> client.getKVClient().txn()
                 .If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit());
         return new TxnResult(response.isSucceeded(), response.getHeader().getRevision());
     }
@@ -292,20 +296,58 @@ public final class EtcdKvStore implements KvStore {
         }
     }
 
+    /**
+     * Sends {@code call} again when an attempt has no answer after half the op timeout, until the op timeout. A
+     * member that forwarded a proposal to a leader that just died never answers it, but answers the same request
+     * sent again once a new leader is elected (an election timeout later, about 1 s): without the second attempt
+     * every write in flight at a leader's death waited the whole op timeout and failed. Used for reads and for
+     * transactions only, which are safe to send twice: every transaction here is conditional (one that was applied
+     * the first time fails its compare the second, and callers treat a failed compare as a lost race and re-read
+     * what etcd holds) or idempotent (unconditional puts and deletes).
+     */
+    private <T> T awaitRetrying(String what, java.util.function.Supplier<CompletableFuture<T>> call) {
+        long deadline = System.nanoTime() + opTimeout.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            CompletableFuture<T> future = call.get();
+            long left = deadline - System.nanoTime();
+            try {
+                return future.get(Math.min(left, opTimeout.toNanos() / 2), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                future.cancel(true);
+                if (deadline - System.nanoTime() <= 0) {
+                    throw noAnswer(what, e);
+                }
+                log.info("etcd did not answer {} within {} ms (attempt {}): sending it again (a leader change drops"
+                        + " what was forwarded to the old leader)", what, opTimeout.toMillis() / 2, attempt);
+            } catch (InterruptedException | ExecutionException e) {
+                throw failed(what, future, e);
+            }
+        }
+    }
+
     private <T> T await(String what, CompletableFuture<T> future) {
         try {
             return future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.cancel(true);
-            throw new FabricException(Code.UNAVAILABLE, "interrupted during etcd " + what, e);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new FabricException(Code.UNAVAILABLE, "etcd at " + endpoints + " did not answer " + what + " within "
-                    + opTimeout.toMillis() + " ms: is it running and reachable?", e);
-        } catch (ExecutionException e) {
-            throw translate(what, unwrap(e));
+            throw noAnswer(what, e);
+        } catch (InterruptedException | ExecutionException e) {
+            throw failed(what, future, e);
         }
+    }
+
+    private FabricException noAnswer(String what, TimeoutException e) {
+        return new FabricException(Code.UNAVAILABLE, "etcd at " + endpoints + " did not answer " + what + " within "
+                + opTimeout.toMillis() + " ms: is it running and reachable?", e);
+    }
+
+    private RuntimeException failed(String what, CompletableFuture<?> future, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            return new FabricException(Code.UNAVAILABLE, "interrupted during etcd " + what, e);
+        }
+        return translate(what, unwrap((ExecutionException) e));
     }
 
     private FabricException translate(String what, Throwable cause) {
