@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(name = "check-upcalls", mixinStandardHelpOptions = true, usageHelpWidth = 110,
         description = {"Checks once whether ovs-vswitchd's kernel datapath has upcall threads (what 'run' watches on",
                 "the system datapath). OVS 3.1.0 started within 10 s of boot has none, and then every packet that",
-                "misses the kernel flow table is lost. Prints the verdict and exits 0 (healthy), 1 (no upcall threads)",
+                "misses the kernel flow table is lost. Prints the verdict and exits 0 (healthy), 1 (no upcall threads, or",
+                "every upcall the datapath made was lost: the same bug once vswitchd started a thread 10 s after boot)",
                 "or 3 (no kernel datapath in this vswitchd). With --repair-upcalls it restarts ovs-vswitchd once the",
                 "machine has been up 10 s and checks again for up to 30 s.",
                 "",
@@ -47,7 +48,7 @@ final class CheckUpcallsCommand implements Callable<Integer> {
                 new SimpleMeterRegistry(), UpcallWatch::procUptimeMs, System::currentTimeMillis);
         UpcallReport.Verdict verdict = watch.check();
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (repair && verdict == UpcallReport.Verdict.NO_UPCALL_THREADS && System.nanoTime() < end) {
+        while (repair && verdict.broken() && System.nanoTime() < end) {
             Thread.sleep(1000);   // the restarted vswitchd sets its datapath up again; check() repairs only once
             try {
                 verdict = watch.check();
@@ -59,7 +60,7 @@ final class CheckUpcallsCommand implements Callable<Integer> {
                 + watch.lastReport().map(UpcallReport::describe).orElse("(no answer from ovs-vswitchd)"));
         return switch (verdict) {
             case HEALTHY -> 0;
-            case NO_UPCALL_THREADS -> 1;
+            case NO_UPCALL_THREADS, EVERY_UPCALL_LOST -> 1;
             case NO_KERNEL_DATAPATH -> 3;
         };
     }

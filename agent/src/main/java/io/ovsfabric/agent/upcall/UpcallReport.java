@@ -33,13 +33,28 @@ public record UpcallReport(List<Datapath> datapaths) {
     public record Lookups(long hit, long missed, long lost) {}
 
     public enum Verdict {
-        /** every kernel datapath has upcall threads */
+        /** every kernel datapath has upcall threads, and they handle the upcalls */
         HEALTHY,
-        /** a kernel datapath has none: the OVS 3.1 bug */
+        /** a kernel datapath has none: the OVS 3.1 bug, right after vswitchd started */
         NO_UPCALL_THREADS,
+        /**
+         * a kernel datapath lists its threads but lost every upcall it made: the same bug once vswitchd, 10 s
+         * after boot, counted its CPUs again and started a thread, whose channel the datapath's ports never got
+         * (seen live in the kernel lab: "Overriding n-handler-threads to 1", yet {@code lost} kept up with
+         * {@code missed} and nothing new forwarded until vswitchd was restarted)
+         */
+        EVERY_UPCALL_LOST,
         /** no kernel datapath in the output (no system bridge yet, or only userspace ones) */
-        NO_KERNEL_DATAPATH
+        NO_KERNEL_DATAPATH;
+
+        /** New flows do not forward: the repair (a vswitchd restart) applies. */
+        public boolean broken() {
+            return this == NO_UPCALL_THREADS || this == EVERY_UPCALL_LOST;
+        }
     }
+
+    /** Misses (since the earlier report, or ever) all lost before a datapath counts as losing every upcall. */
+    static final long MIN_LOST_MISSES = 3;
 
     public UpcallReport {
         datapaths = List.copyOf(datapaths);
@@ -82,12 +97,42 @@ public record UpcallReport(List<Datapath> datapaths) {
         return new UpcallReport(all);
     }
 
+    /** The verdict from this report alone: the counters since each datapath was created. */
     public Verdict verdict() {
+        return verdictSince(Optional.empty());
+    }
+
+    /**
+     * The verdict, judging upcalls by what changed since {@code earlier} (a report of the same vswitchd's
+     * datapaths): a datapath that made at least {@link #MIN_LOST_MISSES} upcalls since then and lost them all is
+     * broken. When nothing missed since then, only the threads are judged. Without an earlier report (or when the
+     * counters went back: a datapath created again) the counters since the datapath's creation count.
+     */
+    public Verdict verdictSince(Optional<UpcallReport> earlier) {
         List<Datapath> kernel = datapaths.stream().filter(Datapath::kernel).toList();
         if (kernel.isEmpty()) {
             return Verdict.NO_KERNEL_DATAPATH;
         }
-        return kernel.stream().anyMatch(d -> d.revalidators() == 0) ? Verdict.NO_UPCALL_THREADS : Verdict.HEALTHY;
+        if (kernel.stream().anyMatch(d -> d.revalidators() == 0)) {
+            return Verdict.NO_UPCALL_THREADS;
+        }
+        return kernel.stream().anyMatch(d -> losesEveryUpcall(d, earlier.flatMap(e -> e.datapath(d.name()))))
+                ? Verdict.EVERY_UPCALL_LOST : Verdict.HEALTHY;
+    }
+
+    private static boolean losesEveryUpcall(Datapath now, Optional<Datapath> before) {
+        if (now.lookups().isEmpty()) {
+            return false;
+        }
+        Lookups n = now.lookups().get();
+        Optional<Lookups> b = before.flatMap(Datapath::lookups).filter(l -> l.missed() <= n.missed() && l.lost() <= n.lost());
+        long missed = n.missed() - b.map(Lookups::missed).orElse(0L);
+        long lost = n.lost() - b.map(Lookups::lost).orElse(0L);
+        return missed >= MIN_LOST_MISSES && lost >= missed;
+    }
+
+    private Optional<Datapath> datapath(String name) {
+        return datapaths.stream().filter(d -> d.name().equals(name)).findFirst();
     }
 
     /** The kernel datapaths without upcall threads. */

@@ -141,13 +141,13 @@ public final class UpcallWatch implements AutoCloseable {
         String upcalls = appctl("upcall/show").requireSuccess().stdout();
         CommandResult dp = appctl("dpctl/show");
         UpcallReport report = UpcallReport.parse(upcalls, dp.succeeded() ? dp.stdout() : "");
-        UpcallReport.Verdict verdict = report.verdict();
+        UpcallReport.Verdict verdict = report.verdictSince(java.util.Optional.ofNullable(lastReport));
         lastReport = report;
         threads.set(verdict == UpcallReport.Verdict.NO_KERNEL_DATAPATH ? -1 : report.upcallThreads());
         lost.set(verdict == UpcallReport.Verdict.NO_KERNEL_DATAPATH || !dp.succeeded() ? -1 : report.lostUpcalls());
         broken.set(switch (verdict) {
             case HEALTHY -> 0;
-            case NO_UPCALL_THREADS -> 1;
+            case NO_UPCALL_THREADS, EVERY_UPCALL_LOST -> 1;
             case NO_KERNEL_DATAPATH -> -1;
         });
         long now = nowMs.getAsLong();
@@ -162,15 +162,17 @@ public final class UpcallWatch implements AutoCloseable {
                     log.debug("Host {}: no kernel datapath in ovs-vswitchd yet", host);
                 }
             }
-            case NO_UPCALL_THREADS -> {
-                if (last != UpcallReport.Verdict.NO_UPCALL_THREADS || now - lastErrorMs >= options.repairEvery().toMillis()) {
+            case NO_UPCALL_THREADS, EVERY_UPCALL_LOST -> {
+                if (last != verdict || now - lastErrorMs >= options.repairEvery().toMillis()) {
                     lastErrorMs = now;
-                    log.error("Host {}: the kernel datapath has NO upcall threads ({}): every packet that misses the kernel"
+                    log.error("Host {}: the kernel datapath {} ({}): every packet that misses the kernel"
                             + " flow table is lost, so new flows never forward. This is OVS 3.1.0's bug: ovs-vswitchd"
                             + " started within 10 s of boot counts 0 CPUs and starts no handlers (its log says"
                             + " 'Overriding n-handler-threads to 0'; fixed upstream by 'ovs-thread: Fix cpus not read for"
                             + " the first 10s'). Fix: restart ovs-vswitchd now that the machine has been up 10 s (setting"
-                            + " n-handler-threads does not help), or upgrade OVS; {}", host, report.describe(),
+                            + " n-handler-threads does not help), or upgrade OVS; {}", host,
+                            verdict == UpcallReport.Verdict.NO_UPCALL_THREADS ? "has NO upcall threads"
+                                    : "LOSES EVERY UPCALL although it lists its upcall threads", report.describe(),
                             options.repair() ? "the agent restarts it (--repair-upcalls)"
                                     : "the agent does that itself with --repair-upcalls");
                 }

@@ -51,6 +51,36 @@ class UpcallReportTest {
     }
 
     @Test
+    void aLiveVswitchdThatListsItsThreadButLostEveryUpcallIsBroken() {
+        UpcallReport r = UpcallReport.parse(resource("live-lost-upcall-show.txt"), resource("live-lost-dpctl-show.txt"));
+        assertEquals(1, r.upcallThreads(), r.describe());
+        assertEquals(UpcallReport.Verdict.EVERY_UPCALL_LOST, r.verdict(), r.describe());
+        assertTrue(r.verdict().broken());
+    }
+
+    @Test
+    void sinceAnEarlierReportOnlyTheNewMissesCount() {
+        UpcallReport broken = UpcallReport.parse(resource("live-lost-upcall-show.txt"), resource("live-lost-dpctl-show.txt"));
+        // restarted (the kernel datapath and its counters stay): nothing missed yet, the threads decide
+        assertEquals(UpcallReport.Verdict.HEALTHY, broken.verdictSince(java.util.Optional.of(broken)));
+        // new misses handled (some lost under load is not the bug)
+        assertEquals(UpcallReport.Verdict.HEALTHY, withLookups(broken, 40, 25, 16).verdictSince(java.util.Optional.of(broken)));
+        // new misses, every one lost
+        assertEquals(UpcallReport.Verdict.EVERY_UPCALL_LOST,
+                withLookups(broken, 0, 25, 25).verdictSince(java.util.Optional.of(broken)));
+        // fewer than MIN_LOST_MISSES new misses is no evidence
+        assertEquals(UpcallReport.Verdict.HEALTHY, withLookups(broken, 0, 17, 17).verdictSince(java.util.Optional.of(broken)));
+        // counters that went back (the datapath was created again) count from zero
+        assertEquals(UpcallReport.Verdict.EVERY_UPCALL_LOST,
+                withLookups(broken, 0, 4, 4).verdictSince(java.util.Optional.of(broken)));
+    }
+
+    private static UpcallReport withLookups(UpcallReport r, long hit, long missed, long lost) {
+        return new UpcallReport(r.datapaths().stream().map(d -> new UpcallReport.Datapath(d.name(), d.revalidators(),
+                java.util.Optional.of(new UpcallReport.Lookups(hit, missed, lost)))).toList());
+    }
+
+    @Test
     void withoutDpctlTheThreadsAloneDecide() {
         assertEquals(UpcallReport.Verdict.NO_UPCALL_THREADS, UpcallReport.parse(resource("broken-upcall-show.txt"), "").verdict());
         assertEquals(UpcallReport.Verdict.HEALTHY, UpcallReport.parse(resource("healthy-upcall-show.txt"), "").verdict());
