@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks of the fabric's control plane. Loopback only; everything it starts, it stops; bounded in time.
 #
-#   deploy/bench.sh control-plane [--agents 1000] [--allocs 10000] [--clients 16] [--max-seconds 300]
+#   deploy/bench.sh control-plane [--agents 1000] [--allocs 10000] [--clients 16] [--warmup 3000] [--max-seconds 300]
 #
 # Starts its own etcd (Debian's /usr/bin/etcd, data dir under /tmp, free loopback ports) and one controller through
 # deploy/bin/ovsfabric-controller (the launcher's own heap settings), simulates the agents with the agent's own
 # controller client in one JVM (bench/, never shipped), measures raw etcd create-if-absent transactions with jetcd
-# in the same run, prints one table on stdout and exits. Logs of etcd and the controller stay in the work dir.
+# in the same run, prints one table on stdout and exits. --warmup: raw transactions and allocations run (and not
+# counted) before each is measured, so neither side's JIT is cold; registration is measured cold, as after a restart. Logs of etcd and the controller stay in the work dir.
 set -euo pipefail
 # deploy/bench.sh dataplane ...: the data-plane benchmark on a running lab (deploy/bench/dataplane.sh --help)
 [ "${1:-}" != dataplane ] || { shift; exec "$(dirname "${BASH_SOURCE[0]}")/bench/dataplane.sh" "$@"; }
@@ -16,12 +17,13 @@ repo=$(cd "$here/.." && pwd)
 usage() { sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^#   //' >&2; exit 2; }
 [ "${1:-}" = control-plane ] || usage
 shift
-agents=1000 allocs=10000 clients=16 max_seconds=300
+agents=1000 allocs=10000 clients=16 warmup=3000 max_seconds=300
 while [ $# -gt 0 ]; do
   case $1 in
     --agents) agents=$2; shift 2 ;;
     --allocs) allocs=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
     *) echo "bench.sh: unknown option $1" >&2; usage ;;
   esac
@@ -32,7 +34,7 @@ etcd_bin=${ETCD_BIN:-/usr/bin/etcd}
 if [ ! -f "$repo/controller/target/ovsfabric-controller.jar" ] || [ ! -f "$repo/bench/target/ovsfabric-bench.jar" ] \
     || [ -n "${BENCH_REBUILD:-}" ]; then
   echo "bench.sh: building the controller and the bench (mvn package, no tests)" >&2
-  (cd "$repo" && mvn -B -ntp -q -o package -pl controller,bench -am -DskipTests)
+  (cd "$repo" && mvn -B -ntp -q package -pl controller,bench -am -DskipTests)
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -71,4 +73,4 @@ echo "bench.sh: etcd 127.0.0.1:$etcd_port, controller 127.0.0.1:$ctl_port (pid $
 # shellcheck disable=SC2086
 timeout --kill-after=10 "$((max_seconds + 30))" java -XX:+UseParallelGC -Xss512k -Xmx1g ${BENCH_JAVA_OPTS:-} \
   -jar "$repo/bench/target/ovsfabric-bench.jar" --controller "127.0.0.1:$ctl_port" --etcd "http://127.0.0.1:$etcd_port" \
-  --controller-pid "$ctl_pid" --agents "$agents" --allocs "$allocs" --clients "$clients" --max-seconds "$max_seconds"
+  --controller-pid "$ctl_pid" --agents "$agents" --allocs "$allocs" --clients "$clients" --warmup "$warmup" --max-seconds "$max_seconds"

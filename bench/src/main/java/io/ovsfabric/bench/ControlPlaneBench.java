@@ -54,6 +54,7 @@ public final class ControlPlaneBench {
     private final int agents;
     private final int allocs;
     private final int clients;
+    private final int warmup;
 
     private final List<Agent> fleet = new ArrayList<>();
     private final Map<String, Long> upsertSentNanos = new ConcurrentHashMap<>();
@@ -67,6 +68,7 @@ public final class ControlPlaneBench {
         agents = Integer.parseInt(args.getOrDefault("--agents", "1000"));
         allocs = Integer.parseInt(args.getOrDefault("--allocs", "10000"));
         clients = Integer.parseInt(args.getOrDefault("--clients", "16"));
+        warmup = Integer.parseInt(args.getOrDefault("--warmup", "3000"));
     }
 
     /** One simulated agent: its client, its lease, its stream. */
@@ -131,7 +133,9 @@ public final class ControlPlaneBench {
 
     private void run() throws Exception {
         List<String[]> rows = new ArrayList<>();
-        // raw etcd first, while nothing else runs: the store's own speed on this machine
+        // raw etcd first, while nothing else runs: the store's own speed on this machine (after a warm-up, as the
+        // allocations get one: both sides' JITs and connections are then past their first seconds)
+        rawEtcd(warmup, clients);
         double raw = rawEtcd(allocs, clients);
         log("raw etcd: %.0f create-if-absent txns/s with %d clients", raw, clients);
 
@@ -177,8 +181,12 @@ public final class ControlPlaneBench {
         registrants.shutdown();
         log("registered %d hosts in %.2f s (%d failed)", agents - regFailed, regSeconds, regFailed);
 
-        // AllocateAddress before any stream is open: the IPAM path alone
+        // AllocateAddress before any stream is open: the IPAM path alone, once the controller is warm (allocations
+        // run all day on a controller; registration above is measured cold, as after a restart)
         ControllerClient admin = ControllerClient.connect(controller);
+        if (warmup > 0) {
+            allocate(admin, "warm-up", warmup, 89);
+        }
         Allocations alone = allocate(admin, "alone");
 
         // every agent opens its topology stream at once (a controller restart: all reconnect)
@@ -263,7 +271,10 @@ public final class ControlPlaneBench {
 
     /** {@code allocs} allocations in a fresh network, {@code clients} clients at a time (each its own channel). */
     private Allocations allocate(ControllerClient admin, String tag) throws Exception {
-        int octet = tag.equals("alone") ? 90 : 91;
+        return allocate(admin, tag, allocs, tag.equals("alone") ? 90 : 91);
+    }
+
+    private Allocations allocate(ControllerClient admin, String tag, int allocs, int octet) throws Exception {
         String networkId = admin.networks().createNetwork(new NetworkSpec("bench-" + tag, Cidr.parse("10." + octet + ".0.0/16"),
                 Optional.empty(), Map.of())).id();
         ExecutorService allocators = Executors.newFixedThreadPool(clients);
