@@ -337,7 +337,9 @@ host_start_ovsdb() {
 host_start_vswitchd() {
   local h=$1 ns ovs log=$LOGS/$1-vswitchd.log
   ns=$(host_ns "$h") ovs=$(host_dir "$h")/ovs
-  step "$h: ovs-vswitchd (userspace datapath; run dir $ovs)" "$log"
+  local dp="userspace datapath"
+  ! lab_kernel_datapath || dp="kernel module loaded: the agent puts br0 on datapath system"
+  step "$h: ovs-vswitchd ($dp; run dir $ovs)" "$log"
   spawn "$h-vswitchd" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovs-vswitchd "unix:$ovs/db.sock" \
     --pidfile="$ovs/ovs-vswitchd.pid" -vconsole:off --log-file="$log"
   await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" vswitchd_answers "$h"

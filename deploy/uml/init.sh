@@ -31,9 +31,16 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p "$IO" /run/openvswitch /run/netns /run/lock /run/docker /run/containerd
 mount --bind "$IO_HOST" "$IO" || fail "cannot bind $IO_HOST"
 exec >>"$IO/init.log" 2>&1   # this script's own chatter; the command's output goes to $IO/output
+# The checkout this script runs from may sit below one of the dirs about to get a tmpfs (a clone in /tmp): held
+# at /run/uml-repo first, and bound back at its own path if the tmpfs hid it.
+REPO_DIR=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+mkdir -p /run/uml-repo && mount --bind "$REPO_DIR" /run/uml-repo || fail "cannot hold $REPO_DIR"
 for d in /tmp /var/tmp /var/log /var/cache /var/lib /etc/openvswitch /etc/docker /root; do
   [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
 done
+if [ ! -e "$REPO_DIR/deploy/uml/init.sh" ]; then
+  mkdir -p "$REPO_DIR" && mount --bind /run/uml-repo "$REPO_DIR" || fail "cannot bind $REPO_DIR back"
+fi
 chmod 1777 /tmp /var/tmp
 mkdir -p /var/log/openvswitch /var/lib/openvswitch/pki
 export HOME=/root TMPDIR=/tmp

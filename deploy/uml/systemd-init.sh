@@ -55,6 +55,8 @@ for name in systemd-firstboot.service systemd-repart.service systemd-remount-fs.
   systemd-binfmt.service proc-sys-fs-binfmt_misc.automount; do
   ln -sfn /dev/null "$UNITS/$name"
 done
+# /tmp stays the overlay's (a fresh tmpfs there would hide a checkout cloned in /tmp, which the check runs from).
+ln -sfn /dev/null "$UNITS/tmp.mount"
 # fstab describes the host's disks: the guest mounts none of them.
 : >"$NEW/etc/fstab"
 echo uml >"$NEW/etc/hostname"
