@@ -35,6 +35,7 @@ ip -n ub-b addr add 10.77.0.2/24 dev eth0; ip -n ub-b link set eth0 up
 echo "== vswitchd up at uptime $(up)s"
 ovs-vsctl --timeout=20 wait-until interface ub-b ofport!=-1 >/dev/null 2>&1 || true
 echo "== BROKEN? ping a -> b at uptime $(up)s"; pings; show
+echo "== vswitchd's first handler count: $(grep -m1 -o 'Overriding n-handler-threads to [0-9]*' $D/vswitchd.log)"
 echo "== the agent's detector: ovsfabric-agent check-upcalls (exit 1 = no upcall threads)"
 "$AGENT" check-upcalls --ovs-rundir $D 2>&1 | grep -v "^SLF4J"; echo "check-upcalls exit ${PIPESTATUS[0]}"
 while [ "$(cut -d. -f1 /proc/uptime)" -lt 12 ]; do sleep 0.5; done
