@@ -55,8 +55,10 @@ for name in systemd-firstboot.service systemd-repart.service systemd-remount-fs.
   systemd-binfmt.service proc-sys-fs-binfmt_misc.automount; do
   ln -sfn /dev/null "$UNITS/$name"
 done
-# /tmp stays the overlay's (a fresh tmpfs there would hide a checkout cloned in /tmp, which the check runs from).
+# /tmp stays the overlay's, contents included: the check may run from a checkout cloned in /tmp, which a tmpfs there
+# (tmp.mount) would hide and systemd-tmpfiles' "D /tmp" (tmp.conf) would empty at boot (in the overlay only).
 ln -sfn /dev/null "$UNITS/tmp.mount"
+mkdir -p "$NEW/etc/tmpfiles.d" && : >"$NEW/etc/tmpfiles.d/tmp.conf"
 # fstab describes the host's disks: the guest mounts none of them.
 : >"$NEW/etc/fstab"
 echo uml >"$NEW/etc/hostname"
