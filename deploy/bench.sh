@@ -6,8 +6,9 @@
 # Starts its own etcd (Debian's /usr/bin/etcd, data dir under /tmp, free loopback ports) and one controller through
 # deploy/bin/ovsfabric-controller (the launcher's own heap settings), simulates the agents with the agent's own
 # controller client in one JVM (bench/, never shipped), measures raw etcd create-if-absent transactions with jetcd
-# in the same run, prints one table on stdout and exits. --warmup: raw transactions and allocations run (and not
-# counted) before each is measured, so neither side's JIT is cold; registration is measured cold, as after a restart. Logs of etcd and the controller stay in the work dir.
+# in the same run, prints one table on stdout and exits. Logs of etcd and the controller stay in the work dir.
+# --warmup: raw transactions and allocations run (not counted) before each is measured, so neither side's JIT is
+# cold; registration is measured cold, as after a restart.
 set -euo pipefail
 # deploy/bench.sh dataplane ...: the data-plane benchmark on a running lab (deploy/bench/dataplane.sh --help)
 [ "${1:-}" != dataplane ] || { shift; exec "$(dirname "${BASH_SOURCE[0]}")/bench/dataplane.sh" "$@"; }

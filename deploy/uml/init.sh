@@ -33,7 +33,8 @@ mount --bind "$IO_HOST" "$IO" || fail "cannot bind $IO_HOST"
 exec >>"$IO/init.log" 2>&1   # this script's own chatter; the command's output goes to $IO/output
 # The checkout this script runs from may sit below one of the dirs about to get a tmpfs (a clone in /tmp): held
 # at /run/uml-repo first, and bound back at its own path if the tmpfs hid it.
-REPO_DIR=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+SELF_DIR=$(dirname "$(readlink -f "$0")")
+REPO_DIR=$(cd "$SELF_DIR/../.." && pwd)
 mkdir -p /run/uml-repo && mount --bind "$REPO_DIR" /run/uml-repo || fail "cannot hold $REPO_DIR"
 for d in /tmp /var/tmp /var/log /var/cache /var/lib /etc/openvswitch /etc/docker /root; do
   [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
@@ -89,16 +90,14 @@ ulimit -n 65536 2>/dev/null || true
 
 # iptables: this UML kernel has nf_tables but neither NF_TABLES_IPV4 nor NFT_NAT, so iptables-nft (Debian's
 # default) cannot make a nat table ("TABLE_ADD failed (Operation not supported): table nat") and dockerd refuses to
-# start. The legacy backend (ip_tables, iptable_nat) works: iptables* names in a tmpfs dir first in PATH point there.
-mkdir -p /run/uml-path
+# start. The legacy backend (ip_tables, iptable_nat) works: iptables* names in /run/uml-path (first in PATH since the
+# modules above) point there.
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
   b=$(echo "$t" | sed 's/^\(ip6\{0,1\}tables\)/\1-legacy/')
   [ -x "/usr/sbin/$b" ] && ln -sf "/usr/sbin/$b" "/run/uml-path/$t"
 done
-export PATH="/run/uml-path:$PATH"
 
 # The OVS wait lives in a shim first in PATH, so only what starts ovs-vswitchd waits for it.
-SELF_DIR=$(dirname "$(readlink -f "$0")")
 [ "${ovsfabric_ovs_early:-0}" = 1 ] || export PATH="$SELF_DIR/bin:$PATH"
 
 # The caller's environment and working directory (run.sh wrote them), then the command.
