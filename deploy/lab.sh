@@ -156,10 +156,11 @@ refuse_foreign_lab() {
 claim_lab() { printf '%s\n' "$STATE" >"$LOCK"; }
 
 # ---- up ----------------------------------------------------------------------------------------------------
+# preflight [COMMAND...]: installs what is missing (also any COMMAND given) and builds the jars if missing.
 preflight() {
   local c missing=()
   for c in ip ethtool ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool etcd etcdctl containerd dockerd runc \
-    docker-init tcpdump nsenter unshare flock java mvn busybox; do
+    docker-init tcpdump nsenter unshare flock java mvn busybox "$@"; do
     command -v "$c" >/dev/null || missing+=("$c")
   done
   if [ ${#missing[@]} -gt 0 ]; then

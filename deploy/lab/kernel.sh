@@ -80,10 +80,11 @@ kernel_forward() {
 deploy_uml_guest() { bash "$REPO/deploy/uml/guest.sh" "$@"; }
 
 kernel_up() {
-  local args=() mem=3G nice=0 rc=0 t0=$SECONDS
+  local args=() mem=3G nice=0 rc=0 t0=$SECONDS BUILD=yes
   while [ $# -gt 0 ]; do
     case $1 in
       --kernel-datapath) shift ;;
+      --no-build) BUILD=no; shift ;;
       --uml-mem) mem=${2:?--uml-mem needs a size}; shift 2 ;;
       --uml-nice) nice=${2:?--uml-nice needs a number}; shift 2 ;;
       *) args+=("$1"); shift ;;
@@ -104,6 +105,7 @@ kernel_up() {
   echo "$NAME" >"$STATE/.ovsfabric-lab"
   printf 'GUEST_DIR=%s\nGUEST_STATE=%s\nUML_MEM=%s\nCREATED=%s\n' "$(kernel_guest_dir)" "$(kernel_guest_state)" "$mem" \
     "$(date -Is)" >"$STATE/kernel-lab"
+  preflight linux.uml gcc   # on the host: the guest runs the host's own packages and jars (hostfs root)
   progress "kernel-datapath lab $NAME: booting a user-mode-linux guest (mem $mem), then 'lab.sh up ${args[*]}' inside it"
   deploy_uml_guest start --dir "$(kernel_guest_dir)" --mem "$mem" --nice "$nice" \
     || die "the UML guest did not boot (console: $(kernel_guest_dir)/console.log)"

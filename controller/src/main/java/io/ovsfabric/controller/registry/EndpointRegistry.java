@@ -42,6 +42,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
     private final RandomGenerator random;
     private final InFlight inFlight;
     private final SummaryLog allocations;
+    private final GroupCommit groupCommit;
 
     public record Allocation(EndpointRecord endpoint, NetworkRecord network) {}
 
@@ -54,6 +55,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
         this.random = random;
         this.inFlight = new InFlight(endpoints);
         this.allocations = new SummaryLog(log, clock);
+        this.groupCommit = new GroupCommit((records, net) -> endpoints.allocateAllAt(records, networks.open(net)));
     }
 
     /**
@@ -62,7 +64,8 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
      * <p>Without a preferred address this costs one etcd transaction in the common case: the network and the host
      * come from the watch cache, the candidate is the lowest address free in the cache's view and not being tried
      * by another allocation of this controller ({@link InFlight}), and the transaction writes the address and the
-     * handle only if both are absent and the network is unchanged. A lost transaction (another controller took the
+     * handle only if both are absent and the network is unchanged. Concurrent allocations of a network share their
+     * transactions ({@link GroupCommit}). A lost transaction (another controller took the
      * address, the handle exists, the network changed) re-reads what it must from etcd and tries again from a
      * random free address.
      */
@@ -90,7 +93,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, address, "", "", "", List.of(), clock.millis());
             TxnResult result;
             try {
-                result = endpoints.allocateAt(record, networks.open(net));
+                result = groupCommit.commit(record, net);
             } catch (RuntimeException e) {
                 inFlight.settle(n.id(), address, Long.MAX_VALUE); // unknown outcome: never offer it before the cache knows
                 throw e;

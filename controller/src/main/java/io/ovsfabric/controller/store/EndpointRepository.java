@@ -5,6 +5,7 @@ import io.ovsfabric.controller.model.EndpointRecord;
 import io.ovsfabric.controller.model.Versioned;
 import io.ovsfabric.controller.store.Txn.Cmp;
 import io.ovsfabric.controller.store.Txn.Op;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -90,10 +91,25 @@ public final class EndpointRepository extends Repository {
 
     /** As {@link #allocate}, with the revision etcd answered at (the winner's, or later, when it did not apply). */
     public TxnResult allocateAt(EndpointRecord record, TxnPart network) {
-        String address = keys.address(record.networkId(), record.address());
-        String handle = keys.handle(record.networkId(), record.endpointId());
-        return commitAt(network, TxnPart.when(Cmp.absent(address), Cmp.absent(handle)),
-                TxnPart.then(Op.put(address, codec.encode(record)), Op.put(handle, record.address().toString())));
+        return allocateAllAt(List.of(record), network);
+    }
+
+    /**
+     * As {@link #allocateAt} for several endpoints of one network in one transaction: all of them or none. Their
+     * addresses and handles must be distinct (etcd refuses a transaction that writes a key twice).
+     */
+    public TxnResult allocateAllAt(List<EndpointRecord> records, TxnPart network) {
+        List<Cmp> free = new ArrayList<>();
+        List<Op> writes = new ArrayList<>();
+        for (EndpointRecord record : records) {
+            String address = keys.address(record.networkId(), record.address());
+            String handle = keys.handle(record.networkId(), record.endpointId());
+            free.add(Cmp.absent(address));
+            free.add(Cmp.absent(handle));
+            writes.add(Op.put(address, codec.encode(record)));
+            writes.add(Op.put(handle, record.address().toString()));
+        }
+        return commitAt(network, new TxnPart(free, List.of()), new TxnPart(List.of(), writes));
     }
 
     /** Rewrites an endpoint's record, if unchanged since read. */
