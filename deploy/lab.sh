@@ -24,7 +24,7 @@ run in their own namespace at 192.0.2.2; an "outside" server sits at 192.0.2.100
 commands:
   up [--hosts N] [--controllers K] [--etcd-members E] [--containers M] [--lease-ttl DUR] [--reclaim-grace DUR]
      [--tunnel-key KEY] [--agent-controllers auto|one|all] [--icc true|false] [--underlay-mtu BYTES] [--insecure]
-     [--no-build]
+     [--port-type auto|afpacket|afxdp-pmd] [--no-build]
                       (re)create the lab: removes leftovers of a previous lab of the same name first, installs
                       what is missing (deploy/setup.sh), builds the jars if missing, starts everything, starts
                       M containers per host (default 2), then prints the connectivity matrix and a table of
@@ -36,6 +36,9 @@ commands:
                       E members e1..eE form one etcd cluster; every controller gets every member.
                       --icc false: agents and dockerds run with --icc=false (docker0's containers kept apart,
                       on one host and across hosts); no connectivity matrix then.
+                      --port-type: the agents' --port-type (userspace datapath: how eth1 and the docker0 link
+                      attach to OVS; afxdp-pmd = AF_XDP with PMD threads). Each host's PMD threads get their own
+                      core (host N: core (N-1) mod the cores), as separate machines would.
                       Agents get one controller each, round-robin (one), or every controller, their own
                       first (all); auto = all if this build's agent takes a list.
                       TLS everywhere by default: a fabric CA in STATE/pki (controller certificates, the lab's
@@ -212,7 +215,7 @@ cmd_up() {
   local hosts=3 h i
   CONTROLLERS=1 ETCD_MEMBERS=1 AGENT_CONTROLLERS=auto CONTAINERS=2 LEASE_TTL=10s RECLAIM_GRACE=10m BUILD=yes
   FABRIC_CIDR=10.200.0.0/16 HOST_PREFIX=24
-  TUNNEL_KEY= ICC=true TLS=yes UNDERLAY_MTU=
+  TUNNEL_KEY= ICC=true TLS=yes UNDERLAY_MTU= PORT_TYPE=auto
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
@@ -224,6 +227,7 @@ cmd_up() {
       --reclaim-grace) RECLAIM_GRACE=$2; shift 2 ;;
       --tunnel-key) TUNNEL_KEY=$2; shift 2 ;;
       --icc) ICC=$2; shift 2 ;;
+      --port-type) PORT_TYPE=$2; shift 2 ;;
       --underlay-mtu) UNDERLAY_MTU=$2; shift 2 ;;
       --no-build) BUILD=no; shift ;;
       --insecure) TLS=no; shift ;;
@@ -238,6 +242,7 @@ cmd_up() {
     || { echo "lab.sh up: --underlay-mtu must be 1280..9000 (bytes; 1500 is Ethernet's, 9000 jumbo)" >&2; exit 2; }
   [[ $AGENT_CONTROLLERS =~ ^(auto|one|all)$ ]] || { echo "lab.sh up: --agent-controllers must be auto, one or all" >&2; exit 2; }
   [[ $ICC =~ ^(true|false)$ ]] || { echo "lab.sh up: --icc must be true or false" >&2; exit 2; }
+  [[ $PORT_TYPE =~ ^(auto|afpacket|afxdp-pmd)$ ]] || { echo "lab.sh up: --port-type must be auto, afpacket or afxdp-pmd" >&2; exit 2; }
   take_lock
   progress "bringing up lab $NAME: $hosts host(s), $CONTROLLERS controller(s), $ETCD_MEMBERS etcd member(s), $([ "$TLS" = yes ] && echo "mutual TLS" || echo "PLAINTEXT (--insecure)"); state and logs in $STATE"
   refuse_foreign_lab
@@ -245,6 +250,7 @@ cmd_up() {
   claim_lab
   new_state
   echo "ICC=$ICC" >>"$STATE/lab.env"
+  echo "PORT_TYPE=$PORT_TYPE" >>"$STATE/lab.env"
   trap 'on_err $LINENO' ERR
   preflight
   [ "$AGENT_CONTROLLERS" != auto ] || AGENT_CONTROLLERS=$(agent_takes_controller_list && echo all || echo one)

@@ -340,6 +340,10 @@ host_start_vswitchd() {
   local dp="userspace datapath"
   ! lab_kernel_datapath || dp="kernel module loaded: the agent puts br0 on datapath system"
   step "$h: ovs-vswitchd ($dp; run dir $ovs)" "$log"
+  # lab hosts share this machine's cores: each host's PMD threads (--port-type afxdp-pmd) on a core of its own,
+  # as on separate machines (two PMDs on one core halve both)
+  host_ovs "$h" ovs-vsctl --db="unix:$ovs/db.sock" --no-wait set Open_vSwitch . \
+    "other_config:pmd-cpu-mask=$(printf '%x' $((1 << ((${h#h} - 1) % $(nproc)))))" >>"$log" 2>&1
   spawn "$h-vswitchd" "$log" ip netns exec "$ns" env OVS_RUNDIR="$ovs" OVS_DBDIR="$ovs" ovs-vswitchd "unix:$ovs/db.sock" \
     --pidfile="$ovs/ovs-vswitchd.pid" -vconsole:off --log-file="$log"
   await "$h-vswitchd" 20 "$h: ovs-vswitchd answers ovs-appctl" "$log" vswitchd_answers "$h"
@@ -384,7 +388,7 @@ host_start_agent() {
     --controller "$(host_controller "$h")" --host-id "$h" --underlay-ip "$(host_ip "$h")" --underlay-interface eth1 \
     --ovsdb tcp:127.0.0.1:6640 --ovs-rundir "$H/ovs" --state-dir "$H/agent" --plugin-dir "$H/plugins" \
     --docker-host "unix://$H/docker/docker.sock" --metrics-listen "$(host_ip "$h"):$AGENT_METRICS_PORT" \
-    --icc "${ICC:-true}"
+    --icc "${ICC:-true}" --port-type "${PORT_TYPE:-auto}"
 }
 
 # Docker's settings come from the agent (like flannel's subnet.env): they exist once the host registered.

@@ -74,6 +74,7 @@ public final class OvsDataPlane implements DataPlane {
     private volatile DesiredHost lastDesired;   // of the last plan, for owned()
     private volatile Supplier<Optional<LocalEndpoints>> localEndpoints = () -> Optional.of(LocalEndpoints.NONE);
     private PortTypes.Policy portPolicy = PortTypes.Policy.AUTO;
+    private boolean pmdSleepSet;
     private Set<String> interfaceTypes = Set.of();               // vswitchd's, read until it answers non-empty
     private final Map<String, String> afxdpRefused = new HashMap<>();  // port -> Interface.error, for this run
     private final Map<String, String> loggedTypes = new HashMap<>();   // port -> the choice last logged
@@ -158,7 +159,8 @@ public final class OvsDataPlane implements DataPlane {
 
     /**
      * Which port types the underlay interface and the docker0 link may get on the userspace datapath
-     * ({@code --port-type}): AUTO picks AF_XDP where vswitchd supports it and the MTU fits, AFPACKET never does.
+     * ({@code --port-type}): AUTO picks AF_XDP where vswitchd supports it and the MTU fits, AFPACKET never does,
+     * AFXDP_PMD picks AF_XDP with PMD threads where AUTO would pick AF_XDP.
      */
     public synchronized void usePortTypes(PortTypes.Policy policy) {
         portPolicy = policy;
@@ -176,6 +178,7 @@ public final class OvsDataPlane implements DataPlane {
 
     @Override
     public synchronized void reconcile(Topology topology) {
+        ensurePmdSleep(topology);
         List<Change> changes = plan(topology);
         if (changes.isEmpty()) {
             LOG.debug("{}: in sync with topology revision {}", topology.self().id(), topology.revision());
@@ -204,6 +207,21 @@ public final class OvsDataPlane implements DataPlane {
         }
         LOG.info("{}: reconciled to topology revision {} ({} peers, {} changes)", topology.self().id(),
                 topology.revision(), topology.peers().size(), applied);
+    }
+
+    /**
+     * With {@code --port-type afxdp-pmd}, vswitchd's PMD threads sleep up to {@link PortTypes#PMD_MAX_SLEEP_US} when
+     * their ports are idle (Open_vSwitch other_config:pmd-maxsleep), so a PMD does not hold a core. Set before the
+     * ports that start the PMDs; once per instance.
+     */
+    private void ensurePmdSleep(Topology topology) {
+        if (pmdSleepSet || mode != DatapathMode.NETDEV || portPolicy != PortTypes.Policy.AFXDP_PMD) {
+            return;
+        }
+        ovsdb.ensureOtherConfig("pmd-maxsleep", Integer.toString(PortTypes.PMD_MAX_SLEEP_US));
+        pmdSleepSet = true;
+        LOG.info("{}: PMD threads sleep up to {} us when idle (other_config:pmd-maxsleep, --port-type afxdp-pmd)",
+                topology.self().id(), PortTypes.PMD_MAX_SLEEP_US);
     }
 
     /** Records the ports vswitchd could not open as AF_XDP (they get AF_PACKET from now on); true if there were new ones. */

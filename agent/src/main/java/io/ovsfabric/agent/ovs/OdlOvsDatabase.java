@@ -219,6 +219,26 @@ public final class OdlOvsDatabase implements OvsDatabase {
     }
 
     @Override
+    public synchronized void ensureOtherConfig(String key, String value) {
+        GenericTableSchema root = table(DATABASE);
+        List<Row<GenericTableSchema>> rows = transact(List.of(OvsdbRows.select(root, "_uuid", "other_config")),
+                "read other_config").get(0).getRows();
+        if (rows.isEmpty()) {
+            throw new AgentException("set other_config:" + key + ": OVSDB has no Open_vSwitch row; was it initialised "
+                    + "(ovs-vsctl --no-wait init)?");
+        }
+        Map<String, String> current = OvsdbRows.map(rows.get(0), "other_config");
+        if (value.equals(current.get(key))) {
+            return;
+        }
+        Map<String, String> wanted = new HashMap<>(current);
+        wanted.put(key, value);
+        Update update = op.update(root).set(root.column("other_config"), OvsdbMap.fromMap(wanted));
+        applyAndWait(List.of(update.where(root.column("_uuid").opEqual(OvsdbRows.uuid(rows.get(0)))).build()),
+                "set other_config:" + key + "=" + value);
+    }
+
+    @Override
     public synchronized void close() {
         if (client != null) {
             closedByUs.set(true);

@@ -35,6 +35,9 @@ public interface OvsDatabase extends AutoCloseable {
     /** Open_vSwitch.iface_types: the interface types this ovs-vswitchd supports (empty before it first ran). */
     java.util.Set<String> interfaceTypes();
 
+    /** Sets one key of Open_vSwitch.other_config (vswitchd-wide tuning) if it differs; other keys are left alone. */
+    void ensureOtherConfig(String key, String value);
+
     @Override
     void close();
 }

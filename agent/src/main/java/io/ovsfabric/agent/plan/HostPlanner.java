@@ -54,7 +54,8 @@ public final class HostPlanner {
         integrationPorts.addAll(NetworkPlanner.gatewayPorts(topology, marks, mtu));
         List<LocalEndpoint> endpoints = local.map(LocalEndpoints::endpoints).orElse(List.of());
         for (LocalEndpoint endpoint : endpoints) {
-            integrationPorts.add(new PortSpec(endpoint.hostInterface(), "", Map.of(), null, null, marks,
+            PortTypes.Choice type = PortTypes.chooseEndpoint(settings.ports(), endpoint.hostInterface(), mtu);
+            integrationPorts.add(new PortSpec(endpoint.hostInterface(), type.type(), type.options(), null, null, marks,
                     endpoint.interfaceIds(marks)));
         }
         bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,

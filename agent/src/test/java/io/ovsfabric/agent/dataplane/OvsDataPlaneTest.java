@@ -106,9 +106,23 @@ class OvsDataPlaneTest {
     }
 
     @Test
+    void thePmdPolicyGivesAfxdpWithPmdThreadsAndSetsTheirSleepFirst() {
+        ovsdb.interfaceTypes = Set.of("afxdp", "afxdp-nonpmd", "gre", "internal", "system");
+        OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);
+        dp.usePortTypes(io.ovsfabric.agent.plan.PortTypes.Policy.AFXDP_PMD);
+        dp.reconcile(Topologies.of(1, 2));
+        assertEquals(List.of("afxdp", "afxdp"), List.of(bridge("br-phy").port("eth1").orElseThrow().type(),
+                bridge("br0").port("ofx-br0").orElseThrow().type()));
+        assertEquals(Map.of("pmd-maxsleep", "50"), ovsdb.otherConfig);
+        assertEquals(List.of(), dp.plan(Topologies.of(1, 2)));
+    }
+
+    @Test
     void systemDatapathNeedsNoUnderlayBridgeNorOffloadChanges() {
         OvsDataPlane dp = dataPlane(DatapathMode.SYSTEM);
+        dp.usePortTypes(io.ovsfabric.agent.plan.PortTypes.Policy.AFXDP_PMD);
         dp.reconcile(Topologies.of(1, 2));
+        assertEquals(Map.of(), ovsdb.otherConfig, "no PMD tuning on the kernel datapath");
         assertEquals(List.of("br0"), ovsdb.bridges().stream().map(ObservedBridge::name).toList());
         assertEquals("system", bridge("br0").datapathType());
         assertEquals(List.of(InterfaceAddress.parse("192.0.2.11/24")), host.link("eth1").orElseThrow().addresses());

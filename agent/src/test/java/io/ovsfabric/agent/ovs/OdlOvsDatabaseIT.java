@@ -89,6 +89,17 @@ class OdlOvsDatabaseIT {
     }
 
     @Test
+    void setsOneOtherConfigKeyAndLeavesTheOthers() {
+        ns.vsctl("set", "Open_vSwitch", ".", "other_config:lab-note=kept");
+        try (OdlOvsDatabase db = open()) {
+            db.ensureOtherConfig("pmd-maxsleep", "50");
+            db.ensureOtherConfig("pmd-maxsleep", "50"); // already so: no write
+        }
+        assertEquals("\"50\"", ns.vsctl("get", "Open_vSwitch", ".", "other_config:pmd-maxsleep").trim());
+        assertEquals("kept", ns.vsctl("get", "Open_vSwitch", ".", "other_config:lab-note").trim());
+    }
+
+    @Test
     void reportsWhatVswitchdCouldNotAdd() {
         try (OdlOvsDatabase db = open()) {
             db.ensureBridge(new BridgeSpec("bry", "netdev", "secure", Set.of("OpenFlow13"), Map.of(), List.of()));

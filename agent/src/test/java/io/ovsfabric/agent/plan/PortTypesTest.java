@@ -66,11 +66,36 @@ class PortTypesTest {
     }
 
     @Test
+    void thePmdPolicyPicksAfxdpWithPmdThreadsWhereAutoWouldPickAfxdp() {
+        PortTypes.Offer pmd = new PortTypes.Offer(DatapathMode.NETDEV, PortTypes.Policy.AFXDP_PMD, OVS_31, Map.of());
+        PortTypes.Choice choice = PortTypes.choose(pmd, "eth1", 1500);
+        assertEquals("afxdp", choice.type());
+        assertEquals(Map.of("xdp-mode", "native"), choice.options());
+        assertTrue(choice.reason().contains("PMD threads") && choice.reason().contains("pmd-maxsleep"), choice.reason());
+        assertEquals("", PortTypes.choose(pmd, "eth1", 9000).type(), "a jumbo port keeps AF_PACKET");
+        assertEquals("", PortTypes.choose(pmd.withRefused(Map.of("eth1", "XDP refused")), "eth1", 1500).type());
+        PortTypes.Offer nonPmdOnly = new PortTypes.Offer(DatapathMode.NETDEV, PortTypes.Policy.AFXDP_PMD,
+                Set.of("afxdp-nonpmd", "gre"), Map.of());
+        assertTrue(PortTypes.choose(nonPmdOnly, "eth1", 1500).reason().contains("lacks afxdp"));
+    }
+
+    @Test
+    void containerPortsGetAfxdpOnlyWithThePmdPolicy() {
+        assertEquals("", PortTypes.chooseEndpoint(NETDEV, "veth1234", 1458).type());
+        PortTypes.Offer pmd = new PortTypes.Offer(DatapathMode.NETDEV, PortTypes.Policy.AFXDP_PMD, OVS_31, Map.of());
+        assertEquals("afxdp", PortTypes.chooseEndpoint(pmd, "veth1234", 1458).type());
+        PortTypes.Offer system = new PortTypes.Offer(DatapathMode.SYSTEM, PortTypes.Policy.AFXDP_PMD, OVS_31, Map.of());
+        assertEquals("", PortTypes.chooseEndpoint(system, "veth1234", 1458).type());
+    }
+
+    @Test
     void policiesParseAndBadOnesSayWhatIsAllowed() {
+        assertEquals(PortTypes.Policy.AFXDP_PMD, PortTypes.Policy.parse("afxdp-pmd"));
+        assertEquals("afxdp-pmd", PortTypes.Policy.AFXDP_PMD.toString());
         assertEquals(PortTypes.Policy.AUTO, PortTypes.Policy.parse("auto"));
         assertEquals(PortTypes.Policy.AFPACKET, PortTypes.Policy.parse("AF_PACKET"));
         AgentException e = assertThrows(AgentException.class, () -> PortTypes.Policy.parse("dpdk"));
-        assertTrue(e.getMessage().contains("auto, afpacket"), e.getMessage());
+        assertTrue(e.getMessage().contains("auto, afpacket, afxdp-pmd"), e.getMessage());
     }
 
     @Test

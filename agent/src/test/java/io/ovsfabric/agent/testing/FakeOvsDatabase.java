@@ -121,6 +121,14 @@ public final class FakeOvsDatabase implements OvsDatabase {
                 bridge.protocols(), bridge.externalIds(), ports));
     }
 
+    /** Open_vSwitch.other_config as the agent set it. */
+    public final Map<String, String> otherConfig = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void ensureOtherConfig(String key, String value) {
+        otherConfig.put(key, value);
+    }
+
     /** What {@link #interfaceTypes} answers (default: none, like a vswitchd that never ran). */
     public volatile java.util.Set<String> interfaceTypes = java.util.Set.of();
     /** Interface types that "could not open" (as vswitchd refuses AF_XDP on a device without XDP support). */
