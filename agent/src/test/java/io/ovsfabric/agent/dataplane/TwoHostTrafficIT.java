@@ -87,6 +87,28 @@ class TwoHostTrafficIT {
         }
     }
 
+    @Test
+    void pmdThreadsForwardAndSleepWhenAsked() throws Exception {
+        boolean netdev = dp1.datapathMode() == DatapathMode.NETDEV;
+        dp1.usePortTypes(PortTypes.Policy.AFXDP_PMD);
+        dp2.usePortTypes(PortTypes.Policy.AFXDP_PMD);
+        try {
+            dp1.reconcile(Topologies.of(1, 2));
+            dp2.reconcile(Topologies.of(2, 2));
+            if (netdev) {
+                assertEquals("\"50\"", h1.vsctl("get", "Open_vSwitch", ".", "other_config:pmd-maxsleep").trim());
+                assertEquals("afxdp", h2.vsctl("get", "Interface", "eth1", "type").trim(), "vswitchd took AF_XDP with PMDs");
+            }
+            CommandResult ping = c1.run(Command.of("busybox", "ping", "-c", "3", "-W", "5", "10.200.2.10"));
+            assertTrue(ping.succeeded() && ping.stdout().contains("3 packets received"), ping.stdout() + ping.stderr());
+        } finally {
+            dp1.usePortTypes(PortTypes.Policy.AUTO);
+            dp2.usePortTypes(PortTypes.Policy.AUTO);
+            dp1.reconcile(Topologies.of(1, 2));
+            dp2.reconcile(Topologies.of(2, 2));
+        }
+    }
+
     private void captureAndTalk() throws Exception {
         Path pcap = h1.rundir().resolve("underlay.pcap");
         try (RunningCommand capture = h1.runner().start(Command.of("tcpdump", "-i", "eth1", "-nn", "-U", "-s", "128",
