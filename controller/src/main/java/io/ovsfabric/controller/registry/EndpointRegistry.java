@@ -42,7 +42,10 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
     private final RandomGenerator random;
     private final InFlight inFlight;
     private final SummaryLog allocations;
-    private final GroupCommit groupCommit;
+    private final GroupCommit<Pending> groupCommit;
+
+    /** One allocation's share of a group commit: its record, under the network version it was chosen in. */
+    private record Pending(EndpointRecord record, Versioned<NetworkRecord> network) {}
 
     public record Allocation(EndpointRecord endpoint, NetworkRecord network) {}
 
@@ -55,7 +58,10 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
         this.random = random;
         this.inFlight = new InFlight(endpoints);
         this.allocations = new SummaryLog(log, clock);
-        this.groupCommit = new GroupCommit((records, net) -> endpoints.allocateAllAt(records, networks.open(net)));
+        this.groupCommit = new GroupCommit<>(
+                batch -> endpoints.allocateAllAt(batch.stream().map(Pending::record).toList(),
+                        networks.open(batch.get(0).network())),
+                p -> Set.of("handle " + p.record().endpointId(), p.record().address()));
     }
 
     /**
@@ -93,7 +99,7 @@ public final class EndpointRegistry implements HostRegistry.EndpointReleaser {
             EndpointRecord record = new EndpointRecord(n.id(), endpointId, host, address, "", "", "", List.of(), clock.millis());
             TxnResult result;
             try {
-                result = groupCommit.commit(record, net);
+                result = groupCommit.commit(n.id() + "@" + net.modRevision(), new Pending(record, net));
             } catch (RuntimeException e) {
                 inFlight.settle(n.id(), address, Long.MAX_VALUE); // unknown outcome: never offer it before the cache knows
                 throw e;

@@ -45,6 +45,8 @@ public final class HostRegistry {
     private final String controllerId;
     private final RandomGenerator random;
     private final EndpointReleaser endpoints;
+    /** New hosts registering at once (a thousand after a controller restart) share their claims' transactions. */
+    private final GroupCommit<HostRepository.Claim> claims;
     /**
      * Subnets this controller's registrations are trying ({@link #TRYING}) or have just claimed (the revision of the
      * claim, until the watch cache has it): concurrent registrations pick different subnets without waiting for the
@@ -81,6 +83,8 @@ public final class HostRegistry {
         this.controllerId = controllerId;
         this.random = random;
         this.endpoints = endpoints;
+        this.claims = new GroupCommit<>(hosts::claimAndBindAllAt,
+                c -> Set.of(c.record().hostId(), c.record().subnet()));
     }
 
     public FabricPlan plan() {
@@ -161,7 +165,8 @@ public final class HostRegistry {
             record = new HostRecord(id, input.underlayIp(), subnet, capabilities, now, true, now, 0);
             long settled = TRYING_DONE; // outcome unknown (etcd failed): free it; if the claim applied, it stays claimed
             try {
-                io.ovsfabric.controller.store.TxnResult result = hosts.claimAndBindAt(record, live, liveRecord);
+                io.ovsfabric.controller.store.TxnResult result = claims.commit("claims",
+                        new HostRepository.Claim(record, live, liveRecord));
                 settled = result.revision();
                 if (!result.succeeded()) {
                     return Optional.empty();

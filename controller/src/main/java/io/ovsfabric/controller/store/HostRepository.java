@@ -138,6 +138,24 @@ public final class HostRepository extends Repository {
         return commitAt(claimFor(record), liveAsRead(record.hostId(), liveAsRead), bind(live));
     }
 
+    /** One new host's claim and live key, for {@link #claimAndBindAllAt}. */
+    public record Claim(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {}
+
+    /**
+     * As {@link #claimAndBindAt} for several new hosts in one transaction: all of them or none. Their hosts and
+     * subnets must be distinct (etcd refuses a transaction that writes a key twice).
+     */
+    public TxnResult claimAndBindAllAt(List<Claim> claims) {
+        TxnPart[] parts = new TxnPart[claims.size() * 3];
+        int i = 0;
+        for (Claim c : claims) {
+            parts[i++] = claimFor(c.record());
+            parts[i++] = liveAsRead(c.record().hostId(), c.liveAsRead());
+            parts[i++] = bind(c.live());
+        }
+        return commitAt(parts);
+    }
+
     /** A host reserved before it boots: claims its subnet and writes its record, if neither exists. */
     public boolean claim(HostRecord record) {
         return claimAt(record).succeeded();

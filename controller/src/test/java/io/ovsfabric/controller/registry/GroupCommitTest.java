@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
 import io.ovsfabric.controller.model.EndpointRecord;
-import io.ovsfabric.controller.model.NetworkRecord;
-import io.ovsfabric.controller.model.Versioned;
 import io.ovsfabric.controller.store.TxnResult;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GroupCommitTest {
-    private static final Versioned<NetworkRecord> NET = new Versioned<>(null, 7);
+    private static final String LANE = "net1@7";
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
@@ -37,9 +36,9 @@ class GroupCommitTest {
 
     @Test
     void aLoneAllocationCommitsAtOnceAlone() {
-        GroupCommit group = new GroupCommit(recording(batch -> true, null));
+        GroupCommit<EndpointRecord> group = group(recording(batch -> true, null));
 
-        TxnResult result = group.commit(endpoint("a", 2), NET);
+        TxnResult result = commit(group, endpoint("a", 2));
 
         assertTrue(result.succeeded());
         assertEquals(List.of(List.of("a")), calls);
@@ -48,15 +47,15 @@ class GroupCommitTest {
     @Test
     void allocationsArrivingWhileBothSlotsAreBusyShareOneTransaction() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        GroupCommit group = new GroupCommit(recording(batch -> true, release));
+        GroupCommit<EndpointRecord> group = group(recording(batch -> true, release));
 
         List<Future<TxnResult>> results = new ArrayList<>();
-        results.add(pool.submit(() -> group.commit(endpoint("first", 2), NET)));
-        results.add(pool.submit(() -> group.commit(endpoint("second", 3), NET)));
+        results.add(pool.submit(() -> commit(group, endpoint("first", 2))));
+        results.add(pool.submit(() -> commit(group, endpoint("second", 3))));
         awaitCalls(2); // both slots taken, both blocked in etcd
         for (int i = 0; i < 8; i++) {
             int n = i;
-            results.add(pool.submit(() -> group.commit(endpoint("e" + n, 10 + n), NET)));
+            results.add(pool.submit(() -> commit(group, endpoint("e" + n, 10 + n))));
         }
         Thread.sleep(200); // let the eight queue up behind the two
         release.countDown();
@@ -73,15 +72,15 @@ class GroupCommitTest {
     void aLostBatchLetsEachMemberCommitAgainAlone() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         // another controller took e1's address: every transaction holding e1 fails
-        GroupCommit group = new GroupCommit(recording(batch -> !batch.contains("e1"), release));
+        GroupCommit<EndpointRecord> group = group(recording(batch -> !batch.contains("e1"), release));
 
         List<Future<TxnResult>> results = new ArrayList<>();
-        results.add(pool.submit(() -> group.commit(endpoint("first", 2), NET)));
-        results.add(pool.submit(() -> group.commit(endpoint("second", 3), NET)));
+        results.add(pool.submit(() -> commit(group, endpoint("first", 2))));
+        results.add(pool.submit(() -> commit(group, endpoint("second", 3))));
         awaitCalls(2);
         for (int i = 0; i < 4; i++) {
             int n = i;
-            results.add(pool.submit(() -> group.commit(endpoint("e" + n, 10 + n), NET)));
+            results.add(pool.submit(() -> commit(group, endpoint("e" + n, 10 + n))));
         }
         Thread.sleep(200);
         release.countDown();
@@ -97,15 +96,15 @@ class GroupCommitTest {
     @Test
     void aBatchNeverHoldsOneHandleTwice() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        GroupCommit group = new GroupCommit(recording(batch -> true, release));
+        GroupCommit<EndpointRecord> group = group(recording(batch -> true, release));
 
         List<Future<TxnResult>> results = new ArrayList<>();
-        results.add(pool.submit(() -> group.commit(endpoint("first", 2), NET)));
-        results.add(pool.submit(() -> group.commit(endpoint("second", 3), NET)));
+        results.add(pool.submit(() -> commit(group, endpoint("first", 2))));
+        results.add(pool.submit(() -> commit(group, endpoint("second", 3))));
         awaitCalls(2);
-        results.add(pool.submit(() -> group.commit(endpoint("retried", 10), NET)));
+        results.add(pool.submit(() -> commit(group, endpoint("retried", 10))));
         Thread.sleep(100);
-        results.add(pool.submit(() -> group.commit(endpoint("retried", 11), NET))); // the same handle, raced
+        results.add(pool.submit(() -> commit(group, endpoint("retried", 11)))); // the same handle, raced
         Thread.sleep(200);
         release.countDown();
         for (Future<TxnResult> f : results) {
@@ -121,7 +120,7 @@ class GroupCommitTest {
     void aFailedTransactionReachesEveryMember() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger n = new AtomicInteger();
-        GroupCommit group = new GroupCommit((records, net) -> {
+        GroupCommit<EndpointRecord> group = group(records -> {
             calls.add(records.stream().map(EndpointRecord::endpointId).toList());
             await(release);
             if (n.incrementAndGet() > 2) {
@@ -129,11 +128,11 @@ class GroupCommitTest {
             }
             return new TxnResult(true, 100);
         });
-        pool.submit(() -> group.commit(endpoint("first", 2), NET));
-        pool.submit(() -> group.commit(endpoint("second", 3), NET));
+        pool.submit(() -> commit(group, endpoint("first", 2)));
+        pool.submit(() -> commit(group, endpoint("second", 3)));
         awaitCalls(2);
-        Future<TxnResult> a = pool.submit(() -> group.commit(endpoint("a", 10), NET));
-        Future<TxnResult> b = pool.submit(() -> group.commit(endpoint("b", 11), NET));
+        Future<TxnResult> a = pool.submit(() -> commit(group, endpoint("a", 10)));
+        Future<TxnResult> b = pool.submit(() -> commit(group, endpoint("b", 11)));
         Thread.sleep(200);
         release.countDown();
 
@@ -144,8 +143,16 @@ class GroupCommitTest {
         assertFalse(calls.stream().anyMatch(c -> c.equals(List.of("a"))), "an unknown outcome is not retried here: " + calls);
     }
 
-    private GroupCommit.Committer recording(Predicate<List<String>> applies, CountDownLatch release) {
-        return (records, net) -> {
+    private static GroupCommit<EndpointRecord> group(GroupCommit.Committer<EndpointRecord> committer) {
+        return new GroupCommit<>(committer, e -> Set.of("handle " + e.endpointId(), e.address()));
+    }
+
+    private static TxnResult commit(GroupCommit<EndpointRecord> group, EndpointRecord e) {
+        return group.commit(LANE, e);
+    }
+
+    private GroupCommit.Committer<EndpointRecord> recording(Predicate<List<String>> applies, CountDownLatch release) {
+        return records -> {
             List<String> handles = records.stream().map(EndpointRecord::endpointId).toList();
             calls.add(handles);
             if (release != null) {
