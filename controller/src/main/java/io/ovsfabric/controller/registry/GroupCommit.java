@@ -41,18 +41,12 @@ final class GroupCommit<T> {
 
     private final Committer<T> committer;
     private final Function<T, Set<Object>> keys;
-    private final int maxBatch;
     private final Map<String, Lane<T>> lanes = new HashMap<>(); // guarded by this
 
     /** {@code keys}: what a write writes; writes sharing one never share a batch. */
     GroupCommit(Committer<T> committer, Function<T, Set<Object>> keys) {
-        this(committer, keys, MAX_BATCH);
-    }
-
-    GroupCommit(Committer<T> committer, Function<T, Set<Object>> keys, int maxBatch) {
         this.committer = committer;
         this.keys = keys;
-        this.maxBatch = maxBatch;
     }
 
     /** Commits one write of {@code lane}, with others if they are waiting; its transaction's result (an exception: unknown outcome). */
@@ -72,9 +66,9 @@ final class GroupCommit<T> {
         while (!mine.done) {
             if (lane.inFlight < MAX_IN_FLIGHT && lane.waiting.peekFirst() == mine) {
                 lane.inFlight++;
-                return lane.take(keys, maxBatch);
+                return lane.take(keys);
             }
-            awaitTurn();
+            awaitTurn(laneKey, lane, mine);
         }
         return null;
     }
@@ -100,11 +94,18 @@ final class GroupCommit<T> {
         }
     }
 
-    private void awaitTurn() {
+    /** Called holding the lock. An interrupted write leaves the queue, or it would block the writes behind it. */
+    private void awaitTurn(String laneKey, Lane<T> lane, Pending<T> mine) {
         try {
             wait();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (lane.waiting.remove(mine)) {
+                if (lane.inFlight == 0 && lane.waiting.isEmpty()) {
+                    lanes.remove(laneKey);
+                }
+                notifyAll();
+            }
             throw new FabricException(Code.UNAVAILABLE, "interrupted while waiting to commit", e);
         }
     }
@@ -114,11 +115,11 @@ final class GroupCommit<T> {
         final Deque<Pending<T>> waiting = new ArrayDeque<>();
         int inFlight;
 
-        /** Up to {@code max} waiting writes, oldest first, no key twice (the rest wait). */
-        List<Pending<T>> take(Function<T, Set<Object>> keys, int max) {
+        /** Up to MAX_BATCH waiting writes, oldest first, no key twice (the rest wait). */
+        List<Pending<T>> take(Function<T, Set<Object>> keys) {
             List<Pending<T>> batch = new ArrayList<>();
             Set<Object> taken = new HashSet<>();
-            for (Iterator<Pending<T>> it = waiting.iterator(); it.hasNext() && batch.size() < max; ) {
+            for (Iterator<Pending<T>> it = waiting.iterator(); it.hasNext() && batch.size() < MAX_BATCH; ) {
                 Pending<T> p = it.next();
                 Set<Object> mine = keys.apply(p.write);
                 if (mine.stream().noneMatch(taken::contains)) {

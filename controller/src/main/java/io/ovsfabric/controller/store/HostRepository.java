@@ -57,7 +57,7 @@ public final class HostRepository extends Repository {
 
     /**
      * The host's record and live key as the watch cache has them now (not waiting for it to catch up), or from etcd
-     * when the cache does not run. Only a proposal: the write conditioned on it ({@link #claimAndBind},
+     * when the cache does not run. Only a proposal: the write conditioned on it ({@link #claimAndBindAllAt},
      * {@link #rebind}) fails if either changed meanwhile, and the caller reads etcd ({@link #readFromStore}) to try again.
      */
     public HostAsRead readNow(HostId id) {
@@ -125,25 +125,14 @@ public final class HostRepository extends Repository {
                 .collect(Collectors.toSet());
     }
 
-    /**
-     * A new host: claims its subnet, writes its record and binds its live key to {@code live.leaseId()}, if the host
-     * has no record, the subnet is unclaimed and the live key is as read.
-     */
-    public boolean claimAndBind(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {
-        return claimAndBindAt(record, liveAsRead, live).succeeded();
-    }
-
-    /** As {@link #claimAndBind}, with the revision etcd answered at (the write's, or a later one when it did not apply). */
-    public TxnResult claimAndBindAt(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {
-        return commitAt(claimFor(record), liveAsRead(record.hostId(), liveAsRead), bind(live));
-    }
-
     /** One new host's claim and live key, for {@link #claimAndBindAllAt}. */
     public record Claim(HostRecord record, Optional<Live> liveAsRead, LiveRecord live) {}
 
     /**
-     * As {@link #claimAndBindAt} for several new hosts in one transaction: all of them or none. Their hosts and
-     * subnets must be distinct (etcd refuses a transaction that writes a key twice).
+     * New hosts, in one transaction, all of them or none: each claims its subnet, writes its record and binds its
+     * live key to {@code live.leaseId()}, if the host has no record, the subnet is unclaimed and the live key is as
+     * read. Hosts and subnets must be distinct (etcd refuses a transaction that writes a key twice). The revision is
+     * the write's, or a later one when it did not apply.
      */
     public TxnResult claimAndBindAllAt(List<Claim> claims) {
         TxnPart[] parts = new TxnPart[claims.size() * 3];

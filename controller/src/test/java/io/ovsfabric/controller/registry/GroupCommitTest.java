@@ -117,6 +117,24 @@ class GroupCommitTest {
     }
 
     @Test
+    void anInterruptedWaiterLeavesTheQueueAndTheWritesBehindItStillCommit() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        GroupCommit<EndpointRecord> group = group(recording(batch -> true, release));
+        pool.submit(() -> commit(group, endpoint("first", 2)));
+        pool.submit(() -> commit(group, endpoint("second", 3)));
+        awaitCalls(2);
+        Future<TxnResult> interrupted = pool.submit(() -> commit(group, endpoint("interrupted", 10)));
+        Thread.sleep(100); // first in the queue, behind the two busy slots
+        Future<TxnResult> behind = pool.submit(() -> commit(group, endpoint("behind", 11)));
+        Thread.sleep(100);
+        interrupted.cancel(true);
+        release.countDown();
+
+        assertTrue(behind.get(5, TimeUnit.SECONDS).succeeded());
+        assertFalse(calls.stream().anyMatch(c -> c.contains("interrupted")), "the interrupted write was never sent: " + calls);
+    }
+
+    @Test
     void aFailedTransactionReachesEveryMember() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger n = new AtomicInteger();
