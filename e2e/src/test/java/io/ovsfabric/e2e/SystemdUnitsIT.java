@@ -34,7 +34,10 @@ class SystemdUnitsIT {
         Files.writeString(out.resolve("systemd-check.out"), run.out() + "\n--- stderr ---\n" + run.err(),
                 StandardCharsets.UTF_8);
 
-        String why = "systemd-check.sh said (whole output in " + out.resolve("systemd-check.out") + "):\n" + tail(run.out());
+        // the checks that failed first (the tail alone hid them), then how the run ended
+        String why = "systemd-check.sh said (whole output in " + out.resolve("systemd-check.out") + "):\n"
+                + failedChecks(run.out()) + "\n--- stderr ---\n" + tail(run.err(), 15) + "\n--- end of output ---\n"
+                + tail(run.out(), 25);
         assertEquals(0, run.exit(), why);
         for (String line : List.of("ok: etcd.service is active", "ok: ovsfabric-controller.service is active",
                 "ok: the journal has the controller's start line", "ok: the controller lists uml1 UP",
@@ -44,8 +47,13 @@ class SystemdUnitsIT {
         }
     }
 
-    private static String tail(String text) {
-        String[] lines = text.split("\n");
-        return String.join("\n", List.of(lines).subList(Math.max(0, lines.length - 40), lines.length));
+    private static String failedChecks(String out) {
+        List<String> failed = out.lines().filter(l -> l.startsWith("FAILED: ")).toList();
+        return failed.isEmpty() ? "(no check said FAILED)" : String.join("\n", failed);
+    }
+
+    private static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 }
