@@ -14,7 +14,9 @@ import io.ovsfabric.controller.store.WatchListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
 public final class MeteredKvStore implements KvStore {
     private final KvStore delegate;
     private final MeterRegistry registry;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public MeteredKvStore(KvStore delegate, MeterRegistry registry) {
         this.delegate = delegate;
@@ -146,8 +149,9 @@ public final class MeteredKvStore implements KvStore {
     }
 
     private Timer timer(String op) {
-        return Registries.latency("ovsfabric.controller.etcd.request.duration", "etcd calls of this controller, by operation")
-                .tag("op", op).register(registry);
+        // looked up once per op: building a timer (its id, tags and buckets) on every etcd call was measurable
+        return timers.computeIfAbsent(op, o -> Registries.latency("ovsfabric.controller.etcd.request.duration", "etcd calls of this controller, by operation")
+                .tag("op", o).register(registry));
     }
 
     private Counter errors(String op, FabricException.Code code) {

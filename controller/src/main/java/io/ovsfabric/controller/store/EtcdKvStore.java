@@ -8,7 +8,6 @@ import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -45,6 +44,7 @@ public final class EtcdKvStore implements KvStore {
     /** jetcd's default is 4 MiB; a page is far below either, this is the ceiling for one odd large value. */
     private static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
     private final Client client;
+    private final LeaseKeepAlives keepAlives;
     private final String endpoints;
     private final Duration opTimeout;
 
@@ -67,6 +67,8 @@ public final class EtcdKvStore implements KvStore {
                 .maxInboundMessageSize(MAX_INBOUND_BYTES);
         tls.ifPresent(builder::sslContext);
         this.client = builder.build();
+        this.keepAlives = new LeaseKeepAlives(builder.target(), Optional.ofNullable(builder.loadBalancerPolicy()), tls,
+                builder.keepaliveTime(), builder.keepaliveTimeout());
     }
 
     /**
@@ -192,14 +194,24 @@ public final class EtcdKvStore implements KvStore {
         return ids;
     }
 
+    /** On one of a few long-lived streams ({@link LeaseKeepAlives}), not a stream per call as jetcd's. */
     @Override
     public long keepAliveOnce(long leaseId) {
-        LeaseKeepAliveResponse response = await("keep lease " + Long.toHexString(leaseId) + " alive",
-                client.getLeaseClient().keepAliveOnce(leaseId));
-        if (response.getTTL() <= 0) {
+        String what = "keep lease " + Long.toHexString(leaseId) + " alive";
+        CompletableFuture<Long> pending = keepAlives.keepAlive(leaseId);
+        long ttl;
+        try {
+            ttl = pending.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            keepAlives.abandon(leaseId, pending);
+            throw noAnswer(what, e);
+        } catch (InterruptedException | ExecutionException e) {
+            throw failed(what, pending, e);
+        }
+        if (ttl <= 0) {
             throw new FabricException(Code.NOT_FOUND, "lease " + Long.toHexString(leaseId) + " has expired");
         }
-        return response.getTTL();
+        return ttl;
     }
 
     @Override
@@ -275,6 +287,7 @@ public final class EtcdKvStore implements KvStore {
 
     @Override
     public void close() {
+        keepAlives.close();
         client.close();
     }
 

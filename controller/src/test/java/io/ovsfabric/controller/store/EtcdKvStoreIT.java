@@ -5,14 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
 import io.ovsfabric.common.testing.EtcdExtension;
+import io.ovsfabric.common.testing.Poll;
 import io.ovsfabric.controller.FabricException;
 import io.ovsfabric.controller.wiring.Harness;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +73,68 @@ class EtcdKvStoreIT {
         store.revokeLease(lease); // absent: fine
         FabricException e = assertThrows(FabricException.class, () -> store.keepAliveOnce(lease));
         assertEquals(FabricException.Code.NOT_FOUND, e.code());
+    }
+
+    @Test
+    void keepAlivesOfManyLeasesAtOnceShareTheStreamsAndEachGetsItsOwnAnswer() throws Exception {
+        List<Long> leases = store.grantLeases(Duration.ofSeconds(30), 64);
+        long revoked = store.grantLease(Duration.ofSeconds(30));
+        store.revokeLease(revoked);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Long>> answers = new ArrayList<>();
+            for (int round = 0; round < 5; round++) {
+                for (long lease : leases) {
+                    answers.add(pool.submit(() -> store.keepAliveOnce(lease)));
+                }
+                answers.add(pool.submit(() -> {
+                    FabricException e = assertThrows(FabricException.class, () -> store.keepAliveOnce(revoked));
+                    assertEquals(FabricException.Code.NOT_FOUND, e.code(), e.getMessage());
+                    return 30L;
+                }));
+            }
+            for (Future<Long> answer : answers) {
+                long ttl = answer.get(20, TimeUnit.SECONDS);
+                assertTrue(ttl > 20 && ttl <= 30, "a kept-alive 30 s lease answers a TTL near 30, got " + ttl);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        leases.forEach(store::revokeLease);
+    }
+
+    @Test
+    void aKeepAliveStreamOpenedInsideAGrpcCallOutlivesThatCall() throws Exception {
+        long lease = store.grantLease(Duration.ofSeconds(60));
+        // as in the controller: the first keep-alive of a stream is sent from a handler, in that call's context
+        Context.CancellableContext agentCall = Context.current().withCancellation();
+        assertTrue(agentCall.call(() -> store.keepAliveOnce(lease)) > 0);
+        agentCall.cancel(null); // the agent's KeepAlive call has completed
+        for (int i = 0; i < 20; i++) {
+            assertTrue(store.keepAliveOnce(lease) > 0, "keep-alive " + i + " after the first call's context ended");
+        }
+        store.revokeLease(lease);
+    }
+
+    @Test
+    void aKeepAliveStreamBrokenByAnEtcdRestartIsOpenedAgain() {
+        long lease = store.grantLease(Duration.ofSeconds(60));
+        assertTrue(store.keepAliveOnce(lease) > 0);
+        ETCD.etcd().kill();
+        ETCD.etcd().start();
+        // the first keep-alive may meet the dead stream (UNAVAILABLE); one opened after it answers
+        AtomicReference<String> last = new AtomicReference<>("no keep-alive tried yet");
+        long ttl = Poll.until("a keep-alive answered after the etcd restart", Duration.ofSeconds(20), () -> {
+            try {
+                return Optional.of(store.keepAliveOnce(lease));
+            } catch (FabricException e) {
+                assertEquals(FabricException.Code.UNAVAILABLE, e.code(), e.getMessage());
+                last.set(e.getMessage());
+                return Optional.empty();
+            }
+        }, last::get);
+        assertTrue(ttl > 0);
+        store.revokeLease(lease);
     }
 
     @Test

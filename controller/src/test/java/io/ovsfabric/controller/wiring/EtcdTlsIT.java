@@ -19,6 +19,7 @@ import io.ovsfabric.proto.v1.AdminServiceGrpc;
 import io.ovsfabric.proto.v1.AllocateAddressRequest;
 import io.ovsfabric.proto.v1.CreateNetworkRequest;
 import io.ovsfabric.proto.v1.FabricServiceGrpc;
+import io.ovsfabric.proto.v1.KeepAliveRequest;
 import io.ovsfabric.proto.v1.Network;
 import io.ovsfabric.proto.v1.RegisterRequest;
 import io.ovsfabric.proto.v1.RegisterResponse;
@@ -67,6 +68,8 @@ class EtcdTlsIT {
             RegisterResponse registered = fabric.register(RegisterRequest.newBuilder().setHostId("h1")
                     .setUnderlayIp("192.0.2.11").build());
             assertEquals("10.200.1.0/24", registered.getHost().getSubnet());
+            // the keep-alive goes over the controller's own LeaseKeepAlive channel to etcd: TLS and the client cert too
+            assertTrue(fabric.keepAlive(KeepAliveRequest.newBuilder().setHostId("h1").build()).getTtlSeconds() > 0);
             Network net = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
                     .createNetwork(CreateNetworkRequest.newBuilder().setName("appnet").setSubnet("10.201.0.0/24").build())
                     .getNetwork();
