@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The control-plane benchmark (run by {@code deploy/bench.sh control-plane}): simulated agents use the agent's own
  * {@link ControllerClient} (Register, WatchTopology, KeepAlive at a third of the lease TTL, as the agent does) against
- * one controller, and raw etcd create-if-absent transactions are measured with jetcd in the same run. Prints one
+ * one controller, and raw etcd create-if-absent transactions are measured with jetcd in the same run: once on a quiet
+ * machine, and in rounds alternating with the AllocateAddress rounds (the ratio the table gives first). Prints one
  * table and exits; a watchdog ends it after {@code --max-seconds}.
  *
  * <pre>
@@ -47,6 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ControlPlaneBench {
     private static final int REGISTRATIONS_IN_FLIGHT = 32;
     private static final int UPSERT_ROUNDS = 5;
+    /** Rounds of allocations, each after as many raw etcd transactions. */
+    private static final int ROUNDS = 5;
 
     private final String controller;
     private final String etcd;
@@ -136,8 +139,8 @@ public final class ControlPlaneBench {
         // raw etcd first, while nothing else runs: the store's own speed on this machine (after a warm-up, as the
         // allocations get one: both sides' JITs and connections are then past their first seconds)
         rawEtcd(warmup, clients);
-        double raw = rawEtcd(allocs, clients);
-        log("raw etcd: %.0f create-if-absent txns/s with %d clients", raw, clients);
+        double quietRaw = rawEtcd(allocs, clients).rate();
+        log("raw etcd on a quiet machine: %.0f create-if-absent txns/s with %d clients", quietRaw, clients);
 
         for (int i = 0; i < agents; i++) {
             fleet.add(new Agent(i));
@@ -185,9 +188,10 @@ public final class ControlPlaneBench {
         // run all day on a controller; registration above is measured cold, as after a restart)
         ControllerClient admin = ControllerClient.connect(controller);
         if (warmup > 0) {
-            allocate(admin, "warm-up", warmup, 89);
+            allocateRound(createNetwork(admin, "warm-up", 89), 0, warmup, ConcurrentHashMap.newKeySet(),
+                    Collections.synchronizedList(new ArrayList<>()), new AtomicInteger());
         }
-        Allocations alone = allocate(admin, "alone");
+        Allocations alone = allocateAlongsideRaw(admin, "alone", 90);
 
         // every agent opens its topology stream at once (a controller restart: all reconnect)
         long watchStart = System.nanoTime();
@@ -228,7 +232,7 @@ public final class ControlPlaneBench {
         long fanOutMissing = (long) UPSERT_ROUNDS * agents - fanOut.size();
 
         // AllocateAddress with the streams open (every allocation is an endpoint upsert to every watcher)
-        Allocations withStreams = allocate(extra, "open");
+        Allocations withStreams = allocateAlongsideRaw(extra, "open", 91);
         long rssEnd = rssKib();
         long duplicates = alone.duplicates + withStreams.duplicates;
         long streamsAlive = fleet.stream().filter(a -> a.ended == null).count();
@@ -242,14 +246,10 @@ public final class ControlPlaneBench {
         rows.add(new String[] {"upsert fan-out to " + agents + " watchers (p99, " + UPSERT_ROUNDS + " new hosts)", "< 1 s",
                 String.format("%d ms from Register's answer (max %d ms, %d missing; Register itself p99 %d ms)",
                         p99ms(fanOut), maxMs(fanOut), fanOutMissing, p99ms(upsertRegisterNanos))});
-        rows.add(new String[] {"raw etcd create-if-absent txns (" + clients + " clients, jetcd)", "(reference)",
-                String.format("%.0f/s", raw)});
-        rows.add(new String[] {"AllocateAddress (" + clients + " clients, no stream open)", ">= 0.5x raw etcd",
-                String.format("%.0f/s = %.2fx raw etcd (p99 %d ms, %d failed)", alone.rate, alone.rate / raw,
-                        alone.p99ms, alone.failed)});
-        rows.add(new String[] {"AllocateAddress (" + clients + " clients, " + agents + " streams open)", ">= 0.5x raw etcd",
-                String.format("%.0f/s = %.2fx raw etcd (p99 %d ms, %d failed)", withStreams.rate, withStreams.rate / raw,
-                        withStreams.p99ms, withStreams.failed)});
+        rows.add(new String[] {"raw etcd create-if-absent txns (" + clients + " clients, jetcd), quiet machine", "(reference)",
+                String.format("%.0f/s", quietRaw)});
+        rows.add(allocationRow("no stream open", alone, quietRaw));
+        rows.add(allocationRow(agents + " streams open", withStreams, quietRaw));
         rows.add(new String[] {"duplicates over 2 x " + allocs + " allocations", "0", String.valueOf(duplicates)});
         rows.add(new String[] {"controller RSS with " + agents + " agents", "< 512 MiB",
                 String.format("%d MiB after the snapshots, %d MiB at the end", rssWithAgents / 1024, rssEnd / 1024)});
@@ -267,59 +267,99 @@ public final class ControlPlaneBench {
         }
     }
 
-    private record Allocations(double rate, long p99ms, int failed, long duplicates) {}
+    /** Allocations measured in rounds that alternate with as many raw etcd transactions (the same 16 clients). */
+    private record Allocations(double rate, double rawRate, long p99ms, int failed, long duplicates) {}
 
-    /** {@code allocs} allocations in a fresh network, {@code clients} clients at a time (each its own channel). */
-    private Allocations allocate(ControllerClient admin, String tag) throws Exception {
-        return allocate(admin, tag, allocs, tag.equals("alone") ? 90 : 91);
+    private String[] allocationRow(String when, Allocations a, double quietRaw) {
+        return new String[] {"AllocateAddress (" + clients + " clients, " + when + ")", ">= 0.5x raw etcd",
+                String.format("%.0f/s = %.2fx raw etcd in the same rounds (%.0f/s; %.2fx the quiet figure), p99 %d ms,"
+                        + " %d failed", a.rate, a.rate / a.rawRate, a.rawRate, a.rate / quietRaw, a.p99ms, a.failed)};
     }
 
-    private Allocations allocate(ControllerClient admin, String tag, int allocs, int octet) throws Exception {
-        String networkId = admin.networks().createNetwork(new NetworkSpec("bench-" + tag, Cidr.parse("10." + octet + ".0.0/16"),
-                Optional.empty(), Map.of())).id();
-        ExecutorService allocators = Executors.newFixedThreadPool(clients);
+    /**
+     * {@code allocs} allocations in a fresh network and {@code allocs} raw etcd transactions, in {@link #ROUNDS}
+     * alternating rounds: both see the same machine (this one is shared and its speed drifts by a third within a
+     * run), the same background (keep-alives, streams), so their ratio is the controller's own cost.
+     */
+    private Allocations allocateAlongsideRaw(ControllerClient admin, String tag, int octet) throws Exception {
+        String networkId = createNetwork(admin, tag, octet);
         Set<String> addresses = ConcurrentHashMap.newKeySet();
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        long allocNanos = 0;
+        long rawNanos = 0;
+        int allocated = 0;
+        int rawDone = 0;
+        int perRound = allocs / ROUNDS;
+        for (int round = 0; round < ROUNDS; round++) {
+            Timed raw = rawEtcd(perRound, clients);
+            rawNanos += raw.nanos();
+            rawDone += raw.count();
+            Timed a = allocateRound(networkId, round * perRound, perRound, addresses, latencies, failed);
+            allocNanos += a.nanos();
+            allocated += a.count();
+        }
+        double rate = allocated / seconds(allocNanos);
+        double rawRate = rawDone / seconds(rawNanos);
+        log("%s: %d allocations at %.0f/s, raw etcd in the same rounds %.0f/s (%d failed)", tag, allocated, rate, rawRate,
+                failed.get());
+        return new Allocations(rate, rawRate, p99ms(latencies), failed.get(), allocated - addresses.size());
+    }
+
+    private String createNetwork(ControllerClient admin, String tag, int octet) {
+        return admin.networks().createNetwork(new NetworkSpec("bench-" + tag, Cidr.parse("10." + octet + ".0.0/16"),
+                Optional.empty(), Map.of())).id();
+    }
+
+    /** A count done in a time. */
+    private record Timed(int count, long nanos) {
+        double rate() {
+            return count / seconds(nanos);
+        }
+    }
+
+    /** Allocations {@code first} to {@code first + count - 1}, {@code clients} at a time (each its own channel). */
+    private Timed allocateRound(String networkId, int first, int count, Set<String> addresses, List<Long> latencies,
+            AtomicInteger failed) throws Exception {
+        ExecutorService allocators = Executors.newFixedThreadPool(clients);
         AtomicInteger allocated = new AtomicInteger();
-        AtomicInteger allocFailed = new AtomicInteger();
-        List<Long> allocLatencies = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger next = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger(first);
         List<ControllerClient> allocClients = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             allocClients.add(ControllerClient.connect(controller));
         }
-        long allocStart = System.nanoTime();
-        List<Future<?>> allocDone = new ArrayList<>();
+        long start = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             ControllerClient client = allocClients.get(c);
             Agent owner = fleet.get(c % fleet.size());
-            allocDone.add(allocators.submit(() -> {
-                for (int i = next.getAndIncrement(); i < allocs; i = next.getAndIncrement()) {
+            done.add(allocators.submit(() -> {
+                for (int i = next.getAndIncrement(); i < first + count; i = next.getAndIncrement()) {
                     long t = System.nanoTime();
                     try {
                         Ipv4Address a = client.networks().allocateAddress(networkId,
                                 new AllocationHandle(owner.id, networkId, "b" + i), Optional.empty()).address();
-                        allocLatencies.add(System.nanoTime() - t);
+                        latencies.add(System.nanoTime() - t);
                         allocated.incrementAndGet();
                         addresses.add(a.toString());
                     } catch (RuntimeException e) {
-                        allocFailed.incrementAndGet();
+                        failed.incrementAndGet();
                     }
                 }
                 return null;
             }));
         }
-        for (Future<?> f : allocDone) {
+        for (Future<?> f : done) {
             f.get(240, TimeUnit.SECONDS);
         }
-        double rate = allocated.get() / seconds(System.nanoTime() - allocStart);
+        long nanos = System.nanoTime() - start;
         allocators.shutdown();
         allocClients.forEach(ControllerClient::close);
-        log("%s: %d allocations at %.0f/s (%d failed)", tag, allocated.get(), rate, allocFailed.get());
-        return new Allocations(rate, p99ms(allocLatencies), allocFailed.get(), allocated.get() - addresses.size());
+        return new Timed(allocated.get(), nanos);
     }
 
     /** {@code count} create-if-absent transactions of fresh keys, {@code clients} at a time, on one jetcd client. */
-    private double rawEtcd(int count, int clients) throws Exception {
+    private Timed rawEtcd(int count, int clients) throws Exception {
         try (Client client = Client.builder().endpoints(etcd).build()) {
             String value = "{\"networkId\":\"0123456789abcdef0123456789abcdef\",\"endpointId\":\"bench\",\"hostId\":\"h1\","
                     + "\"address\":\"10.0.0.1\",\"mac\":\"\",\"containerId\":\"\",\"containerName\":\"\",\"aliases\":[]}";
@@ -342,11 +382,11 @@ public final class ControlPlaneBench {
             for (Future<?> f : done) {
                 f.get(240, TimeUnit.SECONDS);
             }
-            double rate = count / seconds(System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
             pool.shutdown();
             client.getKVClient().delete(ByteSequence.from(prefix, StandardCharsets.UTF_8),
                     io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
-            return rate;
+            return new Timed(count, nanos);
         }
     }
 
