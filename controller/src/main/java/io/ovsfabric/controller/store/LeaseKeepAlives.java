@@ -91,8 +91,19 @@ final class LeaseKeepAlives implements AutoCloseable {
         private Stream stream; // guarded by this; null: opened by the next send
         private final Map<Long, ArrayDeque<CompletableFuture<Long>>> waiting = new HashMap<>(); // guarded by this
 
-        synchronized CompletableFuture<Long> send(long leaseId) {
+        CompletableFuture<Long> send(long leaseId) {
             CompletableFuture<Long> ttl = new CompletableFuture<>();
+            try {
+                sendOn(leaseId, ttl);
+            } catch (RuntimeException e) {
+                // the call was already gone: fail its waiters and this one; the next call opens a new stream
+                reset(e);
+                ttl.completeExceptionally(e);
+            }
+            return ttl;
+        }
+
+        private synchronized void sendOn(long leaseId, CompletableFuture<Long> ttl) {
             if (stream == null) {
                 Stream opened = new Stream(this);
                 // in the root context: a stream opened inside a gRPC handler would otherwise be a child of that call
@@ -102,7 +113,6 @@ final class LeaseKeepAlives implements AutoCloseable {
             }
             waiting.computeIfAbsent(leaseId, id -> new ArrayDeque<>()).add(ttl);
             stream.requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
-            return ttl;
         }
 
         void answered(Stream from, LeaseKeepAliveResponse response) {
@@ -189,16 +199,5 @@ final class LeaseKeepAlives implements AutoCloseable {
         void cancel(Throwable cause) {
             requests.cancel("keep-alive stream reset", cause);
         }
-    }
-
-    /** For tests: the waiters not answered yet. */
-    int waiting() {
-        int n = 0;
-        for (Lane lane : lanes) {
-            synchronized (lane) {
-                n += lane.waiting.values().stream().mapToInt(ArrayDeque::size).sum();
-            }
-        }
-        return n;
     }
 }
