@@ -197,17 +197,9 @@ public final class EtcdKvStore implements KvStore {
     /** On one of a few long-lived streams ({@link LeaseKeepAlives}), not a stream per call as jetcd's. */
     @Override
     public long keepAliveOnce(long leaseId) {
-        String what = "keep lease " + Long.toHexString(leaseId) + " alive";
         CompletableFuture<Long> pending = keepAlives.keepAlive(leaseId);
-        long ttl;
-        try {
-            ttl = pending.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            keepAlives.abandon(leaseId, pending);
-            throw noAnswer(what, e);
-        } catch (InterruptedException | ExecutionException e) {
-            throw failed(what, pending, e);
-        }
+        long ttl = await("keep lease " + Long.toHexString(leaseId) + " alive", pending,
+                () -> keepAlives.abandon(leaseId, pending));
         if (ttl <= 0) {
             throw new FabricException(Code.NOT_FOUND, "lease " + Long.toHexString(leaseId) + " has expired");
         }
@@ -339,10 +331,16 @@ public final class EtcdKvStore implements KvStore {
     }
 
     private <T> T await(String what, CompletableFuture<T> future) {
+        return await(what, future, () -> { });
+    }
+
+    /** As {@link #await(String, CompletableFuture)}, running {@code onTimeout} after cancelling an unanswered call. */
+    private <T> T await(String what, CompletableFuture<T> future, Runnable onTimeout) {
         try {
             return future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
+            onTimeout.run();
             throw noAnswer(what, e);
         } catch (InterruptedException | ExecutionException e) {
             throw failed(what, future, e);

@@ -77,7 +77,7 @@ final class LeaseKeepAlives implements AutoCloseable {
     @Override
     public void close() {
         for (Lane lane : lanes) {
-            lane.reset(Status.CANCELLED.withDescription("the controller is closing its etcd client").asRuntimeException());
+            lane.reset(null, Status.CANCELLED.withDescription("the controller is closing its etcd client").asRuntimeException());
         }
         channel.shutdownNow();
     }
@@ -97,7 +97,7 @@ final class LeaseKeepAlives implements AutoCloseable {
                 sendOn(leaseId, ttl);
             } catch (RuntimeException e) {
                 // the call was already gone: fail its waiters and this one; the next call opens a new stream
-                reset(e);
+                reset(null, e);
                 ttl.completeExceptionally(e);
             }
             return ttl;
@@ -130,31 +130,28 @@ final class LeaseKeepAlives implements AutoCloseable {
         }
 
         void abandon(long leaseId, CompletableFuture<Long> pending) {
-            boolean stuck;
+            Stream stuck;
             synchronized (this) {
                 ArrayDeque<CompletableFuture<Long>> queue = waiting.get(leaseId);
-                stuck = queue != null && queue.contains(pending);
+                stuck = queue != null && queue.contains(pending) ? stream : null;
             }
-            if (stuck) {
-                reset(Status.DEADLINE_EXCEEDED.withDescription("etcd answered no keep-alive on this stream in time;"
-                        + " opening a new one").asRuntimeException());
+            if (stuck != null) {
+                reset(stuck, Status.DEADLINE_EXCEEDED.withDescription("etcd answered no keep-alive on this stream in"
+                        + " time; opening a new one").asRuntimeException());
             }
         }
 
-        /** Ends the current stream (if {@code from} is it) and fails its waiters with {@code cause}. */
-        void ended(Stream from, Throwable cause) {
-            synchronized (this) {
-                if (from != stream) {
-                    return;
-                }
-            }
-            reset(cause);
-        }
-
-        void reset(Throwable cause) {
+        /**
+         * Ends {@code which} if it is still this lane's stream ({@code null}: whichever it has) and fails its waiters
+         * with {@code cause}; a stream opened since is left alone.
+         */
+        void reset(Stream which, Throwable cause) {
             Stream old;
             Map<Long, ArrayDeque<CompletableFuture<Long>>> failed;
             synchronized (this) {
+                if (which != null && which != stream) {
+                    return;
+                }
                 old = stream;
                 stream = null;
                 failed = new HashMap<>(waiting);
@@ -188,12 +185,12 @@ final class LeaseKeepAlives implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            lane.ended(this, t);
+            lane.reset(this, t);
         }
 
         @Override
         public void onCompleted() {
-            lane.ended(this, Status.UNAVAILABLE.withDescription("etcd ended the keep-alive stream").asRuntimeException());
+            lane.reset(this, Status.UNAVAILABLE.withDescription("etcd ended the keep-alive stream").asRuntimeException());
         }
 
         void cancel(Throwable cause) {
