@@ -42,7 +42,7 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 work=$(mktemp -d /tmp/ovsfabric-bench.XXXXXX)
-etcd_port=$(free_port) peer_port=$(free_port) ctl_port=$(free_port)
+etcd_port=$(free_port) peer_port=$(free_port) ctl_port=$(free_port) metrics_port=$(free_port)
 pids=()
 cleanup() {
   # the controller first, then etcd (the reverse of the start order)
@@ -59,7 +59,8 @@ pids+=($!)
 
 # the fabric: /9 with /24 per host leaves room for 32,767 hosts; 10.90.0.0/16 (outside it) is the bench's network
 "$repo/deploy/bin/ovsfabric-controller" serve --insecure --etcd "http://127.0.0.1:$etcd_port" --listen "127.0.0.1:$ctl_port" \
-  --fabric-cidr 10.128.0.0/9 --host-prefix 24 --lease-ttl 10s --controller-id bench >"$work/controller.log" 2>&1 &
+  --fabric-cidr 10.128.0.0/9 --host-prefix 24 --lease-ttl 10s --controller-id bench \
+  --metrics-listen "127.0.0.1:$metrics_port" >"$work/controller.log" 2>&1 &
 ctl_pid=$!
 pids+=($ctl_pid)
 for _ in $(seq 1 200); do
@@ -69,7 +70,7 @@ for _ in $(seq 1 200); do
 done
 grep -q "serves FabricService" "$work/controller.log" || { echo "bench.sh: the controller did not start" >&2; exit 1; }
 # the java process itself (the launcher execs it, so the pid is java's)
-echo "bench.sh: etcd 127.0.0.1:$etcd_port, controller 127.0.0.1:$ctl_port (pid $ctl_pid), logs in $work" >&2
+echo "bench.sh: etcd 127.0.0.1:$etcd_port, controller 127.0.0.1:$ctl_port (pid $ctl_pid, metrics at http://127.0.0.1:$metrics_port/metrics), logs in $work" >&2
 
 # BENCH_JAVA_OPTS is added to the simulated agents' JVM (e.g. -XX:StartFlightRecording=filename=bench.jfr); the
 # controller's JVM takes OVSFABRIC_JAVA_EXTRA_OPTS (see deploy/bin/ovsfabric-controller)

@@ -146,8 +146,11 @@ public final class ControlPlaneBench {
             fleet.add(new Agent(i));
         }
         // keep-alives as the agent sends them: every third of the lease TTL from its registration on
-        // blocking calls of ~10-100 ms each, 300 a second: enough threads that none is late
-        ScheduledExecutorService keepers = Executors.newScheduledThreadPool(64);
+        // blocking calls, as each agent makes them from its own thread: one thread per agent, so a slow answer (seconds,
+        // when the controller is saturated sending snapshots) delays only its own agent, as it would on a real host.
+        // A smaller shared pool falls behind once calls take longer than pool/rate (64 threads at 300 calls/s: 213 ms)
+        // and the bench itself then lets every lease expire.
+        ScheduledExecutorService keepers = Executors.newScheduledThreadPool(agents);
         AtomicInteger keepAliveFailures = new AtomicInteger();
         long keepAliveMs = 10_000 / 3;
         // registration: 32 in flight

@@ -3,27 +3,56 @@ package io.ovsfabric.common;
 /** An IPv4 address, held as an unsigned 32-bit value. */
 public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
 
-    /** Parses dotted-quad text ("192.0.2.1"); rejects anything else with a message that shows the input. */
+    /**
+     * Parses dotted-quad text ("192.0.2.1"); rejects anything else with a message that shows the input. One pass over
+     * the characters, nothing allocated: an agent parses every endpoint's address of every snapshot it gets (20,000
+     * of them after a reconnect).
+     */
     public static Ipv4Address parse(String text) {
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("an IPv4 address is required (dotted quad, e.g. 192.0.2.1)");
         }
-        String[] parts = text.trim().split("\\.", -1);
-        if (parts.length != 4) {
-            throw new InvalidInputException("'" + text + "' is not an IPv4 address (expected dotted quad, e.g. 192.0.2.1)");
+        int end = text.length();
+        int at = 0;
+        while (Character.isWhitespace(text.charAt(at))) {
+            at++;
+        }
+        while (Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
         }
         int bits = 0;
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
+        for (int part = 0; part < 4; part++) {
+            if (part > 0) {
+                if (at == end || text.charAt(at) != '.') {
+                    throw notDottedQuad(text);
+                }
+                at++;
+            }
+            int octet = 0;
+            int digits = 0;
+            while (at < end && text.charAt(at) != '.') {
+                char c = text.charAt(at++);
+                if (c < '0' || c > '9' || ++digits > 3) {
+                    throw new InvalidInputException("'" + text + "' is not an IPv4 address (each part is a number 0-255)");
+                }
+                octet = octet * 10 + (c - '0');
+            }
+            if (digits == 0) {
                 throw new InvalidInputException("'" + text + "' is not an IPv4 address (each part is a number 0-255)");
             }
-            int octet = Integer.parseInt(part);
             if (octet > 255) {
                 throw new InvalidInputException("'" + text + "' is not an IPv4 address (" + octet + " is above 255)");
             }
             bits = (bits << 8) | octet;
         }
+        if (at != end) {
+            throw notDottedQuad(text);
+        }
         return new Ipv4Address(bits);
+    }
+
+    private static InvalidInputException notDottedQuad(String text) {
+        return new InvalidInputException("'" + text + "' is not an IPv4 address (expected dotted quad, e.g. 192.0.2.1)");
     }
 
     public static boolean isValid(String text) {

@@ -42,13 +42,13 @@ final class ProtoMapping {
     private ProtoMapping() {}
 
     static FabricSettings fabric(FabricConfig c) {
-        return parsed("fabric plan", () -> new FabricSettings(Cidr.parse(c.getFabricCidr()), c.getHostPrefix(),
+        return parsed(() -> "fabric plan", () -> new FabricSettings(Cidr.parse(c.getFabricCidr()), c.getHostPrefix(),
                 TunnelKey.fromWire(c.getTunnelKey()), c.getUnderlayMtu(), c.getTunnelOverhead(), c.getReservedHead(),
                 c.getFabricId()));
     }
 
     static FabricHost host(Host h) {
-        return parsed("host " + h.getHostId(), () -> new FabricHost(HostId.of(h.getHostId()),
+        return parsed(() -> "host " + h.getHostId(), () -> new FabricHost(HostId.of(h.getHostId()),
                 Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), state(h)));
     }
 
@@ -61,7 +61,7 @@ final class ProtoMapping {
     }
 
     static OverlayNetwork network(Network n) {
-        return parsed("network " + n.getName() + " (" + n.getId() + ")", () -> {
+        return parsed(() -> "network " + n.getName() + " (" + n.getId() + ")", () -> {
             Cidr subnet = Cidr.parse(n.getSubnet());
             Ipv4Address gateway = n.getGateway().isEmpty() ? subnet.firstUsable() : Ipv4Address.parse(n.getGateway());
             return new OverlayNetwork(n.getId(), n.getName(), subnet, gateway, TunnelKey.fromWire(n.getTunnelKey()),
@@ -70,7 +70,7 @@ final class ProtoMapping {
     }
 
     static NetworkEndpoint endpoint(Endpoint e) {
-        return parsed("endpoint " + e.getEndpointId() + " of network " + e.getNetworkId(),
+        return parsed(() -> "endpoint " + e.getEndpointId() + " of network " + e.getNetworkId(),
                 () -> new NetworkEndpoint(e.getNetworkId(), e.getEndpointId(), HostId.of(e.getHostId()),
                         Ipv4Address.parse(e.getAddress()), e.getMac(), e.getContainerId(), e.getContainerName(),
                         e.getAliasesList()));
@@ -84,7 +84,7 @@ final class ProtoMapping {
 
     static LocalHost self(RegisterResponse r) {
         Host h = r.getHost();
-        return parsed("registration of " + h.getHostId(), () -> new LocalHost(HostId.of(h.getHostId()),
+        return parsed(() -> "registration of " + h.getHostId(), () -> new LocalHost(HostId.of(h.getHostId()),
                 Ipv4Address.parse(h.getUnderlayIp()), Cidr.parse(h.getSubnet()), Ipv4Address.parse(h.getGateway()),
                 r.getMtu()));
     }
@@ -97,7 +97,7 @@ final class ProtoMapping {
     }
 
     static AddressLease lease(String networkId, AllocationHandle handle, AllocateAddressResponse r) {
-        return parsed("the address of " + handle, () -> new AddressLease(networkId, handle,
+        return parsed(() -> "the address of " + handle, () -> new AddressLease(networkId, handle,
                 Ipv4Address.parse(r.getEndpoint().getAddress()), r.getPrefixLength(), Ipv4Address.parse(r.getGateway())));
     }
 
@@ -153,14 +153,15 @@ final class ProtoMapping {
     }
 
     /** A field the controller sent that the agent cannot use is the controller's failure, said with what it was. */
-    private static <T> T parsed(String what, Supplier<T> mapping) {
+    /** {@code what} is built only for the error: an agent maps every endpoint of every snapshot it gets. */
+    private static <T> T parsed(Supplier<String> what, Supplier<T> mapping) {
         try {
             return mapping.get();
         } catch (RuntimeException e) {
             if (AgentException.codeOf(e) != AgentException.Code.INVALID) {
                 throw e;
             }
-            throw new AgentException(AgentException.Code.FAILED, "the controller sent " + what
+            throw new AgentException(AgentException.Code.FAILED, "the controller sent " + what.get()
                     + " with unusable fields: " + e.getMessage(), e);
         }
     }
