@@ -80,6 +80,23 @@ final class ControllerChannel implements AutoCloseable {
         return address;
     }
 
+    /** Connects now (a channel connects lazily, on its first call) and waits until it is ready; false on timeout. */
+    boolean awaitReady(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        io.grpc.ConnectivityState state = channel.getState(true);
+        while (state != io.grpc.ConnectivityState.READY) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.CountDownLatch changed = new java.util.concurrent.CountDownLatch(1);
+            channel.notifyWhenStateChanged(state, changed::countDown);
+            changed.await(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            state = channel.getState(true);
+        }
+        return true;
+    }
+
     /** For streams, which have no deadline; their failures go through {@link #translate}. */
     Channel channel() {
         return channel;

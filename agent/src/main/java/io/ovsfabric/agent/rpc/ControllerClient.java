@@ -59,6 +59,11 @@ public final class ControllerClient implements AutoCloseable {
         return channel.address();
     }
 
+    /** Connects now and waits until the channel is ready (calls connect lazily otherwise); false after {@code timeout}. */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        return channel.awaitReady(timeout);
+    }
+
     /** Before a retry loop's next try: connect at once instead of waiting out gRPC's reconnect backoff. */
     public void resetConnectBackoff() {
         channel.resetConnectBackoff();
