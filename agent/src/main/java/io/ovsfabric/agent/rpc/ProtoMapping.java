@@ -152,8 +152,10 @@ final class ProtoMapping {
         return Optional.empty();
     }
 
-    /** A field the controller sent that the agent cannot use is the controller's failure, said with what it was. */
-    /** {@code what} is built only for the error: an agent maps every endpoint of every snapshot it gets. */
+    /**
+     * A field the controller sent that the agent cannot use is the controller's failure, said with what it was.
+     * {@code what} is built only then: an agent maps every endpoint of every snapshot it gets.
+     */
     private static <T> T parsed(Supplier<String> what, Supplier<T> mapping) {
         try {
             return mapping.get();
