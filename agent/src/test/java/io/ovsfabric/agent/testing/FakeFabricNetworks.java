@@ -31,9 +31,15 @@ public final class FakeFabricNetworks implements FabricNetworks {
     private final Map<String, Integer> calls = new HashMap<>();
     private final Map<HostId, HostInventory> reports = new HashMap<>();
     private int nextNetwork = 1;
+    private boolean loseNextAllocationAnswer;
 
     public synchronized void failNext(String operation, AgentException.Code kind) {
         failNext.put(operation, kind);
+    }
+
+    /** The next allocation is made, then fails UNAVAILABLE: applied by etcd, its answer lost on the way. */
+    public synchronized void loseNextAllocationAnswer() {
+        loseNextAllocationAnswer = true;
     }
 
     public synchronized int calls(String operation) {
@@ -121,6 +127,10 @@ public final class FakeFabricNetworks implements FabricNetworks {
         }
         held.put(handle.toString(), new NetworkEndpoint(networkId, handle.toString(), handle.host(), address,
                 "", "", "", List.of()));
+        if (loseNextAllocationAnswer) {
+            loseNextAllocationAnswer = false;
+            throw failure(AgentException.Code.UNAVAILABLE, "fake controller: allocated " + address + ", answer lost");
+        }
         return lease(network, handle, address);
     }
 

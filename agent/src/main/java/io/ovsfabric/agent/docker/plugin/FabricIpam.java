@@ -30,8 +30,10 @@ final class FabricIpam implements IpamService {
     static final String NETWORK_ID_DATA = "io.ovsfabric.network-id";
 
     private final PluginCore core;
+    /** Releases of allocations the controller did not confirm: the first try at once, retries this far apart at most. */
+    static final java.time.Duration MAX_RELEASE_RETRY = java.time.Duration.ofSeconds(15);
     /** Releases of allocations the controller did not confirm, off Docker's call. */
-    private final java.util.concurrent.ExecutorService cleanup = java.util.concurrent.Executors.newSingleThreadExecutor(
+    private final java.util.concurrent.ScheduledExecutorService cleanup = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             runnable -> {
                 Thread thread = new Thread(runnable, "ofx-ipam-cleanup");
                 thread.setDaemon(true);
@@ -153,7 +155,7 @@ final class FabricIpam implements IpamService {
                 // controller did not answer, Docker hears so at once (docker run fails fast) and the release, which
                 // would wait for the controller too, runs in the background; the intent on disk covers a crash.
                 if (AgentException.codeOf(e) == AgentException.Code.UNAVAILABLE) {
-                    cleanup.execute(() -> forgetIntentLocked(bound, handle, e));
+                    cleanup.execute(() -> releaseInBackground(bound, handle, 0, java.time.Duration.ofSeconds(1)));
                 } else {
                     forgetIntent(bound, handle, e);
                 }
@@ -253,26 +255,57 @@ final class FabricIpam implements IpamService {
         return new Pool(pool.poolId(), pool.subnet(), network.id(), network.gateway(), references);
     }
 
-    private void forgetIntentLocked(Pool pool, AllocationHandle handle, AgentException cause) {
+    /**
+     * Releases an allocation whose outcome is unknown, retrying (1 s, then twice as long each time, at most
+     * {@link #MAX_RELEASE_RETRY}) while the controller is unavailable. The allocation may still land after the
+     * failure Docker heard: etcd commits what its leader accepted before it noticed it had lost its quorum once the
+     * quorum is back, so giving up after one try leaked the address until the agent's next start.
+     */
+    private void releaseInBackground(Pool pool, AllocationHandle handle, int tries, java.time.Duration retry) {
+        Optional<AgentException> failure;
         core.lock.lock();
         try {
-            forgetIntent(pool, handle, cause);
-            if (cause.getSuppressed().length > 0) {
-                log.warn("{} stays on disk until the controller answers (released at the next start): {}", handle,
-                        cause.getSuppressed()[0].getMessage());
-            }
+            failure = release(pool, handle);
         } finally {
             core.lock.unlock();
+        }
+        if (failure.isEmpty()) {
+            if (tries > 0) {
+                log.info("released {} after {} tries: the controller answers again", handle, tries + 1);
+            }
+            return;
+        }
+        if (AgentException.codeOf(failure.get()) != AgentException.Code.UNAVAILABLE) {
+            log.warn("{} stays on disk (released at the next start): {}", handle, failure.get().getMessage());
+            return;
+        }
+        if (tries == 0) {
+            log.warn("{} stays on disk until the controller answers (tried again in {} s, then at most every {} s): {}",
+                    handle, retry.toSeconds(), MAX_RELEASE_RETRY.toSeconds(), failure.get().getMessage());
+        }
+        java.time.Duration next = retry.multipliedBy(2).compareTo(MAX_RELEASE_RETRY) > 0 ? MAX_RELEASE_RETRY
+                : retry.multipliedBy(2);
+        try {
+            cleanup.schedule(() -> releaseInBackground(pool, handle, tries + 1, next), retry.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the agent is stopping: the intent on disk is released at the next start
         }
     }
 
     private void forgetIntent(Pool pool, AllocationHandle handle, AgentException cause) {
+        release(pool, handle).ifPresent(cause::addSuppressed); // the intent stays on disk; recovery releases it later
+    }
+
+    /** Gives the allocation back and drops its intent; the failure, if the controller did not take it back. */
+    private Optional<AgentException> release(Pool pool, AllocationHandle handle) {
         try {
             // The controller may hold it although the answer was lost; releasing what is absent succeeds.
             core.fabric.releaseAddress(pool.fabricNetworkId(), handle);
             core.state.update(s -> s.withoutAllocation(handle.toString()));
+            return Optional.empty();
         } catch (AgentException e) {
-            cause.addSuppressed(e);   // the intent stays on disk; recovery releases it later
+            return Optional.of(e);
         }
     }
 

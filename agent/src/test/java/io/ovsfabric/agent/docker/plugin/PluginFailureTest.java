@@ -173,6 +173,20 @@ class PluginFailureTest {
     }
 
     @Test
+    void anAllocationWhoseAnswerWasLostIsReleasedOnceTheControllerAnswersAgain() {
+        // etcd applied the allocation after the agent had given up on it (a leader that had lost its quorum),
+        // and the first release, at once, found the controller still unavailable: it is retried, not left for a restart
+        host.fabric.loseNextAllocationAnswer();
+        host.fabric.failNext("releaseAddress", AgentException.Code.UNAVAILABLE);
+        assertTrue(docker.refused("/IpamDriver.RequestAddress", "{\"PoolID\":\"" + net.poolId() + "\",\"Address\":\"\","
+                + "\"Options\":{\"com.docker.network.endpoint.macaddress\":\"" + MAC + "\"}}").contains("answer lost"));
+        io.ovsfabric.common.testing.Poll.until(java.time.Duration.ofSeconds(10),
+                () -> host.fabric.endpoints().isEmpty() && host.runtime.state().allocations().isEmpty(),
+                () -> "held: " + host.fabric.endpoints() + ", intent left: " + host.runtime.state().allocations());
+        assertEquals(2, host.fabric.calls("releaseAddress"), "one failed release, then one that took it back");
+    }
+
+    @Test
     void anIntentLeftByACrashIsReleasedAtTheNextStart() {
         // The controller allocates, then the agent can neither record the address nor reach the controller again.
         ((FakePluginStateStore) host.store).failSave(2);
