@@ -41,8 +41,12 @@ class TopologyWatchIT {
                 TopologyEvent snapshot = stream.next();
                 assertTrue(snapshot.hasSnapshot());
                 assertEquals(42, snapshot.getSnapshot().getConfig().getTunnelKey());
-                assertEquals("h1", snapshot.getSnapshot().getHosts(0).getHostId());
-                assertEquals(HostState.HOST_STATE_UP, snapshot.getSnapshot().getHosts(0).getState());
+                // the snapshot is the controller's watch cache at that moment: h1's registration (answered already)
+                // may reach the cache a moment later, and then comes as the first delta
+                io.ovsfabric.proto.v1.Host h1Seen = snapshot.getSnapshot().getHostsCount() > 0
+                        ? snapshot.getSnapshot().getHosts(0) : stream.next().getDelta().getChanges(0).getHostUpserted();
+                assertEquals("h1", h1Seen.getHostId());
+                assertEquals(HostState.HOST_STATE_UP, h1Seen.getState());
 
                 fabric.register(RegisterRequest.newBuilder().setHostId("h2").setUnderlayIp("192.0.2.12").build());
                 TopologyEvent added = stream.next();
