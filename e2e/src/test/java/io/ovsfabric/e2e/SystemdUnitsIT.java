@@ -24,11 +24,13 @@ import org.junit.jupiter.api.Timeout;
 class SystemdUnitsIT {
 
     @Test
-    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    @Timeout(value = 17, unit = TimeUnit.MINUTES)
     void theControllerEtcdAndAgentUnitsStartUnderSystemd() throws Exception {
         Path repo = Path.of(System.getProperty("e2e.repo", "..")).toAbsolutePath().normalize();
-        Cmd.Result run = Cmd.run(List.of("bash", repo.resolve("deploy/uml/systemd-check.sh").toString(), "--timeout", "600"),
-                Map.of(), Duration.ofMinutes(11));
+        // the guest takes 3 min on a usual day here; on 2026-12-03 (the machine at half speed) it had not finished in
+        // 10: every JVM start in the single-CPU UML guest took 20-30 s
+        Cmd.Result run = Cmd.run(List.of("bash", repo.resolve("deploy/uml/systemd-check.sh").toString(), "--timeout", "900"),
+                Map.of(), Duration.ofMinutes(16));
         Path out = Path.of(System.getProperty("e2e.out", "target/e2e")).toAbsolutePath().resolve("SystemdUnitsIT");
         Files.createDirectories(out);
         Files.writeString(out.resolve("systemd-check.out"), run.out() + "\n--- stderr ---\n" + run.err(),
