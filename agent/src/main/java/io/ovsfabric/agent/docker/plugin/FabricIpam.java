@@ -10,6 +10,7 @@ import io.ovsfabric.agent.docker.plugin.PluginState.Pool;
 import io.ovsfabric.agent.docker.protocol.IpamService;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.Ipv4Address;
+import io.ovsfabric.common.rpc.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,7 +156,8 @@ final class FabricIpam implements IpamService {
                 // controller did not answer, Docker hears so at once (docker run fails fast) and the release, which
                 // would wait for the controller too, runs in the background; the intent on disk covers a crash.
                 if (AgentException.codeOf(e) == AgentException.Code.UNAVAILABLE) {
-                    cleanup.execute(() -> releaseInBackground(bound, handle, 0, java.time.Duration.ofSeconds(1)));
+                    cleanup.execute(() -> releaseInBackground(bound, handle, 0,
+                            new Backoff(java.time.Duration.ofSeconds(1), MAX_RELEASE_RETRY)));
                 } else {
                     forgetIntent(bound, handle, e);
                 }
@@ -256,12 +258,12 @@ final class FabricIpam implements IpamService {
     }
 
     /**
-     * Releases an allocation whose outcome is unknown, retrying (1 s, then twice as long each time, at most
+     * Releases an allocation whose outcome is unknown, retrying with {@link Backoff} (from 1 s, doubling, at most
      * {@link #MAX_RELEASE_RETRY}) while the controller is unavailable. The allocation may still land after the
      * failure Docker heard: etcd commits what its leader accepted before it noticed it had lost its quorum once the
      * quorum is back, so giving up after one try leaked the address until the agent's next start.
      */
-    private void releaseInBackground(Pool pool, AllocationHandle handle, int tries, java.time.Duration retry) {
+    private void releaseInBackground(Pool pool, AllocationHandle handle, int tries, Backoff backoff) {
         Optional<AgentException> failure;
         core.lock.lock();
         try {
@@ -279,14 +281,13 @@ final class FabricIpam implements IpamService {
             log.warn("{} stays on disk (released at the next start): {}", handle, failure.get().getMessage());
             return;
         }
+        java.time.Duration wait = backoff.next();
         if (tries == 0) {
-            log.warn("{} stays on disk until the controller answers (tried again in {} s, then at most every {} s): {}",
-                    handle, retry.toSeconds(), MAX_RELEASE_RETRY.toSeconds(), failure.get().getMessage());
+            log.warn("{} stays on disk until the controller answers (tried again in {} ms, then at most every {} s): {}",
+                    handle, wait.toMillis(), MAX_RELEASE_RETRY.toSeconds(), failure.get().getMessage());
         }
-        java.time.Duration next = retry.multipliedBy(2).compareTo(MAX_RELEASE_RETRY) > 0 ? MAX_RELEASE_RETRY
-                : retry.multipliedBy(2);
         try {
-            cleanup.schedule(() -> releaseInBackground(pool, handle, tries + 1, next), retry.toMillis(),
+            cleanup.schedule(() -> releaseInBackground(pool, handle, tries + 1, backoff), wait.toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // the agent is stopping: the intent on disk is released at the next start
