@@ -74,6 +74,8 @@ faults (each prints what it did on stdout and returns once it is in effect):
                       SIGKILL hN's ovs-vswitchd (and ovsdb-server), start them again with the same options;
                       returns once vswitchd answers
   leader              the leading controller, the etcd leader, and which controller each agent is connected to
+  connections         only which controller each agent is connected to (hN->cK ...; no controller is asked,
+                      so it answers at once)
   down [--force]      remove every namespace, process, mount and file of the lab (safe to run twice); refuses
                       when namespaces of that name belong to a lab of another checkout, unless --force
 
@@ -570,6 +572,7 @@ case $CMD in
   heal) need_root; cmd_heal "$@" ;;
   restart-ovs) need_root; cmd_restart_ovs "$@" ;;
   leader) need_root; cmd_leader ;;
+  connections) need_root; load_state; agent_connections ;;
   docker)
     need_root; load_state; need_host "${1:-}"; h=$1; shift
     exec "$DOCKER" -H "unix://$(host_dir "$h")/docker/docker.sock" "$@" ;;

@@ -102,8 +102,8 @@ active openvswitch-switch.service
 # This UML kernel has nf_tables without its IPv4 NAT parts, so iptables-nft (Debian's default) cannot make the nat
 # table; the legacy backend works (docs/kernel-lab.md). Switched in the guest's overlay only.
 for t in iptables ip6tables; do update-alternatives --quiet --set "$t" "/usr/sbin/$t-legacy" || bad "$t-legacy"; done
-# install.sh restarts the unit; its ExecStartPost retries docker-opts for 60 s (a first start on a slow guest may
-# need Restart=always once more, so the checks below wait on their own)
+# install.sh restarts the unit; its ExecStartPost retries docker-opts for up to 280 s (should a first start on a
+# slow guest still need Restart=always once more, the checks below wait on their own)
 bash "$REPO/deploy/systemd/install.sh" agent --host-id "$HOST_ID" --underlay-ip "$UNDERLAY_IP" \
   --controller 127.0.0.1:7070 --ca-cert "$PKI/ca.crt" --join-token "$token" \
   || echo "install.sh agent: not registered within its first start (waiting for a restart)"

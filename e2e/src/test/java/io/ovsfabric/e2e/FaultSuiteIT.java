@@ -390,8 +390,9 @@ class FaultSuiteIT {
     private static void awaitAgentsAttached(List<String> problems) {
         long t = System.nanoTime();
         try {
+            // lab.sh connections reads the sockets and asks no controller, so each poll takes milliseconds
             Poll.until("every agent attached to a controller", Duration.ofSeconds(30), () ->
-                    lab.leader().agents().keySet().containsAll(HOSTS) ? Optional.of(true) : Optional.empty(),
+                    lab.agentConnections().keySet().containsAll(HOSTS) ? Optional.of(true) : Optional.empty(),
                     () -> lab.leader().toString());
         } catch (AssertionError e) {
             problems.add(firstLine(e.getMessage()) + " " + lab.leader());

@@ -252,12 +252,21 @@ final class Lab {
         String out = lab(Duration.ofMinutes(1), "leader").orThrow().out();
         String controller = field(out, "controller leader");
         String etcd = field(out, "etcd leader");
+        return new Leaders(controller, etcd, connections(field(out, "agents")));
+    }
+
+    /** What {@code lab.sh connections} prints, as host -> the controllers it is connected to (no JVM, no RPC). */
+    Map<String, List<String>> agentConnections() {
+        return connections(lab(Duration.ofSeconds(30), "connections").orThrow().out());
+    }
+
+    private static Map<String, List<String>> connections(String text) {
         Map<String, List<String>> agents = new java.util.TreeMap<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(h\\d+)->(c\\d+)").matcher(field(out, "agents"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(h\\d+)->(c\\d+)").matcher(text);
         while (m.find()) {
             agents.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(m.group(2));
         }
-        return new Leaders(controller, etcd, agents);
+        return agents;
     }
 
     private static String field(String text, String name) {

@@ -46,10 +46,11 @@ public final class AgentRuntime implements AutoCloseable {
             Duration resyncPeriod, Duration initialBackoff, Duration maxBackoff) {
         public static Options defaults(HostId host, Ipv4Address underlayIp, int underlayMtu,
                 Map<String, String> capabilities) {
-            // retries back off from 200 ms with jitter up to 5 s, so agents are attached again within 5 s of a
-            // controller coming back, and a thousand of them do not come back in lock-step
+            // retries back off from 200 ms with jitter up to 2 s, so agents are attached again within a few seconds
+            // of a controller coming back (a try that finds none costs a refused connection), and a thousand of
+            // them do not come back in lock-step
             return new Options(host, underlayIp, underlayMtu, capabilities, Duration.ofSeconds(30),
-                    Duration.ofMillis(200), Duration.ofSeconds(5));
+                    Duration.ofMillis(200), Duration.ofSeconds(2));
         }
     }
 
@@ -67,6 +68,7 @@ public final class AgentRuntime implements AutoCloseable {
     private LocalHost self;                 // guarded by lock
     private FabricView view;                // guarded by lock
     private FabricClient.Registration registration; // control thread only
+    private boolean controllerWasLost;      // control thread only: the last control call failed
     private AutoCloseable watch;            // guarded by lock; null when no stream is open
     private long appliedRevision = -1;      // reconcile thread only
     private long watchStartedAtNanos;       // guarded by lock
@@ -180,6 +182,12 @@ public final class AgentRuntime implements AutoCloseable {
                 Duration watchWait = ensureWatch();
                 client.keepAlive(options.host(), registration.leaseId());
                 backoff.reset();
+                if (controllerWasLost) {
+                    // a controller answers again: the stream that kept failing meanwhile opens now, not after its
+                    // backoff (up to the maximum) has run out
+                    controllerWasLost = false;
+                    watchWait = reopenWatchNow();
+                }
                 pause = registration.leaseTtl().dividedBy(3);
                 if (pause.isZero()) {
                     pause = Duration.ofSeconds(1);
@@ -189,6 +197,7 @@ public final class AgentRuntime implements AutoCloseable {
                 }
             } catch (AgentException e) {
                 pause = backoff.next();
+                controllerWasLost = true;
                 if (registration == null && e.code() == AgentException.Code.CONFLICT) {
                     withdrawIfSubnetWentElsewhere(e);
                 }
@@ -205,6 +214,7 @@ public final class AgentRuntime implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 pause = backoff.next();
+                controllerWasLost = true;
                 log.warn("Host {}: controller call failed unexpectedly ({}); retrying in {} ms", options.host(),
                         e.toString(), pause.toMillis());
             }
@@ -273,6 +283,13 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /** Opens the topology stream unless one is open; returns how long to wait before the next try, if any. */
+    private Duration reopenWatchNow() {
+        synchronized (lock) {
+            watchBackoff = Duration.ZERO;
+        }
+        return ensureWatch();
+    }
+
     private Duration ensureWatch() {
         synchronized (lock) {
             if (watch != null) {

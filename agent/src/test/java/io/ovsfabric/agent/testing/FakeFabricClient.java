@@ -58,9 +58,45 @@ public final class FakeFabricClient implements FabricClient {
         return registration;
     }
 
+    /**
+     * From now on, while unreachable, a watch opens and then fails at once (on another thread, as a gRPC stream does)
+     * instead of refusing; after the {@code n}-th such failure the controller answers again from the next keep-alive
+     * on, which first waits for that failure to be delivered (a controller that comes back after its streams failed).
+     */
+    public synchronized void streamsFailWhileDownThenHealAfter(int n) {
+        failStreamsWhileDown = true;
+        healAfterFailedWatches = n;
+    }
+
+    private boolean failStreamsWhileDown;   // guarded by this
+    private int healAfterFailedWatches;     // guarded by this
+    private int failedWatches;              // guarded by this
+    private Thread pendingFailure;          // guarded by this
+    private volatile boolean healAtNextKeepAlive;
+    /** Keep-alives answered since the heal, and how many of them had been answered when the last watch opened. */
+    public volatile int keepAlivesSinceHeal;
+    public volatile int keepAlivesSinceHealAtLastWatch = -1;
+
     @Override
     public void keepAlive(HostId host, long leaseId) {
+        Thread failure;
+        synchronized (this) {
+            failure = pendingFailure;
+        }
+        if (failure != null) {
+            try {
+                failure.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (healAtNextKeepAlive) {
+            healAtNextKeepAlive = false;
+            reachable = true;
+            keepAlivesSinceHeal = 0;
+        }
         check();
+        keepAlivesSinceHeal++;
         if (leaseLost) {
             throw new AgentException(AgentException.Code.LEASE_LOST, "lease gone", null);
         }
@@ -69,7 +105,19 @@ public final class FakeFabricClient implements FabricClient {
     @Override
     public synchronized AutoCloseable watch(HostId host, long resume, Consumer<TopologyUpdate> onUpdate,
             Consumer<Throwable> onEnd) {
+        if (!reachable && failStreamsWhileDown) {
+            watchResumeRevisions.add(resume);
+            Thread failure = new Thread(() -> onEnd.accept(
+                    new AgentException(AgentException.Code.UNAVAILABLE, "fake controller is down", null)));
+            failure.start();
+            pendingFailure = failure;
+            if (++failedWatches == healAfterFailedWatches) {
+                healAtNextKeepAlive = true;
+            }
+            return () -> {};
+        }
         check();
+        keepAlivesSinceHealAtLastWatch = keepAlivesSinceHeal;
         watchResumeRevisions.add(resume);
         this.onUpdate = onUpdate;
         this.onEnd = onEnd;

@@ -99,6 +99,35 @@ class AgentRuntimeTest {
         }
     }
 
+    /**
+     * While the controller (or its etcd) was away, the stream failed each time it opened and its backoff grew to the
+     * maximum; the first keep-alive that is answered again opens the stream at once, not after that backoff.
+     */
+    @Test
+    void theStreamOpensAsSoonAsTheControllerAnswersAgainNotAfterItsBackoff() throws Exception {
+        FakeFabricClient client = controller();
+        FakeDataPlane plane = new FakeDataPlane();
+        // backoffs from 10 ms up to 3 s: after 10 failed streams the stream's backoff is 3 s, while keep-alives
+        // (lease 300 ms) go out every 100 ms once the controller answers
+        try (AgentRuntime agent = new AgentRuntime(new AgentRuntime.Options(H1, SELF.underlayIp(), 1500, Map.of(),
+                Duration.ofMinutes(5), Duration.ofMillis(10), Duration.ofSeconds(3)), client, plane,
+                new AgentStateStore(stateDir)).start()) {
+            Poll.until(WAIT, () -> client.watches() == 1, () -> "no watch opened");
+            client.push(new TopologyUpdate.Snapshot(FABRIC, List.of(host(1, true), host(2, true)), 10));
+            assertTrue(agent.awaitReady(WAIT));
+            int failing = 10;
+            client.streamsFailWhileDownThenHealAfter(failing);
+            client.setReachable(false);
+            client.breakStream();
+            Poll.until(Duration.ofSeconds(60), () -> client.watches() == 2 + failing,
+                    () -> "the stream opened " + client.watches() + " times");
+            assertEquals(1, client.keepAlivesSinceHealAtLastWatch,
+                    "the stream opened again only after " + client.keepAlivesSinceHealAtLastWatch
+                            + " keep-alives had been answered (it waited out its backoff)");
+            assertEquals(List.of("h2"), peers(plane), "the peers stayed while the controller was away");
+        }
+    }
+
     @Test
     void aRestartedAgentAppliesItsSavedTopologyBeforeTheControllerAnswers() throws Exception {
         FakeFabricClient first = controller();
