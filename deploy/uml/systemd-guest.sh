@@ -106,7 +106,8 @@ for t in iptables ip6tables; do update-alternatives --quiet --set "$t" "/usr/sbi
 # slow guest still need Restart=always once more, the checks below wait on their own)
 bash "$REPO/deploy/systemd/install.sh" agent --host-id "$HOST_ID" --underlay-ip "$UNDERLAY_IP" \
   --controller 127.0.0.1:7070 --ca-cert "$PKI/ca.crt" --join-token "$token" \
-  || echo "install.sh agent: not registered within its first start (waiting for a restart)"
+  || { echo "install.sh agent: not registered within its first start (waiting for a restart); its journal so far:"
+       journalctl -u ovsfabric-agent --no-pager -o short-precise | grep -v -E '\]: +(at |\.\.\. [0-9]+ common)' | tail -25; }
 await 180 "the controller lists $HOST_ID UP" sh -c "'$CTL' ${admin[*]} hosts | grep -E '^$HOST_ID +UP'"
 await 120 "the agent's first full pass (journal: ready)" sh -c 'journalctl -u ovsfabric-agent -o cat | grep -q "ready (first full reconcile done)"'
 echo "\$ ovsfabric-agent docker-opts --controller 127.0.0.1:7070 --host-id $HOST_ID --state-dir /var/lib/ovsfabric -o env"

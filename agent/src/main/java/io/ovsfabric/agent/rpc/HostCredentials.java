@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
 public final class HostCredentials implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HostCredentials.class);
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
+    /** One join's deadline: the first TLS connection and the controller's signing, on a slow host too. */
+    private static final Duration JOIN_DEADLINE = Duration.ofSeconds(30);
+    /** How long a join without an answer is sent again before the agent gives up (and systemd restarts it). */
+    static final Duration JOIN_PATIENCE = Duration.ofMinutes(5);
 
     private final Optional<FabricTls.PemPaths> files;
     private final List<X509Certificate> trusted;
@@ -104,9 +108,12 @@ public final class HostCredentials implements AutoCloseable {
     }
 
     /**
-     * Joins the fabric: makes a key here, sends a signing request with the token over server-authenticated TLS
-     * (the controller must present a certificate of the CA in {@code files.caCert()}) and writes the certificate
-     * and key to {@code files}. Returns the host the certificate names.
+     * Joins the fabric: makes a key here ({@link PendingJoinKey}: on disk before it is sent, reused by a repeat),
+     * sends a signing request with the token over server-authenticated TLS (the controller must present a
+     * certificate of the CA in {@code files.caCert()}) and writes the certificate and key to {@code files}. A join
+     * that gets no answer (no controller yet, or one too slow to answer in time) is sent again with the same key for
+     * up to {@link #JOIN_PATIENCE}; the controller answers a repeat without spending the token again. Returns the
+     * host the certificate names.
      */
     public static HostId join(String controllers, FabricTls.PemPaths files, String token, Optional<HostId> host) {
         if (!Files.exists(files.caCert())) {
@@ -114,17 +121,42 @@ public final class HostCredentials implements AutoCloseable {
                     + files.caCert() + " (--tls-ca; copy ca.crt from the admin's 'ovsfabricctl pki init' directory)");
         }
         List<X509Certificate> trusted = files.readCa();
-        KeyPair pair = EcKeys.generate();
-        JoinRequest.Builder request = JoinRequest.newBuilder().setToken(token)
-                .setCsrPem(SigningRequest.create(pair).toPem());
+        PendingJoinKey pending = PendingJoinKey.loadOrCreate(files);
+        Backoff backoff = new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(30));
+        long giveUpAt = System.nanoTime() + JOIN_PATIENCE.toNanos();
+        while (true) {
+            try {
+                HostId joined = joinOnce(controllers, files, trusted, pending, token, host);
+                PendingJoinKey.forget(files);
+                return joined;
+            } catch (AgentException e) {
+                if (e.code() != AgentException.Code.UNAVAILABLE || System.nanoTime() - giveUpAt > 0) {
+                    throw e;
+                }
+                Duration wait = backoff.next();
+                log.warn("{}; joining again in {} ms with the same key (the controller answers a repeated join)",
+                        e.getMessage(), wait.toMillis());
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static HostId joinOnce(String controllers, FabricTls.PemPaths files, List<X509Certificate> trusted,
+            PendingJoinKey pending, String token, Optional<HostId> host) {
+        JoinRequest.Builder request = JoinRequest.newBuilder().setToken(token).setCsrPem(pending.csrPem());
         host.ifPresent(h -> request.setHostId(h.value()));
         ManagedChannel channel = ControllerChannels.open(ControllerTargets.parse(controllers),
                 FabricTls.joinCredentials(trusted));
         try {
             JoinResponse response = FabricServiceGrpc.newBlockingStub(channel).withWaitForReady()
-                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join(request.build());
+                    .withDeadlineAfter(JOIN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join(request.build());
             X509Certificate cert = PemFiles.parseCertificates(response.getCertificatePem(), "the join answer").get(0);
-            CertifiedKey self = new CertifiedKey(pair.getPrivate(), cert);
+            CertifiedKey self = new CertifiedKey(pending.key(), cert);
             Files.createDirectories(files.cert().toAbsolutePath().getParent());
             self.writeTo(files.cert(), files.key(), PemFiles.Overwrite.REPLACE);
             log.info("joined the fabric as {} (certificate {} until {})", self.identity().uri(), files.cert(),

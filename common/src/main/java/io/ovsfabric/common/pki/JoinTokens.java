@@ -39,8 +39,12 @@ public final class JoinTokens {
     /** A token and the record to store; show {@link JoinToken#reveal()} to the operator and store only the record. */
     public record Issued(JoinToken token, JoinTokenRecord record) {}
 
-    /** A join that was admitted: the host to certify, and the record to write back (compare on its revision). */
-    public record Admission(HostId host, JoinTokenRecord updated) {}
+    /**
+     * A join that was admitted: the host to certify, and the record to write back (compare on its revision).
+     * {@code repeat}: the token had already admitted this very key (the agent's first answer was lost); certify it
+     * again, and there is nothing to write back.
+     */
+    public record Admission(HostId host, JoinTokenRecord updated, boolean repeat) {}
 
     public Issued create(Duration ttl, Optional<HostId> host, int maxUses) {
         if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
@@ -55,7 +59,8 @@ public final class JoinTokens {
         }
         JoinToken token = new JoinToken(randomText(JoinToken.ID_LENGTH), randomText(JoinToken.SECRET_LENGTH));
         Instant now = clock.instant();
-        JoinTokenRecord record = new JoinTokenRecord(token.id(), hash(token), now, now.plus(ttl), host, maxUses, 0);
+        JoinTokenRecord record = new JoinTokenRecord(token.id(), hash(token), now, now.plus(ttl), host, maxUses, 0,
+                java.util.Map.of());
         return new Issued(token, record);
     }
 
@@ -65,13 +70,16 @@ public final class JoinTokens {
     }
 
     /**
-     * Whether {@code presented} admits a join as {@code requested} (the host id the agent says it is, if any).
-     * The secret is compared in constant time, before anything else, so that timing tells nothing about the
-     * record.
+     * Whether {@code presented} admits a join as {@code requested} (the host id the agent says it is, if any), for
+     * the key of {@code keyFingerprint} ({@link SigningRequest#keyFingerprint()}). The secret is compared in constant
+     * time, before anything else, so that timing tells nothing about the record. A key the token already admitted
+     * is admitted again as the same host, even when the token is used up: the request is signed by that key, so
+     * only the agent that joined can repeat its join (after its answer was lost), and it gets nothing new.
      *
      * @throws JoinRefusedException saying why (for the log only)
      */
-    public Admission admit(JoinTokenRecord record, JoinToken presented, Optional<HostId> requested) {
+    public Admission admit(JoinTokenRecord record, JoinToken presented, Optional<HostId> requested,
+            String keyFingerprint) {
         if (!record.id().equals(presented.id())) {
             throw new JoinRefusedException(JoinRefusedException.Reason.UNKNOWN_TOKEN, presented.id(),
                     "the stored record is token " + record.id());
@@ -85,6 +93,14 @@ public final class JoinTokens {
         if (record.expired(now)) {
             throw new JoinRefusedException(JoinRefusedException.Reason.EXPIRED, record.id(),
                     "expired at " + record.expiresAt());
+        }
+        HostId admittedBefore = record.admittedKeys().get(keyFingerprint);
+        if (admittedBefore != null) {
+            if (requested.isPresent() && !requested.get().equals(admittedBefore)) {
+                throw new JoinRefusedException(JoinRefusedException.Reason.WRONG_HOST, record.id(),
+                        "this key joined as host " + admittedBefore + ", asked for by host " + requested.get());
+            }
+            return new Admission(admittedBefore, record, true);
         }
         if (record.usedUp()) {
             throw new JoinRefusedException(JoinRefusedException.Reason.USED_UP, record.id(),
@@ -101,7 +117,7 @@ public final class JoinTokens {
             host = requested.orElseThrow(() -> new JoinRefusedException(JoinRefusedException.Reason.HOST_REQUIRED,
                     record.id(), "the token names no host and the agent did not say which host it is"));
         }
-        return new Admission(host, record.consumed());
+        return new Admission(host, record.consumed(keyFingerprint, host), false);
     }
 
     /** The stored form of a token's secret: SHA-256 over a domain label, the id and the secret, in hex. */

@@ -84,6 +84,16 @@ public final class SigningRequest {
         return publicKey;
     }
 
+    /** SHA-256 of the key to certify (its DER SubjectPublicKeyInfo), lowercase hex: names the key in a token. */
+    public String keyFingerprint() {
+        try {
+            return java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new PkiException("SHA-256 is not available", e);
+        }
+    }
+
     /** What the requester asked to be called: for logs only, never for the certificate. */
     public String requestedSubject() {
         return request.getSubject().toString();

@@ -38,7 +38,7 @@ class JoinTokensTest {
     @Test
     void aSingleUseTokenAdmitsOnceThenIsUsedUp() {
         JoinTokens.Issued issued = tokens.create(Duration.ofHours(1), Optional.of(H7));
-        JoinTokens.Admission first = tokens.admit(issued.record(), issued.token(), Optional.of(H7));
+        JoinTokens.Admission first = tokens.admit(issued.record(), issued.token(), Optional.of(H7), newKey());
         assertEquals(H7, first.host());
         assertTrue(first.updated().usedUp());
         assertEquals(Reason.USED_UP, refused(first.updated(), issued.token(), Optional.of(H7)));
@@ -48,7 +48,7 @@ class JoinTokensTest {
     void aTokenFailsAfterExpiry() {
         JoinTokens.Issued issued = tokens.create(Duration.ofHours(1), Optional.empty());
         clock.advance(Duration.ofMinutes(59));
-        assertEquals(H8, tokens.admit(issued.record(), issued.token(), Optional.of(H8)).host());
+        assertEquals(H8, tokens.admit(issued.record(), issued.token(), Optional.of(H8), newKey()).host());
         clock.advance(Duration.ofMinutes(1));
         assertEquals(Reason.EXPIRED, refused(issued.record(), issued.token(), Optional.of(H8)));
     }
@@ -61,7 +61,7 @@ class JoinTokensTest {
         JoinToken wrong = new JoinToken(issued.token().id(), flipped);
         assertEquals(Reason.WRONG_SECRET, refused(issued.record(), wrong, Optional.of(H7)));
         JoinRefusedException e = assertThrows(JoinRefusedException.class,
-                () -> tokens.admit(issued.record(), wrong, Optional.of(H7)));
+                () -> tokens.admit(issued.record(), wrong, Optional.of(H7), newKey()));
         assertFalse(e.getMessage().contains(flipped) || e.getMessage().contains(secret), e.getMessage());
         JoinToken otherId = new JoinToken("zzzzzz".equals(issued.token().id()) ? "yyyyyy" : "zzzzzz", secret);
         assertEquals(Reason.UNKNOWN_TOKEN, refused(issued.record(), otherId, Optional.of(H7)));
@@ -74,7 +74,7 @@ class JoinTokensTest {
     void aBoundTokenAdmitsOnlyItsHostAndAnUnboundOneNeedsAHostId() {
         JoinTokens.Issued bound = tokens.create(Duration.ofHours(1), Optional.of(H7));
         assertEquals(Reason.WRONG_HOST, refused(bound.record(), bound.token(), Optional.of(H8)));
-        assertEquals(H7, tokens.admit(bound.record(), bound.token(), Optional.empty()).host());
+        assertEquals(H7, tokens.admit(bound.record(), bound.token(), Optional.empty(), newKey()).host());
 
         JoinTokens.Issued unbound = tokens.create(Duration.ofHours(1), Optional.empty());
         assertEquals(Reason.HOST_REQUIRED, refused(unbound.record(), unbound.token(), Optional.empty()));
@@ -86,7 +86,7 @@ class JoinTokensTest {
         JoinTokens.Issued issued = tokens.create(Duration.ofHours(1), Optional.empty(), 3);
         JoinTokenRecord record = issued.record();
         for (String host : new String[] {"h1", "h2", "h3"}) {
-            JoinTokens.Admission admission = tokens.admit(record, issued.token(), Optional.of(HostId.of(host)));
+            JoinTokens.Admission admission = tokens.admit(record, issued.token(), Optional.of(HostId.of(host)), newKey());
             assertEquals(HostId.of(host), admission.host());
             record = admission.updated();
         }
@@ -106,7 +106,51 @@ class JoinTokensTest {
         }
     }
 
+    @Test
+    void aJoinRepeatedWithTheSameKeyIsAdmittedAgainWithoutSpendingAUse() {
+        JoinTokens.Issued issued = tokens.create(Duration.ofHours(1), Optional.of(H7));
+        String key = newKey();
+        JoinTokenRecord spent = tokens.admit(issued.record(), issued.token(), Optional.of(H7), key).updated();
+        assertTrue(spent.usedUp());
+        assertEquals(java.util.Map.of(key, H7), spent.admittedKeys());
+
+        JoinTokens.Admission again = tokens.admit(spent, issued.token(), Optional.of(H7), key);
+        assertTrue(again.repeat());
+        assertEquals(H7, again.host());
+        assertEquals(spent, again.updated(), "a repeat writes nothing back");
+        assertEquals(H7, tokens.admit(spent, issued.token(), Optional.empty(), key).host());
+
+        assertEquals(Reason.USED_UP, refused(spent, issued.token(), Optional.of(H7)), "another key");
+        assertEquals(Reason.WRONG_HOST, assertThrows(JoinRefusedException.class,
+                () -> tokens.admit(spent, issued.token(), Optional.of(H8), key)).reason());
+        JoinToken wrong = new JoinToken(issued.token().id(), "a".repeat(JoinToken.SECRET_LENGTH));
+        assertEquals(Reason.WRONG_SECRET, assertThrows(JoinRefusedException.class,
+                () -> tokens.admit(spent, wrong, Optional.of(H7), key)).reason(), "the key alone admits nothing");
+        clock.advance(Duration.ofHours(1));
+        assertEquals(Reason.EXPIRED, assertThrows(JoinRefusedException.class,
+                () -> tokens.admit(spent, issued.token(), Optional.of(H7), key)).reason());
+    }
+
+    @Test
+    void aMultiUseTokenRepeatsEachKeysJoinAsItsOwnHost() {
+        JoinTokens.Issued issued = tokens.create(Duration.ofHours(1), Optional.empty(), 2);
+        String k1 = newKey();
+        JoinTokenRecord record = tokens.admit(issued.record(), issued.token(), Optional.of(H7), k1).updated();
+        JoinTokens.Admission repeat = tokens.admit(record, issued.token(), Optional.of(H7), k1);
+        assertTrue(repeat.repeat());
+        assertEquals(1, repeat.updated().uses(), "the repeat spent nothing");
+        record = tokens.admit(record, issued.token(), Optional.of(H8), newKey()).updated();
+        assertEquals(2, record.uses());
+        assertEquals(H7, tokens.admit(record, issued.token(), Optional.empty(), k1).host());
+    }
+
+    private static String newKey() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
     private Reason refused(JoinTokenRecord record, JoinToken token, Optional<HostId> host) {
-        return assertThrows(JoinRefusedException.class, () -> tokens.admit(record, token, host)).reason();
+        return assertThrows(JoinRefusedException.class, () -> tokens.admit(record, token, host, newKey())).reason();
     }
 }

@@ -107,7 +107,7 @@ public final class Enrollment {
             }
             JoinTokens.Admission admission;
             try {
-                admission = logic.admit(stored.get().value(), token, requested);
+                admission = logic.admit(stored.get().value(), token, requested, request.keyFingerprint());
             } catch (JoinRefusedException e) {
                 throw refused(e, caller);
             }
@@ -116,9 +116,11 @@ public final class Enrollment {
                         + h.record().underlayIp() + "): a join token admits a new host, it does not take over a"
                         + " live one. Stop the other agent, or join under another --host-id");
             });
-            if (tokens.spend(stored.get(), admission.updated())) {
+            // a repeat (the same key again: the agent's first answer was lost) spends nothing
+            if (admission.repeat() || tokens.spend(stored.get(), admission.updated())) {
                 X509Certificate cert = signer.sign(request, LeafSpec.of(Identity.host(admission.host())));
-                log.info("host {} joined with token {} from {}: certificate until {}", admission.host(), token.id(),
+                log.info("host {} joined {}with token {} from {}: certificate until {}", admission.host(),
+                        admission.repeat() ? "again (the same key; its first answer was lost) " : "", token.id(),
                         caller, cert.getNotAfter().toInstant());
                 return new Signed(Identity.host(admission.host()), cert, caPem());
             }

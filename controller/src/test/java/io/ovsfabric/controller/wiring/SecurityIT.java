@@ -286,7 +286,7 @@ class SecurityIT {
     }
 
     @Test
-    void aJoinTokenBuysOneHostCertificateOnceAndItRenews() {
+    void aJoinTokenBuysOneHostCertificateOnceForOneKeyAndItRenews() {
         String token = admin(admin()).createJoinToken(CreateJoinTokenRequest.newBuilder().setTtlSeconds(3600)
                 .setHostId("h7").build()).getToken();
         FabricServiceGrpc.FabricServiceBlockingStub anonymous = FabricServiceGrpc.newBlockingStub(
@@ -300,10 +300,18 @@ class SecurityIT {
         CertifiedKey h7 = new CertifiedKey(pair.getPrivate(),
                 PemFiles.parseCertificates(joined.getCertificatePem(), "join").get(0));
         assertEquals(Identity.host(HostId.of("h7")), h7.identity());
-        assertDenied("refused", () -> anonymous.join(JoinRequest.newBuilder().setToken(token).setCsrPem(csr).build()));
+        // the same join again (its answer was lost): the same key gets its certificate again, no other key does
+        assertEquals("h7", anonymous.join(JoinRequest.newBuilder().setToken(token).setCsrPem(csr).build()).getHostId());
+        String otherKey = SigningRequest.create(EcKeys.generate()).toPem();
+        assertDenied("refused", () -> anonymous.join(JoinRequest.newBuilder().setToken(token).setCsrPem(otherKey)
+                .build()));
         String wrong = token.substring(0, 7) + (token.charAt(7) == 'a' ? 'b' : 'a') + token.substring(8);
         assertDenied("refused", () -> anonymous.join(JoinRequest.newBuilder().setToken(wrong).setCsrPem(csr).build()));
         register(h7, "h7", "192.0.2.17");
+        StatusRuntimeException live = assertThrows(StatusRuntimeException.class, () -> anonymous.join(
+                JoinRequest.newBuilder().setToken(token).setCsrPem(csr).build()));
+        assertTrue(live.getStatus().getDescription().contains("is live"), "a repeat never takes over a live host: "
+                + live.getStatus());
         KeyPair next = EcKeys.generate();
         String renewed = fabric(h7).renew(RenewRequest.newBuilder().setCsrPem(SigningRequest.create(next).toPem())
                 .build()).getCertificatePem();
