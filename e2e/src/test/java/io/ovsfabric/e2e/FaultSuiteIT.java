@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The fault suite of issue 11: on a lab of 3 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
- * containers on every pair of hosts plus one TCP stream running throughout ({@link Traffic}), seven faults happen one
- * after the other:
+ * The fault suite of issue 11: on a lab of 4 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
+ * containers on every pair of h1, h2 and h3 plus one TCP stream running throughout ({@link Traffic}), seven faults
+ * happen one after the other (the user-network containers they start run on h4, see {@link #ALLOCATING_HOST}):
  * <ol>
  *   <li>kill -9 the controller the agents use: 0 lost; a user-network container started right after the kill, on a
  *       host whose agent used that controller, gets its address;</li>
@@ -52,7 +52,18 @@ class FaultSuiteIT {
     private static final Duration THREE_TTL = Duration.ofSeconds(3L * TTL_SECONDS);
     private static final String NET = "faultnet";
     private static final String NET_SUBNET = "10.203.0.0/16";
-    private static final List<String> HOSTS = List.of("h1", "h2", "h3");
+    /** Every host: the state checks and the re-attach check cover them all. */
+    private static final List<String> HOSTS = List.of("h1", "h2", "h3", "h4");
+    /** The hosts whose containers carry the traffic. */
+    private static final List<String> STREAM_HOSTS = List.of("h1", "h2", "h3");
+    /**
+     * Where the faults' user-network containers start. On the userspace datapath of this lab, adding or removing a
+     * port on br0 now and then loses one packet on that host's other ports: with plain {@code ovs-vsctl add-port}
+     * and {@code del-port} and no agent involved, 1-2 of 1,760 pings (50/s) over 12 port changes on the peer
+     * (2026-12-03, docs/dataplane.md). Containers start on h4, which carries no traffic, so that what the streams
+     * measure is what the fault costs.
+     */
+    private static final String ALLOCATING_HOST = "h4";
 
     private static Lab lab;
     private static Traffic traffic;
@@ -72,7 +83,7 @@ class FaultSuiteIT {
     static void up() {
         Lab.assumeRoot();
         lab = Lab.fromSystemProperties(FaultSuiteIT.class.getSimpleName(), "f");
-        lab.up("--hosts", "3", "--controllers", "2", "--etcd-members", "3", "--agent-controllers", "all",
+        lab.up("--hosts", "4", "--controllers", "2", "--etcd-members", "3", "--agent-controllers", "all",
                 "--containers", "1", "--lease-ttl", TTL_SECONDS + "s");
         lab.ctl("network", "create", NET, "--subnet", NET_SUBNET).orThrow();
         for (String host : HOSTS) {
@@ -81,7 +92,8 @@ class FaultSuiteIT {
                             ? Optional.of(true) : Optional.empty(), () -> lab.docker(host, "network", "ls").out());
         }
         System.out.println(lab.lab(Duration.ofMinutes(1), "leader").out());
-        traffic = Traffic.start(lab, lab.containers(), lab.outDir().resolve("traffic"));
+        traffic = Traffic.start(lab, lab.containers().stream().filter(c -> STREAM_HOSTS.contains(c.host())).toList(),
+                lab.outDir().resolve("traffic"));
         System.out.println("traffic running: " + traffic.streamNames());
     }
 
@@ -111,7 +123,7 @@ class FaultSuiteIT {
 
         String rendered = table.render();
         System.out.println();
-        System.out.println("fault suite (lab " + lab.name() + ": 3 hosts, 2 controllers, 3 etcd members, lease TTL "
+        System.out.println("fault suite (lab " + lab.name() + ": 4 hosts, 2 controllers, 3 etcd members, lease TTL "
                 + TTL_SECONDS + "s)");
         System.out.println(rendered);
         Files.writeString(lab.outDir().resolve("fault-table.txt"), rendered);
@@ -128,7 +140,7 @@ class FaultSuiteIT {
         System.out.println("agents: " + before.agents() + "; killing " + used + " (used by " + itsHosts + ")");
         lab.fault("kill-controller", used);
         try {
-            String host = itsHosts.get(itsHosts.size() - 1);
+            String host = itsHosts.contains(ALLOCATING_HOST) ? ALLOCATING_HOST : itsHosts.get(itsHosts.size() - 1);
             long t = System.nanoTime();
             Cmd.Result r = lab.lab(Duration.ofSeconds(60), "docker", host, "run", "-d", "--name", "f1-" + host,
                     "--network", NET, "busybox:lab", "sleep", "900");
@@ -165,7 +177,7 @@ class FaultSuiteIT {
                 System.out.println("docker0 container f2-h2 started with all controllers down: " + ip);
                 lab.docker("h2", "rm", "-f", "f2-h2");
             }
-            refusedFast("h3", "f2-h3", "with all controllers down", problems);
+            refusedFast(ALLOCATING_HOST, "f2-" + ALLOCATING_HOST, "with all controllers down", problems);
             Poll.pause(Duration.ofNanos(Math.max(0, THREE_TTL.toNanos() - (System.nanoTime() - start))));
         } finally {
             lab.fault("start-controller", "c1");
@@ -193,19 +205,19 @@ class FaultSuiteIT {
         try {
             Duration deadline = Duration.ofSeconds(30);
             for (int i = 1; ; i++) {
-                String name = "f3-h1-" + i;
-                Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", "h1", "run", "-d", "--name", name, "--network",
+                String name = "f3-" + ALLOCATING_HOST + "-" + i;
+                Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", ALLOCATING_HOST, "run", "-d", "--name", name, "--network",
                         NET, "busybox:lab", "sleep", "900");
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 if (r.ok()) {
-                    System.out.println(name + " on " + NET + " got " + networkIp("h1", name) + ", "
+                    System.out.println(name + " on " + NET + " got " + networkIp(ALLOCATING_HOST, name) + ", "
                             + Traffic.seconds(took) + " after the etcd leader " + leader + " was killed (attempt " + i + ")");
                     if (took.compareTo(Duration.ofSeconds(5)) > 0) {
                         problems.add("the first allocation after the etcd leader died succeeded only after " + Traffic.seconds(took));
                     }
                     break;
                 }
-                lab.docker("h1", "rm", "-f", name);
+                lab.docker(ALLOCATING_HOST, "rm", "-f", name);
                 if (took.compareTo(deadline) > 0) {
                     problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds()
                             + " s of the etcd leader's death: " + firstLine(r.err()));
@@ -225,7 +237,7 @@ class FaultSuiteIT {
         long start = System.nanoTime();
         killed.forEach(e -> lab.fault("kill-etcd", e));
         try {
-            refusedFast("h1", "f7-h1", "with etcd's quorum lost", problems);
+            refusedFast(ALLOCATING_HOST, "f7-" + ALLOCATING_HOST, "with etcd's quorum lost", problems);
             Poll.pause(Duration.ofNanos(Math.max(0, THREE_TTL.toNanos() - (System.nanoTime() - start))));
         } finally {
             killed.forEach(e -> lab.fault("start-etcd", e));
@@ -233,16 +245,16 @@ class FaultSuiteIT {
         long back = System.nanoTime();
         Duration deadline = Duration.ofSeconds(30);
         for (int i = 1; ; i++) {
-            String name = "f7-h2-" + i;
-            Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", "h2", "run", "-d", "--name", name, "--network", NET,
+            String name = "f7-" + ALLOCATING_HOST + "-" + i;
+            Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", ALLOCATING_HOST, "run", "-d", "--name", name, "--network", NET,
                     "busybox:lab", "sleep", "900");
             Duration took = Duration.ofNanos(System.nanoTime() - back);
             if (r.ok()) {
-                System.out.println(name + " on " + NET + " got " + networkIp("h2", name) + ", " + Traffic.seconds(took)
+                System.out.println(name + " on " + NET + " got " + networkIp(ALLOCATING_HOST, name) + ", " + Traffic.seconds(took)
                         + " after the quorum came back (attempt " + i + ")");
                 break;
             }
-            lab.docker("h2", "rm", "-f", name);
+            lab.docker(ALLOCATING_HOST, "rm", "-f", name);
             if (took.compareTo(deadline) > 0) {
                 problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds()
                         + " s of etcd's quorum coming back: " + firstLine(r.err()));
