@@ -282,7 +282,7 @@ public final class AgentRuntime implements AutoCloseable {
         wake(reconcileWakeup);
     }
 
-    /** Opens the topology stream unless one is open; returns how long to wait before the next try, if any. */
+    /** As {@link #ensureWatch}, without waiting out the backoff of streams that failed while the controller was away. */
     private Duration reopenWatchNow() {
         synchronized (lock) {
             watchBackoff = Duration.ZERO;
@@ -290,6 +290,7 @@ public final class AgentRuntime implements AutoCloseable {
         return ensureWatch();
     }
 
+    /** Opens the topology stream unless one is open; returns how long to wait before the next try, if any. */
     private Duration ensureWatch() {
         synchronized (lock) {
             if (watch != null) {
