@@ -28,6 +28,7 @@ USAGE
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TIMEOUT=900 MEM=2G KEEP=no FOLLOW=no
+ARGS=("$@")   # for the re-exec under the lock below (the parsing shifts them away)
 while [ $# -gt 0 ]; do
   case $1 in
     --timeout) TIMEOUT=$2; shift 2 ;;
@@ -50,7 +51,7 @@ done
 
 # One UML at a time on this machine: wait for the lock (the kernel-datapath lab takes it too).
 if [ "${OVSFABRIC_UML_LOCKED:-}" != 1 ]; then
-  exec env OVSFABRIC_UML_LOCKED=1 flock -o /tmp/ovsfabric-uml.lock "$0" "$@"
+  exec env OVSFABRIC_UML_LOCKED=1 flock -o /tmp/ovsfabric-uml.lock "$0" "${ARGS[@]}"
 fi
 
 RUN_DIR=$(mktemp -d /tmp/ovsfabric-umlsd.XXXXXX)
