@@ -15,7 +15,7 @@ import java.util.Optional;
  *
  * <p>Limits: a token admits at most {@code maxUses} joins (1 by default: single-use) before {@code expiresAt}. The
  * store must make "admit and count" atomic: read the record at revision r, call {@link JoinTokens#admit}, and write
- * the returned record (or delete it when {@link #usedUp()}) with a compare on revision r; a lost race is retried
+ * the returned record with a compare on revision r; a lost race is retried
  * from the read, so two agents can never both spend a single-use token. A used-up record is kept until it expires
  * (an etcd lease of the remaining TTL deletes it): an agent whose join answer was lost asks again with the same key,
  * and {@link JoinTokens#admit} answers that repeat without spending another use.

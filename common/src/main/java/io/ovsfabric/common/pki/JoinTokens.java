@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,7 +61,7 @@ public final class JoinTokens {
         JoinToken token = new JoinToken(randomText(JoinToken.ID_LENGTH), randomText(JoinToken.SECRET_LENGTH));
         Instant now = clock.instant();
         JoinTokenRecord record = new JoinTokenRecord(token.id(), hash(token), now, now.plus(ttl), host, maxUses, 0,
-                java.util.Map.of());
+                Map.of());
         return new Issued(token, record);
     }
 
@@ -95,29 +96,27 @@ public final class JoinTokens {
                     "expired at " + record.expiresAt());
         }
         HostId admittedBefore = record.admittedKeys().get(keyFingerprint);
-        if (admittedBefore != null) {
-            if (requested.isPresent() && !requested.get().equals(admittedBefore)) {
-                throw new JoinRefusedException(JoinRefusedException.Reason.WRONG_HOST, record.id(),
-                        "this key joined as host " + admittedBefore + ", asked for by host " + requested.get());
-            }
-            return new Admission(admittedBefore, record, true);
-        }
-        if (record.usedUp()) {
+        boolean repeat = admittedBefore != null;
+        if (!repeat && record.usedUp()) {
             throw new JoinRefusedException(JoinRefusedException.Reason.USED_UP, record.id(),
                     "already admitted " + record.uses() + " of " + record.maxUses() + " joins");
         }
+        // a repeat is bound to the host its key joined as, as a bound token is to its host
+        Optional<HostId> bound = repeat ? Optional.of(admittedBefore) : record.host();
         HostId host;
-        if (record.host().isPresent()) {
-            host = record.host().get();
+        if (bound.isPresent()) {
+            host = bound.get();
             if (requested.isPresent() && !requested.get().equals(host)) {
                 throw new JoinRefusedException(JoinRefusedException.Reason.WRONG_HOST, record.id(),
-                        "bound to host " + host + ", asked for by host " + requested.get());
+                        (repeat ? "this key joined as host " : "bound to host ") + host + ", asked for by host "
+                                + requested.get());
             }
         } else {
             host = requested.orElseThrow(() -> new JoinRefusedException(JoinRefusedException.Reason.HOST_REQUIRED,
                     record.id(), "the token names no host and the agent did not say which host it is"));
         }
-        return new Admission(host, record.consumed(keyFingerprint, host), false);
+        return repeat ? new Admission(host, record, true)
+                : new Admission(host, record.consumed(keyFingerprint, host), false);
     }
 
     /** The stored form of a token's secret: SHA-256 over a domain label, the id and the secret, in hex. */

@@ -13,8 +13,8 @@ import java.util.TreeMap;
 
 /**
  * Join tokens ({@code tokens/<id>}): only the secret's hash (and the fingerprints of the keys it admitted) is
- * stored, under an etcd lease of the token's TTL, so an expired token disappears by itself. Spending a token is a compare-and-set on the record's revision: two agents
- * can never both spend a single-use token.
+ * stored, under an etcd lease of the token's TTL, so an expired token disappears by itself. Spending a token is a
+ * compare-and-set on the record's revision: two agents can never both spend a single-use token.
  */
 public final class JoinTokenRepository extends Repository {
     /** The stored form (plain fields: readable with etcdctl). */
