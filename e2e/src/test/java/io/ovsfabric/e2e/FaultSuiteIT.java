@@ -208,28 +208,10 @@ class FaultSuiteIT {
         long t0 = System.nanoTime();
         lab.fault("kill-etcd", leader);
         try {
-            Duration deadline = Duration.ofSeconds(30);
-            for (int i = 1; ; i++) {
-                String name = "f3-" + ALLOCATING_HOST + "-" + i;
-                Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", ALLOCATING_HOST, "run", "-d", "--name", name, "--network",
-                        NET, "busybox:lab", "sleep", "900");
-                Duration took = Duration.ofNanos(System.nanoTime() - t0);
-                if (r.ok()) {
-                    System.out.println(name + " on " + NET + " got " + networkIp(ALLOCATING_HOST, name) + ", "
-                            + Traffic.seconds(took) + " after the etcd leader " + leader + " was killed (attempt " + i + ")");
-                    if (took.compareTo(Duration.ofSeconds(5)) > 0) {
-                        problems.add("the first allocation after the etcd leader died succeeded only after " + Traffic.seconds(took));
-                    }
-                    break;
-                }
-                lab.docker(ALLOCATING_HOST, "rm", "-f", name);
-                if (took.compareTo(deadline) > 0) {
-                    problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds()
-                            + " s of the etcd leader's death: " + firstLine(r.err()));
-                    break;
-                }
-                Poll.pause(Duration.ofMillis(250));
-            }
+            firstAllocation("f3", t0, "the etcd leader " + leader + " was killed", "the etcd leader's death", problems)
+                    .filter(took -> took.compareTo(Duration.ofSeconds(5)) > 0)
+                    .ifPresent(took -> problems.add("the first allocation after the etcd leader died succeeded only after "
+                            + Traffic.seconds(took)));
         } finally {
             lab.fault("start-etcd", leader);
         }
@@ -247,23 +229,32 @@ class FaultSuiteIT {
         } finally {
             killed.forEach(e -> lab.fault("start-etcd", e));
         }
-        long back = System.nanoTime();
+        firstAllocation("f7", System.nanoTime(), "the quorum came back", "etcd's quorum coming back", problems);
+    }
+
+    /**
+     * Starts {@code faultnet} containers on {@link #ALLOCATING_HOST} ({@code PREFIX-h4-N}), 250 ms apart, until one
+     * gets its address, for up to 30 s after {@code sinceNanos}: how long after that it took, or empty after adding
+     * the problem.
+     */
+    private static Optional<Duration> firstAllocation(String prefix, long sinceNanos, String after, String of,
+            List<String> problems) {
         Duration deadline = Duration.ofSeconds(30);
         for (int i = 1; ; i++) {
-            String name = "f7-" + ALLOCATING_HOST + "-" + i;
-            Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", ALLOCATING_HOST, "run", "-d", "--name", name, "--network", NET,
-                    "busybox:lab", "sleep", "900");
-            Duration took = Duration.ofNanos(System.nanoTime() - back);
+            String name = prefix + "-" + ALLOCATING_HOST + "-" + i;
+            Cmd.Result r = lab.lab(Duration.ofSeconds(30), "docker", ALLOCATING_HOST, "run", "-d", "--name", name,
+                    "--network", NET, "busybox:lab", "sleep", "900");
+            Duration took = Duration.ofNanos(System.nanoTime() - sinceNanos);
             if (r.ok()) {
-                System.out.println(name + " on " + NET + " got " + networkIp(ALLOCATING_HOST, name) + ", " + Traffic.seconds(took)
-                        + " after the quorum came back (attempt " + i + ")");
-                break;
+                System.out.println(name + " on " + NET + " got " + networkIp(ALLOCATING_HOST, name) + ", "
+                        + Traffic.seconds(took) + " after " + after + " (attempt " + i + ")");
+                return Optional.of(took);
             }
             lab.docker(ALLOCATING_HOST, "rm", "-f", name);
             if (took.compareTo(deadline) > 0) {
-                problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds()
-                        + " s of etcd's quorum coming back: " + firstLine(r.err()));
-                break;
+                problems.add("no allocation on " + NET + " succeeded within " + deadline.toSeconds() + " s of " + of
+                        + ": " + firstLine(r.err()));
+                return Optional.empty();
             }
             Poll.pause(Duration.ofMillis(250));
         }
