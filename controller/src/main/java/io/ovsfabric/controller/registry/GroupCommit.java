@@ -64,11 +64,19 @@ final class GroupCommit<T> {
         Lane<T> lane = lanes.computeIfAbsent(laneKey, k -> new Lane<>());
         lane.waiting.add(mine);
         while (!mine.done) {
+            // wait() woken by notifyAll and an interrupt at once may return normally: look at the flag before a slot
+            if (Thread.interrupted()) {
+                throw leaveQueue(laneKey, lane, mine, null);
+            }
             if (lane.inFlight < MAX_IN_FLIGHT && lane.waiting.peekFirst() == mine) {
                 lane.inFlight++;
                 return lane.take(keys);
             }
-            awaitTurn(laneKey, lane, mine);
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                throw leaveQueue(laneKey, lane, mine, e);
+            }
         }
         return null;
     }
@@ -95,19 +103,15 @@ final class GroupCommit<T> {
     }
 
     /** Called holding the lock. An interrupted write leaves the queue, or it would block the writes behind it. */
-    private void awaitTurn(String laneKey, Lane<T> lane, Pending<T> mine) {
-        try {
-            wait();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (lane.waiting.remove(mine)) {
-                if (lane.inFlight == 0 && lane.waiting.isEmpty()) {
-                    lanes.remove(laneKey);
-                }
-                notifyAll();
+    private FabricException leaveQueue(String laneKey, Lane<T> lane, Pending<T> mine, InterruptedException cause) {
+        Thread.currentThread().interrupt();
+        if (lane.waiting.remove(mine)) {
+            if (lane.inFlight == 0 && lane.waiting.isEmpty()) {
+                lanes.remove(laneKey);
             }
-            throw new FabricException(Code.UNAVAILABLE, "interrupted while waiting to commit", e);
+            notifyAll();
         }
+        return new FabricException(Code.UNAVAILABLE, "interrupted while waiting to commit", cause);
     }
 
     /** The writes of one lane waiting for a slot, and how many of its batches are in flight. */
