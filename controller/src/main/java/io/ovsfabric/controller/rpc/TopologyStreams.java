@@ -31,7 +31,12 @@ final class TopologyStreams {
     private final Semaphore permits = new Semaphore(SNAPSHOTS_IN_FLIGHT);
     private final Queue<Stream> waiting = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Encoded> lastSnapshot = new AtomicReference<>();
-    private final AtomicReference<Encoded> lastDelta = new AtomicReference<>();
+    /**
+     * The last few deltas encoded, newest first: streams behind by different amounts get different merged deltas, and
+     * one slot would make streams of two positions, woken in turn, encode each other's out.
+     */
+    private final Encoded[] recentDeltas = new Encoded[RECENT_DELTAS]; // guarded by itself
+    static final int RECENT_DELTAS = 8;
 
     /** {@code message} is null when the event is over the size limit. */
     private record Encoded(TopologyEvent event, EncodedEvent message, int bytes) {}
@@ -58,8 +63,7 @@ final class TopologyStreams {
     }
 
     private Encoded encode(TopologyEvent event) {
-        AtomicReference<Encoded> slot = event.isSnapshot() ? lastSnapshot : lastDelta;
-        Encoded cached = slot.get();
+        Encoded cached = event.isSnapshot() ? lastSnapshot.get() : recentDelta(event);
         if (cached != null && cached.event() == event) {
             return cached;
         }
@@ -67,7 +71,11 @@ final class TopologyStreams {
         int size = proto.getSerializedSize();
         // an oversized event is never sent: not worth serializing
         Encoded encoded = new Encoded(event, size > maxMessageBytes ? null : new EncodedEvent(proto), size);
-        slot.set(encoded);
+        if (event.isSnapshot()) {
+            lastSnapshot.set(encoded);
+        } else {
+            rememberDelta(encoded);
+        }
         if (event.isSnapshot() && encoded.bytes() > maxMessageBytes) {
             log.error("the topology snapshot at revision {} is {} bytes ({} hosts, {} networks, {} endpoints), over the {}"
                     + " byte message limit: watchers that need a snapshot are refused until the fabric is smaller",
@@ -75,6 +83,24 @@ final class TopologyStreams {
                     event.snapshot().endpoints().size(), maxMessageBytes);
         }
         return encoded;
+    }
+
+    private Encoded recentDelta(TopologyEvent event) {
+        synchronized (recentDeltas) {
+            for (Encoded e : recentDeltas) {
+                if (e != null && e.event() == event) {
+                    return e;
+                }
+            }
+            return null;
+        }
+    }
+
+    private void rememberDelta(Encoded encoded) {
+        synchronized (recentDeltas) {
+            System.arraycopy(recentDeltas, 0, recentDeltas, 1, recentDeltas.length - 1);
+            recentDeltas[0] = encoded;
+        }
     }
 
     /** Frees a snapshot permit and hands free permits to waiting streams (one that is not ready passes it on). */

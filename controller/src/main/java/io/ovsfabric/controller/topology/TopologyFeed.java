@@ -34,12 +34,18 @@ public final class TopologyFeed implements WatchCache.Listener {
     /** A watcher behind by several deltas gets them as one message of at most this many changes. */
     static final int MAX_MERGED_CHANGES = 512;
     /**
-     * Fan-out passes start at most this often: with a thousand streams every pass is a thousand messages, so a busy
-     * fabric (hundreds of allocations a second) is sent as 20 merged deltas a second per stream instead of one per
-     * change. It adds at most this much to a change's delivery.
+     * Fan-out passes start at most this often, however few the streams: a busy fabric (hundreds of allocations a second)
+     * is sent as merged deltas, at most 20 a second per stream, instead of one message per change. A change arriving
+     * after a quiet spell goes out at once; under churn it waits at most the pass interval.
      */
     static final Duration PASS_INTERVAL = Duration.ofMillis(50);
-
+    /**
+     * The fan-out's message budget. A pass sends one message to every stream, and a message costs the controller (and
+     * the agent) far more in gRPC and HTTP/2 work than the changes in it: with 1,000 streams, passes every 50 ms (20,000
+     * messages a second) took most of both cores of a 2-core machine and cut AllocateAddress to a fifth of etcd's speed.
+     * So passes are spaced to stay within this many messages a second: 50 ms up to 250 streams, 200 ms at 1,000.
+     */
+    static final int MESSAGES_PER_SECOND = 5_000;
     private final Duration grace;
     private final int historyLimit;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
@@ -53,10 +59,12 @@ public final class TopologyFeed implements WatchCache.Listener {
     private TopologyEvent snapshot;
     private int deltasSinceSnapshot;
     private FabricException stale;
-    private TopologyEvent merged;
-    private long mergedFrom;
+    /** The revision the current fan-out pass delivers up to; later changes wait for the next pass. */
+    private long passTarget;
+    /** The current pass's merged deltas by the revision they start after: streams at one position share one. */
+    private final Map<Long, TopologyEvent> mergedByFrom = new java.util.HashMap<>();
     private final java.util.concurrent.Executor fanOut;
-    private final long passIntervalNanos;
+    private final long minPassIntervalNanos;
     private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private long lastPassNanos; // the fan-out thread's only
 
@@ -94,8 +102,8 @@ public final class TopologyFeed implements WatchCache.Listener {
         this.grace = grace;
         this.historyLimit = historyLimit;
         this.fanOut = fanOut;
-        this.passIntervalNanos = passInterval.toNanos();
-        this.lastPassNanos = System.nanoTime() - passIntervalNanos;
+        this.minPassIntervalNanos = passInterval.toNanos();
+        this.lastPassNanos = System.nanoTime() - java.util.concurrent.TimeUnit.HOURS.toNanos(1); // the first pass never waits
     }
 
     /**
@@ -148,7 +156,8 @@ public final class TopologyFeed implements WatchCache.Listener {
             floor = revision;
             history.clear();
             resets++;
-            merged = null;
+            passTarget = revision;
+            mergedByFrom.clear();
             snapshot = null;
             stale = null;
         }
@@ -195,7 +204,7 @@ public final class TopologyFeed implements WatchCache.Listener {
 
     /**
      * Wakes every stream from one fan-out thread. Wake-ups coalesce: while a pass runs (or waits for its turn, at most
-     * one every {@link #PASS_INTERVAL}), further changes only ask for one more pass, and a stream that is several deltas behind gets them merged into one message, so a burst of
+     * one every {@link #passIntervalNanos}), further changes only ask for one more pass, and a stream that is several deltas behind gets them merged into one message, so a burst of
      * changes costs a message per stream per pass, not per change.
      */
     private void wakeAll() {
@@ -204,13 +213,14 @@ public final class TopologyFeed implements WatchCache.Listener {
         }
         try {
             fanOut.execute(() -> {
-                long early = lastPassNanos + passIntervalNanos - System.nanoTime();
-                if (passIntervalNanos > 0 && early > 0) {
+                long early = lastPassNanos + passIntervalNanos(minPassIntervalNanos, subscriptions.size()) - System.nanoTime();
+                if (early > 0) {
                     // pacing, not waiting for a condition: changes arriving meanwhile join this pass
                     java.util.concurrent.locks.LockSupport.parkNanos(early);
                 }
                 wakePending.set(false);
                 lastPassNanos = System.nanoTime();
+                startPass();
                 for (Subscription s : subscriptions) {
                     s.sink.onAvailable();
                 }
@@ -218,6 +228,17 @@ public final class TopologyFeed implements WatchCache.Listener {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             wakePending.set(false);
         }
+    }
+
+    /**
+     * The least time between the starts of two passes over {@code streams} streams: {@code minimumNanos}, or longer
+     * when that would exceed {@link #MESSAGES_PER_SECOND}; 0 (no pacing, as in tests) stays 0.
+     */
+    static long passIntervalNanos(long minimumNanos, int streams) {
+        if (minimumNanos <= 0) {
+            return 0;
+        }
+        return Math.max(minimumNanos, streams * (1_000_000_000L / MESSAGES_PER_SECOND));
     }
 
     /** Stops the fan-out thread (the controller is stopping). */
@@ -241,33 +262,40 @@ public final class TopologyFeed implements WatchCache.Listener {
             return shared;
         }
         Map.Entry<Long, TopologyEvent> next = history.higherEntry(s.position);
-        if (next == null) {
-            return null;
+        if (next == null || next.getKey() > passTarget) {
+            return null; // the pass after these changes delivers them
         }
-        if (next.getKey().equals(history.lastKey()) || next.getValue().changes().size() >= MAX_MERGED_CHANGES) {
+        long last = history.floorKey(passTarget);
+        if (next.getKey() == last || next.getValue().changes().size() >= MAX_MERGED_CHANGES) {
             s.position = next.getKey();
             return next.getValue();
         }
-        if (merged == null || mergedFrom != s.position || merged.revision() != history.lastKey()) {
+        TopologyEvent merged = mergedByFrom.get(s.position);
+        if (merged == null) {
             List<TopologyChange> changes = new ArrayList<>();
             long to = s.position;
-            for (Map.Entry<Long, TopologyEvent> e : history.tailMap(s.position, false).entrySet()) {
+            for (Map.Entry<Long, TopologyEvent> e : history.subMap(s.position, false, passTarget, true).entrySet()) {
                 if (!changes.isEmpty() && changes.size() + e.getValue().changes().size() > MAX_MERGED_CHANGES) {
                     break;
                 }
                 changes.addAll(e.getValue().changes());
                 to = e.getKey();
             }
-            TopologyEvent event = TopologyEvent.delta(to, changes);
-            if (to != history.lastKey()) {
-                s.position = to;
-                return event; // a partial merge: not worth sharing
-            }
-            merged = event;
-            mergedFrom = s.position;
+            merged = TopologyEvent.delta(to, changes);
+            mergedByFrom.put(s.position, merged);
         }
         s.position = merged.revision();
         return merged;
+    }
+
+    /**
+     * A pass delivers the changes applied before it started, and no later ones: every stream that was at one position
+     * reaches the same revision and shares one merged delta (encoded once), instead of streams drifting apart as
+     * changes land mid-pass and each needing its own.
+     */
+    private synchronized void startPass() {
+        passTarget = revision;
+        mergedByFrom.clear();
     }
 
     /** The shared snapshot: rebuilt when the history no longer covers it or it is more than a few deltas old. */

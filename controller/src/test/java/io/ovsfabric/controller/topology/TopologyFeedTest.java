@@ -25,6 +25,18 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TopologyFeedTest {
+    @Test
+    void passesAreSpacedSoThatAThousandStreamsStayWithinTheMessageBudget() {
+        long min = TopologyFeed.PASS_INTERVAL.toNanos();
+
+        assertEquals(min, TopologyFeed.passIntervalNanos(min, 1), "few streams: the minimum interval");
+        assertEquals(min, TopologyFeed.passIntervalNanos(min, 250), "250 streams at 20 passes a second: the budget");
+        assertEquals(Duration.ofMillis(200).toNanos(), TopologyFeed.passIntervalNanos(min, 1000));
+        assertEquals(TopologyFeed.MESSAGES_PER_SECOND, 1000 * (1_000_000_000L / TopologyFeed.passIntervalNanos(min, 1000)),
+                "1,000 streams send the budget's messages a second, not more");
+        assertEquals(0, TopologyFeed.passIntervalNanos(0, 1000), "no pacing asked (tests): none, however many streams");
+    }
+
     private static final Duration GRACE = Duration.ofMinutes(10);
     private final FakeKvStore store = new FakeKvStore();
     private final FabricStore fabric = new FabricStore(store, FabricStore.DEFAULT_PREFIX);
@@ -45,6 +57,7 @@ class TopologyFeedTest {
         final List<TopologyEvent> events = new ArrayList<>();
         FabricException error;
         TopologyFeed.Subscription subscription;
+        Runnable afterPulling; // once, after the next pull: a change landing while a pass is running
 
         Recorder subscribe(TopologyFeed feed, long resume) {
             subscription = feed.subscribe("test", resume, this);
@@ -59,6 +72,11 @@ class TopologyFeedTest {
             }
             for (TopologyEvent e = subscription.next(); e != null; e = subscription.next()) {
                 events.add(e);
+            }
+            Runnable hook = afterPulling;
+            afterPulling = null;
+            if (hook != null) {
+                hook.run();
             }
         }
 
@@ -102,6 +120,35 @@ class TopologyFeedTest {
         int seen = rec.events.size();
         registry.register("h3", "192.0.2.13", Map.of(), 0);
         assertEquals(seen, rec.events.size(), "closed subscriptions get nothing");
+    }
+
+    @Test
+    void aChangeLandingMidPassWaitsForTheNextPassSoStreamsAtOnePositionStayTogether() {
+        List<Runnable> passes = new ArrayList<>();
+        TopologyFeed paced = new TopologyFeed(GRACE, TopologyFeed.DEFAULT_HISTORY, passes::add);
+        fabric.cache().addListener(paced);
+        Recorder a = new Recorder().subscribe(paced, 0);
+        Recorder b = new Recorder().subscribe(paced, 0);
+        // whichever stream the pass wakes first sees h2 registered right after its pull
+        Runnable h2Lands = () -> {
+            a.afterPulling = null;
+            b.afterPulling = null;
+            registry.register("h2", "192.0.2.12", Map.of(), 0);
+        };
+        a.afterPulling = h2Lands;
+        b.afterPulling = h2Lands;
+
+        registry.register("h1", "192.0.2.11", Map.of(), 0);
+        while (!passes.isEmpty()) {
+            passes.remove(0).run();
+        }
+
+        assertEquals(3, a.events.size(), "snapshot, h1, h2: " + a.events);
+        for (int i = 0; i < a.events.size(); i++) {
+            assertTrue(a.events.get(i) == b.events.get(i), "both streams got the same event " + i + ": " + a.events + " / " + b.events);
+        }
+        assertEquals(store.revision(), b.last().revision());
+        paced.close();
     }
 
     @Test
