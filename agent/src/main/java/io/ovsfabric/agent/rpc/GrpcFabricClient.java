@@ -44,7 +44,8 @@ final class GrpcFabricClient implements FabricClient {
 
     @Override
     public void keepAlive(HostId host, long leaseId) {
-        String what = "refresh lease " + leaseId + " of host " + host;
+        // lease ids never leave the controller (RegisterResponse.lease_id is 0): name the host's lease, not an id
+        String what = "refresh the lease of host " + host;
         try {
             controller.fabric(what, stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setHostId(host.value())
                     .setLeaseId(leaseId).build()));

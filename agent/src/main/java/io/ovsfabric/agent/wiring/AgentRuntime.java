@@ -246,9 +246,8 @@ public final class AgentRuntime implements AutoCloseable {
             self = r.self();
         }
         registration = r;
-        log.info("Host {} registered at underlay {}: subnet {}, gateway {}, MTU {}, lease {} ({}s)", options.host(),
-                options.underlayIp(), r.self().subnet(), r.self().gateway(), r.self().mtu(), r.leaseId(),
-                r.leaseTtl().toSeconds());
+        log.info("Host {} registered at underlay {}: subnet {}, gateway {}, MTU {}, lease TTL {}s", options.host(),
+                options.underlayIp(), r.self().subnet(), r.self().gateway(), r.self().mtu(), r.leaseTtl().toSeconds());
         wake(reconcileWakeup);
     }
 
