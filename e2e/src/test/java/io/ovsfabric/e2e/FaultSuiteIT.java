@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The fault suite of issue 11: on a lab of 4 hosts, 2 controllers and 3 etcd members, with ping at 10/s between
  * containers on every pair of h1, h2 and h3 plus one TCP stream running throughout ({@link Traffic}), seven faults
- * happen one after the other (the user-network containers they start run on h4, see {@link #ALLOCATING_HOST}):
+ * happen one after the other (the containers they start run on h4, see {@link #ALLOCATING_HOST}):
  * <ol>
  *   <li>kill -9 the controller the agents use (the one h4 uses, with at least one host of the streams): 0 lost; a
  *       user-network container started right after the kill, on a host whose agent used that controller, gets its
@@ -58,7 +58,7 @@ class FaultSuiteIT {
     /** The hosts whose containers carry the traffic. */
     private static final List<String> STREAM_HOSTS = List.of("h1", "h2", "h3");
     /**
-     * Where the faults' user-network containers start. On the userspace datapath of this lab, adding or removing a
+     * Where the faults' containers start (user-network ones, and fault 2's docker0 one). On the userspace datapath of this lab, adding or removing a
      * port on br0 now and then loses one packet on that host's other ports: with plain {@code ovs-vsctl add-port}
      * and {@code del-port} and no agent involved, 1-2 of 1,760 pings (50/s) over 12 port changes on the peer
      * (2026-12-03, docs/dataplane.md). Containers start on h4, which carries no traffic, so that what the streams
@@ -173,14 +173,17 @@ class FaultSuiteIT {
         lab.fault("kill-controller", "c1");
         lab.fault("kill-controller", "c2");
         try {
-            Cmd.Result r = lab.lab(Duration.ofSeconds(60), "docker", "h2", "run", "-d", "--name", "f2-h2", "busybox:lab",
-                    "sleep", "900");
+            // on h4 too: a container start on a host that carries the streams once cost one of h1-h2's pings here
+            String docker0 = "f2-docker0-" + ALLOCATING_HOST;
+            Cmd.Result r = lab.lab(Duration.ofSeconds(60), "docker", ALLOCATING_HOST, "run", "-d", "--name", docker0,
+                    "busybox:lab", "sleep", "900");
             if (!r.ok()) {
-                problems.add("a docker0 container on h2 did not start with all controllers down: " + firstLine(r.err()));
+                problems.add("a docker0 container on " + ALLOCATING_HOST + " did not start with all controllers down: "
+                        + firstLine(r.err()));
             } else {
-                String ip = lab.docker("h2", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", "f2-h2").out().strip();
-                System.out.println("docker0 container f2-h2 started with all controllers down: " + ip);
-                lab.docker("h2", "rm", "-f", "f2-h2");
+                String ip = lab.docker(ALLOCATING_HOST, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", docker0).out().strip();
+                System.out.println("docker0 container " + docker0 + " started with all controllers down: " + ip);
+                lab.docker(ALLOCATING_HOST, "rm", "-f", docker0);
             }
             refusedFast(ALLOCATING_HOST, "f2-" + ALLOCATING_HOST, "with all controllers down", problems);
             Poll.pause(Duration.ofNanos(Math.max(0, THREE_TTL.toNanos() - (System.nanoTime() - start))));
