@@ -46,6 +46,7 @@ public final class TopologyFeed implements WatchCache.Listener {
      * So passes are spaced to stay within this many messages a second: 50 ms up to 250 streams, 200 ms at 1,000.
      */
     static final int MESSAGES_PER_SECOND = 5_000;
+
     private final Duration grace;
     private final int historyLimit;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
