@@ -58,11 +58,11 @@ class FaultSuiteIT {
     /** The hosts whose containers carry the traffic. */
     private static final List<String> STREAM_HOSTS = List.of("h1", "h2", "h3");
     /**
-     * Where the faults' containers start (user-network ones, and fault 2's docker0 one). On the userspace datapath of this lab, adding or removing a
-     * port on br0 now and then loses one packet on that host's other ports: with plain {@code ovs-vsctl add-port}
-     * and {@code del-port} and no agent involved, 1-2 of 1,760 pings (50/s) over 12 port changes on the peer
-     * (2026-12-03, docs/dataplane.md). Containers start on h4, which carries no traffic, so that what the streams
-     * measure is what the fault costs.
+     * Where the faults' containers start (user-network ones, and fault 2's docker0 one). On the userspace datapath of
+     * this lab, adding or removing a port on br0 now and then loses one packet on that host's other ports: with plain
+     * {@code ovs-vsctl add-port} and {@code del-port} and no agent involved, 1-2 of 1,760 pings (50/s) over 12 port
+     * changes on the peer (2026-12-03, docs/dataplane.md). Containers start on h4, which carries no traffic, so that
+     * what the streams measure is what the fault costs.
      */
     private static final String ALLOCATING_HOST = "h4";
 

@@ -3,6 +3,7 @@ package io.ovsfabric.controller.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ovsfabric.common.HostId;
@@ -25,18 +26,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TopologyFeedTest {
-    @Test
-    void passesAreSpacedSoThatAThousandStreamsStayWithinTheMessageBudget() {
-        long min = TopologyFeed.PASS_INTERVAL.toNanos();
-
-        assertEquals(min, TopologyFeed.passIntervalNanos(min, 1), "few streams: the minimum interval");
-        assertEquals(min, TopologyFeed.passIntervalNanos(min, 250), "250 streams at 20 passes a second: the budget");
-        assertEquals(Duration.ofMillis(200).toNanos(), TopologyFeed.passIntervalNanos(min, 1000));
-        assertEquals(TopologyFeed.MESSAGES_PER_SECOND, 1000 * (1_000_000_000L / TopologyFeed.passIntervalNanos(min, 1000)),
-                "1,000 streams send the budget's messages a second, not more");
-        assertEquals(0, TopologyFeed.passIntervalNanos(0, 1000), "no pacing asked (tests): none, however many streams");
-    }
-
     private static final Duration GRACE = Duration.ofMinutes(10);
     private final FakeKvStore store = new FakeKvStore();
     private final FabricStore fabric = new FabricStore(store, FabricStore.DEFAULT_PREFIX);
@@ -123,6 +112,18 @@ class TopologyFeedTest {
     }
 
     @Test
+    void passesAreSpacedSoThatAThousandStreamsStayWithinTheMessageBudget() {
+        long min = TopologyFeed.PASS_INTERVAL.toNanos();
+
+        assertEquals(min, TopologyFeed.passIntervalNanos(min, 1), "few streams: the minimum interval");
+        assertEquals(min, TopologyFeed.passIntervalNanos(min, 250), "250 streams at 20 passes a second: the budget");
+        assertEquals(Duration.ofMillis(200).toNanos(), TopologyFeed.passIntervalNanos(min, 1000));
+        assertEquals(TopologyFeed.MESSAGES_PER_SECOND, 1000 * (1_000_000_000L / TopologyFeed.passIntervalNanos(min, 1000)),
+                "1,000 streams send the budget's messages a second, not more");
+        assertEquals(0, TopologyFeed.passIntervalNanos(0, 1000), "no pacing asked (tests): none, however many streams");
+    }
+
+    @Test
     void aChangeLandingMidPassWaitsForTheNextPassSoStreamsAtOnePositionStayTogether() {
         List<Runnable> passes = new ArrayList<>();
         TopologyFeed paced = new TopologyFeed(GRACE, TopologyFeed.DEFAULT_HISTORY, passes::add);
@@ -145,7 +146,8 @@ class TopologyFeedTest {
 
         assertEquals(3, a.events.size(), "snapshot, h1, h2: " + a.events);
         for (int i = 0; i < a.events.size(); i++) {
-            assertTrue(a.events.get(i) == b.events.get(i), "both streams got the same event " + i + ": " + a.events + " / " + b.events);
+            assertSame(a.events.get(i), b.events.get(i), "both streams got the same event " + i + ": " + a.events + " / "
+                    + b.events);
         }
         assertEquals(store.revision(), b.last().revision());
         paced.close();
