@@ -28,6 +28,7 @@ import io.ovsfabric.agent.plan.LocalEndpoints;
 import io.ovsfabric.agent.plan.ObservedBridge;
 import io.ovsfabric.agent.plan.ObservedHost;
 import io.ovsfabric.agent.plan.ObservedPort;
+import io.ovsfabric.agent.plan.Ownership;
 import io.ovsfabric.agent.plan.PlanSettings;
 import io.ovsfabric.agent.plan.PortTypes;
 import io.ovsfabric.agent.plan.TeardownPlanner;
@@ -76,7 +77,7 @@ public final class OvsDataPlane implements DataPlane {
     private PortTypes.Policy portPolicy = PortTypes.Policy.AUTO;
     private boolean pmdSleepSet;
     private Set<String> interfaceTypes = Set.of();               // vswitchd's, read until it answers non-empty
-    private final Map<String, String> afxdpRefused = new HashMap<>();  // port -> Interface.error, for this run
+    private final Map<String, String> afxdpRefused = new HashMap<>();  // port -> Interface.error, this run or earlier
     private final Map<String, String> loggedTypes = new HashMap<>();   // port -> the choice last logged
 
     private OvsDataPlane(DataPlaneConfig config, DatapathMode mode, OvsDatabase ovsdb, FlowTable flowTable,
@@ -240,6 +241,24 @@ public final class OvsDataPlane implements DataPlane {
         return found;
     }
 
+    /**
+     * A port an earlier run fell back to AF_PACKET on stays AF_PACKET: it is forwarding, and changing a port's type
+     * under traffic loses packets (vswitchd reopens the device).
+     */
+    private void rememberEarlierRefusals(Topology topology, ObservedHost observed) {
+        for (ObservedBridge bridge : observed.bridges()) {
+            for (ObservedPort port : bridge.ports()) {
+                String refusal = port.externalIds().get(Ownership.AFXDP_REFUSED_KEY);
+                if (port.owned() && refusal != null && afxdpRefused.putIfAbsent(port.name(), refusal) == null) {
+                    LOG.info("{}: port {} of {} stays AF_PACKET: ovs-vswitchd refused AF_XDP on it in an earlier run"
+                            + " ({}); to try AF_XDP again, run 'ovs-vsctl remove port {} external_ids {}' and restart"
+                            + " the agent", topology.self().id(), port.name(), bridge.name(), refusal, port.name(),
+                            Ownership.AFXDP_REFUSED_KEY);
+                }
+            }
+        }
+    }
+
     private PortTypes.Offer portOffer() {
         if (mode == DatapathMode.NETDEV && portPolicy != PortTypes.Policy.AFPACKET && interfaceTypes.isEmpty()) {
             interfaceTypes = ovsdb.interfaceTypes();
@@ -303,6 +322,7 @@ public final class OvsDataPlane implements DataPlane {
             round = Cookie.nextRound(previous);
             LOG.info("{}: flow round {} (previous run: {})", topology.self().id(), round,
                     previous == 0 ? "none" : previous);
+            rememberEarlierRefusals(topology, observed);
         }
         List<EndpointPort> endpointPorts = observed.bridge(config.names().integrationBridge())
                 .map(EndpointPort::on).orElse(List.of());

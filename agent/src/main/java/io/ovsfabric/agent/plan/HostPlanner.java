@@ -48,15 +48,15 @@ public final class HostPlanner {
         PortTypes.Choice vethType = PortTypes.choose(settings.ports(), names.vethBridgeSide(), mtu);
         List<PortSpec> integrationPorts = new ArrayList<>(List.of(
                 new PortSpec(names.vethBridgeSide(), vethType.type(), vethType.options(), FlowPlanner.VETH_PORT, null,
-                        marks),
+                        vethType.portIds(marks)),
                 new PortSpec(names.tunnelPort(), "gre", Map.of("remote_ip", "flow", "key", "flow"),
                         FlowPlanner.TUNNEL_PORT, null, marks)));
         integrationPorts.addAll(NetworkPlanner.gatewayPorts(topology, marks, mtu));
         List<LocalEndpoint> endpoints = local.map(LocalEndpoints::endpoints).orElse(List.of());
         for (LocalEndpoint endpoint : endpoints) {
             PortTypes.Choice type = PortTypes.chooseEndpoint(settings.ports(), endpoint.hostInterface(), mtu);
-            integrationPorts.add(new PortSpec(endpoint.hostInterface(), type.type(), type.options(), null, null, marks,
-                    endpoint.interfaceIds(marks)));
+            integrationPorts.add(new PortSpec(endpoint.hostInterface(), type.type(), type.options(), null, null,
+                    type.portIds(marks), endpoint.interfaceIds(marks)));
         }
         bridges.add(new BridgeSpec(names.integrationBridge(), settings.mode().ovsDatapathType(), "secure", PROTOCOLS,
                 integrationIds, integrationPorts));
@@ -88,7 +88,7 @@ public final class HostPlanner {
             bridges.add(new BridgeSpec(names.underlayBridge(), "netdev", "standalone", PROTOCOLS, underlayIds, List.of(
                     new PortSpec(names.underlayBridge(), "internal", Map.of(), null, underlay.mtu(), marks),
                     new PortSpec(underlay.interfaceName(), underlayType.type(), underlayType.options(),
-                            FlowPlanner.UNDERLAY_PORT, null, marks))));
+                            FlowPlanner.UNDERLAY_PORT, null, underlayType.portIds(marks)))));
             links.add(new LinkSpec(names.underlayBridge(), LinkSpec.Kind.EXISTING, null, null, 0, false,
                     List.of(underlay.address()), null, null));
             links.add(new LinkSpec(underlay.interfaceName(), LinkSpec.Kind.EXISTING, null, null, 0, false, List.of(),

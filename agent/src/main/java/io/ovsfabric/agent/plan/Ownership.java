@@ -18,6 +18,11 @@ public final class Ownership {
     public static final String UNDERLAY_INTERFACE_KEY = "ovsfabric-underlay-interface";
     public static final String UNDERLAY_ADDRESS_KEY = "ovsfabric-underlay-address";
     public static final String UNDERLAY_ROUTES_KEY = "ovsfabric-underlay-routes";
+    /**
+     * On a port the agent gave AF_PACKET because ovs-vswitchd refused AF_XDP on it: the refusal
+     * ({@code Interface.error}), so that a restarted agent keeps the working type instead of changing it under traffic.
+     */
+    public static final String AFXDP_REFUSED_KEY = "ovsfabric-afxdp-refused";
     /** Interface alias (ifalias) of Linux links the agent created. */
     public static final String LINK_ALIAS = "ovsfabric-owner=agent";
     /** Every iptables chain of the agent starts with this. */

@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * Which OVS interface type the agent gives the Linux devices it attaches to a bridge: the underlay interface (on
  * br-phy) and the docker0 link (ofx-br0 on br0). Pure: the inputs are what vswitchd says it supports
- * ({@code Open_vSwitch.iface_types}), the port's MTU, and the ports vswitchd already refused AF_XDP on.
+ * ({@code Open_vSwitch.iface_types}), the port's MTU, and the ports vswitchd already refused AF_XDP on (in this run
+ * of the agent or, as the port's {@link Ownership#AFXDP_REFUSED_KEY} says, in an earlier one).
  *
  * <p>On the kernel datapath every device is a kernel vport ({@code ""}). On the userspace datapath, {@code ""} means
  * an AF_PACKET socket per port, read by vswitchd's main thread: its receive buffer (the netns's rmem_default,
@@ -70,10 +71,29 @@ public final class PortTypes {
      *
      * @param type    OVSDB Interface.type ("" = a plain Linux device)
      * @param reason  one sentence for the log
+     * @param refusal why vswitchd refused AF_XDP on the port, when that is why it is AF_PACKET; "" otherwise
      */
-    public record Choice(String type, Map<String, String> options, String reason) {
+    public record Choice(String type, Map<String, String> options, String reason, String refusal) {
         public Choice {
             options = Map.copyOf(options);
+            refusal = refusal == null ? "" : refusal;
+        }
+
+        public Choice(String type, Map<String, String> options, String reason) {
+            this(type, options, reason, "");
+        }
+
+        /**
+         * The port's external_ids: {@code marks}, plus the refusal ({@link Ownership#AFXDP_REFUSED_KEY}) when there
+         * is one, kept in OVSDB so that the next run of the agent finds it.
+         */
+        public Map<String, String> portIds(Map<String, String> marks) {
+            if (refusal.isEmpty()) {
+                return marks;
+            }
+            Map<String, String> ids = new java.util.HashMap<>(marks);
+            ids.put(Ownership.AFXDP_REFUSED_KEY, refusal);
+            return Map.copyOf(ids);
         }
 
         public boolean afxdp() {
@@ -139,7 +159,8 @@ public final class PortTypes {
         }
         String refusal = offer.refused().get(port);
         if (refusal != null) {
-            return new Choice("", Map.of(), "AF_PACKET: ovs-vswitchd refused AF_XDP on " + port + ": " + refusal);
+            return new Choice("", Map.of(), "AF_PACKET: ovs-vswitchd refused AF_XDP on " + port + ": " + refusal
+                    + " (remembered in the port's external_ids:" + Ownership.AFXDP_REFUSED_KEY + ")", refusal);
         }
         String fits = "ovs-vswitchd supports it and MTU " + (mtu > 0 ? mtu : "?") + " fits";
         return new Choice(type, Map.of("xdp-mode", "native"), offer.policy() == Policy.AFXDP_PMD

@@ -106,6 +106,30 @@ class OvsDataPlaneTest {
     }
 
     @Test
+    void aPortThatFellBackToAfPacketKeepsItAfterARestartEvenWhenVswitchdWouldNowTakeAfxdp() {
+        ovsdb.interfaceTypes = Set.of("afxdp", "afxdp-nonpmd", "gre", "internal", "system");
+        ovsdb.refusedTypes = Set.of("afxdp-nonpmd");
+        dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
+        assertEquals("", bridge("br0").port("ofx-br0").orElseThrow().type());
+        assertTrue(bridge("br0").port("ofx-br0").orElseThrow().externalIds().get("ovsfabric-afxdp-refused")
+                .contains("Invalid argument"), "the refusal is kept in OVSDB for the next run");
+
+        // the refusal was a passing one: a restarted agent must still not change a forwarding port's type
+        ovsdb.refusedTypes = Set.of();
+        OvsDataPlane restarted = dataPlane(DatapathMode.NETDEV);
+        assertEquals(List.of(), restarted.plan(Topologies.of(1, 2)).stream()
+                .filter(c -> c instanceof Change.EnsurePort || c instanceof Change.DeletePort).toList(),
+                "no port changes under traffic (only the new round's flows)");
+
+        // a port made anew (the operator deleted it, or teardown) tries AF_XDP again
+        ovsdb.deletePort("br0", "ofx-br0");
+        ovsdb.deletePort("br-phy", "eth1");
+        dataPlane(DatapathMode.NETDEV).reconcile(Topologies.of(1, 2));
+        assertEquals(List.of("afxdp-nonpmd", "afxdp-nonpmd"), List.of(bridge("br-phy").port("eth1").orElseThrow().type(),
+                bridge("br0").port("ofx-br0").orElseThrow().type()));
+    }
+
+    @Test
     void thePmdPolicyGivesAfxdpWithPmdThreadsAndSetsTheirSleepFirst() {
         ovsdb.interfaceTypes = Set.of("afxdp", "afxdp-nonpmd", "gre", "internal", "system");
         OvsDataPlane dp = dataPlane(DatapathMode.NETDEV);

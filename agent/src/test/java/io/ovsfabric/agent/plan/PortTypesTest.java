@@ -55,6 +55,11 @@ class PortTypesTest {
         PortTypes.Choice choice = PortTypes.choose(refused, "eth1", 1500);
         assertEquals("", choice.type());
         assertTrue(choice.reason().contains("refused AF_XDP on eth1: could not open"), choice.reason());
+        assertEquals(Map.of("ovsfabric-owner", "agent", "ovsfabric-afxdp-refused",
+                "could not open network device eth1 (Invalid argument)"),
+                choice.portIds(Map.of("ovsfabric-owner", "agent")), "kept on the port for the next run");
+        assertEquals(Map.of("ovsfabric-owner", "agent"),
+                PortTypes.choose(NETDEV, "eth1", 1500).portIds(Map.of("ovsfabric-owner", "agent")));
         assertEquals("afxdp-nonpmd", PortTypes.choose(refused, "ofx-br0", 1458).type(), "other ports keep AF_XDP");
     }
 
