@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.opendaylight.ovsdb.lib.OvsdbClient;
 import org.opendaylight.ovsdb.lib.notation.Mutator;
@@ -47,6 +48,7 @@ public final class OdlOvsDatabase implements OvsDatabase {
     private final Runnable connectionLost;
     private OvsdbClient client;
     private AtomicBoolean closedByUs;   // of the current client: its end is not reported as lost
+    private CompletableFuture<Void> clientClosed = new CompletableFuture<>();  // of the current client
     private DatabaseSchema schema;
 
     public OdlOvsDatabase(OvsdbTarget target, EventLoopGroup group, Duration timeout) {
@@ -301,12 +303,16 @@ public final class OdlOvsDatabase implements OvsDatabase {
         }
         close();
         AtomicBoolean ours = new AtomicBoolean();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
         client = OvsdbTransport.connect(target, group, timeout, () -> {
-            if (!ours.get()) {
+            boolean byPeer = !ours.get();   // read first: completing wakes a waiter that then closes it as ours
+            closed.complete(null);
+            if (byPeer) {
                 connectionLost.run();
             }
         });
         closedByUs = ours;
+        clientClosed = closed;
         schema = await(client.getSchema(DATABASE), "read the " + DATABASE + " schema").withInternallyGeneratedColumns();
     }
 
@@ -315,8 +321,25 @@ public final class OdlOvsDatabase implements OvsDatabase {
         return schema.table(name, GenericTableSchema.class);
     }
 
+    /**
+     * The answer to a request of the current connection. ODL's endpoint never fails a pending request when its
+     * connection closes, so the close ends the wait here: a connection that reached an ovsdb-server on its way down
+     * (a restart) fails at once instead of after the whole timeout, and the next pass reconnects.
+     */
     private <T> T await(ListenableFuture<T> future, String what) {
-        return AgentException.await(future, timeout, what, "ovsdb-server at " + target, this::close, this::close);
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        future.addListener(() -> {
+            try {
+                answer.complete(future.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                answer.completeExceptionally(e.getCause());
+            } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+                answer.completeExceptionally(e);
+            }
+        }, Runnable::run);
+        clientClosed.thenRun(() -> answer.completeExceptionally(new AgentException(what + ": ovsdb-server at "
+                + target + " closed the connection before answering (restarting?); the next pass reconnects")));
+        return AgentException.await(answer, timeout, what, "ovsdb-server at " + target, this::close, this::close);
     }
 
     private static Map<String, String> merged(Map<String, String> current, Map<String, String> wanted) {
