@@ -35,18 +35,8 @@ public final class MetricsEndpoint implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound (in use, not local)
      */
     public static MetricsEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry, Runnable beforeScrape) {
-        HttpServer server;
-        try {
-            server = HttpServer.create(address, 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve /metrics on " + address.getHostString() + ":" + address.getPort()
-                    + " (" + e.getMessage() + "): is something else listening there? Pick another --metrics-listen", e);
-        }
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
+        HttpServer server = HttpListener.bind(address, 16, "/metrics", "--metrics-listen");
+        ExecutorService thread = Executors.newSingleThreadExecutor(HttpListener.daemonThreads("metrics-http"));
         server.setExecutor(thread);
         server.createContext("/", handler(registry, beforeScrape));
         server.start();

@@ -3,6 +3,7 @@ package io.ovsfabric.controller.web;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.ovsfabric.common.metrics.HttpListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,20 +53,8 @@ public final class PageServer implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound
      */
     public static PageServer start(InetSocketAddress address, PageFeed feed, HttpHandler metrics) {
-        HttpServer server;
-        try {
-            server = HttpServer.create(address, 32);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve the topology page on " + address.getHostString() + ":"
-                    + address.getPort() + " (" + e.getMessage() + "): is something else listening there? Pick another"
-                    + " --http-listen", e);
-        }
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService threads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "page-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        HttpServer server = HttpListener.bind(address, 32, "the topology page", "--http-listen");
+        ExecutorService threads = Executors.newCachedThreadPool(HttpListener.daemonThreads("page-http"));
         server.setExecutor(threads);
         PageServer page = new PageServer(server, threads, feed);
         server.createContext("/", page::handle);
