@@ -10,7 +10,6 @@ import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.NetworkSpec;
 import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.agent.rpc.ControllerClient;
-import io.ovsfabric.agent.rpc.FabricClient;
 import io.ovsfabric.common.Cidr;
 import io.ovsfabric.common.HostId;
 import io.ovsfabric.common.Ipv4Address;
@@ -79,7 +78,6 @@ public final class ControlPlaneBench {
         final HostId id;
         final Ipv4Address underlay;
         final ControllerClient client;
-        volatile long leaseId;
         volatile AutoCloseable stream;
         final CountDownLatch snapshot = new CountDownLatch(1);
         final AtomicLong revision = new AtomicLong();
@@ -178,13 +176,12 @@ public final class ControlPlaneBench {
         for (Agent a : fleet) {
             done.add(registrants.submit(() -> {
                 long t = System.nanoTime();
-                FabricClient.Registration r = a.client.membership().register(a.id, a.underlay, 1500,
+                a.client.membership().register(a.id, a.underlay, 1500,
                         Map.of("datapath", "netdev", "bench", "true"), Optional.empty());
-                a.leaseId = r.leaseId();
                 regLatencies.add(System.nanoTime() - t);
                 keepers.scheduleAtFixedRate(() -> {
                     try {
-                        a.client.membership().keepAlive(a.id, a.leaseId);
+                        a.client.membership().keepAlive(a.id);
                     } catch (RuntimeException e) {
                         keepAliveFailures.incrementAndGet();
                     }

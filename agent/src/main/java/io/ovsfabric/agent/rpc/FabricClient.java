@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  */
 public interface FabricClient {
 
-    record Registration(LocalHost self, FabricSettings fabric, long leaseId, Duration leaseTtl) {}
+    record Registration(LocalHost self, FabricSettings fabric, Duration leaseTtl) {}
 
     /** Registers (or re-registers) the host; the same id from the same underlay IP always gets the same subnet. */
     default Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu,
@@ -36,8 +36,11 @@ public interface FabricClient {
     Registration register(HostId host, Ipv4Address underlayIp, int underlayMtu, Map<String, String> capabilities,
             Optional<Cidr> heldSubnet);
 
-    /** Refreshes the lease; {@link AgentException.Code#LEASE_LOST} means register again. */
-    void keepAlive(HostId host, long leaseId);
+    /**
+     * Refreshes the host's lease (the controller knows which: lease ids never leave it);
+     * {@link AgentException.Code#LEASE_LOST} means register again.
+     */
+    void keepAlive(HostId host);
 
     /**
      * Follows the topology from {@code resumeRevision} (0: start with a snapshot). Updates arrive in order on one

@@ -38,17 +38,15 @@ final class GrpcFabricClient implements FabricClient {
         RegisterResponse r = controller.fabric("register host " + host, stub -> stub.register(RegisterRequest.newBuilder()
                 .setHostId(host.value()).setUnderlayIp(underlayIp.toString()).setUnderlayMtu(Math.max(underlayMtu, 0))
                 .putAllCapabilities(capabilities).setHeldSubnet(heldSubnet.map(Cidr::toString).orElse("")).build()));
-        return new Registration(ProtoMapping.self(r), ProtoMapping.fabric(r.getConfig()), r.getLeaseId(),
+        return new Registration(ProtoMapping.self(r), ProtoMapping.fabric(r.getConfig()),
                 Duration.ofSeconds(r.getLeaseTtlSeconds()));
     }
 
     @Override
-    public void keepAlive(HostId host, long leaseId) {
-        // lease ids never leave the controller (RegisterResponse.lease_id is 0): name the host's lease, not an id
+    public void keepAlive(HostId host) {
         String what = "refresh the lease of host " + host;
         try {
-            controller.fabric(what, stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setHostId(host.value())
-                    .setLeaseId(leaseId).build()));
+            controller.fabric(what, stub -> stub.keepAlive(KeepAliveRequest.newBuilder().setHostId(host.value()).build()));
         } catch (AgentException e) {
             if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 throw controller.translate(what + " (the lease is gone)", s, AgentException.Code.LEASE_LOST);

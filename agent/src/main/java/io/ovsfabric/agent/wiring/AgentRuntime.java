@@ -180,7 +180,7 @@ public final class AgentRuntime implements AutoCloseable {
                     register();
                 }
                 Duration watchWait = ensureWatch();
-                client.keepAlive(options.host(), registration.leaseId());
+                client.keepAlive(options.host());
                 backoff.reset();
                 if (controllerWasLost) {
                     // a controller answers again: the stream that kept failing meanwhile opens now, not after its

@@ -323,13 +323,13 @@ class ControllerClientTest {
             if (kind != AgentException.Code.NOT_FOUND) {
                 // the membership role maps the same codes the same way (NOT_FOUND on a keep-alive: the lease is gone)
                 AgentException k = assertThrows(AgentException.class,
-                        () -> client.membership().keepAlive(HostId.of("h1"), 7));
+                        () -> client.membership().keepAlive(HostId.of("h1")));
                 assertEquals(kind, k.code(), "keep-alive " + status);
             }
         });
         failWith = Status.NOT_FOUND;
         assertEquals(AgentException.Code.LEASE_LOST, assertThrows(AgentException.class,
-                () -> client.membership().keepAlive(HostId.of("h1"), 7)).code());
+                () -> client.membership().keepAlive(HostId.of("h1"))).code());
         // ALREADY_EXISTS is a CONFLICT for a host registration as for a network (it was REFUSED in one table)
         AgentException taken = assertThrows(AgentException.class, () -> client.membership().register(
                 HostId.of("h1"), Ipv4Address.parse("192.0.2.11"), 1500, Map.of()));

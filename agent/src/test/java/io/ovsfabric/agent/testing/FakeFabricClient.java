@@ -78,7 +78,7 @@ public final class FakeFabricClient implements FabricClient {
     public volatile int keepAlivesSinceHealAtLastWatch = -1;
 
     @Override
-    public void keepAlive(HostId host, long leaseId) {
+    public void keepAlive(HostId host) {
         Thread failure;
         synchronized (this) {
             failure = pendingFailure;

@@ -75,7 +75,7 @@ class AgentRuntimeOvsRestartTest {
     }
 
     private static FakeFabricClient controller() {
-        return new FakeFabricClient(new FabricClient.Registration(SELF, FABRIC, 77, Duration.ofSeconds(30)));
+        return new FakeFabricClient(new FabricClient.Registration(SELF, FABRIC, Duration.ofSeconds(30)));
     }
 
     private static AgentRuntime started(FakeFabricClient client, AgentRuntime agent) throws InterruptedException {

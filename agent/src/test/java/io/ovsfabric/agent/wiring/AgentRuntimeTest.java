@@ -46,7 +46,7 @@ class AgentRuntimeTest {
     }
 
     private static FakeFabricClient controller() {
-        return new FakeFabricClient(new FabricClient.Registration(SELF, FABRIC, 77, Duration.ofMillis(300)));
+        return new FakeFabricClient(new FabricClient.Registration(SELF, FABRIC, Duration.ofMillis(300)));
     }
 
     private static List<String> peers(FakeDataPlane plane) {

@@ -55,7 +55,7 @@ class DockerWiringTest {
     @Test
     void aDockerEngineThatHangsDoesNotDelayPasses() throws Exception {
         FakeFabricClient client = new FakeFabricClient(new FabricClient.Registration(AgentRuntimeTest.SELF,
-                AgentRuntimeTest.FABRIC, 77, Duration.ofSeconds(30)));
+                AgentRuntimeTest.FABRIC, Duration.ofSeconds(30)));
         FakeDataPlane plane = new FakeDataPlane();
         HangingEngine startup = new HangingEngine();
         DockerWiring docker = new DockerWiring(new DockerWiring.Settings(AgentRuntimeTest.H1, stateDir.resolve("plugins"),
