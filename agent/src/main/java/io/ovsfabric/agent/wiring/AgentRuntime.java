@@ -68,7 +68,9 @@ public final class AgentRuntime implements AutoCloseable {
     private LocalHost self;                 // guarded by lock
     private FabricView view;                // guarded by lock
     private FabricClient.Registration registration; // control thread only
-    private boolean controllerWasLost;      // control thread only: the last control call failed
+    // written by the control thread (the last control call failed); read by the stream's callback, which leaves
+    // the warning to the control loop while the controller is known to be away (one warning per retry, not two)
+    private volatile boolean controllerWasLost;
     private AutoCloseable watch;            // guarded by lock; null when no stream is open
     private long appliedRevision = -1;      // reconcile thread only
     private long watchStartedAtNanos;       // guarded by lock
@@ -344,8 +346,12 @@ public final class AgentRuntime implements AutoCloseable {
                     options.maxBackoff()) : Duration.ZERO;
         }
         if (running) {
-            log.warn("Host {}: topology stream ended ({}); reconnecting", options.host(),
-                    cause == null ? "cancelled" : cause.getMessage());
+            String reason = cause == null ? "cancelled" : cause.getMessage();
+            if (controllerWasLost) {
+                log.debug("Host {}: topology stream ended ({}) while the controller is away", options.host(), reason);
+            } else {
+                log.warn("Host {}: topology stream ended ({}); reconnecting", options.host(), reason);
+            }
             wake(controlWakeup);
         }
     }
