@@ -86,9 +86,6 @@ final class StatusCommand implements Callable<Integer> {
     record StatusJson(boolean healthy, String fabricCidr, String answeredBy, String leader, EtcdJson etcd, int up, int down,
             int reserved, List<HostJson> hosts, IpamJson ipam, List<String> problems, List<String> notes) {}
 
-    /** A report older than this is stale (agents report every 10 s, and at once on a change). */
-    static final long STALE_REPORT_MS = 45_000;
-
     @Override
     public Integer call() {
         if (agentMetricsPort < 0 || agentMetricsPort > 65535) {
@@ -247,7 +244,7 @@ final class StatusCommand implements Callable<Integer> {
                             .map(p -> byId.get(p.getPeerHostId()).getUnderlayIp()).toList()) + " does not get through;"
                             + " check the firewalls on both ends and the path between them (tcpdump -ni <underlay> ip proto 47)");
                 }
-                if (reportAge > STALE_REPORT_MS) {
+                if (tunnelReport.getStale()) {
                     notes.add(id + ": its last tunnel report came " + ago(reportAge) + " (the agent reports every 10 s):"
                             + " see journalctl -u ovsfabric-agent on " + host.getUnderlayIp());
                 }

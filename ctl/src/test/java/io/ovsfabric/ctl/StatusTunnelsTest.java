@@ -86,7 +86,12 @@ class StatusTunnelsTest {
     @Test
     void missingOrStaleReportsAreNotesNotProblems() {
         List<Host> hosts = List.of(host(1, HostState.HOST_STATE_UP), host(2, HostState.HOST_STATE_UP));
-        HostTunnels old = report(2, peer(1, TunnelState.TUNNEL_STATE_HEALTHY)).toBuilder().setReceivedAtUnixMs(NOW - 120_000).build();
+        HostTunnels old = report(2, peer(1, TunnelState.TUNNEL_STATE_HEALTHY)).toBuilder().setReceivedAtUnixMs(NOW - 120_000)
+                .setStale(true).build();
+        // the controller judges staleness (it knows whether the host reports to it); an old copy it does not call stale
+        // is a host heard by another controller, whose unchanged report is rewritten every 5 minutes
+        HostTunnels notStale = old.toBuilder().setStale(false).build();
+        assertEquals(1, judge(hosts, Map.of("h2", notStale)).notes().size());
         StatusCommand.StatusJson s = judge(hosts, Map.of("h2", old));
         assertTrue(s.healthy(), s.problems().toString());
         assertEquals(2, s.notes().size(), s.notes().toString());

@@ -19,22 +19,31 @@ import java.util.concurrent.ConcurrentHashMap;
  * The hosts' tunnel reports: the latest per host, what {@code ovsfabricctl status}, the metrics and the page read.
  * <p>
  * Stored in etcd under {@code tunnel-health/<host>}, bound to the host's lease (every controller answers for every
- * host, whichever one the host reports to; a dead host's report goes with its lease), but written only when a
- * tunnel's state changed or the stored copy is {@link #REFRESH} old: the round trips move every report, and writing
- * each would be an etcd write per host per report period. Between two writes this controller keeps the freshest
- * report of each host that reports to it in memory, and {@link #reports()} prefers it to the stored copy.
+ * host, whichever one the host reports to; a dead host's report goes with its lease). etcd keeps the states, not the
+ * round trips: a report is written when a tunnel's state changed, when this controller first hears the host, and
+ * every {@link #REFRESH} otherwise, so that other controllers can tell a live report from a stale one. Writing each
+ * report (every 10 s from every host, 190 KB each in a 1,000-host mesh) would be 6 MB/s of etcd history, past etcd's
+ * 2 GiB space quota within minutes. The freshest report of each host that reports here, round trips included, stays
+ * in memory and is preferred while it is newer than the stored copy.
  */
 public final class TunnelHealthBook {
-    /** The stored copy is rewritten at least this often (round trips and last-seen times in it are that old at most). */
-    public static final Duration REFRESH = Duration.ofSeconds(30);
-    /** A report older than this many of its host's report periods (10 s) is stale. */
+    /** An unchanged report is written again this often (other controllers judge staleness by it). */
+    public static final Duration REFRESH = Duration.ofMinutes(5);
+    /** A report heard here is stale when older than this many of its host's report periods (10 s). */
     private static final Duration STALE = Duration.ofSeconds(45);
+    /** The stored copies are read at most this often (the page asks every second, and the metrics and ctl too). */
+    static final Duration READ_EVERY = Duration.ofSeconds(1);
+
+    /** A host's latest report as this controller knows it; {@code heardHere} when it is this controller's own copy. */
+    public record Known(TunnelReport report, boolean heardHere, boolean stale) {}
 
     private final TunnelHealthRepository store;
     private final HostRepository hosts;
     private final Clock clock;
     private final Map<HostId, TunnelReport> heard = new ConcurrentHashMap<>();     // freshest received here
     private final Map<HostId, TunnelReport> written = new ConcurrentHashMap<>();   // last written by this controller
+    private volatile List<TunnelHealthRepository.Stored> storedCopies;           // the last read, at storedReadAtMs
+    private volatile long storedReadAtMs;
 
     public TunnelHealthBook(TunnelHealthRepository store, HostRepository hosts, Clock clock) {
         this.store = store;
@@ -57,15 +66,20 @@ public final class TunnelHealthBook {
         }
         store.put(host, stamped, live.leaseId());
         written.put(host, stamped);
+        storedCopies = null; // what this controller just wrote is read back at once
         return true;
     }
 
-    /** The latest report of every live host that reported, by host id (one etcd range read). */
-    public Map<HostId, TunnelReport> reports() {
-        Map<HostId, TunnelReport> out = new TreeMap<>();
-        for (TunnelHealthRepository.Stored s : store.all()) {
+    /** The latest report of every live host that reported, by host id (at most one etcd read per {@link #READ_EVERY}). */
+    public Map<HostId, Known> reports() {
+        long now = clock.millis();
+        Map<HostId, Known> out = new TreeMap<>();
+        for (TunnelHealthRepository.Stored s : storedCopies(now)) {
             TunnelReport mine = heard.get(s.host());
-            out.put(s.host(), mine != null && mine.receivedAtMs() > s.report().receivedAtMs() ? mine : s.report());
+            boolean heardHere = mine != null && mine.receivedAtMs() >= s.report().receivedAtMs();
+            TunnelReport latest = heardHere ? mine : s.report();
+            long staleAfter = heardHere ? STALE.toMillis() : REFRESH.plus(STALE).toMillis();
+            out.put(s.host(), new Known(latest, heardHere, now - latest.receivedAtMs() > staleAfter));
         }
         // what this controller heard from hosts whose stored copy is gone (lease expired) is forgotten
         heard.keySet().retainAll(out.keySet());
@@ -73,12 +87,22 @@ public final class TunnelHealthBook {
         return out;
     }
 
+    private List<TunnelHealthRepository.Stored> storedCopies(long now) {
+        List<TunnelHealthRepository.Stored> copies = storedCopies;
+        if (copies == null || now - storedReadAtMs >= READ_EVERY.toMillis() || now < storedReadAtMs) {
+            copies = store.all();
+            storedReadAtMs = now;
+            storedCopies = copies;
+        }
+        return copies;
+    }
+
     /** Every reported tunnel, {@code (host, peer)}, in host then peer order: state, round trip and last answer. */
     public List<TunnelView> tunnels() {
-        long now = clock.millis();
         List<TunnelView> out = new ArrayList<>();
-        reports().forEach((host, report) -> {
-            boolean stale = now - report.receivedAtMs() > STALE.toMillis();
+        reports().forEach((host, known) -> {
+            TunnelReport report = known.report();
+            boolean stale = known.stale();
             for (TunnelReport.Peer p : report.peers()) {
                 out.add(new TunnelView(host, HostId.of(p.peer()), p.address(), p.state(),
                         p.lastAnswerMs() == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(p.lastRttMicros() * 1000L)),

@@ -57,9 +57,10 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
         GrpcErrors.unary(call, observer, () -> {
             auth.requireMember(call);
             ListTunnelsResponse.Builder b = ListTunnelsResponse.newBuilder();
-            book.reports().forEach((host, r) -> {
+            book.reports().forEach((host, known) -> {
+                TunnelReport r = known.report();
                 HostTunnels.Builder h = HostTunnels.newBuilder().setHostId(host.value()).setReceivedAtUnixMs(r.receivedAtMs())
-                        .setProbeIntervalMs(r.probeIntervalMs()).setBrokenAfter(r.brokenAfter());
+                        .setProbeIntervalMs(r.probeIntervalMs()).setBrokenAfter(r.brokenAfter()).setStale(known.stale());
                 for (TunnelReport.Peer p : r.peers()) {
                     h.addPeers(PeerTunnel.newBuilder().setPeerHostId(p.peer()).setPeerAddress(p.address())
                             .setState(switch (p.state()) {

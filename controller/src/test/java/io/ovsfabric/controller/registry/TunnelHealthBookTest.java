@@ -12,6 +12,7 @@ import io.ovsfabric.controller.health.TunnelView;
 import io.ovsfabric.controller.model.TunnelReport;
 import io.ovsfabric.controller.model.TunnelReport.State;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,18 +39,63 @@ class TunnelHealthBookTest {
     }
 
     @Test
-    void stateChangesAreWrittenAtOnceRoundTripsAtTheRefresh() {
+    void stateChangesAreWrittenAtOnceRoundTripsStayInMemory() {
         f.registry.register("h1", "192.0.2.11", Map.of(), 1500);
         assertTrue(book.report(H1, report(State.HEALTHY, 400)), "the first report is written");
         f.clock.advance(Duration.ofSeconds(10));
         assertFalse(book.report(H1, report(State.HEALTHY, 900)), "same states: kept in memory only");
-        assertEquals(900, book.reports().get(H1).peers().get(0).lastRttMicros(), "this controller answers with the freshest");
-        assertEquals(400, other.reports().get(H1).peers().get(0).lastRttMicros(), "another reads the stored copy");
+        assertEquals(900, book.reports().get(H1).report().peers().get(0).lastRttMicros(), "this controller answers with the freshest");
+        TunnelReport.Peer stored = other.reports().get(H1).report().peers().get(0);
+        assertEquals(State.HEALTHY, stored.state(), "another reads the stored states");
+        assertEquals(0, stored.lastAnswerMs(), "but not a healthy peer's round trips: etcd keeps states");
         f.clock.advance(Duration.ofSeconds(1));
         assertTrue(book.report(H1, report(State.BROKEN, 900)), "a state change is written at once");
-        assertEquals(State.BROKEN, other.reports().get(H1).peers().get(0).state(), "every controller sees it");
+        TunnelReport.Peer broken = other.reports().get(H1).report().peers().get(0);
+        assertEquals(State.BROKEN, broken.state(), "every controller sees it");
+        assertEquals(900, broken.lastRttMicros(), "with the broken peer's details");
+        assertFalse(book.report(H1, report(State.BROKEN, 900)));
         f.clock.advance(TunnelHealthBook.REFRESH);
         assertTrue(book.report(H1, report(State.BROKEN, 900)), "and refreshed after " + TunnelHealthBook.REFRESH);
+    }
+
+    @Test
+    void aControllerThatFirstHearsAHostWritesItsReportAtOnce() {
+        f.registry.register("h1", "192.0.2.11", Map.of(), 1500);
+        assertTrue(book.report(H1, report(State.HEALTHY, 400)));
+        f.clock.advance(Duration.ofSeconds(10));
+        // the host moves to the other controller: its first report there is written, so the first one's older copy
+        // gives way to it everywhere instead of going stale
+        assertTrue(other.report(H1, report(State.HEALTHY, 500)), "first heard here: written");
+        f.clock.advance(Duration.ofMinutes(1));
+        TunnelHealthBook.Known seenByFirst = book.reports().get(H1);
+        assertFalse(seenByFirst.heardHere(), "the stored copy is newer than what the first controller heard");
+        assertFalse(seenByFirst.stale(), "a minute-old stored copy is not stale: unchanged reports are rewritten every "
+                + TunnelHealthBook.REFRESH);
+        f.clock.advance(TunnelHealthBook.REFRESH);
+        assertTrue(book.reports().get(H1).stale(), "a stored copy older than its refresh and then some is stale");
+    }
+
+    @Test
+    void aThousandHealthyPeersAreStoredInAFewKilobytes() {
+        List<TunnelReport.Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 999; i++) {
+            peers.add(new TunnelReport.Peer(String.format("h%04d", i), "192.0.2." + (i % 250), State.HEALTHY, 1_765_151_234_567L,
+                    1_765_151_234_567L, 123, 120, 60, 0));
+        }
+        peers.set(7, new TunnelReport.Peer("h0007", "192.0.2.7", State.BROKEN, 1_765_151_234_567L, 1_765_151_200_000L,
+                456, 400, 60, 60));
+        TunnelReport report = new TunnelReport(1_765_151_234_567L, 1000, 3, peers);
+        String stored = f.fabric.tunnelHealth().encode(report);
+        // every host's report in one 1,000-host mesh: a few MB in all, read in pages of 256 keys
+        assertTrue(stored.length() < 10_000, stored.length() + " bytes");
+        assertTrue(stored.contains("\"h0007\",\"address\":\"192.0.2.7\",\"state\":\"BROKEN\""), "a broken peer keeps its details");
+        f.registry.register("h1", "192.0.2.11", Map.of(), 1500);
+        book.report(H1, report);
+        List<TunnelReport.Peer> back = other.reports().get(H1).report().peers();
+        assertEquals(999, back.size());
+        assertEquals(State.BROKEN, back.get(7).state());
+        assertEquals(456, back.get(7).lastRttMicros());
+        assertEquals("h0008", back.get(8).peer(), "peers in id order");
     }
 
     @Test
