@@ -119,8 +119,10 @@ public final class TunnelHealthBook {
         for (TunnelReport.State s : TunnelReport.State.values()) {
             counts.put(s, 0L);
         }
-        for (TunnelView t : tunnels()) {
-            counts.merge(t.state(), 1L, Long::sum);
+        for (Known known : reports().values()) {
+            for (TunnelReport.Peer p : known.report().peers()) {
+                counts.merge(p.state(), 1L, Long::sum);
+            }
         }
         return counts;
     }

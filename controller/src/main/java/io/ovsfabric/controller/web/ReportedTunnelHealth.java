@@ -5,15 +5,16 @@ import io.ovsfabric.controller.health.TunnelView;
 import io.ovsfabric.controller.model.TunnelReport;
 import io.ovsfabric.controller.model.HostView;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +27,12 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
     public static final Duration REFRESH = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(ReportedTunnelHealth.class);
 
-    private record Pair(HostId host, HostId peer) {}
-
     private final Supplier<List<TunnelView>> reports;
     private final TunnelHealthSource hostStates = TunnelHealthSource.fromHostStates();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private volatile Map<Pair, TunnelView> latest = Map.of();
+    // by host, then peer: a map keyed by the pair hashes patterned ids (node-001...) into few buckets
+    private volatile Map<HostId, Map<HostId, TunnelView>> latest = Map.of();
+    private int latestCount;                  // tunnels in latest; refresh thread only
     private ScheduledExecutorService refresher;
 
     /** @param reports every reported tunnel (the controller's {@code TunnelHealthBook::tunnels}) */
@@ -39,7 +40,7 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
         this.reports = Objects.requireNonNull(reports, "reports");
     }
 
-    /** Reads the reports now and then every {@link #REFRESH} in the background. */
+    /** Reads the reports now and then every {@link #REFRESH} (or {@link #nextDelay} when reading takes long). */
     public ReportedTunnelHealth start() {
         refresh();
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -47,29 +48,60 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
             t.setDaemon(true);
             return t;
         });
-        refresher.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        refresher.schedule(this::refreshAndReschedule, REFRESH.toMillis(), TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    private void refreshAndReschedule() {
+        long started = System.nanoTime();
+        refresh();
+        try {
+            refresher.schedule(this::refreshAndReschedule, nextDelay(Duration.ofNanos(System.nanoTime() - started)).toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // closed meanwhile
+        }
+    }
+
+    /**
+     * The wait before the next read: {@link #REFRESH}, or ten times what the last read took when that is longer. A
+     * fabric of 1,000 hosts has a million tunnels, and the page's reads then keep to a tenth of a core.
+     */
+    static Duration nextDelay(Duration lastReadTook) {
+        Duration tenfold = lastReadTook.multipliedBy(10);
+        return tenfold.compareTo(REFRESH) > 0 ? tenfold : REFRESH;
     }
 
     /** Reads the reports once; tells the listeners if a tunnel's state (or staleness) changed. */
     void refresh() {
-        Map<Pair, TunnelView> next;
+        List<TunnelView> views;
         try {
-            next = reports.get().stream().collect(Collectors.toMap(t -> new Pair(t.host(), t.peer()), t -> t, (a, b) -> b));
+            views = reports.get();
         } catch (RuntimeException e) {
             log.debug("tunnel reports not read for the page: {}", e.getMessage());
             return;
         }
-        boolean changed = !states(next).equals(states(latest));
+        // one pass: a fabric of 1,000 hosts has a million tunnels
+        Map<HostId, Map<HostId, TunnelView>> before = latest;
+        Map<HostId, Map<HostId, TunnelView>> next = new HashMap<>();
+        boolean changed = false;
+        int count = 0;
+        for (TunnelView t : views) {
+            if (next.computeIfAbsent(t.host(), h -> new HashMap<>()).put(t.peer(), t) == null) {
+                count++;
+            }
+            if (!changed) {
+                TunnelView was = before.getOrDefault(t.host(), Map.of()).get(t.peer());
+                changed = was == null || was.state() != t.state() || was.stale() != t.stale();
+            }
+        }
+        // every tunnel now was there before in the same state; the same count means no other was
+        changed |= count != latestCount;
+        latestCount = count;
         latest = next;
         if (changed) {
             listeners.forEach(Runnable::run);
         }
-    }
-
-    private static Map<Pair, String> states(Map<Pair, TunnelView> views) {
-        return views.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
-                e -> e.getValue().state() + (e.getValue().stale() ? "/stale" : "")));
     }
 
     @Override
@@ -78,7 +110,7 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
         if (byState.state() == TunnelHealth.State.BROKEN) {
             return byState;
         }
-        TunnelView view = latest.get(new Pair(host.record().hostId(), peer.record().hostId()));
+        TunnelView view = latest.getOrDefault(host.record().hostId(), Map.of()).get(peer.record().hostId());
         if (view == null) {
             return TunnelHealth.unknown("no probe report from " + host.record().hostId());
         }

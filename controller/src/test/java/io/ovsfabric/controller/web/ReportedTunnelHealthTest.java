@@ -80,4 +80,10 @@ class ReportedTunnelHealthTest {
         failing.refresh();
         assertEquals(State.HEALTHY, failing.tunnel(up("h1", 1), up("h2", 2)).state());
     }
+
+    @Test
+    void aSlowReadSpacesTheNextOnesSoThePageKeepsToATenthOfACore() {
+        assertEquals(ReportedTunnelHealth.REFRESH, ReportedTunnelHealth.nextDelay(Duration.ofMillis(20)));
+        assertEquals(Duration.ofSeconds(3), ReportedTunnelHealth.nextDelay(Duration.ofMillis(300)));
+    }
 }
