@@ -12,6 +12,7 @@ import io.ovsfabric.proto.v1.IpamFindingKind;
 import io.ovsfabric.proto.v1.HostTunnels;
 import io.ovsfabric.proto.v1.ListHostsRequest;
 import io.ovsfabric.proto.v1.ListTunnelsRequest;
+import io.ovsfabric.proto.v1.ListTunnelsResponse;
 import io.ovsfabric.proto.v1.PeerTunnel;
 import io.ovsfabric.proto.v1.TunnelState;
 import java.io.PrintWriter;
@@ -141,8 +142,14 @@ final class StatusCommand implements Callable<Integer> {
         Map<String, HostTunnels> tunnels = new java.util.HashMap<>();
         String tunnelsError = null;
         try {
-            client.tunnels().listTunnels(ListTunnelsRequest.getDefaultInstance()).getHostsList()
-                    .forEach(h -> tunnels.put(h.getHostId(), h));
+            // in pages: a fabric of 1,000 hosts has a million tunnels, more than one answer carries
+            String after = "";
+            do {
+                ListTunnelsResponse page = client.tunnels().listTunnels(ListTunnelsRequest.newBuilder().setPaged(true)
+                        .setAfterHostId(after).build());
+                page.getHostsList().forEach(h -> tunnels.put(h.getHostId(), h));
+                after = page.getNextAfterHostId();
+            } while (!after.isEmpty());
         } catch (StatusRuntimeException e) {
             rethrowIfUnreachable(e);
             tunnelsError = e.getStatus().getCode() == Status.Code.UNIMPLEMENTED

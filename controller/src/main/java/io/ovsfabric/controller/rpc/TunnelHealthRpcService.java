@@ -16,6 +16,7 @@ import io.ovsfabric.proto.v1.TunnelState;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,8 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
     private static final Logger log = LoggerFactory.getLogger(TunnelHealthRpcService.class);
     /** A report names every peer once; more than this many peers is not a fabric this version supports. */
     static final int MAX_PEERS = 10_000;
+    /** A page of ListTunnels holds about this much: a quarter of the largest message either end takes. */
+    static final int PAGE_BYTES = 4 * 1024 * 1024;
 
     private final TunnelHealthBook book;
     private final Authorization auth;
@@ -56,26 +59,51 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
         String call = "ListTunnels";
         GrpcErrors.unary(call, observer, () -> {
             auth.requireMember(call);
-            ListTunnelsResponse.Builder b = ListTunnelsResponse.newBuilder();
-            book.reports().forEach((host, known) -> {
-                TunnelReport r = known.report();
-                HostTunnels.Builder h = HostTunnels.newBuilder().setHostId(host.value()).setReceivedAtUnixMs(r.receivedAtMs())
-                        .setProbeIntervalMs(r.probeIntervalMs()).setBrokenAfter(r.brokenAfter()).setStale(known.stale());
-                for (TunnelReport.Peer p : r.peers()) {
-                    h.addPeers(PeerTunnel.newBuilder().setPeerHostId(p.peer()).setPeerAddress(p.address())
-                            .setState(switch (p.state()) {
-                                case PENDING -> TunnelState.TUNNEL_STATE_PENDING;
-                                case HEALTHY -> TunnelState.TUNNEL_STATE_HEALTHY;
-                                case BROKEN -> TunnelState.TUNNEL_STATE_BROKEN;
-                            })
-                            .setStateSinceUnixMs(p.stateSinceMs()).setLastAnswerUnixMs(p.lastAnswerMs())
-                            .setLastRttMicros(p.lastRttMicros()).setMedianRttMicros(p.medianRttMicros())
-                            .setWindowSent(p.windowSent()).setWindowLost(p.windowLost()));
-                }
-                b.addHosts(h);
-            });
-            return b.build();
+            return request.getPaged() ? page(book.reports(), request.getAfterHostId(), PAGE_BYTES)
+                    : page(book.reports(), "", Integer.MAX_VALUE);
         });
+    }
+
+    /**
+     * The hosts after {@code afterHostId} (id order), as many as fit {@code maxBytes} (at least one, so every page
+     * moves on), and where the next page starts when some are left.
+     */
+    static ListTunnelsResponse page(Map<HostId, TunnelHealthBook.Known> reports, String afterHostId, int maxBytes) {
+        ListTunnelsResponse.Builder b = ListTunnelsResponse.newBuilder();
+        long bytes = 0;
+        String last = null;
+        for (Map.Entry<HostId, TunnelHealthBook.Known> e : reports.entrySet()) {
+            String id = e.getKey().value();
+            if (id.compareTo(afterHostId) <= 0) {
+                continue;
+            }
+            HostTunnels h = hostTunnels(id, e.getValue());
+            if (b.getHostsCount() > 0 && bytes + h.getSerializedSize() > maxBytes) {
+                return b.setNextAfterHostId(last).build();
+            }
+            b.addHosts(h);
+            bytes += h.getSerializedSize();
+            last = id;
+        }
+        return b.build();
+    }
+
+    private static HostTunnels hostTunnels(String host, TunnelHealthBook.Known known) {
+        TunnelReport r = known.report();
+        HostTunnels.Builder h = HostTunnels.newBuilder().setHostId(host).setReceivedAtUnixMs(r.receivedAtMs())
+                .setProbeIntervalMs(r.probeIntervalMs()).setBrokenAfter(r.brokenAfter()).setStale(known.stale());
+        for (TunnelReport.Peer p : r.peers()) {
+            h.addPeers(PeerTunnel.newBuilder().setPeerHostId(p.peer()).setPeerAddress(p.address())
+                    .setState(switch (p.state()) {
+                        case PENDING -> TunnelState.TUNNEL_STATE_PENDING;
+                        case HEALTHY -> TunnelState.TUNNEL_STATE_HEALTHY;
+                        case BROKEN -> TunnelState.TUNNEL_STATE_BROKEN;
+                    })
+                    .setStateSinceUnixMs(p.stateSinceMs()).setLastAnswerUnixMs(p.lastAnswerMs())
+                    .setLastRttMicros(p.lastRttMicros()).setMedianRttMicros(p.medianRttMicros())
+                    .setWindowSent(p.windowSent()).setWindowLost(p.windowLost()));
+        }
+        return h.build();
     }
 
     /** The request as a report; every problem in it at once. */
