@@ -7,8 +7,9 @@
 # deploy/bin/ovsfabric-controller (the launcher's own heap settings), simulates the agents with the agent's own
 # controller client in one JVM (bench/, never shipped), measures raw etcd create-if-absent transactions with jetcd
 # in the same run (on a quiet machine first, then in rounds that alternate with the AllocateAddress rounds, so both
-# see the same machine and background), prints one table on stdout and exits. Logs of etcd and the controller stay
-# in the work dir.
+# see the same machine and background), then has every simulated agent report a full mesh's tunnels twice
+# (TunnelHealthService: the etcd writes and the bytes stored) and reads them back with ListTunnels in pages, prints
+# one table on stdout and exits. Logs of etcd and the controller stay in the work dir.
 # --warmup: raw transactions and allocations run (not counted) before each is measured, so neither side's JIT is
 # cold; registration is measured cold, as after a restart.
 set -euo pipefail

@@ -8,6 +8,9 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.ovsfabric.agent.model.AllocationHandle;
 import io.ovsfabric.agent.model.NetworkSpec;
+import io.ovsfabric.agent.health.PeerStatus;
+import io.ovsfabric.agent.health.ProbeSettings;
+import io.ovsfabric.agent.health.TunnelState;
 import io.ovsfabric.agent.model.TopologyUpdate;
 import io.ovsfabric.agent.rpc.ControllerClient;
 import io.ovsfabric.common.Cidr;
@@ -250,6 +253,7 @@ public final class ControlPlaneBench {
 
         // AllocateAddress with the streams open (every allocation is an endpoint upsert to every watcher)
         Allocations withStreams = allocateAlongsideRaw(extra, "open", 91);
+        TunnelReports tunnels = tunnelReports();
         long rssEnd = rssKib();
         long duplicates = alone.duplicates + withStreams.duplicates;
         long streamsAlive = fleet.stream().filter(a -> a.ended == null).count();
@@ -271,6 +275,13 @@ public final class ControlPlaneBench {
         rows.add(allocationRow("no stream open", alone, quietRaw));
         rows.add(allocationRow(agents + " streams open", withStreams, quietRaw));
         rows.add(new String[] {"duplicates over 2 x " + allocs + " allocations", "0", String.valueOf(duplicates)});
+        rows.add(new String[] {"tunnel reports: " + agents + " hosts x " + (agents - 1) + " healthy peers (32 in flight)",
+                "(reference)", String.format("first %.2f s, %d etcd writes, %.1f KB stored per host (the report as sent"
+                        + " %.1f KB); unchanged %.2f s, %d etcd writes; %d failed", tunnels.firstSeconds, tunnels.firstWrites,
+                        tunnels.storedBytesPerHost / 1000.0, tunnels.sentBytesPerHost / 1000.0, tunnels.againSeconds,
+                        tunnels.againWrites, tunnels.failed)});
+        rows.add(new String[] {"ListTunnels, paged (" + tunnels.listed + " tunnels)", "(reference)",
+                String.format("%.2f s, %d pages, %.1f MB", tunnels.listSeconds, tunnels.pages, tunnels.listBytes / 1e6)});
         rows.add(new String[] {"controller RSS with " + agents + " agents", "< 512 MiB",
                 String.format("%d MiB after the snapshots, %d MiB at the end", rssWithAgents / 1024, rssEnd / 1024)});
         rows.add(new String[] {"streams still open at the end / keep-alive failures", "all / 0",
@@ -285,6 +296,86 @@ public final class ControlPlaneBench {
                 // ending anyway
             }
         }
+    }
+
+    private record TunnelReports(double firstSeconds, long firstWrites, double againSeconds, long againWrites, int failed,
+            double storedBytesPerHost, double sentBytesPerHost, double listSeconds, int pages, long listBytes, long listed) {}
+
+    /**
+     * Tunnel reports as the probers of a full mesh send them: every agent reports every other host healthy, twice
+     * (the first is written to etcd, the unchanged second stays in the controller's memory), then ListTunnels reads
+     * them all back in pages, as {@code ovsfabricctl status} does.
+     */
+    private TunnelReports tunnelReports() throws Exception {
+        long now = System.currentTimeMillis();
+        List<PeerStatus> mesh = new ArrayList<>();
+        for (Agent a : fleet) {
+            mesh.add(new PeerStatus(a.id, a.underlay, TunnelState.HEALTHY, now, now, Optional.of(java.time.Duration.ofMillis(1)),
+                    Optional.of(java.time.Duration.ofMillis(1)), 60, 0, 600, 0));
+        }
+        ProbeSettings settings = ProbeSettings.defaults();
+        double[] took = new double[2];
+        long[] writes = new long[2];
+        AtomicInteger failed = new AtomicInteger();
+        String prefix = "/ovsfabric/v1/tunnel-health/";
+        long stored;
+        try (Client raw = Client.builder().endpoints(etcd).build()) {
+            for (int round = 0; round < 2; round++) {
+                long before = raw.getKVClient().get(bytes(prefix)).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+                ExecutorService reporters = Executors.newFixedThreadPool(REGISTRATIONS_IN_FLIGHT);
+                long start = System.nanoTime();
+                List<Future<?>> sent = new ArrayList<>();
+                for (Agent a : fleet) {
+                    List<PeerStatus> peers = mesh.stream().filter(p -> !p.peer().equals(a.id)).toList();
+                    sent.add(reporters.submit(() -> {
+                        try {
+                            a.client.tunnelReports(a.id).report(settings, peers);
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                        }
+                    }));
+                }
+                for (Future<?> f : sent) {
+                    f.get(120, TimeUnit.SECONDS);
+                }
+                took[round] = seconds(System.nanoTime() - start);
+                reporters.shutdown();
+                writes[round] = raw.getKVClient().get(bytes(prefix)).get(30, TimeUnit.SECONDS).getHeader().getRevision() - before;
+                log("tunnel reports, round %d: %d hosts in %.2f s, %d etcd writes", round + 1, agents, took[round], writes[round]);
+            }
+            stored = raw.getKVClient().get(bytes(prefix), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build())
+                    .get(60, TimeUnit.SECONDS).getKvs().stream().mapToLong(kv -> kv.getValue().size()).sum();
+        }
+        long sentBytes = io.ovsfabric.agent.rpc.ControllerClient.reportRequestBytes(fleet.get(0).id, settings,
+                mesh.stream().filter(p -> !p.peer().equals(fleet.get(0).id)).toList());
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(controller)
+                .usePlaintext().maxInboundMessageSize(16 * 1024 * 1024).build();
+        try {
+            var stub = io.ovsfabric.proto.v1.TunnelHealthServiceGrpc.newBlockingStub(channel);
+            long start = System.nanoTime();
+            int pages = 0;
+            long listBytes = 0;
+            long listed = 0;
+            String after = "";
+            do {
+                var page = stub.withDeadlineAfter(60, TimeUnit.SECONDS).listTunnels(io.ovsfabric.proto.v1.ListTunnelsRequest
+                        .newBuilder().setPaged(true).setAfterHostId(after).build());
+                pages++;
+                listBytes += page.getSerializedSize();
+                listed += page.getHostsList().stream().mapToLong(h -> h.getPeersCount()).sum();
+                after = page.getNextAfterHostId();
+            } while (!after.isEmpty());
+            double listSeconds = seconds(System.nanoTime() - start);
+            log("ListTunnels: %d tunnels in %d pages, %.1f MB, %.2f s", listed, pages, listBytes / 1e6, listSeconds);
+            return new TunnelReports(took[0], writes[0], took[1], writes[1], failed.get(), (double) stored / agents,
+                    sentBytes, listSeconds, pages, listBytes, listed);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
     /** Allocations measured in rounds that alternate with as many raw etcd transactions (the same 16 clients). */

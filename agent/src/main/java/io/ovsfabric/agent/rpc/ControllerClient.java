@@ -55,6 +55,12 @@ public final class ControllerClient implements AutoCloseable {
         return new GrpcTunnelReports(channel, host);
     }
 
+    /** How many bytes a report of these peers is on the wire (the benchmarks' reference for what is stored). */
+    public static int reportRequestBytes(io.ovsfabric.common.HostId host, io.ovsfabric.agent.health.ProbeSettings settings,
+            java.util.List<io.ovsfabric.agent.health.PeerStatus> peers) {
+        return GrpcTunnelReports.request(host, settings, peers).getSerializedSize();
+    }
+
     public String address() {
         return channel.address();
     }
