@@ -41,7 +41,10 @@ public final class TunnelHealthBook {
     private final HostRepository hosts;
     private final Clock clock;
     private final Map<HostId, TunnelReport> heard = new ConcurrentHashMap<>();     // freshest received here
-    private final Map<HostId, TunnelReport> written = new ConcurrentHashMap<>();   // last written by this controller
+    private final Map<HostId, Written> written = new ConcurrentHashMap<>();        // last written by this controller
+
+    /** What a write is compared with: when, and a digest of the states (not a second copy of a thousand peers). */
+    private record Written(long receivedAtMs, byte[] statesDigest) {}
     private volatile List<TunnelHealthRepository.Stored> storedCopies;           // the last read, at storedReadAtMs
     private volatile long storedReadAtMs;
 
@@ -60,12 +63,14 @@ public final class TunnelHealthBook {
                 "host " + host + " has no live lease; register it before it reports its tunnels"));
         TunnelReport stamped = report.receivedAt(clock.millis());
         heard.put(host, stamped);
-        TunnelReport last = written.get(host);
-        if (last != null && last.sameStates(stamped) && stamped.receivedAtMs() - last.receivedAtMs() < REFRESH.toMillis()) {
+        Written last = written.get(host);
+        byte[] digest = stamped.statesDigest();
+        if (last != null && java.util.Arrays.equals(last.statesDigest(), digest)
+                && stamped.receivedAtMs() - last.receivedAtMs() < REFRESH.toMillis()) {
             return false;
         }
         store.put(host, stamped, live.leaseId());
-        written.put(host, stamped);
+        written.put(host, new Written(stamped.receivedAtMs(), digest));
         storedCopies = null; // what this controller just wrote is read back at once
         return true;
     }
@@ -76,7 +81,7 @@ public final class TunnelHealthBook {
         Map<HostId, Known> out = new TreeMap<>();
         for (TunnelHealthRepository.Stored s : storedCopies(now)) {
             TunnelReport mine = heard.get(s.host());
-            boolean heardHere = mine != null && mine.receivedAtMs() >= s.report().receivedAtMs();
+            boolean heardHere = mine != null && mine.receivedAtMs() >= s.receivedAtMs();
             TunnelReport latest = heardHere ? mine : s.report();
             long staleAfter = heardHere ? STALE.toMillis() : REFRESH.plus(STALE).toMillis();
             out.put(s.host(), new Known(latest, heardHere, now - latest.receivedAtMs() > staleAfter));

@@ -1,7 +1,6 @@
 package io.ovsfabric.controller.model;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * What one host's tunnel prober last reported (TunnelHealthService.ReportTunnels), as stored under
@@ -27,19 +26,22 @@ public record TunnelReport(long receivedAtMs, int probeIntervalMs, int brokenAft
         return new TunnelReport(atMs, probeIntervalMs, brokenAfter, peers);
     }
 
-    /** The same peers in the same states (round trips and times aside). */
-    public boolean sameStates(TunnelReport other) {
-        if (other == null || other.peers.size() != peers.size() || other.brokenAfter != brokenAfter
-                || other.probeIntervalMs != probeIntervalMs) {
-            return false;
+    /**
+     * A digest of what a state change is: the probe settings and every peer's id, address and state (round trips
+     * and times aside). Two reports with equal digests are in the same states; 32 bytes stand for a report of
+     * a thousand peers.
+     */
+    public byte[] statesDigest() {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
-        for (int i = 0; i < peers.size(); i++) {
-            Peer a = peers.get(i);
-            Peer b = other.peers.get(i);
-            if (!a.peer().equals(b.peer()) || a.state() != b.state() || !Objects.equals(a.address(), b.address())) {
-                return false;
-            }
+        sha.update((probeIntervalMs + "/" + brokenAfter).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (Peer p : peers) {
+            sha.update(("\n" + p.peer() + " " + p.address() + " " + p.state()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        return true;
+        return sha.digest();
     }
 }

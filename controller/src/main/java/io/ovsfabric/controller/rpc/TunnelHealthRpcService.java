@@ -136,7 +136,8 @@ public final class TunnelHealthRpcService extends TunnelHealthServiceGrpc.Tunnel
                 problems.add("peer " + id + " has no state (pending, healthy or broken)");
                 continue;
             }
-            peers.add(new TunnelReport.Peer(id, p.getPeerAddress(), state, p.getStateSinceUnixMs(), p.getLastAnswerUnixMs(),
+            // interned: every host names the same peers, and the controller keeps each host's last report
+            peers.add(new TunnelReport.Peer(id.intern(), p.getPeerAddress().intern(), state, p.getStateSinceUnixMs(), p.getLastAnswerUnixMs(),
                     p.getLastRttMicros(), p.getMedianRttMicros(), p.getWindowSent(), p.getWindowLost()));
         }
         if (!problems.isEmpty()) {

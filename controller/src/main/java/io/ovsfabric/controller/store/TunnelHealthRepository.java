@@ -18,8 +18,32 @@ import java.util.List;
  * and the writes stay far below etcd's space quota (see docs/observability.md).
  */
 public final class TunnelHealthRepository extends Repository {
-    /** A stored report and its host. */
-    public record Stored(HostId host, TunnelReport report) {}
+    /**
+     * A stored report and its host. The report is built from the stored states when asked for: a controller that
+     * hears a host itself never needs it, and a thousand hosts' million peers are then only their (interned) ids.
+     */
+    public static final class Stored {
+        private final HostId host;
+        private final Lean lean;
+
+        Stored(HostId host, Lean lean) {
+            this.host = host;
+            this.lean = lean;
+        }
+
+        public HostId host() {
+            return host;
+        }
+
+        /** When the controller that wrote it received it. */
+        public long receivedAtMs() {
+            return lean.receivedAtMs();
+        }
+
+        public TunnelReport report() {
+            return lean.report();
+        }
+    }
 
     /**
      * The stored shape: {@code healthy} lists the healthy peers by id, {@code peers} the others in full. A record of
@@ -27,7 +51,8 @@ public final class TunnelHealthRepository extends Repository {
      */
     record Lean(long receivedAtMs, int probeIntervalMs, int brokenAfter, List<String> healthy, List<TunnelReport.Peer> peers) {
         Lean {
-            healthy = healthy == null ? List.of() : List.copyOf(healthy);
+            // the same thousand ids in every host's record: one copy of each
+            healthy = healthy == null ? List.of() : healthy.stream().map(String::intern).toList();
             peers = peers == null ? List.of() : List.copyOf(peers);
         }
 
@@ -73,7 +98,7 @@ public final class TunnelHealthRepository extends Repository {
     public List<Stored> all() {
         return store.getPrefix(keys.tunnelHealthPrefix()).kvs().stream()
                 .flatMap(kv -> keys.parse(kv.key()).stream().map(parsed -> new Stored(HostId.of(parsed.first()),
-                        codec.decode(kv.key(), kv.value(), Lean.class).report())))
+                        codec.decode(kv.key(), kv.value(), Lean.class))))
                 .toList();
     }
 }
