@@ -319,7 +319,8 @@ public final class ControlPlaneBench {
         AtomicInteger failed = new AtomicInteger();
         String prefix = "/ovsfabric/v1/tunnel-health/";
         long stored;
-        try (Client raw = Client.builder().endpoints(etcd).build()) {
+        // every host's stored record in one read: past jetcd's default 4 MiB answer
+        try (Client raw = Client.builder().endpoints(etcd).maxInboundMessageSize(64 * 1024 * 1024).build()) {
             for (int round = 0; round < 2; round++) {
                 long before = raw.getKVClient().get(bytes(prefix)).get(30, TimeUnit.SECONDS).getHeader().getRevision();
                 ExecutorService reporters = Executors.newFixedThreadPool(REGISTRATIONS_IN_FLIGHT);
