@@ -32,7 +32,6 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     // by host, then peer: a map keyed by the pair hashes patterned ids (node-001...) into few buckets
     private volatile Map<HostId, Map<HostId, TunnelView>> latest = Map.of();
-    private int latestCount;                  // tunnels in latest; refresh thread only
     private ScheduledExecutorService refresher;
 
     /** @param reports every reported tunnel (the controller's {@code TunnelHealthBook::tunnels}) */
@@ -85,23 +84,23 @@ public final class ReportedTunnelHealth implements TunnelHealthSource, AutoClose
         Map<HostId, Map<HostId, TunnelView>> before = latest;
         Map<HostId, Map<HostId, TunnelView>> next = new HashMap<>();
         boolean changed = false;
-        int count = 0;
         for (TunnelView t : views) {
-            if (next.computeIfAbsent(t.host(), h -> new HashMap<>()).put(t.peer(), t) == null) {
-                count++;
-            }
+            next.computeIfAbsent(t.host(), h -> new HashMap<>()).put(t.peer(), t);
             if (!changed) {
                 TunnelView was = before.getOrDefault(t.host(), Map.of()).get(t.peer());
                 changed = was == null || was.state() != t.state() || was.stale() != t.stale();
             }
         }
         // every tunnel now was there before in the same state; the same count means no other was
-        changed |= count != latestCount;
-        latestCount = count;
+        changed |= count(next) != count(before);
         latest = next;
         if (changed) {
             listeners.forEach(Runnable::run);
         }
+    }
+
+    private static int count(Map<HostId, Map<HostId, TunnelView>> byHost) {
+        return byHost.values().stream().mapToInt(Map::size).sum();
     }
 
     @Override
